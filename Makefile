@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ringguard - one entry point: build, test, bench, demo, install, deps.
+# Output goes to $(OUTPUT) (default .output/); V=1 shows the commands.
+
+OUTPUT		?= .output
+PREFIX		?= /usr/local
+DESTDIR		?=
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= cc
+ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS		:= libbpf libelf zlib json-c nettle
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle)
+
+WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
+CFLAGS		?= -O2 -g
+USER_CFLAGS	:= $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -MMD -MP \
+		   -Iinclude -Iuser -I$(OUTPUT) $(PKG_CFLAGS)
+LDFLAGS_HARD	:= -pie -Wl,-z,relro,-z,now
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		   -Iinclude -Ibpf -I$(OUTPUT) -MMD -MP
+
+USER_SRCS	:= $(wildcard user/*.c)
+LIB_SRCS	:= $(filter-out user/main.c,$(USER_SRCS))
+LIB_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+MAIN_OBJ	:= $(OUTPUT)/user/main.o
+BPF_OBJ		:= $(OUTPUT)/ringguard.bpf.o
+SKEL		:= $(OUTPUT)/ringguard.skel.h
+BIN		:= $(OUTPUT)/ringguard
+
+TEST_SRCS	:= $(wildcard tests/test_*.c)
+TEST_BINS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
+TEST_LIB_SRCS	:= tests/frames.c tests/model.c
+TEST_LIB_OBJS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_LIB_SRCS))
+INJECT		:= $(OUTPUT)/rg-inject
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test test-unit test-netns demo deps install bench check-root
+
+all: $(BIN)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BPF_OBJ): bpf/ringguard.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ringguard_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(BIN): $(LIB_OBJS) $(MAIN_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
+# Tests link the same objects as the binary (everything but main.o).
+$(OUTPUT)/tests/%.o: tests/%.c $(SKEL) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
+
+$(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(TEST_LIB_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -lcriterion -o $@
+
+$(INJECT): $(OUTPUT)/tests/inject.o $(OUTPUT)/tests/frames.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
+deps:
+	$(Q)tools/deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(INJECT)
+	$(Q)tools/run-tests.sh $(OUTPUT)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(INJECT)
+	$(Q)tools/demo.sh $(OUTPUT)
+
+install: $(BIN)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/ringguard)
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/ringguard
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

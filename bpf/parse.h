@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * parse.h - frame parsing shared by the XDP and tc programs.
+ *
+ * rg_parse() walks Ethernet, up to two VLAN tags (802.1Q, 802.1ad) and an
+ * IPv6 or IPv4 header, and fills the two LPM keys. The userspace model in
+ * tests/model.c mirrors these rules exactly; change both together.
+ */
+#ifndef RG_PARSE_H
+#define RG_PARSE_H
+
+#include "ringguard.h"
+
+#define RG_ETH_P_IP	0x0800
+#define RG_ETH_P_IPV6	0x86DD
+#define RG_ETH_P_8021Q	0x8100
+#define RG_ETH_P_8021AD	0x88A8
+#define RG_MAX_VLANS	2
+
+/* Longest header span rg_parse() may read: Ethernet, two tags, IPv4 with
+ * options (IPv6's fixed header is shorter).
+ */
+#define RG_HDR_SPAN	(14 + 2 * 4 + 60)
+
+enum rg_parse_result {
+	RG_PARSE_IP		= 0,
+	RG_PARSE_OTHER		= 1,	/* not IP: passes, counted as other */
+	RG_PARSE_MALFORMED	= 2,	/* passes, counted as malformed */
+};
+
+struct rg_eth {
+	__u8 dst[6];
+	__u8 src[6];
+	__be16 proto;
+};
+
+struct rg_vlan {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct rg_ip6 {
+	__be32 vtcfl;
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct rg_ip4 {
+	__u8 vihl;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__be16 check;
+	__u8 saddr[4];
+	__u8 daddr[4];
+};
+
+struct rg_pkt {
+	struct rg_lpm_key src;
+	struct rg_lpm_key dst;
+};
+
+static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)
+{
+	__builtin_memset(k->addr, 0, 10);
+	k->addr[10] = 0xff;
+	k->addr[11] = 0xff;
+	k->addr[12] = a[0];
+	k->addr[13] = a[1];
+	k->addr[14] = a[2];
+	k->addr[15] = a[3];
+	k->prefixlen = 128;
+}
+
+/* oob_tags: VLAN tags the kernel holds out of band (tc only: the outer tag
+ * may sit in skb->vlan_tci instead of the frame). They count toward the
+ * two-tag limit so a frame classifies the same at XDP and at tc.
+ */
+static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
+				    struct rg_pkt *p)
+{
+	struct rg_eth *eth = data;
+	void *cur = eth + 1;
+	__u32 tags = oob_tags;
+	__be16 proto;
+
+	if (cur > data_end)
+		return RG_PARSE_MALFORMED;
+	proto = eth->proto;
+
+#pragma unroll
+	for (int i = 0; i <= RG_MAX_VLANS; i++) {
+		struct rg_vlan *vh = cur;
+
+		if (proto != bpf_htons(RG_ETH_P_8021Q) &&
+		    proto != bpf_htons(RG_ETH_P_8021AD))
+			break;
+		if (tags >= RG_MAX_VLANS)
+			return RG_PARSE_MALFORMED;
+		if ((void *)(vh + 1) > data_end)
+			return RG_PARSE_MALFORMED;
+		proto = vh->proto;
+		cur = vh + 1;
+		tags++;
+	}
+
+	if (proto == bpf_htons(RG_ETH_P_IPV6)) {
+		struct rg_ip6 *ip6 = cur;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return RG_PARSE_MALFORMED;
+		if ((*(__u8 *)ip6 >> 4) != 6)
+			return RG_PARSE_MALFORMED;
+		__builtin_memcpy(p->src.addr, ip6->saddr, 16);
+		__builtin_memcpy(p->dst.addr, ip6->daddr, 16);
+		p->src.prefixlen = 128;
+		p->dst.prefixlen = 128;
+		return RG_PARSE_IP;
+	}
+	if (proto == bpf_htons(RG_ETH_P_IP)) {
+		struct rg_ip4 *ip4 = cur;
+		__u32 ihl;
+
+		if ((void *)(ip4 + 1) > data_end)
+			return RG_PARSE_MALFORMED;
+		if ((ip4->vihl >> 4) != 4)
+			return RG_PARSE_MALFORMED;
+		ihl = ip4->vihl & 0x0f;
+		if (ihl < 5 || cur + ihl * 4 > data_end)
+			return RG_PARSE_MALFORMED;
+		rg_key_v4(&p->src, ip4->saddr);
+		rg_key_v4(&p->dst, ip4->daddr);
+		return RG_PARSE_IP;
+	}
+	return RG_PARSE_OTHER;
+}
+
+#endif /* RG_PARSE_H */

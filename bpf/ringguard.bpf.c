@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ringguard.bpf.c - the two entry programs. Each only describes its hook
+ * (where the frame is, how long it is, which interface) and maps the shared
+ * verdict to its hook's return codes.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "classify.h"
+
+#define RG_TC_ACT_UNSPEC	(-1)	/* == TCX_NEXT: hand on to the next program */
+#define RG_TC_ACT_SHOT		2
+
+/* xdp.frags: the mesh runs MTU 9000, and veth (like most drivers) refuses
+ * such an MTU for a program that cannot take multi-buffer frames.
+ */
+SEC("xdp.frags")
+int rg_xdp(struct xdp_md *ctx)
+{
+	struct rg_ctx c = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.len = bpf_xdp_get_buff_len(ctx),
+		.ifindex = ctx->ingress_ifindex,
+		.oob_tags = 0,
+		.dir = RG_DIR_IN,
+	};
+
+	return rg_classify(&c) == RG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+SEC("tc")
+int rg_tc(struct __sk_buff *skb)
+{
+	__u32 want = RG_HDR_SPAN;
+	struct rg_ctx c;
+
+	/* Headers of a GSO or fragmented skb may sit outside the linear area. */
+	if (want > skb->len)
+		want = skb->len;
+	if ((long)skb->data + want > (long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
+
+	c.data = (void *)(long)skb->data;
+	c.data_end = (void *)(long)skb->data_end;
+	c.oob_tags = skb->vlan_present ? 1 : 0;
+	c.len = skb->len + c.oob_tags * 4;
+	c.ifindex = skb->ifindex;
+	c.dir = RG_DIR_OUT;
+
+	return rg_classify(&c) == RG_VERDICT_DROP ? RG_TC_ACT_SHOT : RG_TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * ringguard.h - layouts shared by the BPF programs and userspace.
+ *
+ * Everything here is part of the pinned state: a change to a struct is a
+ * change of map layout, so bump RG_LAYOUT_VERSION with it.
+ */
+#ifndef RINGGUARD_H
+#define RINGGUARD_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define RG_LAYOUT_VERSION	1
+
+/* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
+ * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
+ * always give new CIDRs ids that the old plan does not use while both plans
+ * are in flight (bucket 0 is "unplanned").
+ */
+#define RG_MAX_PLAN		16384
+#define RG_MAX_BUCKETS		(2 * RG_MAX_PLAN)
+#define RG_MAX_IFACES		64
+#define RG_NAME_LEN		64
+#define RG_ZONE_LEN		32
+#define RG_PATH_LEN		256
+#define RG_IFNAME_LEN		16
+
+#define RG_BUCKET_UNPLANNED	0
+
+enum rg_role {
+	RG_ROLE_NONE	= 0,
+	RG_ROLE_MESH	= 1,
+	RG_ROLE_EGRESS	= 2,
+};
+
+enum rg_mode {
+	RG_MODE_MONITOR	= 0,
+	RG_MODE_ENFORCE	= 1,
+};
+
+enum rg_dir {
+	RG_DIR_IN	= 0,	/* XDP, ingress */
+	RG_DIR_OUT	= 1,	/* tc, egress */
+	RG_DIR_MAX,
+};
+
+/* Bit (1 << role) set in rg_lpm_val.breaks: the address breaks the plan on
+ * an interface of that role.
+ */
+#define RG_BREAKS(role)		(1u << (role))
+
+/* IPv4 lives in the same trie as ::ffff:a.b.c.d (RFC 4291 mapped form). */
+struct rg_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct rg_lpm_val {
+	__u32 bucket;
+	__u32 breaks;
+};
+
+struct rg_pc {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Per-CPU, indexed by bucket id. */
+struct rg_bucket_counters {
+	struct rg_pc src;
+	struct rg_pc dst;
+	struct rg_pc violations;
+};
+
+struct rg_dir_counters {
+	__u64 packets;		/* every frame the hook saw */
+	__u64 bytes;		/* full frame, L2 header and VLAN tags included */
+	__u64 violations;	/* frames whose source or destination broke the plan */
+	__u64 dropped;		/* violations dropped in enforce mode */
+	__u64 malformed;	/* too many VLAN tags, truncated IP header */
+	__u64 other;		/* not IP (ARP, LLDP, ...) */
+};
+
+/* Per-CPU, indexed by interface slot. */
+struct rg_if_counters {
+	struct rg_dir_counters dir[RG_DIR_MAX];
+};
+
+/* rg_ifaces: ifindex -> what the datapath needs to know about the interface.
+ * Attach bookkeeping for status/detach lives here too.
+ */
+enum rg_xdp_kind {
+	RG_XDP_NONE	= 0,
+	RG_XDP_NATIVE	= 1,
+	RG_XDP_GENERIC	= 2,
+};
+
+enum rg_tc_kind {
+	RG_TC_NONE	= 0,
+	RG_TC_TCX	= 1,
+	RG_TC_CLSACT	= 2,	/* legacy filter; qdisc created by us */
+	RG_TC_CLSACT_SHARED = 3,	/* legacy filter on a clsact qdisc we found */
+};
+
+struct rg_iface {
+	__u32 role;
+	__u32 slot;
+	__u32 xdp_kind;
+	__u32 tc_kind;
+	__u32 mtu;
+	__u32 pad;
+	char name[RG_IFNAME_LEN];
+};
+
+struct rg_config {
+	__u32 mode;
+	__u32 pad;
+};
+
+enum rg_bucket_kind {
+	RG_KIND_UNPLANNED	= 0,
+	RG_KIND_PREFIX		= 1,
+	RG_KIND_ZONE		= 2,
+};
+
+/* rg_buckets: bucket id -> what stats prints. Written only by userspace. */
+struct rg_bucket_info {
+	struct rg_lpm_key cidr;
+	__u32 kind;
+	__u64 generation;	/* last plan generation that had this bucket */
+	char name[RG_NAME_LEN];
+	char zone[RG_ZONE_LEN];
+};
+
+/* rg_meta: one entry, written only by userspace. */
+struct rg_meta {
+	__u32 layout_version;
+	__u32 mode_at_attach;
+	__u64 generation;
+	__u64 installed_at;	/* CLOCK_REALTIME seconds of the last sync */
+	__u32 nbuckets;
+	__u32 nentries;
+	__u8 sha256[32];
+	char plan_path[RG_PATH_LEN];
+};
+
+#define RG_STATIC_SIZE(type, size) \
+	_Static_assert(sizeof(type) == (size), "layout of " #type " changed")
+
+RG_STATIC_SIZE(struct rg_lpm_key, 20);
+RG_STATIC_SIZE(struct rg_lpm_val, 8);
+RG_STATIC_SIZE(struct rg_pc, 16);
+RG_STATIC_SIZE(struct rg_bucket_counters, 48);
+RG_STATIC_SIZE(struct rg_dir_counters, 48);
+RG_STATIC_SIZE(struct rg_if_counters, 96);
+RG_STATIC_SIZE(struct rg_iface, 40);
+RG_STATIC_SIZE(struct rg_config, 8);
+RG_STATIC_SIZE(struct rg_bucket_info, 128);
+RG_STATIC_SIZE(struct rg_meta, 320);
+
+#endif /* RINGGUARD_H */

@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * main.c - the ringguard command line: global options, the command table,
+ * and one small function per command. Commands report their own errors on
+ * `errs`; under -j those become {"error": "..."} on stdout.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "install.h"
+#include "plan.h"
+#include "show.h"
+#include "state.h"
+
+#ifndef RG_VERSION
+#define RG_VERSION "0.1.0"
+#endif
+
+struct cli {
+	bool json;
+	bool verbose;
+	const char *pin_root;
+	char dir[PATH_MAX];
+	FILE *errs;
+	int argc;
+	char **argv;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ringguard [OPTIONS] COMMAND [ARGS]\n"
+"\n"
+"Enforce a semantic IPv6 address plan (fc00::/8 on mesh, fd00::/8 on egress)\n"
+"with XDP (ingress) and tc (egress), and count traffic per prefix.\n"
+"\n"
+"Commands:\n"
+"  attach --plan FILE [--host NAME | --mesh IF... --egress IF...]\n"
+"         [--mode monitor|enforce] [--xdp auto|native|generic] [--tc auto|tcx|clsact]\n"
+"                        load, install the plan, attach, pin (default mode: monitor)\n"
+"  sync [--plan FILE]    re-read the plan, validate, swap it in atomically\n"
+"  mode [monitor|enforce]\n"
+"                        show or switch the mode, no reload\n"
+"  status                plan, mode, interfaces and how they are attached\n"
+"  stats                 per-bucket and per-interface counters\n"
+"  plan check FILE       validate a plan and summarise it; touches nothing\n"
+"  detach                remove programs, links, pins and the qdiscs ringguard added\n"
+"\n"
+"Options:\n"
+"  -j, --json            JSON output (errors too)\n"
+"  -v, --verbose         show libbpf's log\n"
+"      --pin-dir DIR     pin root (default %s); state is kept per\n"
+"                        network namespace in DIR/netns-<inode>\n"
+"  -h, --help            this help;  -V, --version  the version\n"
+"\n"
+"Examples:\n"
+"  ringguard plan check maps/sol.plan\n"
+"  ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1\n"
+"  ringguard stats -j\n"
+"  ringguard mode enforce\n", RG_DEFAULT_PIN_DIR);
+}
+
+static int fail(struct cli *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct cli *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(c->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->errs);
+	return err ? err : -EINVAL;
+}
+
+static bool is_prefix(const char *arg, const char *word)
+{
+	return *arg && !strncmp(arg, word, strlen(arg));
+}
+
+static int need_root(struct cli *c)
+{
+	if (geteuid() != 0)
+		return fail(c, -EPERM, "ringguard needs root (CAP_BPF and CAP_NET_ADMIN): "
+			    "run it with sudo");
+	return 0;
+}
+
+static int resolve_dir(struct cli *c, bool mount)
+{
+	int err = need_root(c);
+
+	if (err)
+		return err;
+	err = rg_state_dir(c->pin_root, mount, c->dir, sizeof(c->dir));
+	if (err == -ENOTSUP)
+		return fail(c, err, "no bpffs at %s: mount it with 'mount -t bpf bpf /sys/fs/bpf' "
+			    "or pass --pin-dir on a bpffs", c->pin_root);
+	if (err)
+		return fail(c, err, "cannot find the pin directory under %s: %s", c->pin_root,
+			    strerror(-err));
+	return 0;
+}
+
+static int open_state(struct cli *c, struct rg_maps *m, bool rdonly)
+{
+	int err = resolve_dir(c, false);
+
+	if (err)
+		return err;
+	err = rg_state_open(c->dir, m, rdonly);
+	if (err == -ENOENT)
+		return fail(c, err, "ringguard is not attached in this network namespace "
+			    "(nothing in %s): run 'ringguard attach --plan FILE' first", c->dir);
+	if (err)
+		return fail(c, err, "cannot open pinned maps in %s: %s", c->dir, strerror(-err));
+	return 0;
+}
+
+static int load_plan(struct cli *c, const char *path, struct rg_plan *plan)
+{
+	int n = rg_plan_load(path, plan, c->errs);
+
+	if (n < 0)
+		return n;
+	if (n > 0) {
+		rg_plan_free(plan);
+		return fail(c, -EINVAL, "%s: plan invalid (%d error%s): nothing was changed",
+			    path, n, n == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+static char *abs_path(const char *p)
+{
+	char *r = realpath(p, NULL);
+
+	return r ? r : strdup(p);
+}
+
+static int add_iface(struct cli *c, struct rg_host_if *ifs, int *n, const char *name,
+		     __u32 role)
+{
+	for (int i = 0; i < *n; i++) {
+		if (strcmp(ifs[i].name, name))
+			continue;
+		if (ifs[i].role != role)
+			return fail(c, -EINVAL, "interface %s given as both mesh and egress", name);
+		return 0;
+	}
+	if (*n == RG_MAX_IFACES)
+		return fail(c, -E2BIG, "more than %d interfaces", RG_MAX_IFACES);
+	if (strlen(name) >= RG_IFNAME_LEN)
+		return fail(c, -EINVAL, "interface name '%s' is too long", name);
+	snprintf(ifs[*n].name, RG_IFNAME_LEN, "%s", name);
+	ifs[*n].role = role;
+	(*n)++;
+	return 0;
+}
+
+static int cmd_attach(struct cli *c)
+{
+	const char *plan_path = NULL, *host = NULL;
+	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_attach_opts o = {};
+	struct rg_plan plan;
+	char hostname[256];
+	__u32 role = 0;
+	char *abs = NULL;
+	int nifs = 0, err;
+
+	for (int i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+		bool has_next = i + 1 < c->argc;
+
+		if (!strcmp(a, "--plan") && has_next) {
+			plan_path = c->argv[++i];
+		} else if (!strcmp(a, "--host") && has_next) {
+			host = c->argv[++i];
+		} else if (!strcmp(a, "--mode") && has_next) {
+			int mode = rg_mode_parse(c->argv[++i]);
+
+			if (mode < 0)
+				return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
+					    c->argv[i]);
+			o.mode = mode;
+		} else if (!strcmp(a, "--xdp") && has_next) {
+			const char *v = c->argv[++i];
+
+			o.want_xdp = !strcmp(v, "native") ? RG_WANT_XDP_NATIVE :
+				     !strcmp(v, "generic") ? RG_WANT_XDP_GENERIC :
+				     !strcmp(v, "auto") ? RG_WANT_XDP_AUTO : -1;
+			if (o.want_xdp < 0)
+				return fail(c, -EINVAL, "unknown --xdp '%s': use auto, native or generic", v);
+		} else if (!strcmp(a, "--tc") && has_next) {
+			const char *v = c->argv[++i];
+
+			o.want_tc = !strcmp(v, "tcx") ? RG_WANT_TC_TCX :
+				    !strcmp(v, "clsact") ? RG_WANT_TC_CLSACT :
+				    !strcmp(v, "auto") ? RG_WANT_TC_AUTO : -1;
+			if (o.want_tc < 0)
+				return fail(c, -EINVAL, "unknown --tc '%s': use auto, tcx or clsact", v);
+		} else if (!strcmp(a, "--mesh")) {
+			role = RG_ROLE_MESH;
+		} else if (!strcmp(a, "--egress")) {
+			role = RG_ROLE_EGRESS;
+		} else if (a[0] != '-' && role) {
+			char *dup = strdup(a), *save = NULL;
+
+			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				err = add_iface(c, ifs, &nifs, t, role);
+				if (err) {
+					free(dup);
+					return err;
+				}
+			}
+			free(dup);
+		} else {
+			return fail(c, -EINVAL, "attach: unexpected '%s' (see 'ringguard help')", a);
+		}
+	}
+	if (!plan_path)
+		return fail(c, -EINVAL, "attach needs --plan FILE");
+	if (host && nifs)
+		return fail(c, -EINVAL, "give either --host or --mesh/--egress, not both");
+	err = need_root(c);
+	if (err)
+		return err;
+	err = load_plan(c, plan_path, &plan);
+	if (err)
+		return err;
+	if (!nifs) {
+		const struct rg_host *h;
+
+		if (!host) {
+			gethostname(hostname, sizeof(hostname));
+			hostname[sizeof(hostname) - 1] = '\0';
+			host = hostname;
+		}
+		h = rg_plan_host(&plan, host);
+		if (!h) {
+			err = fail(c, -ENOENT, "the plan has no host line for '%s': add "
+				   "'host %s mesh IF... egress IF...' or pass --mesh/--egress",
+				   host, host);
+			goto out;
+		}
+		for (int i = 0; i < h->nifs; i++)
+			ifs[nifs++] = h->ifs[i];
+	}
+	err = resolve_dir(c, true);
+	if (err)
+		goto out;
+	abs = abs_path(plan_path);
+	o.ifs = ifs;
+	o.nifs = nifs;
+	o.plan_path = abs;
+	err = rg_attach(c->dir, &plan, &o, c->errs);
+	if (!err && !c->json) {
+		printf("attached to %d interface%s in %s mode, plan %s\n", nifs,
+		       nifs == 1 ? "" : "s", rg_mode_name(o.mode), abs);
+	} else if (!err) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "attached", json_object_new_int(nifs));
+		json_object_object_add(j, "mode", json_object_new_string(rg_mode_name(o.mode)));
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		json_object_put(j);
+	}
+out:
+	free(abs);
+	rg_plan_free(&plan);
+	return err;
+}
+
+static int cmd_sync(struct cli *c)
+{
+	const char *plan_path = NULL;
+	struct rg_plan plan;
+	struct rg_meta meta;
+	struct rg_maps m;
+	long long gen;
+	char *abs;
+	int err;
+
+	for (int i = 0; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "--plan") && i + 1 < c->argc)
+			plan_path = c->argv[++i];
+		else
+			return fail(c, -EINVAL, "sync: unexpected '%s' (usage: sync [--plan FILE])",
+				    c->argv[i]);
+	}
+	err = open_state(c, &m, false);
+	if (err)
+		return err;
+	err = rg_meta_read(&m, &meta);
+	if (err) {
+		rg_maps_close(&m);
+		return fail(c, err, "cannot read plan metadata: %s", strerror(-err));
+	}
+	if (!plan_path)
+		plan_path = meta.plan_path;
+	err = load_plan(c, plan_path, &plan);
+	if (err) {
+		rg_maps_close(&m);
+		return err;
+	}
+	abs = abs_path(plan_path);
+	gen = rg_install(&m, &plan, abs);
+	if (gen < 0) {
+		err = fail(c, gen, "cannot install plan %s: %s (the previous plan stays active)",
+			   abs, strerror(-gen));
+	} else if (c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "generation", json_object_new_int64(gen));
+		json_object_object_add(j, "entries", json_object_new_int(plan.nentries));
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+		json_object_put(j);
+	} else {
+		printf("plan %s installed: generation %lld, %d entries\n", abs, gen, plan.nentries);
+	}
+	free(abs);
+	rg_plan_free(&plan);
+	rg_maps_close(&m);
+	return err;
+}
+
+static int cmd_mode(struct cli *c)
+{
+	struct rg_maps m;
+	__u32 mode;
+	int err, want = -1;
+
+	if (c->argc > 1)
+		return fail(c, -EINVAL, "usage: ringguard mode [monitor|enforce]");
+	if (c->argc == 1) {
+		want = rg_mode_parse(c->argv[0]);
+		if (want < 0)
+			return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
+				    c->argv[0]);
+	}
+	err = open_state(c, &m, want < 0);
+	if (err)
+		return err;
+	if (want >= 0)
+		err = rg_mode_write(&m, want);
+	if (!err)
+		err = rg_mode_read(&m, &mode);
+	rg_maps_close(&m);
+	if (err)
+		return fail(c, err, "cannot %s the mode: %s", want < 0 ? "read" : "set",
+			    strerror(-err));
+	if (c->json)
+		printf("{\"mode\":\"%s\"}\n", rg_mode_name(mode));
+	else
+		printf("%s\n", rg_mode_name(mode));
+	return 0;
+}
+
+static int cmd_show(struct cli *c, bool stats)
+{
+	struct rg_maps m;
+	int err;
+
+	if (c->argc)
+		return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status",
+			    c->argv[0]);
+	err = open_state(c, &m, true);
+	if (err)
+		return err;
+	err = stats ? rg_show_stats(&m, c->json) : rg_show_status(&m, c->dir, c->json);
+	rg_maps_close(&m);
+	if (err)
+		return fail(c, err, "cannot read counters: %s", strerror(-err));
+	return 0;
+}
+
+static int cmd_status(struct cli *c)
+{
+	return cmd_show(c, false);
+}
+
+static int cmd_stats(struct cli *c)
+{
+	return cmd_show(c, true);
+}
+
+static int cmd_plan(struct cli *c)
+{
+	struct rg_plan plan;
+	char sha[65];
+	int err;
+
+	if (c->argc != 2 || !is_prefix(c->argv[0], "check"))
+		return fail(c, -EINVAL, "usage: ringguard plan check FILE");
+	err = load_plan(c, c->argv[1], &plan);
+	if (err)
+		return err;
+	rg_sha256_hex(plan.sha256, sha);
+	if (c->json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "file", json_object_new_string(c->argv[1]));
+		json_object_object_add(j, "valid", json_object_new_boolean(1));
+		json_object_object_add(j, "sha256", json_object_new_string(sha));
+		json_object_object_add(j, "zones", json_object_new_int(plan.nzones));
+		json_object_object_add(j, "prefixes", json_object_new_int(plan.nprefixes));
+		json_object_object_add(j, "hosts", json_object_new_int(plan.nhosts));
+		json_object_object_add(j, "entries", json_object_new_int(plan.nentries));
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else {
+		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d trie entries (limit %d)\n"
+		       "sha256 %s\n", c->argv[1], plan.nzones, plan.nzones == 1 ? "" : "s",
+		       plan.nprefixes, plan.nprefixes == 1 ? "" : "es", plan.nhosts,
+		       plan.nhosts == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, sha);
+	}
+	rg_plan_free(&plan);
+	return 0;
+}
+
+static int cmd_detach(struct cli *c)
+{
+	int err;
+
+	if (c->argc)
+		return fail(c, -EINVAL, "detach: unexpected '%s'", c->argv[0]);
+	err = resolve_dir(c, false);
+	if (err)
+		return err;
+	if (!rg_state_exists(c->dir))
+		return fail(c, -ENOENT, "ringguard is not attached in this network namespace "
+			    "(nothing in %s)", c->dir);
+	err = rg_detach(c->dir, c->errs);
+	if (err)
+		return err;
+	if (c->json)
+		printf("{\"detached\":true}\n");
+	else
+		printf("detached: programs, links, pins and ringguard's qdiscs removed\n");
+	return 0;
+}
+
+static int cmd_help(struct cli *c)
+{
+	usage(stdout);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *c);
+} commands[] = {
+	{ "attach", cmd_attach },
+	{ "sync", cmd_sync },
+	{ "mode", cmd_mode },
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "plan", cmd_plan },
+	{ "detach", cmd_detach },
+	{ "help", cmd_help },
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .pin_root = RG_DEFAULT_PIN_DIR, .errs = stderr };
+	char **rest = calloc(argc + 1, sizeof(*rest)), *errbuf = NULL;
+	const char *cmd = NULL;
+	int nrest = 0, err = 0, match = -1;
+	size_t errlen = 0;
+
+	if (!rest)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			c.json = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			c.verbose = true;
+		} else if (!strcmp(a, "--pin-dir")) {
+			if (i + 1 == argc || strlen(argv[i + 1]) > 200) {
+				fprintf(stderr, "ringguard: --pin-dir needs a directory (at most 200 characters)\n");
+				return 2;
+			}
+			c.pin_root = argv[++i];
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("ringguard %s (libbpf %s)\n", RG_VERSION, libbpf_version_string());
+			return 0;
+		} else if (!cmd) {
+			cmd = a;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	libbpf_set_print(c.verbose ? libbpf_print : libbpf_quiet);
+	if (!cmd) {
+		usage(stderr);
+		free(rest);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!is_prefix(cmd, commands[i].name))
+			continue;
+		if (match >= 0) {
+			fprintf(stderr, "ringguard: '%s' is ambiguous: say more\n", cmd);
+			free(rest);
+			return 2;
+		}
+		match = i;
+	}
+	if (match < 0) {
+		fprintf(stderr, "ringguard: unknown command '%s' (see 'ringguard help')\n", cmd);
+		free(rest);
+		return 2;
+	}
+	if (c.json)
+		c.errs = open_memstream(&errbuf, &errlen);
+	c.argc = nrest;
+	c.argv = rest;
+	err = commands[match].fn(&c);
+	if (c.json) {
+		fclose(c.errs);
+		if (err) {
+			json_object *j = json_object_new_object();
+			char *end = errbuf + strlen(errbuf);
+
+			while (end > errbuf && end[-1] == '\n')
+				*--end = '\0';
+			/* plan errors are worth seeing on a terminal as well */
+			if (strchr(errbuf, '\n'))
+				fprintf(stderr, "%s\n", errbuf);
+			json_object_object_add(j, "error", json_object_new_string(errbuf));
+			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(j);
+		}
+		free(errbuf);
+	}
+	free(rest);
+	return err ? 1 : 0;
+}

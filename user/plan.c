@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * plan.c - parse, validate and compile a plan file.
+ *
+ * Compilation folds the plan's rules into one value per trie entry so the
+ * datapath decides with a single longest-prefix match per address:
+ *   bucket(a): the most specific prefix containing a, else the zone, else
+ *              unplanned;
+ *   breaks(a, R): a lies in a zone whose role is not R and no prefix
+ *              containing a allows R.
+ * Because CIDRs either nest or are disjoint, everything that holds for the
+ * addresses whose longest match is entry E follows from E's ancestors.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nettle/sha2.h>
+#include "plan.h"
+
+struct rg_err {
+	int line;
+	char msg[256];
+};
+
+struct rg_parser {
+	const char *fname;
+	struct rg_plan *plan;
+	struct rg_err *errs;
+	int nerrs, caperrs;
+	int entcap;
+};
+
+static void perr(struct rg_parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void perr(struct rg_parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->nerrs == p->caperrs) {
+		int cap = p->caperrs ? 2 * p->caperrs : 16;
+		struct rg_err *e = realloc(p->errs, cap * sizeof(*e));
+
+		if (!e)
+			return;
+		p->errs = e;
+		p->caperrs = cap;
+	}
+	p->errs[p->nerrs].line = line;
+	va_start(ap, fmt);
+	vsnprintf(p->errs[p->nerrs].msg, sizeof(p->errs[0].msg), fmt, ap);
+	va_end(ap);
+	p->nerrs++;
+}
+
+const char *rg_role_name(uint32_t role)
+{
+	switch (role) {
+	case RG_ROLE_MESH:
+		return "mesh";
+	case RG_ROLE_EGRESS:
+		return "egress";
+	default:
+		return "none";
+	}
+}
+
+int rg_role_parse(const char *s)
+{
+	if (!strcmp(s, "mesh"))
+		return RG_ROLE_MESH;
+	if (!strcmp(s, "egress"))
+		return RG_ROLE_EGRESS;
+	return -1;
+}
+
+void rg_sha256_hex(const uint8_t sha[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", sha[i]);
+}
+
+static bool host_bits_set(const struct rg_cidr *c)
+{
+	for (int bit = c->len; bit < 128; bit++)
+		if (c->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return true;
+	return false;
+}
+
+int rg_cidr_parse(const char *s, struct rg_cidr *c, char *why, size_t whylen)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	unsigned long plen;
+	uint8_t v4[4];
+	char *end;
+	size_t alen;
+
+	memset(c, 0, sizeof(*c));
+	if (!slash) {
+		snprintf(why, whylen, "bad CIDR '%s': missing /LENGTH", s);
+		return -EINVAL;
+	}
+	alen = slash - s;
+	if (alen == 0 || alen >= sizeof(addr)) {
+		snprintf(why, whylen, "bad CIDR '%s': not an address", s);
+		return -EINVAL;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (!isdigit((unsigned char)slash[1])) {
+		snprintf(why, whylen, "bad CIDR '%s': prefix length is not a number", s);
+		return -EINVAL;
+	}
+	errno = 0;
+	plen = strtoul(slash + 1, &end, 10);
+	if (*end || errno) {
+		snprintf(why, whylen, "bad CIDR '%s': prefix length is not a number", s);
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, addr, c->addr) == 1) {
+		if (plen > 128) {
+			snprintf(why, whylen, "prefix length %lu out of range in '%s' (IPv6: 0-128)",
+				 plen, s);
+			return -ERANGE;
+		}
+		c->len = plen;
+	} else if (inet_pton(AF_INET, addr, v4) == 1) {
+		if (plen > 32) {
+			snprintf(why, whylen, "prefix length %lu out of range in '%s' (IPv4: 0-32)",
+				 plen, s);
+			return -ERANGE;
+		}
+		c->v4 = true;
+		c->addr[10] = c->addr[11] = 0xff;
+		memcpy(c->addr + 12, v4, 4);
+		c->len = 96 + plen;
+	} else {
+		snprintf(why, whylen, "bad CIDR '%s': '%s' is not an IPv6 or IPv4 address",
+			 s, addr);
+		return -EINVAL;
+	}
+	if (host_bits_set(c)) {
+		struct rg_cidr net = *c;
+		char fixed[64];
+
+		for (int bit = net.len; bit < 128; bit++)
+			net.addr[bit / 8] &= ~(0x80 >> (bit % 8));
+		rg_cidr_format(&net, fixed, sizeof(fixed));
+		snprintf(why, whylen, "host bits set in '%s': did you mean %s?", s, fixed);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void rg_cidr_format(const struct rg_cidr *c, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->v4) {
+		inet_ntop(AF_INET, c->addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, c->len - 96);
+	} else {
+		inet_ntop(AF_INET6, c->addr, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, c->len);
+	}
+}
+
+static bool is_v4_mapped(const uint8_t a[16])
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, pfx, 12);
+}
+
+void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len)
+{
+	struct rg_cidr c = { .len = k->prefixlen };
+
+	memcpy(c.addr, k->addr, 16);
+	c.v4 = k->prefixlen >= 96 && is_v4_mapped(k->addr);
+	rg_cidr_format(&c, buf, len);
+}
+
+bool rg_cidr_contains(const struct rg_cidr *outer, const uint8_t addr[16])
+{
+	int full = outer->len / 8, rest = outer->len % 8;
+
+	if (memcmp(outer->addr, addr, full))
+		return false;
+	if (!rest)
+		return true;
+	return !((outer->addr[full] ^ addr[full]) & (0xff00 >> rest));
+}
+
+int rg_cidr_cmp(const struct rg_cidr *a, const struct rg_cidr *b)
+{
+	int r = memcmp(a->addr, b->addr, 16);
+
+	if (r)
+		return r;
+	return (int)a->len - (int)b->len;
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+			return false;
+	return true;
+}
+
+static bool check_name(struct rg_parser *p, int line, const char *what,
+		       const char *name, size_t max)
+{
+	if (valid_name(name, max))
+		return true;
+	perr(p, line, "bad %s name '%s': use 1-%zu letters, digits, '-', '_' or '.'",
+	     what, name, max - 1);
+	return false;
+}
+
+static struct rg_entry *add_entry(struct rg_parser *p)
+{
+	struct rg_plan *pl = p->plan;
+
+	if (pl->nentries == p->entcap) {
+		int cap = p->entcap ? 2 * p->entcap : 64;
+		struct rg_entry *e = realloc(pl->entries, cap * sizeof(*e));
+
+		if (!e)
+			return NULL;
+		pl->entries = e;
+		p->entcap = cap;
+	}
+	memset(&pl->entries[pl->nentries], 0, sizeof(pl->entries[0]));
+	return &pl->entries[pl->nentries++];
+}
+
+#define MAX_TOKENS 512
+
+static int parse_allow(struct rg_parser *p, int line, char *list, uint32_t *allow)
+{
+	char *save = NULL;
+	int bad = 0;
+
+	if (!*list || list[strlen(list) - 1] == ',') {
+		perr(p, line, "'allow' needs ROLE[,ROLE] (mesh, egress)");
+		return -EINVAL;
+	}
+	for (char *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+		int role = rg_role_parse(r);
+
+		if (role < 0) {
+			perr(p, line, "unknown role '%s' in allow (expected mesh or egress)", r);
+			bad = 1;
+			continue;
+		}
+		*allow |= RG_BREAKS(role);
+	}
+	return bad ? -EINVAL : 0;
+}
+
+static void parse_zone(struct rg_parser *p, int line, char **tok, int n)
+{
+	int role, first = 3;
+	char why[160];
+
+	if (n < 4) {
+		perr(p, line, "zone needs NAME ROLE CIDR [CIDR...]");
+		return;
+	}
+	if (!check_name(p, line, "zone", tok[1], RG_ZONE_LEN))
+		return;
+	role = rg_role_parse(tok[2]);
+	if (role < 0) {
+		perr(p, line, "unknown role '%s' (expected mesh or egress)", tok[2]);
+		return;
+	}
+	p->plan->nzones++;
+	for (int i = first; i < n; i++) {
+		struct rg_entry *e;
+		struct rg_cidr c;
+
+		if (rg_cidr_parse(tok[i], &c, why, sizeof(why))) {
+			perr(p, line, "%s", why);
+			continue;
+		}
+		e = add_entry(p);
+		if (!e)
+			return;
+		snprintf(e->name, sizeof(e->name), "%s", tok[1]);
+		snprintf(e->zone, sizeof(e->zone), "%s", tok[1]);
+		e->cidr = c;
+		e->kind = RG_KIND_ZONE;
+		e->role = role;
+		e->line = line;
+	}
+}
+
+static void parse_prefix(struct rg_parser *p, int line, char **tok, int n)
+{
+	uint32_t allow = 0;
+	struct rg_entry *e;
+	struct rg_cidr c;
+	char why[160];
+
+	if (n < 3) {
+		perr(p, line, "prefix needs NAME CIDR [allow ROLE[,ROLE]]");
+		return;
+	}
+	if (!check_name(p, line, "prefix", tok[1], RG_NAME_LEN))
+		return;
+	if (rg_cidr_parse(tok[2], &c, why, sizeof(why))) {
+		perr(p, line, "%s", why);
+		return;
+	}
+	if (n > 3) {
+		if (strcmp(tok[3], "allow")) {
+			perr(p, line, "unexpected '%s' after the CIDR (expected 'allow ROLE[,ROLE]')",
+			     tok[3]);
+			return;
+		}
+		if (n == 4) {
+			perr(p, line, "'allow' needs ROLE[,ROLE] (mesh, egress)");
+			return;
+		}
+		if (n > 5) {
+			perr(p, line, "unexpected '%s' after the allow list (write roles as mesh,egress)",
+			     tok[5]);
+			return;
+		}
+		if (parse_allow(p, line, tok[4], &allow))
+			return;
+	}
+	e = add_entry(p);
+	if (!e)
+		return;
+	snprintf(e->name, sizeof(e->name), "%s", tok[1]);
+	e->cidr = c;
+	e->kind = RG_KIND_PREFIX;
+	e->allow = allow;
+	e->line = line;
+	p->plan->nprefixes++;
+}
+
+static void parse_host(struct rg_parser *p, int line, char **tok, int n)
+{
+	struct rg_plan *pl = p->plan;
+	struct rg_host *h;
+	int role = -1;
+
+	if (n < 4) {
+		perr(p, line, "host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...]");
+		return;
+	}
+	if (!check_name(p, line, "host", tok[1], RG_NAME_LEN))
+		return;
+	for (int i = 0; i < pl->nhosts; i++) {
+		if (!strcmp(pl->hosts[i].name, tok[1])) {
+			perr(p, line, "duplicate host '%s' (first on line %d)", tok[1],
+			     pl->hosts[i].line);
+			return;
+		}
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return;
+	snprintf(h->name, sizeof(h->name), "%s", tok[1]);
+	h->line = line;
+	for (int i = 2; i < n; i++) {
+		int r = rg_role_parse(tok[i]);
+		bool dup = false;
+
+		if (r >= 0) {
+			if (role >= 0 && tok[i - 1] && rg_role_parse(tok[i - 1]) >= 0)
+				perr(p, line, "role '%s' lists no interface", tok[i - 1]);
+			role = r;
+			continue;
+		}
+		if (role < 0) {
+			perr(p, line, "unknown role '%s' (expected mesh or egress)", tok[i]);
+			goto out;
+		}
+		if (strlen(tok[i]) >= RG_IFNAME_LEN || !valid_name(tok[i], RG_IFNAME_LEN)) {
+			perr(p, line, "bad interface name '%s'", tok[i]);
+			continue;
+		}
+		for (int j = 0; j < h->nifs; j++) {
+			if (strcmp(h->ifs[j].name, tok[i]))
+				continue;
+			dup = true;
+			if (h->ifs[j].role != (uint32_t)role)
+				perr(p, line, "interface '%s' is in two roles (%s and %s)", tok[i],
+				     rg_role_name(h->ifs[j].role), rg_role_name(role));
+		}
+		if (dup)
+			continue;
+		if (h->nifs == RG_MAX_IFACES) {
+			perr(p, line, "host '%s' names more than %d interfaces", h->name,
+			     RG_MAX_IFACES);
+			goto out;
+		}
+		snprintf(h->ifs[h->nifs].name, RG_IFNAME_LEN, "%s", tok[i]);
+		h->ifs[h->nifs].role = role;
+		h->nifs++;
+	}
+	if (rg_role_parse(tok[n - 1]) >= 0)
+		perr(p, line, "role '%s' lists no interface", tok[n - 1]);
+	{
+		struct rg_host *hs = realloc(pl->hosts, (pl->nhosts + 1) * sizeof(*hs));
+
+		if (!hs)
+			goto out;
+		pl->hosts = hs;
+		pl->hosts[pl->nhosts++] = *h;
+	}
+out:
+	free(h);
+}
+
+static int cmp_entry_ptr(const void *a, const void *b)
+{
+	const struct rg_entry *x = *(const struct rg_entry * const *)a;
+	const struct rg_entry *y = *(const struct rg_entry * const *)b;
+
+	return rg_cidr_cmp(&x->cidr, &y->cidr);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* Duplicate names: a zone's name appears once per CIDR, which is fine. */
+static void check_names(struct rg_parser *p)
+{
+	struct rg_plan *pl = p->plan;
+	struct rg_entry **v = malloc(pl->nentries * sizeof(*v));
+
+	if (!v)
+		return;
+	for (int i = 0; i < pl->nentries; i++)
+		v[i] = &pl->entries[i];
+	qsort(v, pl->nentries, sizeof(*v), cmp_str);	/* name is the first member */
+	for (int i = 1; i < pl->nentries; i++) {
+		struct rg_entry *a = v[i - 1], *b = v[i];
+
+		if (strcmp(a->name, b->name))
+			continue;
+		if (a->kind == RG_KIND_ZONE && b->kind == RG_KIND_ZONE && a->line == b->line)
+			continue;
+		if (a->line > b->line) {
+			struct rg_entry *t = a;
+
+			a = b;
+			b = t;
+		}
+		perr(p, b->line, "duplicate name '%s' (first on line %d)", b->name, a->line);
+	}
+	free(v);
+}
+
+/* Sort by (address, length): every entry's ancestors then sit on a stack. */
+static void compile(struct rg_parser *p)
+{
+	struct rg_plan *pl = p->plan;
+	int n = pl->nentries, depth = 0;
+	struct rg_entry **v, **stack;
+	uint32_t *allow_eff;
+	int *zone_of, *pfx_of;
+	char a[64], b[64];
+
+	v = calloc(n, sizeof(*v));
+	stack = calloc(130, sizeof(*stack));
+	allow_eff = calloc(n, sizeof(*allow_eff));
+	zone_of = calloc(n, sizeof(*zone_of));
+	pfx_of = calloc(n, sizeof(*pfx_of));
+	if (!v || !stack || !allow_eff || !zone_of || !pfx_of)
+		goto out;
+	for (int i = 0; i < n; i++)
+		v[i] = &pl->entries[i];
+	qsort(v, n, sizeof(*v), cmp_entry_ptr);
+
+	for (int i = 0; i < n; i++) {
+		struct rg_entry *e = v[i];
+		int idx = e - pl->entries, up;
+
+		if (i > 0 && !rg_cidr_cmp(&v[i - 1]->cidr, &e->cidr)) {
+			struct rg_entry *f = v[i - 1];
+
+			rg_cidr_format(&e->cidr, a, sizeof(a));
+			perr(p, e->line > f->line ? e->line : f->line,
+			     "duplicate CIDR %s ('%s' and '%s')", a, f->name, e->name);
+		}
+		while (depth && !rg_cidr_contains(&stack[depth - 1]->cidr, e->cidr.addr))
+			depth--;
+		up = depth ? stack[depth - 1] - pl->entries : -1;
+
+		zone_of[idx] = up >= 0 ? zone_of[up] : -1;
+		pfx_of[idx] = up >= 0 ? pfx_of[up] : -1;
+		allow_eff[idx] = (up >= 0 ? allow_eff[up] : 0) | e->allow;
+		if (e->kind == RG_KIND_ZONE) {
+			if (zone_of[idx] >= 0) {
+				struct rg_entry *z = &pl->entries[zone_of[idx]];
+
+				rg_cidr_format(&z->cidr, a, sizeof(a));
+				rg_cidr_format(&e->cidr, b, sizeof(b));
+				perr(p, e->line > z->line ? e->line : z->line,
+				     "zone '%s' %s overlaps zone '%s' %s", e->name, b, z->name, a);
+			}
+			zone_of[idx] = idx;
+		} else {
+			pfx_of[idx] = idx;
+		}
+		if (depth < 130)
+			stack[depth++] = e;
+	}
+
+	for (int i = 0; i < n; i++) {
+		struct rg_entry *e = &pl->entries[i];
+
+		e->bucket_of = pfx_of[i] >= 0 ? pfx_of[i] : i;
+		e->breaks = 0;
+		if (zone_of[i] < 0)
+			continue;
+		memcpy(e->zone, pl->entries[zone_of[i]].zone, sizeof(e->zone));
+		for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
+			if (pl->entries[zone_of[i]].role != role &&
+			    !(allow_eff[i] & RG_BREAKS(role)))
+				e->breaks |= RG_BREAKS(role);
+	}
+out:
+	free(v);
+	free(stack);
+	free(allow_eff);
+	free(zone_of);
+	free(pfx_of);
+}
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct rg_err *x = a, *y = b;
+
+	return x->line - y->line;
+}
+
+int rg_plan_parse(const char *text, size_t len, const char *fname,
+		  struct rg_plan *plan, FILE *errs)
+{
+	struct rg_parser p = { .fname = fname, .plan = plan };
+	char *buf, *line, *save = NULL;
+	struct sha256_ctx sha;
+	int lineno = 0, nerrs;
+
+	memset(plan, 0, sizeof(*plan));
+	sha256_init(&sha);
+	sha256_update(&sha, len, (const uint8_t *)text);
+	sha256_digest(&sha, sizeof(plan->sha256), plan->sha256);
+
+	if (memchr(text, '\0', len)) {
+		fprintf(errs, "%s: not a text file (it contains NUL bytes)\n", fname);
+		return 1;
+	}
+	buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+
+	/* strsep keeps empty lines, so line numbers stay true */
+	save = buf;
+	while ((line = strsep(&save, "\n")) != NULL) {
+		char *tok[MAX_TOKENS], *hash, *t, *ts = NULL;
+		int n = 0;
+
+		lineno++;
+		if (!save && !*line)
+			break;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		for (t = strtok_r(line, " \t\r\v\f", &ts); t; t = strtok_r(NULL, " \t\r\v\f", &ts)) {
+			if (n == MAX_TOKENS) {
+				perr(&p, lineno, "too many fields (more than %d)", MAX_TOKENS);
+				n = 0;
+				break;
+			}
+			tok[n++] = t;
+		}
+		if (n == 0)
+			continue;
+		if (!strcmp(tok[0], "zone"))
+			parse_zone(&p, lineno, tok, n);
+		else if (!strcmp(tok[0], "prefix"))
+			parse_prefix(&p, lineno, tok, n);
+		else if (!strcmp(tok[0], "host"))
+			parse_host(&p, lineno, tok, n);
+		else
+			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix or host)",
+			     tok[0]);
+	}
+	free(buf);
+
+	if (plan->nentries > RG_MAX_PLAN)
+		perr(&p, lineno, "plan has %d zone CIDRs and prefixes, more than the %d the maps hold",
+		     plan->nentries, RG_MAX_PLAN);
+	check_names(&p);
+	compile(&p);
+
+	qsort(p.errs, p.nerrs, sizeof(*p.errs), cmp_err);
+	for (int i = 0; i < p.nerrs; i++)
+		fprintf(errs, "%s:%d: %s\n", fname, p.errs[i].line, p.errs[i].msg);
+	nerrs = p.nerrs;
+	free(p.errs);
+	return nerrs;
+}
+
+#define RG_PLAN_MAX_BYTES (64u << 20)
+
+int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
+{
+	size_t cap = 0, len = 0;
+	char *text = NULL;
+	FILE *f;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	f = fopen(path, "r");
+	if (!f) {
+		r = -errno;
+		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(errno));
+		return r;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *t;
+
+			if (cap >= RG_PLAN_MAX_BYTES) {
+				fprintf(errs, "%s: plan file is larger than %u MiB\n", path,
+					RG_PLAN_MAX_BYTES >> 20);
+				free(text);
+				fclose(f);
+				return 1;
+			}
+			cap = cap ? 2 * cap : 65536;
+			t = realloc(text, cap);
+			if (!t) {
+				free(text);
+				fclose(f);
+				return -ENOMEM;
+			}
+			text = t;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		r = -EIO;
+		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(EIO));
+		free(text);
+		fclose(f);
+		return r;
+	}
+	fclose(f);
+	r = rg_plan_parse(text ? text : "", len, path, plan, errs);
+	free(text);
+	return r;
+}
+
+void rg_plan_free(struct rg_plan *plan)
+{
+	free(plan->entries);
+	free(plan->hosts);
+	memset(plan, 0, sizeof(*plan));
+}
+
+const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
+{
+	for (int i = 0; i < plan->nhosts; i++)
+		if (!strcmp(plan->hosts[i].name, name))
+			return &plan->hosts[i];
+	return NULL;
+}

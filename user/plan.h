@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * plan.h - the plan file: parse, validate, compile into trie entries.
+ *
+ * rg_plan_parse() reports every error as "FILE:LINE: message" and returns the
+ * number of errors; a plan with errors must not be installed. After a clean
+ * parse each entry carries its compiled trie value (bucket entry + breaks).
+ */
+#ifndef RG_PLAN_H
+#define RG_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "ringguard.h"
+
+struct rg_cidr {
+	uint8_t addr[16];	/* IPv4 as ::ffff:a.b.c.d */
+	uint8_t len;		/* prefix length in the 128-bit space */
+	bool v4;
+};
+
+struct rg_entry {
+	char name[RG_NAME_LEN];
+	char zone[RG_ZONE_LEN];	/* zone the entry lies in ("" if none) */
+	struct rg_cidr cidr;
+	uint32_t kind;		/* RG_KIND_PREFIX or RG_KIND_ZONE */
+	uint32_t role;		/* zones: the role the zone belongs to */
+	uint32_t allow;		/* prefixes: RG_BREAKS() bits of allowed roles */
+	int line;
+	/* compiled */
+	int bucket_of;		/* index of the entry whose bucket counts it */
+	uint32_t breaks;	/* RG_BREAKS() bits: roles the entry breaks */
+};
+
+struct rg_host_if {
+	char name[RG_IFNAME_LEN];
+	uint32_t role;
+};
+
+struct rg_host {
+	char name[RG_NAME_LEN];
+	int line;
+	int nifs;
+	struct rg_host_if ifs[RG_MAX_IFACES];
+};
+
+struct rg_plan {
+	struct rg_entry *entries;
+	int nentries;
+	struct rg_host *hosts;
+	int nhosts;
+	int nzones;
+	int nprefixes;
+	uint8_t sha256[32];
+};
+
+int rg_plan_parse(const char *text, size_t len, const char *fname,
+		  struct rg_plan *plan, FILE *errs);
+/* Reads and parses FILE; returns -errno if it cannot be read (reported on
+ * errs), else the number of plan errors.
+ */
+int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
+void rg_plan_free(struct rg_plan *plan);
+
+const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
+
+int rg_cidr_parse(const char *s, struct rg_cidr *c, char *why, size_t whylen);
+void rg_cidr_format(const struct rg_cidr *c, char *buf, size_t len);
+void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len);
+bool rg_cidr_contains(const struct rg_cidr *outer, const uint8_t addr[16]);
+int rg_cidr_cmp(const struct rg_cidr *a, const struct rg_cidr *b);
+
+const char *rg_role_name(uint32_t role);
+int rg_role_parse(const char *s);	/* -1 if unknown */
+void rg_sha256_hex(const uint8_t sha[32], char out[65]);
+
+#endif /* RG_PLAN_H */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * show.c - `status` and `stats`: a table for people, -j JSON for programs.
+ * Both only read maps (opened read-only).
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+#include <bpf/bpf.h>
+#include "attach.h"
+#include "install.h"
+#include "show.h"
+
+struct bucket_row {
+	__u32 id;
+	struct rg_bucket_info info;
+	struct rg_bucket_counters c;
+};
+
+struct iface_row {
+	__u32 ifindex;
+	struct rg_iface ifc;
+	struct rg_if_counters c;
+	bool present;
+};
+
+struct snapshot {
+	struct rg_meta meta;
+	__u32 mode;
+	struct bucket_row *buckets;
+	int nbuckets;
+	struct iface_row ifaces[RG_MAX_IFACES];
+	int nifaces;
+};
+
+static bool is_v4(const struct rg_lpm_key *k)
+{
+	static const __u8 pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return k->prefixlen >= 96 && !memcmp(k->addr, pfx, 12);
+}
+
+/* IPv6 before IPv4, then by address and length (parents before children);
+ * the catch-all last.
+ */
+static int cmp_bucket(const void *a, const void *b)
+{
+	const struct bucket_row *x = a, *y = b;
+	int r;
+
+	if ((x->info.kind == RG_KIND_UNPLANNED) != (y->info.kind == RG_KIND_UNPLANNED))
+		return x->info.kind == RG_KIND_UNPLANNED ? 1 : -1;
+	if (is_v4(&x->info.cidr) != is_v4(&y->info.cidr))
+		return is_v4(&x->info.cidr) ? 1 : -1;
+	r = memcmp(x->info.cidr.addr, y->info.cidr.addr, 16);
+	if (r)
+		return r;
+	return (int)x->info.cidr.prefixlen - (int)y->info.cidr.prefixlen;
+}
+
+static int cmp_iface(const void *a, const void *b)
+{
+	const struct iface_row *x = a, *y = b;
+
+	return (int)x->ifc.slot - (int)y->ifc.slot;
+}
+
+static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool counters)
+{
+	__u32 *ids = NULL, key, next, *prev = NULL;
+	struct rg_bucket_info *infos = NULL;
+	int n, err;
+
+	memset(s, 0, sizeof(*s));
+	err = rg_meta_read(m, &s->meta);
+	if (!err)
+		err = rg_mode_read(m, &s->mode);
+	if (err)
+		return err;
+
+	while (bpf_map_get_next_key(m->ifaces, prev, &next) == 0 && s->nifaces < RG_MAX_IFACES) {
+		struct iface_row *r = &s->ifaces[s->nifaces];
+		char name[IF_NAMESIZE];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->ifaces, &key, &r->ifc))
+			continue;
+		r->ifindex = key;
+		r->present = if_indextoname(key, name) && !strcmp(name, r->ifc.name);
+		if (counters && rg_if_sum(m, r->ifc.slot, &r->c))
+			continue;
+		s->nifaces++;
+	}
+	qsort(s->ifaces, s->nifaces, sizeof(s->ifaces[0]), cmp_iface);
+	if (!counters)
+		return 0;
+
+	ids = calloc(RG_MAX_BUCKETS, sizeof(*ids));
+	infos = calloc(RG_MAX_BUCKETS, sizeof(*infos));
+	if (!ids || !infos) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = rg_active_buckets(m, s->meta.generation, ids, infos);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	s->buckets = calloc(n ? n : 1, sizeof(*s->buckets));
+	if (!s->buckets) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		struct bucket_row *r = &s->buckets[s->nbuckets];
+
+		r->id = ids[i];
+		r->info = infos[i];
+		if (rg_bucket_sum(m, ids[i], &r->c))
+			continue;
+		s->nbuckets++;
+	}
+	qsort(s->buckets, s->nbuckets, sizeof(*s->buckets), cmp_bucket);
+out:
+	free(ids);
+	free(infos);
+	return err;
+}
+
+static const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case RG_KIND_PREFIX:
+		return "prefix";
+	case RG_KIND_ZONE:
+		return "zone";
+	default:
+		return "unplanned";
+	}
+}
+
+static void cidr_of(const struct rg_bucket_info *info, char *buf, size_t len)
+{
+	if (info->kind == RG_KIND_UNPLANNED)
+		snprintf(buf, len, "-");
+	else
+		rg_key_format(&info->cidr, buf, len);
+}
+
+static json_object *jpc(const struct rg_pc *pc)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(pc->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(pc->bytes));
+	return o;
+}
+
+static json_object *jdir(const struct rg_dir_counters *d)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "packets", json_object_new_uint64(d->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(d->bytes));
+	json_object_object_add(o, "violations", json_object_new_uint64(d->violations));
+	json_object_object_add(o, "dropped", json_object_new_uint64(d->dropped));
+	json_object_object_add(o, "malformed", json_object_new_uint64(d->malformed));
+	json_object_object_add(o, "other", json_object_new_uint64(d->other));
+	return o;
+}
+
+static json_object *jplan(const struct rg_meta *meta)
+{
+	json_object *o = json_object_new_object();
+	char sha[65];
+
+	rg_sha256_hex(meta->sha256, sha);
+	json_object_object_add(o, "path", json_object_new_string(meta->plan_path));
+	json_object_object_add(o, "sha256", json_object_new_string(sha));
+	json_object_object_add(o, "generation", json_object_new_uint64(meta->generation));
+	return o;
+}
+
+static void print_json(json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* Human units keep the table narrow: 1234567 -> 1.2M. */
+static const char *human(__u64 v, char *buf, size_t len)
+{
+	static const char units[] = "kMGTPE";
+	double d = v;
+	int u = -1;
+
+	if (v < 10000) {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return buf;
+	}
+	while (d >= 1000 && u < 5) {
+		d /= 1000;
+		u++;
+	}
+	snprintf(buf, len, d < 10 ? "%.1f%c" : "%.0f%c", d, units[u]);
+	return buf;
+}
+
+int rg_show_stats(const struct rg_maps *m, bool json)
+{
+	struct snapshot s;
+	char sha[65];
+	int err;
+
+	err = snapshot_take(m, &s, true);
+	if (err)
+		return err;
+	rg_sha256_hex(s.meta.sha256, sha);
+
+	if (json) {
+		json_object *o = json_object_new_object(), *b = json_object_new_array(),
+			    *ifs = json_object_new_array();
+
+		json_object_object_add(o, "mode", json_object_new_string(rg_mode_name(s.mode)));
+		json_object_object_add(o, "plan", jplan(&s.meta));
+		for (int i = 0; i < s.nbuckets; i++) {
+			const struct bucket_row *r = &s.buckets[i];
+			json_object *e = json_object_new_object();
+			char cidr[64];
+
+			cidr_of(&r->info, cidr, sizeof(cidr));
+			json_object_object_add(e, "name", json_object_new_string(r->info.name));
+			json_object_object_add(e, "kind",
+					       json_object_new_string(kind_name(r->info.kind)));
+			json_object_object_add(e, "cidr", r->info.kind == RG_KIND_UNPLANNED ? NULL :
+					       json_object_new_string(cidr));
+			json_object_object_add(e, "zone", r->info.zone[0] ?
+					       json_object_new_string(r->info.zone) : NULL);
+			json_object_object_add(e, "src", jpc(&r->c.src));
+			json_object_object_add(e, "dst", jpc(&r->c.dst));
+			json_object_object_add(e, "violations", jpc(&r->c.violations));
+			json_object_array_add(b, e);
+		}
+		json_object_object_add(o, "buckets", b);
+		for (int i = 0; i < s.nifaces; i++) {
+			const struct iface_row *r = &s.ifaces[i];
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "name", json_object_new_string(r->ifc.name));
+			json_object_object_add(e, "role",
+					       json_object_new_string(rg_role_name(r->ifc.role)));
+			json_object_object_add(e, "in", jdir(&r->c.dir[RG_DIR_IN]));
+			json_object_object_add(e, "out", jdir(&r->c.dir[RG_DIR_OUT]));
+			json_object_array_add(ifs, e);
+		}
+		json_object_object_add(o, "interfaces", ifs);
+		print_json(o);
+		free(s.buckets);
+		return 0;
+	}
+
+	printf("mode %s, plan %s (generation %llu, sha256 %.12s)\n\n", rg_mode_name(s.mode),
+	       s.meta.plan_path, (unsigned long long)s.meta.generation, sha);
+	{
+		int wn = 6, wc = 4, wz = 4;
+		char cidr[64], a[6][16];
+
+		for (int i = 0; i < s.nbuckets; i++) {
+			int l;
+
+			cidr_of(&s.buckets[i].info, cidr, sizeof(cidr));
+			l = strlen(s.buckets[i].info.name);
+			wn = l > wn ? l : wn;
+			l = strlen(cidr);
+			wc = l > wc ? l : wc;
+			l = strlen(s.buckets[i].info.zone);
+			wz = l > wz ? l : wz;
+		}
+		printf("%-*s  %-9s  %-*s  %-*s  %8s %8s  %8s %8s  %8s %8s\n", wn, "BUCKET", "KIND",
+		       wc, "CIDR", wz, "ZONE", "SRC-PKT", "SRC-B", "DST-PKT", "DST-B",
+		       "VIOL-PKT", "VIOL-B");
+		for (int i = 0; i < s.nbuckets; i++) {
+			const struct bucket_row *r = &s.buckets[i];
+
+			cidr_of(&r->info, cidr, sizeof(cidr));
+			printf("%-*s  %-9s  %-*s  %-*s  %8s %8s  %8s %8s  %8s %8s\n", wn,
+			       r->info.name, kind_name(r->info.kind), wc, cidr, wz,
+			       r->info.zone[0] ? r->info.zone : "-",
+			       human(r->c.src.packets, a[0], 16), human(r->c.src.bytes, a[1], 16),
+			       human(r->c.dst.packets, a[2], 16), human(r->c.dst.bytes, a[3], 16),
+			       human(r->c.violations.packets, a[4], 16),
+			       human(r->c.violations.bytes, a[5], 16));
+		}
+	}
+	printf("\n%-16s %-7s %-4s %10s %10s %10s %10s %10s %10s\n", "INTERFACE", "ROLE", "DIR",
+	       "PACKETS", "BYTES", "VIOLATIONS", "DROPPED", "MALFORMED", "OTHER");
+	for (int i = 0; i < s.nifaces; i++) {
+		for (int d = 0; d < RG_DIR_MAX; d++) {
+			const struct rg_dir_counters *c = &s.ifaces[i].c.dir[d];
+			char a[6][16];
+
+			printf("%-16s %-7s %-4s %10s %10s %10s %10s %10s %10s\n", s.ifaces[i].ifc.name,
+			       rg_role_name(s.ifaces[i].ifc.role), d == RG_DIR_IN ? "in" : "out",
+			       human(c->packets, a[0], 16), human(c->bytes, a[1], 16),
+			       human(c->violations, a[2], 16), human(c->dropped, a[3], 16),
+			       human(c->malformed, a[4], 16), human(c->other, a[5], 16));
+		}
+	}
+	free(s.buckets);
+	return 0;
+}
+
+int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
+{
+	struct snapshot s;
+	char sha[65], when[64];
+	time_t t;
+	int err;
+
+	err = snapshot_take(m, &s, false);
+	if (err)
+		return err;
+	rg_sha256_hex(s.meta.sha256, sha);
+	t = s.meta.installed_at;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+
+	if (json) {
+		json_object *o = json_object_new_object(), *ifs = json_object_new_array();
+
+		json_object_object_add(o, "pin_dir", json_object_new_string(dir));
+		json_object_object_add(o, "mode", json_object_new_string(rg_mode_name(s.mode)));
+		json_object_object_add(o, "plan", jplan(&s.meta));
+		json_object_object_add(o, "installed_at", json_object_new_string(when));
+		json_object_object_add(o, "entries", json_object_new_int(s.meta.nentries));
+		for (int i = 0; i < s.nifaces; i++) {
+			const struct iface_row *r = &s.ifaces[i];
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "name", json_object_new_string(r->ifc.name));
+			json_object_object_add(e, "ifindex", json_object_new_int(r->ifindex));
+			json_object_object_add(e, "role",
+					       json_object_new_string(rg_role_name(r->ifc.role)));
+			json_object_object_add(e, "present", json_object_new_boolean(r->present));
+			json_object_object_add(e, "mtu", json_object_new_int(r->ifc.mtu));
+			json_object_object_add(e, "xdp",
+					       json_object_new_string(rg_xdp_kind_name(r->ifc.xdp_kind)));
+			json_object_object_add(e, "tc",
+					       json_object_new_string(rg_tc_kind_name(r->ifc.tc_kind)));
+			json_object_array_add(ifs, e);
+		}
+		json_object_object_add(o, "interfaces", ifs);
+		print_json(o);
+		return 0;
+	}
+
+	printf("pin dir     %s\n", dir);
+	printf("mode        %s%s\n", rg_mode_name(s.mode),
+	       s.mode == RG_MODE_MONITOR ? " (violations are counted, not dropped)" : "");
+	printf("plan        %s\n", s.meta.plan_path);
+	printf("sha256      %s\n", sha);
+	printf("generation  %llu, installed %s, %u entries\n",
+	       (unsigned long long)s.meta.generation, when, s.meta.nentries);
+	printf("\n%-16s %7s %-7s %6s %-12s %-14s %s\n", "INTERFACE", "IFINDEX", "ROLE", "MTU",
+	       "XDP", "TC", "NOTE");
+	for (int i = 0; i < s.nifaces; i++) {
+		const struct iface_row *r = &s.ifaces[i];
+		const char *note = "";
+
+		if (!r->present)
+			note = "interface is gone: re-attach when it is back";
+		else if (r->ifc.xdp_kind == RG_XDP_GENERIC)
+			note = "generic XDP: the driver has no native XDP, ingress costs more";
+		printf("%-16s %7u %-7s %6u %-12s %-14s %s\n", r->ifc.name, r->ifindex,
+		       rg_role_name(r->ifc.role), r->ifc.mtu, rg_xdp_kind_name(r->ifc.xdp_kind),
+		       rg_tc_kind_name(r->ifc.tc_kind), note);
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * state.c - the pin directory, pinned maps and per-CPU counter sums.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "state.h"
+
+const char *const rg_map_names[RG_NMAPS] = {
+	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
+	"rg_config", "rg_buckets", "rg_meta",
+};
+
+const char *rg_mode_name(__u32 mode)
+{
+	return mode == RG_MODE_ENFORCE ? "enforce" : "monitor";
+}
+
+int rg_mode_parse(const char *s)
+{
+	if (!strcmp(s, "monitor"))
+		return RG_MODE_MONITOR;
+	if (!strcmp(s, "enforce"))
+		return RG_MODE_ENFORCE;
+	return -1;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static bool same_ns(const char *kind)
+{
+	char a[64], b[64];
+	struct stat s1, s2;
+
+	snprintf(a, sizeof(a), "/proc/self/ns/%s", kind);
+	snprintf(b, sizeof(b), "/proc/1/ns/%s", kind);
+	if (stat(a, &s1) || stat(b, &s2))
+		return true;
+	return s1.st_ino == s2.st_ino && s1.st_dev == s2.st_dev;
+}
+
+int rg_mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int rg_state_dir(const char *pin_root, bool mount_it, char *dir, size_t len)
+{
+	char parent[PATH_MAX], alt[PATH_MAX];
+	const char *root = pin_root;
+	struct stat ns;
+	char *slash;
+
+	if (stat("/proc/self/ns/net", &ns))
+		return -errno;
+	snprintf(parent, sizeof(parent), "%s", pin_root);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+
+	if (!is_bpffs(parent) && !is_bpffs(pin_root)) {
+		/* `ip netns exec` gives us a private /sys without the host's
+		 * bpffs; the host's is still reachable through pid 1's root.
+		 */
+		snprintf(alt, sizeof(alt), "/proc/1/root%s", parent);
+		if (!same_ns("mnt") && is_bpffs(alt)) {
+			static char altroot[PATH_MAX];
+
+			snprintf(altroot, sizeof(altroot), "/proc/1/root%s", pin_root);
+			root = altroot;
+		} else if (mount_it && !strcmp(parent, "/sys/fs/bpf") && same_ns("mnt")) {
+			if (mount("bpf", parent, "bpf", 0, "mode=0700"))
+				return -errno;
+		} else {
+			return -ENOTSUP;
+		}
+	}
+	if (snprintf(dir, len, "%s/netns-%lu", root, (unsigned long)ns.st_ino) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void rg_maps_init(struct rg_maps *m)
+{
+	for (int i = 0; i < RG_NMAPS; i++)
+		*rg_map_fd(m, i) = -1;
+}
+
+void rg_maps_close(struct rg_maps *m)
+{
+	for (int i = 0; i < RG_NMAPS; i++) {
+		if (*rg_map_fd(m, i) >= 0)
+			close(*rg_map_fd(m, i));
+		*rg_map_fd(m, i) = -1;
+	}
+}
+
+int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = rdonly ? BPF_F_RDONLY : 0);
+	char path[PATH_MAX];
+
+	rg_maps_init(m);
+	for (int i = 0; i < RG_NMAPS; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		fd = bpf_obj_get_opts(path, &opts);
+		if (fd < 0) {
+			int err = -errno;
+
+			rg_maps_close(m);
+			return err;
+		}
+		*rg_map_fd(m, i) = fd;
+	}
+	return 0;
+}
+
+int rg_meta_read(const struct rg_maps *m, struct rg_meta *meta)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->meta, &zero, meta))
+		return -errno;
+	return 0;
+}
+
+int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(m->meta, &zero, meta, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int rg_mode_read(const struct rg_maps *m, __u32 *mode)
+{
+	struct rg_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
+		return -errno;
+	*mode = cfg.mode;
+	return 0;
+}
+
+int rg_mode_write(const struct rg_maps *m, __u32 mode)
+{
+	struct rg_config cfg = { .mode = mode };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Per-CPU values come back as one value per possible CPU, each rounded up
+ * to 8 bytes; the counter structs are all u64s, so they sum field by field.
+ */
+static int percpu_sum(int fd, __u32 key, __u64 *out, size_t nfields)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc((size_t)ncpu * nfields, sizeof(__u64));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		int err = -errno;
+
+		free(vals);
+		return err;
+	}
+	memset(out, 0, nfields * sizeof(__u64));
+	for (int c = 0; c < ncpu; c++)
+		for (size_t f = 0; f < nfields; f++)
+			out[f] += vals[(size_t)c * nfields + f];
+	free(vals);
+	return 0;
+}
+
+int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out)
+{
+	return percpu_sum(m->bucket_stats, id, (__u64 *)out, sizeof(*out) / sizeof(__u64));
+}
+
+int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out)
+{
+	return percpu_sum(m->if_stats, slot, (__u64 *)out, sizeof(*out) / sizeof(__u64));
+}
+
+int rg_percpu_zero(int fd, __u32 key, size_t value_size)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	void *zeros;
+	int err = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	zeros = calloc(ncpu, (value_size + 7) & ~7ul);
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, zeros, BPF_ANY))
+		err = -errno;
+	free(zeros);
+	return err;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * state.h - where ringguard's pinned state lives and how to open it.
+ *
+ * State is per network namespace: <pin-dir>/netns-<inode>/ holds the maps
+ * (maps/) and the links (links/) of that namespace, so `ip netns exec` and
+ * `nsenter --net` find the same state and two namespaces never share it.
+ */
+#ifndef RG_STATE_H
+#define RG_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include "ringguard.h"
+
+#define RG_DEFAULT_PIN_DIR "/sys/fs/bpf/ringguard"
+
+struct rg_maps {
+	int plan;
+	int bucket_stats;
+	int ifaces;
+	int if_stats;
+	int config;
+	int buckets;
+	int meta;
+};
+
+#define RG_NMAPS 7
+extern const char *const rg_map_names[RG_NMAPS];
+
+static inline int *rg_map_fd(struct rg_maps *m, int i)
+{
+	return &((int *)m)[i];
+}
+
+/* Resolves the state directory of this network namespace under pin_root.
+ * Finds the host's bpffs from inside `ip netns exec` (which remounts /sys),
+ * mounts bpffs at /sys/fs/bpf when it is missing and mount is set.
+ */
+int rg_state_dir(const char *pin_root, bool mount, char *dir, size_t len);
+int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly);
+void rg_maps_init(struct rg_maps *m);
+void rg_maps_close(struct rg_maps *m);
+
+int rg_meta_read(const struct rg_maps *m, struct rg_meta *meta);
+int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta);
+int rg_mode_read(const struct rg_maps *m, __u32 *mode);
+int rg_mode_write(const struct rg_maps *m, __u32 mode);
+
+/* Sums of the per-CPU counters. */
+int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out);
+int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out);
+int rg_percpu_zero(int fd, __u32 key, size_t value_size);
+
+const char *rg_mode_name(__u32 mode);
+int rg_mode_parse(const char *s);
+
+int rg_mkdir_p(const char *path, mode_t mode);
+
+#endif /* RG_STATE_H */
