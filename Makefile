@@ -23,7 +23,7 @@ PKGS		:= libbpf libelf zlib json-c nettle
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle)
 
-WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 CFLAGS		?= -O2 -g
 USER_CFLAGS	:= $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -MMD -MP \

@@ -41,6 +41,10 @@ int rg_tc(struct __sk_buff *skb)
 		want = skb->len;
 	if ((long)skb->data + want > (long)skb->data_end)
 		bpf_skb_pull_data(skb, want);
+	/* Without this clang 14 may reach skb->data through a ctx pointer it
+	 * offset before the call, which the verifier rejects.
+	 */
+	barrier_var(skb);
 
 	c.data = (void *)(long)skb->data;
 	c.data_end = (void *)(long)skb->data_end;

@@ -42,16 +42,51 @@ static bool is_bpffs(const char *path)
 	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
 }
 
-static bool same_ns(const char *kind)
+static bool same_mntns(pid_t pid)
 {
-	char a[64], b[64];
-	struct stat s1, s2;
+	struct stat self, other;
+	char path[64];
 
-	snprintf(a, sizeof(a), "/proc/self/ns/%s", kind);
-	snprintf(b, sizeof(b), "/proc/1/ns/%s", kind);
-	if (stat(a, &s1) || stat(b, &s2))
-		return true;
-	return s1.st_ino == s2.st_ino && s1.st_dev == s2.st_dev;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	if (stat("/proc/self/ns/mnt", &self) || stat(path, &other))
+		return false;
+	return self.st_ino == other.st_ino && self.st_dev == other.st_dev;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/* `ip netns exec` runs us in a private mount namespace with a fresh /sys and
+ * no bpffs. The process that launched it still sees the host's, so look
+ * through the first ancestor that lives in another mount namespace. Returns
+ * that ancestor's pid, 0 if every ancestor shares our mount namespace, -1 if
+ * one does not but has no bpffs at parent either.
+ */
+static pid_t launcher_with_bpffs(const char *parent)
+{
+	for (pid_t pid = getppid(); pid > 1; pid = parent_of(pid)) {
+		char path[PATH_MAX];
+
+		if (same_mntns(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, parent);
+		return is_bpffs(path) ? pid : -1;
+	}
+	return 0;
 }
 
 int rg_mkdir_p(const char *path, mode_t mode)
@@ -75,7 +110,7 @@ int rg_mkdir_p(const char *path, mode_t mode)
 
 int rg_state_dir(const char *pin_root, bool mount_it, char *dir, size_t len)
 {
-	char parent[PATH_MAX], alt[PATH_MAX];
+	char parent[PATH_MAX];
 	const char *root = pin_root;
 	struct stat ns;
 	char *slash;
@@ -88,19 +123,19 @@ int rg_state_dir(const char *pin_root, bool mount_it, char *dir, size_t len)
 		*slash = '\0';
 
 	if (!is_bpffs(parent) && !is_bpffs(pin_root)) {
-		/* `ip netns exec` gives us a private /sys without the host's
-		 * bpffs; the host's is still reachable through pid 1's root.
-		 */
-		snprintf(alt, sizeof(alt), "/proc/1/root%s", parent);
-		if (!same_ns("mnt") && is_bpffs(alt)) {
-			static char altroot[PATH_MAX];
+		static char altroot[PATH_MAX];
+		pid_t pid = launcher_with_bpffs(parent);
 
-			snprintf(altroot, sizeof(altroot), "/proc/1/root%s", pin_root);
+		if (pid > 0) {
+			snprintf(altroot, sizeof(altroot), "/proc/%d/root%s", pid, pin_root);
 			root = altroot;
-		} else if (mount_it && !strcmp(parent, "/sys/fs/bpf") && same_ns("mnt")) {
+		} else if (pid == 0 && mount_it && !strcmp(parent, "/sys/fs/bpf")) {
 			if (mount("bpf", parent, "bpf", 0, "mode=0700"))
 				return -errno;
 		} else {
+			/* a private bpffs would die with this mount namespace, and
+			 * take the pinned links (and enforcement) with it
+			 */
 			return -ENOTSUP;
 		}
 	}

@@ -10,6 +10,7 @@
 #define RG_STATE_H
 
 #include <limits.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include "ringguard.h"
 

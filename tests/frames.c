@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <string.h>
+#include "frames.h"
+
+static const uint8_t mac_dst[6] = { 0x02, 0x52, 0x47, 0x00, 0x00, 0x02 };
+static const uint8_t mac_src[6] = { 0x02, 0x52, 0x47, 0x00, 0x00, 0x01 };
+
+static size_t l2(uint8_t *buf, const uint16_t *tags, int ntags, uint16_t ethertype)
+{
+	size_t off = 12;
+
+	memcpy(buf, mac_dst, 6);
+	memcpy(buf + 6, mac_src, 6);
+	for (int i = 0; i < ntags; i++) {
+		buf[off++] = tags[i] >> 8;
+		buf[off++] = tags[i] & 0xff;
+		buf[off++] = 0x00;		/* PCP 0, VID 100 + i */
+		buf[off++] = 100 + i;
+	}
+	buf[off++] = ethertype >> 8;
+	buf[off++] = ethertype & 0xff;
+	return off;
+}
+
+size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		   const uint16_t *tags, int ntags, size_t total)
+{
+	uint8_t s[16], d[16];
+	bool v6 = strchr(src, ':') != NULL;
+	size_t off, hdr, len;
+
+	if (v6 ? inet_pton(AF_INET6, src, s) != 1 || inet_pton(AF_INET6, dst, d) != 1
+	       : inet_pton(AF_INET, src, s) != 1 || inet_pton(AF_INET, dst, d) != 1)
+		return 0;
+	hdr = 14 + 4 * ntags + (v6 ? 40 : 20);
+	len = total < hdr ? hdr : total;
+	if (len > cap)
+		return 0;
+	memset(buf, 0, len);
+	off = l2(buf, tags, ntags, v6 ? 0x86dd : 0x0800);
+	if (v6) {
+		uint16_t plen = len - off - 40;
+
+		buf[off] = 0x60;
+		buf[off + 4] = plen >> 8;
+		buf[off + 5] = plen & 0xff;
+		buf[off + 6] = 59;	/* no next header */
+		buf[off + 7] = 64;
+		memcpy(buf + off + 8, s, 16);
+		memcpy(buf + off + 24, d, 16);
+	} else {
+		uint16_t tot = len - off;
+
+		buf[off] = 0x45;
+		buf[off + 2] = tot >> 8;
+		buf[off + 3] = tot & 0xff;
+		buf[off + 8] = 64;
+		buf[off + 9] = 253;	/* experimental */
+		memcpy(buf + off + 12, s, 4);
+		memcpy(buf + off + 16, d, 4);
+	}
+	return len;
+}
+
+size_t rg_frame_other(uint8_t *buf, size_t cap, uint16_t ethertype,
+		      const uint16_t *tags, int ntags, size_t total)
+{
+	size_t hdr = 14 + 4 * ntags, len = total < hdr ? hdr : total;
+
+	if (len > cap)
+		return 0;
+	memset(buf, 0, len);
+	l2(buf, tags, ntags, ethertype);
+	return len;
+}

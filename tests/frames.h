@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * frames.h - build Ethernet frames for tests and the lab (rg-inject).
+ */
+#ifndef RG_FRAMES_H
+#define RG_FRAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RG_FRAME_MAX	16384
+
+/* Builds Ethernet [+ tags] + IPv6 or IPv4 (picked from the address family
+ * of src) + zero payload up to total bytes (at least the headers).
+ * tags: ethertypes of the VLAN tags, outermost first (0x8100, 0x88a8).
+ * Returns the frame length, 0 if an address does not parse.
+ */
+size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		   const uint16_t *tags, int ntags, size_t total);
+
+/* A frame of another ethertype (ARP 0x0806, LLDP 0x88cc), total bytes. */
+size_t rg_frame_other(uint8_t *buf, size_t cap, uint16_t ethertype,
+		      const uint16_t *tags, int ntags, size_t total);
+
+#endif /* RG_FRAMES_H */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * model.h - a reference model of ringguard's datapath, written straight
+ * from the plan rules (no compilation, no trie) for differential tests.
+ */
+#ifndef RG_MODEL_H
+#define RG_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "plan.h"
+
+enum { RG_M_IP, RG_M_OTHER, RG_M_MALFORMED };
+
+/* Parses a frame as the programs must; fills 16-byte addresses (IPv4 as
+ * ::ffff:a.b.c.d). oob_tags: tags held out of band (tc).
+ */
+int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],
+		   uint8_t dst[16]);
+
+/* bucket: index of the plan entry that counts a, or -1 for unplanned.
+ * Returns whether a breaks the plan on an interface of role.
+ */
+bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], uint32_t role,
+		   int *bucket);
+
+#endif /* RG_MODEL_H */
