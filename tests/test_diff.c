@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_diff.c - differential test: the real programs (BPF_PROG_TEST_RUN)
+ * against tests/model.c on random plans and random, mutated frames. Every
+ * verdict and, at the end of each round, every counter must be equal.
+ * RG_SEED=N replays a run; RG_DIFF_FRAMES=N changes its size.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "frames.h"
+#include "harness.h"
+#include "model.h"
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: fast, and a seed replays a run exactly */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545F4914F6CDD1DULL;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return rnd() % n;
+}
+
+struct expect {
+	struct rg_bucket_counters *b;	/* by plan entry; [nentries] = unplanned */
+	struct rg_dir_counters dir[RG_DIR_MAX];
+};
+
+static void random_in(const struct rg_cidr *c, uint8_t a[16])
+{
+	memcpy(a, c->addr, 16);
+	for (int bit = c->len; bit < 128; bit++)
+		if (rnd() & 1)
+			a[bit / 8] |= 0x80 >> (bit % 8);
+}
+
+/* Address arithmetic for boundaries: a +/- 1 over 128 bits. */
+static void add1(uint8_t a[16], int delta)
+{
+	for (int i = 15; i >= 0; i--) {
+		uint8_t old = a[i];
+
+		a[i] += delta;
+		if ((delta > 0 && a[i] > old) || (delta < 0 && a[i] < old))
+			break;
+	}
+}
+
+static void pick_addr(const struct rg_plan *plan, bool v4, uint8_t a[16])
+{
+	const struct rg_entry *e = plan->nentries ? &plan->entries[rn(plan->nentries)] : NULL;
+	unsigned int how = rn(10);
+
+	if (e && e->cidr.v4 == v4 && how < 6) {
+		random_in(&e->cidr, a);
+		return;
+	}
+	if (e && e->cidr.v4 == v4 && how < 8) {
+		/* just inside or just outside an edge */
+		memcpy(a, e->cidr.addr, 16);
+		if (how == 7) {
+			for (int bit = e->cidr.len; bit < 128; bit++)
+				a[bit / 8] |= 0x80 >> (bit % 8);
+			if (rnd() & 1)
+				add1(a, 1);
+		} else if (rnd() & 1) {
+			add1(a, -1);
+		}
+		if (!v4 || (a[10] == 0xff && a[11] == 0xff && !a[0]))
+			return;
+	}
+	for (int i = 0; i < 16; i++)
+		a[i] = rnd();
+	if (v4) {
+		memset(a, 0, 10);
+		a[10] = a[11] = 0xff;
+	} else if (rn(3)) {
+		a[0] = rn(2) ? 0xfc : 0xfd;	/* mostly inside the zones */
+	}
+}
+
+static void fmt_addr(const uint8_t a[16], bool v4, char *buf)
+{
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, buf, INET6_ADDRSTRLEN);
+}
+
+/* A random plan that must parse: two or three zones, nested and disjoint
+ * prefixes (some wider than a zone), random allows, some IPv4.
+ */
+static char *random_plan(void)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *t = malloc(cap);
+	struct rg_cidr pool[200];
+	int npool = 0, nprefix = 5 + rn(80);
+	const char *roles[] = { "mesh", "egress", "mesh,egress", "egress,mesh" };
+
+	len += sprintf(t + len, "zone internal mesh fc00::/8\nzone external egress fd00::/8\n");
+	pool[npool++] = (struct rg_cidr){ .addr = { 0xfc }, .len = 8 };
+	pool[npool++] = (struct rg_cidr){ .addr = { 0xfd }, .len = 8 };
+	if (rn(2)) {
+		len += sprintf(t + len, "zone v4 %s 10.0.0.0/8\n", rn(2) ? "mesh" : "egress");
+		pool[npool++] = (struct rg_cidr){ .addr = { [10] = 0xff, [11] = 0xff, [12] = 10 },
+						  .len = 104, .v4 = true };
+	}
+	if (rn(4) == 0) {
+		len += sprintf(t + len, "prefix ula fc00::/7%s\n", rn(2) ? " allow egress" : "");
+		pool[npool++] = (struct rg_cidr){ .addr = { 0xfc }, .len = 7 };
+	}
+	for (int i = 0; i < nprefix && npool < 200; i++) {
+		const struct rg_cidr *base = &pool[rn(npool)];
+		int room = 128 - base->len;
+		struct rg_cidr c = *base;
+		bool dup = false;
+		char s[64];
+
+		if (room == 0)
+			continue;
+		c.len = base->len + 1 + rn(room < 64 ? room : 64);
+		random_in(base, c.addr);
+		for (int bit = c.len; bit < 128; bit++)
+			c.addr[bit / 8] &= ~(0x80 >> (bit % 8));
+		for (int j = 0; j < npool; j++)
+			dup |= !rg_cidr_cmp(&pool[j], &c);
+		if (dup)
+			continue;
+		pool[npool++] = c;
+		rg_cidr_format(&c, s, sizeof(s));
+		len += sprintf(t + len, "prefix p%d %s", i, s);
+		if (rn(3) == 0)
+			len += sprintf(t + len, " allow %s", roles[rn(4)]);
+		t[len++] = '\n';
+	}
+	t[len] = '\0';
+	return t;
+}
+
+static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
+{
+	static const uint16_t tagtypes[] = { 0x8100, 0x88a8 };
+	uint16_t tags[3];
+	int ntags = rn(10) < 7 ? 0 : rn(4);
+	bool v4 = rn(5) == 0;
+	uint8_t s[16], d[16];
+	char ss[INET6_ADDRSTRLEN], ds[INET6_ADDRSTRLEN];
+	size_t len, total = 60 + rn(1400);
+
+	for (int i = 0; i < ntags; i++)
+		tags[i] = tagtypes[rn(2)];
+	if (rn(40) == 0)
+		return rg_frame_other(f, cap, rn(2) ? 0x0806 : 0x88cc, tags, ntags, total);
+	pick_addr(plan, v4, s);
+	pick_addr(plan, v4, d);
+	fmt_addr(s, v4, ss);
+	fmt_addr(d, v4, ds);
+	len = rg_frame_ip(f, cap, ss, ds, tags, ntags, total);
+	switch (rn(30)) {
+	case 0:		/* truncate anywhere after the Ethernet header */
+		len = 14 + rn(len - 14);
+		break;
+	case 1:		/* wrong IP version */
+		f[14 + 4 * ntags] ^= 0x30;
+		break;
+	case 2:		/* IPv4 header length: too short, or with options */
+		if (v4)
+			f[14 + 4 * ntags] = 0x40 | rn(16);
+		break;
+	}
+	return len;
+}
+
+static void expect_frame(const struct rg_plan *plan, struct expect *ex, const uint8_t *f,
+			 size_t len, int dir, uint32_t role, uint32_t mode, bool *drop)
+{
+	struct rg_dir_counters *dc = &ex->dir[dir];
+	uint8_t s[16], d[16];
+	int sb, db, r;
+	bool sbrk, dbrk;
+
+	*drop = false;
+	dc->packets++;
+	dc->bytes += len;
+	r = rg_model_parse(f, len, 0, s, d);
+	if (r == RG_M_OTHER) {
+		dc->other++;
+		return;
+	}
+	if (r == RG_M_MALFORMED) {
+		dc->malformed++;
+		return;
+	}
+	sbrk = rg_model_addr(plan, s, role, &sb);
+	dbrk = rg_model_addr(plan, d, role, &db);
+	sb = sb < 0 ? plan->nentries : sb;
+	db = db < 0 ? plan->nentries : db;
+	ex->b[sb].src.packets++;
+	ex->b[sb].src.bytes += len;
+	ex->b[db].dst.packets++;
+	ex->b[db].dst.bytes += len;
+	if (sbrk) {
+		ex->b[sb].violations.packets++;
+		ex->b[sb].violations.bytes += len;
+	}
+	if (dbrk) {
+		ex->b[db].violations.packets++;
+		ex->b[db].violations.bytes += len;
+	}
+	if (sbrk || dbrk) {
+		dc->violations++;
+		if (mode == RG_MODE_ENFORCE) {
+			dc->dropped++;
+			*drop = true;
+		}
+	}
+}
+
+static __u32 id_of(struct rg_instance *in, const struct rg_entry *e, __u64 gen)
+{
+	struct rg_bucket_info info;
+
+	for (__u32 id = 1; id < RG_MAX_BUCKETS; id++) {
+		cr_assert_eq(bpf_map_lookup_elem(in->m.buckets, &id, &info), 0);
+		if (info.generation == gen && info.kind == e->kind &&
+		    info.cidr.prefixlen == e->cidr.len && !memcmp(info.cidr.addr, e->cidr.addr, 16))
+			return id;
+	}
+	cr_assert_fail("no bucket for %s", e->name);
+	return 0;
+}
+
+static void compare(struct rg_instance *in, const struct rg_plan *plan,
+		    const struct expect *ex, uint64_t seed)
+{
+	struct rg_meta meta;
+	struct rg_if_counters ic;
+
+	cr_assert_eq(rg_meta_read(&in->m, &meta), 0);
+	for (int i = 0; i <= plan->nentries; i++) {
+		__u32 id = i < plan->nentries ? id_of(in, &plan->entries[i], meta.generation) : 0;
+		struct rg_bucket_counters got = h_bc(in, id);
+		const char *name = i < plan->nentries ? plan->entries[i].name : "unplanned";
+
+		cr_assert(!memcmp(&got, &ex->b[i], sizeof(got)),
+			  "seed %llu bucket %s: got src %llu/%llu dst %llu/%llu viol %llu/%llu, "
+			  "model src %llu/%llu dst %llu/%llu viol %llu/%llu",
+			  (unsigned long long)seed, name,
+			  got.src.packets, got.src.bytes, got.dst.packets, got.dst.bytes,
+			  got.violations.packets, got.violations.bytes,
+			  ex->b[i].src.packets, ex->b[i].src.bytes, ex->b[i].dst.packets,
+			  ex->b[i].dst.bytes, ex->b[i].violations.packets, ex->b[i].violations.bytes);
+	}
+	cr_assert_eq(rg_if_sum(&in->m, 0, &ic), 0);
+	for (int d = 0; d < RG_DIR_MAX; d++)
+		cr_assert(!memcmp(&ic.dir[d], &ex->dir[d], sizeof(ic.dir[d])),
+			  "seed %llu: interface counters dir %d differ (got %llu pkts %llu viol, "
+			  "model %llu pkts %llu viol)", (unsigned long long)seed, d,
+			  ic.dir[d].packets, ic.dir[d].violations, ex->dir[d].packets,
+			  ex->dir[d].violations);
+}
+
+/* After a sync the model keeps counters of entries whose (kind, CIDR) stay. */
+static void carry_over(const struct rg_plan *old, struct expect *eo, const struct rg_plan *new,
+		       struct expect *en)
+{
+	for (int i = 0; i < new->nentries; i++)
+		for (int j = 0; j < old->nentries; j++)
+			if (old->entries[j].kind == new->entries[i].kind &&
+			    !rg_cidr_cmp(&old->entries[j].cidr, &new->entries[i].cidr))
+				en->b[i] = eo->b[j];
+	en->b[new->nentries] = eo->b[old->nentries];
+	memcpy(en->dir, eo->dir, sizeof(en->dir));
+}
+
+Test(diff, bpf_equals_model_on_random_plans_and_frames, .timeout = 600)
+{
+	const char *env = getenv("RG_SEED"), *nenv = getenv("RG_DIFF_FRAMES");
+	uint64_t seed = env ? strtoull(env, NULL, 0) : 0x52474452ull;
+	long total = nenv ? atol(nenv) : 120000, done = 0, skipped = 0;
+	struct rg_instance in;
+	struct rg_plan plan = {}, next;
+	struct expect ex = {}, exn;
+	static uint8_t f[2048];
+
+	cr_assert_eq(rg_instance_open(&in), 0, "cannot load the programs (run as root)");
+	rng = seed | 1;
+	for (int round = 0; done < total; round++) {
+		char *text = random_plan(), errs[4096] = "";
+		FILE *ef = fmemopen(errs, sizeof(errs), "w");
+		int n = rg_plan_parse(text, strlen(text), "random.plan", &next, ef);
+
+		fclose(ef);
+		cr_assert_eq(n, 0, "seed %llu: generated plan rejected: %s\n%s",
+			     (unsigned long long)seed, errs, text);
+		cr_assert_gt(rg_install(&in.m, &next, "random.plan"), 0);
+		exn.b = calloc(next.nentries + 1, sizeof(*exn.b));
+		memset(exn.dir, 0, sizeof(exn.dir));
+		if (round)
+			carry_over(&plan, &ex, &next, &exn);
+		free(ex.b);
+		rg_plan_free(&plan);
+		plan = next;
+		ex = exn;
+		free(text);
+
+		for (int batch = 0; batch < 40 && done < total; batch++) {
+			uint32_t role = rn(2) ? RG_ROLE_MESH : RG_ROLE_EGRESS;
+			uint32_t mode = rn(2) ? RG_MODE_ENFORCE : RG_MODE_MONITOR;
+
+			cr_assert_eq(rg_instance_role(&in, role), 0);
+			cr_assert_eq(rg_instance_mode(&in, mode), 0);
+			for (int k = 0; k < 100; k++, done++) {
+				int dir = rn(2) ? RG_DIR_IN : RG_DIR_OUT;
+				size_t len = random_frame(&plan, f, sizeof(f));
+				bool dropped, want;
+				struct expect save;
+				int err;
+
+				save.dir[dir] = ex.dir[dir];
+				if (len < 14)
+					len = 14;
+				err = rg_instance_run(&in, dir, f, len, 1, &dropped, NULL);
+				if (err == -EINVAL && dir == RG_DIR_OUT) {
+					/* the kernel refuses to build a test skb with a
+					 * truncated IP header; XDP covers those frames */
+					uint8_t s[16], d[16];
+
+					cr_assert_eq(rg_model_parse(f, len, 0, s, d), RG_M_MALFORMED);
+					skipped++;
+					continue;
+				}
+				cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN: %s", strerror(-err));
+				expect_frame(&plan, &ex, f, len, dir, role, mode, &want);
+				cr_assert_eq(dropped, want, "seed %llu frame %ld: verdict %d, model %d",
+					     (unsigned long long)seed, done, dropped, want);
+				(void)save;
+			}
+		}
+		compare(&in, &plan, &ex, seed);
+	}
+	cr_log_info("%ld frames, %ld refused by the kernel's test skb builder", done, skipped);
+	cr_expect_lt(skipped, done / 50, "too few frames reached the tc program");
+	free(ex.b);
+	rg_plan_free(&plan);
+	rg_instance_close(&in);
+}
