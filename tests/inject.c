@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * inject.c - rg-inject: send crafted frames out of an interface through an
+ * AF_PACKET socket (they pass the interface's tc egress hook, then reach
+ * the veth peer's XDP hook). Used by tests/netns.sh and the lab.
+ *
+ *   rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t 8100,88a8] [-c CUT]
+ *   rg-inject IFNAME --ethertype 0x0806 [-n COUNT] [-l LEN]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include "frames.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t TAG[,TAG...]] [-c CUT]\n"
+		"       rg-inject IFNAME --ethertype TYPE [-n COUNT] [-l LEN] [-t TAG...]\n"
+		"  LEN is the whole frame in bytes (L2 header included), CUT truncates it\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t frame[RG_FRAME_MAX];
+	const char *ifname, *src = NULL, *dst = NULL;
+	long count = 1, total = 100, cut = 0, ethertype = 0, sent = 0, failed = 0;
+	uint16_t tags[4];
+	int ntags = 0, fd, i = 2;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	size_t len;
+
+	if (argc < 3)
+		usage();
+	ifname = argv[1];
+	if (strcmp(argv[2], "--ethertype")) {
+		if (argc < 4)
+			usage();
+		src = argv[2];
+		dst = argv[3];
+		i = 4;
+	}
+	for (; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v)
+			usage();
+		if (!strcmp(a, "-n"))
+			count = atol(v);
+		else if (!strcmp(a, "-l"))
+			total = atol(v);
+		else if (!strcmp(a, "-c"))
+			cut = atol(v);
+		else if (!strcmp(a, "--ethertype"))
+			ethertype = strtol(v, NULL, 0);
+		else if (!strcmp(a, "-t")) {
+			char *d = strdup(v), *save = NULL;
+
+			for (char *t = strtok_r(d, ",", &save); t && ntags < 4;
+			     t = strtok_r(NULL, ",", &save))
+				tags[ntags++] = strtol(t, NULL, 16);
+			free(d);
+		} else
+			usage();
+		i++;
+	}
+	if (src)
+		len = rg_frame_ip(frame, sizeof(frame), src, dst, tags, ntags, total);
+	else
+		len = rg_frame_other(frame, sizeof(frame), ethertype, tags, ntags, total);
+	if (!len) {
+		fprintf(stderr, "rg-inject: bad addresses or length\n");
+		return 2;
+	}
+	if (cut && (size_t)cut < len)
+		len = cut;
+
+	sll.sll_ifindex = if_nametoindex(ifname);
+	if (!sll.sll_ifindex) {
+		fprintf(stderr, "rg-inject: no interface %s\n", ifname);
+		return 1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) {
+		perror("rg-inject: socket");
+		return 1;
+	}
+	sll.sll_halen = 6;
+	/* ENOBUFS means the frame left this socket but was dropped on the way
+	 * (by a tc drop verdict, or a full veth ring): it passed the local tc
+	 * hook once, so it is not sent again. The peer's XDP sees only "sent".
+	 */
+	for (long n = 0; n < count; n++) {
+		if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)len) {
+			sent++;
+			continue;
+		}
+		if (errno != ENOBUFS) {
+			fprintf(stderr, "rg-inject: send on %s: %s\n", ifname, strerror(errno));
+			return 1;
+		}
+		failed++;
+		usleep(200);
+	}
+	close(fd);
+	printf("sent=%ld failed=%ld len=%zu\n", sent, failed, len);
+	return 0;
+}

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# netns.sh - ringguard on real veths in network namespaces: the lab node
+# (eth0 mesh at MTU 9000, eth1 egress) with a mesh peer and the gateway.
+# Real frames in both directions, monitor then enforce, exact counters,
+# jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing.
+#
+# usage: tests/netns.sh OUTPUT_DIR     (run as root)
+set -u
+
+OUT=${1:-.output}
+RG="$(realpath "$OUT/ringguard")"
+INJECT="$(realpath "$OUT/rg-inject")"
+TOP="$(cd "$(dirname "$0")/.." && pwd)"
+PLAN="$TOP/maps/sol.plan"
+LAB="rgt$$-"
+# shellcheck source=../tools/lab.sh
+. "$TOP/tools/lab.sh"
+
+pass=0
+fail=0
+TMP=$(mktemp -d)
+
+teardown() {
+	lab_ns node "$RG" detach >/dev/null 2>&1
+	lab_down
+	rm -rf "$TMP"
+}
+trap teardown EXIT
+
+ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }
+bad() { fail=$((fail + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && printf '        %s\n' "$2"; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi
+}
+# expect_match WHAT TEXT REGEX
+expect_match() {
+	if grep -Eq -- "$3" <<<"$2"; then ok "$1"; else bad "$1" "'$2' does not match /$3/"; fi
+}
+
+rg() { lab_ns node "$RG" "$@"; }
+stats() { rg -j stats > "$TMP/stats.json"; }
+# ifc NAME DIR FIELD -- from the last stats
+ifc() { jq -r --arg n "$1" ".interfaces[] | select(.name == \$n) | .$2.$3" "$TMP/stats.json"; }
+# bkt NAME SIDE FIELD -- side: src, dst, violations
+bkt() { jq -r --arg n "$1" "[.buckets[] | select(.name == \$n)][0].$2.$3" "$TMP/stats.json"; }
+# inject NS IF ARGS... -> prints "sent failed len"
+inject() {
+	local out
+	out=$(lab_ns "$1" "$INJECT" "${@:2}") || return 1
+	sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/' <<<"$out"
+}
+
+echo "netns: ringguard on a lab node (eth0 mesh MTU 9000, eth1 egress)"
+lab_up
+
+# --- attach -----------------------------------------------------------------
+out=$(rg attach --plan "$TMP/missing.plan" --host solcp011 2>&1)
+expect_match "attach with a missing plan file fails clearly" "$out" "cannot read plan: No such file"
+printf 'zone internal mesh fc00::/8\nprefix bad fc00::1/64\nhost solcp011 mesh eth0 egress eth9\n' > "$TMP/bad.plan"
+out=$(rg attach --plan "$TMP/bad.plan" 2>&1)
+expect_match "attach with an invalid plan reports FILE:LINE" "$out" "bad.plan:2: host bits set"
+out=$(rg attach --plan "$PLAN" --mesh eth0 --egress eth9 2>&1)
+expect_match "attach to a missing interface fails clearly" "$out" "interface eth9 not found"
+out=$(rg status 2>&1)
+expect_match "and leaves nothing attached" "$out" "not attached"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$RG" status 2>&1)
+expect_match "a non-root user gets a clear error" "$out" "needs root"
+
+out=$(rg attach --plan "$PLAN" --host solcp011)
+expect_match "attach by host line" "$out" "attached to 2 interfaces in monitor mode"
+out=$(rg attach --plan "$PLAN" --host solcp011 2>&1)
+expect_match "a second attach is refused" "$out" "already attached"
+rg -j status > "$TMP/status.json"
+expect_eq "eth0 is mesh, XDP native" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.xdp) \(.mtu)"' "$TMP/status.json")" "eth0 mesh xdp-native 9000"
+expect_eq "eth1 is egress, tc via tcx" "$(jq -r '.interfaces[1] | "\(.name) \(.role) \(.tc)"' "$TMP/status.json")" "eth1 egress tcx"
+expect_eq "status shows the plan's sha256" "$(jq -r .plan.sha256 "$TMP/status.json")" "$(sha256sum "$PLAN" | cut -d' ' -f1)"
+out=$(nsenter --net="/run/netns/${LAB}node" "$RG" -j status | jq -r .plan.generation)
+expect_eq "nsenter --net finds the same state" "$out" "1"
+pin=$(jq -r .pin_dir "$TMP/status.json")
+expect_eq "pin directory is mode 0700" "$(stat -c %a "${pin#/proc/*/root}" 2>/dev/null || stat -c %a "$pin")" "700"
+
+# --- real traffic, monitor --------------------------------------------------
+lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null
+expect_eq "ping to Ceph over the mesh works" "$?" "0"
+lab_ns node ping -6 -c 2 -i 0.2 -W 1 fd00:10::fffe >/dev/null
+expect_eq "ping to management over egress works" "$?" "0"
+stats
+expect_match "Ceph monitor counted as destination" "$(bkt pve01-ceph-public dst packets)" "^[3-9]$"
+expect_eq "no violations on legit traffic" "$(ifc eth0 out violations)+$(ifc eth1 out violations)" "0+0"
+
+# exact counters: frames from the mesh peer into eth0 (XDP)
+s0=$(ifc eth0 in bytes); p0=$(ifc eth0 in packets); g0=$(bkt k8s-mesh-anycast-gw src packets)
+read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 500 -l 1000)
+stats
+expect_eq "eth0 in: packets equal frames received" "$(( $(ifc eth0 in packets) - p0 ))" "$sent"
+expect_eq "eth0 in: bytes equal bytes sent" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * len ))"
+expect_eq "anycast gw bucket counts them as source" "$(( $(bkt k8s-mesh-anycast-gw src packets) - g0 ))" "$sent"
+
+# exact counters: frames out of eth1 (tc)
+s0=$(ifc eth1 out bytes); v0=$(bkt k8s-egress-gw dst packets)
+read -r sent failed len < <(inject node eth1 fd00:101::11 fd00:101::fffe -n 300 -l 700)
+stats
+expect_eq "eth1 out: bytes equal bytes sent" "$(( $(ifc eth1 out bytes) - s0 ))" "$(( (sent + failed) * len ))"
+expect_eq "egress gw bucket counts them as destination" "$(( $(bkt k8s-egress-gw dst packets) - v0 ))" "$(( sent + failed ))"
+
+# jumbo frames, both directions
+s0=$(ifc eth0 in bytes); o0=$(ifc eth0 out bytes)
+read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 50 -l 9014)
+read -r sent2 failed2 len2 < <(inject node eth0 fc00:101::11 fc00:20::1 -n 50 -l 9014)
+stats
+expect_eq "jumbo frames in: full length counted (XDP)" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * 9014 ))"
+expect_eq "jumbo frames out: full length counted (tc)" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( (sent2 + failed2) * 9014 ))"
+lab_ns node ping -6 -c 2 -i 0.2 -W 1 -M do -s 8952 fc00:20::1 >/dev/null
+expect_eq "a 9000-byte ping crosses the mesh" "$?" "0"
+
+# VLAN: in-band tags both ways, and the out-of-band tag of a VLAN device
+p0=$(bkt ceph-public dst packets); m0=$(ifc eth0 in malformed)
+inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 8100 >/dev/null
+inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100 >/dev/null
+inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100 >/dev/null
+stats
+expect_eq "1 and 2 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "20"
+expect_eq "3 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
+lab_ns node ip link add link eth0 name eth0.100 type vlan id 100
+lab_ns node ip link set eth0.100 up
+p0=$(bkt ceph-public dst packets); o0=$(ifc eth0 out bytes); m0=$(ifc eth0 out malformed)
+read -r sent failed len < <(inject node eth0.100 fc00:101::11 fc00:20::9 -n 10 -l 300)
+inject node eth0.100 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100 >/dev/null
+stats
+expect_eq "an out-of-band tag classifies the same at tc" "$(( $(bkt ceph-public dst packets) - p0 ))" "10"
+expect_eq "and its 4 bytes count" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( 10 * 304 + 10 * 312 ))"
+expect_eq "out-of-band tag + 2 in-band tags are malformed" "$(( $(ifc eth0 out malformed) - m0 ))" "10"
+
+# truncated and non-IP frames through tc
+m0=$(ifc eth1 out malformed); x0=$(ifc eth1 out other)
+inject node eth1 fd00:101::11 fd00:10::1 -n 5 -c 40 >/dev/null
+inject node eth1 --ethertype 0x88cc -n 7 -l 60 >/dev/null
+stats
+expect_eq "truncated IPv6 at tc is malformed" "$(( $(ifc eth1 out malformed) - m0 ))" "5"
+expect_eq "LLDP at tc is other" "$(( $(ifc eth1 out other) - x0 ))" "7"
+
+# --- a misrouted fc00 flow: monitor counts it, enforce drops it -------------
+lab_ns node ip -6 route replace fc00:20::/64 via fd00:101::fffe dev eth1
+v0=$(ifc eth1 out violations); c0=$(bkt pve01-ceph-public violations packets)
+lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+stats
+expect_eq "monitor: the leak is counted on eth1" "$(( $(ifc eth1 out violations) - v0 ))" "3"
+expect_eq "monitor: and in the Ceph bucket" "$(( $(bkt pve01-ceph-public violations packets) - c0 ))" "3"
+expect_eq "monitor: nothing dropped" "$(ifc eth1 out dropped)" "0"
+expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
+lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+expect_eq "enforce: the leaking ping gets no answer" "$?" "1"
+stats
+expect_eq "enforce: dropped on eth1 egress" "$(ifc eth1 out dropped)" "3"
+read -r sent failed len < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 20 -l 100)
+stats
+expect_eq "enforce: fc00 arriving on egress dropped at XDP" "$(ifc eth1 in dropped)" "20"
+d0=$(ifc eth0 in dropped)
+inject mesh m0 fd00:10::5 fd00:101:44::9 -n 20 -l 100 >/dev/null
+inject mesh m0 fd00:255:101::12 fd00:255:101::11 -n 20 -l 100 >/dev/null
+stats
+expect_eq "enforce: fd00 transiting the mesh is dropped" "$(( $(ifc eth0 in dropped) - d0 ))" "20"
+expect_eq "enforce: pods and IS-IS loopbacks on the mesh pass" "$(bkt solcp011-lo dst packets)" "20"
+lab_ns node ip -6 route replace fc00:20::/64 via fc00:101::fffe dev eth0
+lab_ns node ping -6 -c 2 -i 0.2 -W 1 fc00:20::1 >/dev/null
+expect_eq "enforce: the fixed route works" "$?" "0"
+rg mode monitor >/dev/null
+
+# --- sync under traffic -----------------------------------------------------
+sed 's/^prefix k8s-lb-pool .*/&\nprefix lab-extra fd00:beef::\/64/' "$PLAN" > "$TMP/plan2"
+out=$(rg sync --plan "$TMP/bad.plan" 2>&1)
+expect_match "sync rejects an invalid plan" "$out" "nothing was changed"
+expect_eq "and the live plan stays" "$(rg -j status | jq -r .plan.generation)" "1"
+stats
+c0=$(bkt pve01-ceph-public dst packets)
+lab_ns node "$INJECT" eth0 fc00:101::11 fc00:20::1 -n 20000 -l 128 > "$TMP/inject.out" &
+ipid=$!
+for i in $(seq 1 20); do
+	if [ $((i % 2)) = 1 ]; then rg sync --plan "$TMP/plan2" >/dev/null; else rg sync --plan "$PLAN" >/dev/null; fi
+done
+wait $ipid
+read -r sent failed len < <(sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/' "$TMP/inject.out")
+stats
+expect_eq "20 syncs under traffic: generation advanced" "$(jq -r .plan.generation "$TMP/stats.json")" "21"
+expect_eq "a kept prefix's counters survive every sync, exactly" "$(( $(bkt pve01-ceph-public dst packets) - c0 ))" "$(( sent + failed ))"
+expect_eq "no violations from 20000 legit packets during syncs" "$(ifc eth0 out violations)" "0"
+
+# --- detach -------------------------------------------------------------------
+rg detach >/dev/null
+expect_eq "detach: no pins left" "$(ls "${pin#/proc/*/root}" 2>/dev/null | wc -l)" "0"
+expect_eq "detach: no XDP left" "$(lab_ns node ip -d link show eth0 | grep -c 'prog/xdp')" "0"
+expect_eq "detach: no tc programs left" "$(lab_ns node bpftool net show dev eth1 | grep -c rg_tc)" "0"
+
+# legacy clsact (kernels without tcx) removes its qdisc on detach
+rg attach --plan "$PLAN" --host solcp011 --tc clsact >/dev/null
+expect_eq "clsact fallback attaches" "$(rg -j status | jq -r '.interfaces[1].tc')" "clsact"
+inject node eth1 fd00:101::11 fd00:101::fffe -n 10 -l 100 >/dev/null
+stats
+expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
+rg detach >/dev/null
+expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
+
+echo "netns: $pass passed, $fail failed"
+[ "$fail" = 0 ]

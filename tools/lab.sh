@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# lab.sh - a lab of network namespaces shaped like the users' plan, sourced
+# by tools/demo.sh and tests/netns.sh. Nothing here touches the host's own
+# interfaces, routes or firewall.
+#
+#   ${LAB}node  a K8s node (solcp011): eth0 mesh (MTU 9000), eth1 egress
+#   ${LAB}mesh  the mesh side: PVE anycast gateway fc00:101::fffe and a Ceph
+#               monitor fc00:20::1, MTU 9000
+#   ${LAB}gw    the RouterOS side: fd00:101::fffe, management gw fd00:10::fffe
+#
+# lab_up / lab_down use $LAB as the namespace name prefix.
+
+LAB=${LAB:-rglab-}
+
+lab_ns() { ip netns exec "${LAB}$1" "${@:2}"; }
+
+lab_down() {
+	local ns
+	for ns in node mesh gw; do
+		ip netns del "${LAB}$ns" 2>/dev/null || true
+	done
+}
+
+lab_up() {
+	lab_down
+	ip netns add "${LAB}node"
+	ip netns add "${LAB}mesh"
+	ip netns add "${LAB}gw"
+	ip link add eth0 netns "${LAB}node" mtu 9000 type veth peer name m0 netns "${LAB}mesh" mtu 9000
+	ip link add eth1 netns "${LAB}node" type veth peer name g0 netns "${LAB}gw"
+
+	lab_ns node ip link set lo up
+	lab_ns node ip link set eth0 address 02:52:47:00:00:02 up
+	lab_ns node ip link set eth1 address 02:52:47:00:01:02 up
+	lab_ns node ip addr add fc00:101::11/64 dev eth0 nodad
+	lab_ns node ip addr add fd00:101::11/64 dev eth1 nodad
+	lab_ns node ip -6 route add fc00:20::/64 via fc00:101::fffe dev eth0
+	lab_ns node ip -6 route add default via fd00:101::fffe dev eth1
+
+	lab_ns mesh ip link set lo up
+	lab_ns mesh ip link set m0 up
+	lab_ns mesh ip addr add fc00:101::fffe/64 dev m0 nodad
+	lab_ns mesh ip addr add fc00:20::1/128 dev lo
+
+	lab_ns gw ip link set lo up
+	lab_ns gw ip link set g0 up
+	lab_ns gw ip addr add fd00:101::fffe/64 dev g0 nodad
+	lab_ns gw ip addr add fd00:10::fffe/128 dev lo
+	# the uplink router has no route back into the fast ring: a leaked fc00
+	# packet arrives there and goes nowhere
+	lab_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+}
