@@ -45,6 +45,9 @@ TEST_BINS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
 TEST_LIB_SRCS	:= tests/frames.c tests/model.c
 TEST_LIB_OBJS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_LIB_SRCS))
 INJECT		:= $(OUTPUT)/rg-inject
+TCX		:= $(OUTPUT)/rg-tcx
+TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
+TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ)
 
 .DELETE_ON_ERROR:
 .PHONY: all clean test test-unit test-netns demo deps install bench check-root
@@ -87,11 +90,19 @@ $(INJECT): $(OUTPUT)/tests/inject.o $(OUTPUT)/tests/frames.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
 
+$(TCX): $(OUTPUT)/tests/tcxload.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
+$(TEST_BPF_OBJ): tests/bpf/testprogs.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 deps:
 	$(Q)tools/deps.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(INJECT)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(TEST_TOOLS)
 	$(Q)tools/run-tests.sh $(OUTPUT)
 
 demo: deps

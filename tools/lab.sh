@@ -25,9 +25,15 @@ lab_down() {
 
 lab_up() {
 	lab_down
-	ip netns add "${LAB}node"
-	ip netns add "${LAB}mesh"
-	ip netns add "${LAB}gw"
+	local ns
+	for ns in node mesh gw; do
+		ip netns add "${LAB}$ns"
+		# a quiet lab: no router solicitations, no link-local addresses
+		# (so no DAD and no MLD reports for them), so counters show only
+		# the traffic we send
+		lab_ns "$ns" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.addr_gen_mode=1 net.ipv6.conf.default.accept_dad=0
+	done
 	ip link add eth0 netns "${LAB}node" mtu 9000 type veth peer name m0 netns "${LAB}mesh" mtu 9000
 	ip link add eth1 netns "${LAB}node" type veth peer name g0 netns "${LAB}gw"
 
@@ -51,4 +57,6 @@ lab_up() {
 	# the uplink router has no route back into the fast ring: a leaked fc00
 	# packet arrives there and goes nowhere
 	lab_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	# let the MLD reports for the new addresses go out before anyone counts
+	sleep 1.2
 }

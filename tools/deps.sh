@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# deps.sh - install what ringguard needs to build and test, from Debian's
+# packages, and only what is missing. Run as root.
+set -eu
+
+PKGS=(
+	# build
+	make gcc libc6-dev clang llvm pkg-config bpftool
+	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
+	# test and lab
+	libcriterion-dev jq iproute2 iputils-ping util-linux
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing ${missing[*]}: run as root to install them" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# bpffs: the CLI pins there, and tests reach it from `ip netns exec`
+if [ "$(id -u)" = 0 ] && [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+	mount -t bpf bpf /sys/fs/bpf
+fi

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run-tests.sh OUTPUT_DIR - every suite: Criterion (parser, BPF_PROG_TEST_RUN
+# table, differential) then the network-namespace integration suite. Prints
+# one closing line with the totals.
+set -u
+OUT=${1:-.output}
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "tests need root (BPF and network namespaces): run 'make test' as root" >&2
+	exit 1
+fi
+
+passed=0
+failed=0
+for t in "$OUT"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "== $(basename "$t")"
+	log=$("$t" 2>&1)
+	rc=$?
+	printf '%s\n' "$log" | grep -v '^\[----\]   $' | grep -E 'FAIL|Assert|\[----\]   |Synthesis' | tail -40
+	line=$(printf '%s\n' "$log" | grep 'Synthesis' | tail -1)
+	p=$(sed -nE 's/.*Passing: ([0-9]+).*/\1/p' <<<"$line")
+	f=$(sed -nE 's/.*Failing: ([0-9]+).*/\1/p' <<<"$line")
+	if [ -z "$p" ]; then p=0; f=1; fi
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+echo "== netns integration"
+log=$(bash tests/netns.sh "$OUT" 2>&1)
+printf '%s\n' "$log"
+p=$(sed -nE 's/^netns: ([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$log")
+f=$(sed -nE 's/^netns: ([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$log")
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-1}))
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = 0 ]
