@@ -4,6 +4,7 @@
  * (BPF_PROG_TEST_RUN): verdict and exact counter deltas for every role x
  * direction x traffic class x mode.
  */
+#include <pthread.h>
 #include "frames.h"
 #include "harness.h"
 
@@ -274,4 +275,63 @@ Test(prog, removed_buckets_are_retired_and_fresh_ids_start_at_zero)
 	cr_expect_eq(h_bc(&in, h_bucket(&in, "ceph")).dst.packets, 0, "re-added CIDR starts at 0");
 	rg_plan_free(&p2);
 	rg_plan_free(&p3);
+}
+
+/* Plans A and B are built so that only a packet that looked its source up in
+ * one plan and its destination in the other would pass: under A the
+ * destination breaks the plan, under B the source does. Swap them again and
+ * again while the program runs on another CPU: every packet must count as a
+ * violation.
+ */
+struct swapper {
+	struct rg_instance *in;
+	struct rg_plan a, b;
+	int swaps;
+	volatile bool done;
+};
+
+static void *swap_plans(void *arg)
+{
+	struct swapper *s = arg;
+
+	for (int i = 0; i < s->swaps; i++)
+		cr_assert_gt(rg_install(&s->in->m, i % 2 ? &s->a : &s->b, "swap.plan"), 0);
+	s->done = true;
+	return NULL;
+}
+
+Test(prog, no_packet_sees_a_mix_of_two_plans, .timeout = 120)
+{
+	const char *zones = "zone internal mesh fc00::/8\nzone external egress fd00::/8\n";
+	char ta[256], tb[256];
+	struct swapper s = { .in = &in, .swaps = 1000 };
+	struct rg_dir_counters d0, d1;
+	uint8_t f[128];
+	size_t len = rg_frame_ip(f, sizeof(f), "fd00:1::1", "fd00:2::1", NULL, 0, 100);
+	pthread_t t;
+	long runs = 0;
+
+	snprintf(ta, sizeof(ta), "%sprefix s fd00:1::/64 allow mesh\n", zones);
+	snprintf(tb, sizeof(tb), "%sprefix d fd00:2::/64 allow mesh\n", zones);
+	h_install(&in, &s.a, ta);
+	h_install(&in, &s.b, tb);
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
+	d0 = h_dc(&in, RG_DIR_IN);
+	cr_assert_eq(pthread_create(&t, NULL, swap_plans, &s), 0);
+	while (!s.done) {
+		bool dropped;
+
+		cr_assert_eq(rg_instance_run(&in, RG_DIR_IN, f, len, 200, &dropped, NULL), 0);
+		cr_assert(dropped);
+		runs += 200;
+	}
+	pthread_join(t, NULL);
+	d1 = h_dc(&in, RG_DIR_IN);
+	cr_log_info("%ld packets during %d plan swaps", runs, s.swaps);
+	cr_expect_eq(d1.packets - d0.packets, runs);
+	cr_expect_eq(d1.violations - d0.violations, runs, "a packet saw a mix of plans");
+	cr_expect_eq(d1.dropped - d0.dropped, runs);
+	rg_plan_free(&s.a);
+	rg_plan_free(&s.b);
 }

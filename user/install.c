@@ -24,20 +24,43 @@
 int rg_active_buckets(const struct rg_maps *m, __u64 gen, __u32 *ids,
 		      struct rg_bucket_info *infos)
 {
-	struct rg_bucket_info info;
-	int n = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct rg_bucket_info *all;
+	__u32 *keys, count = RG_MAX_BUCKETS, out_batch;
+	int n = 0, err = 0;
 
-	for (__u32 id = 0; id < RG_MAX_BUCKETS; id++) {
-		if (bpf_map_lookup_elem(m->buckets, &id, &info))
-			return -errno;
-		if (!gen || info.generation != gen)
+	all = calloc(RG_MAX_BUCKETS, sizeof(*all));
+	keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	if (!all || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* one syscall for the whole table; per-key lookups only where the
+	 * kernel has no batch ops for arrays (before 5.6)
+	 */
+	if (bpf_map_lookup_batch(m->buckets, NULL, &out_batch, keys, all, &count, &bo) &&
+	    errno != ENOENT) {
+		for (__u32 id = 0; id < RG_MAX_BUCKETS; id++) {
+			if (bpf_map_lookup_elem(m->buckets, &id, &all[id])) {
+				err = -errno;
+				goto out;
+			}
+			keys[id] = id;
+		}
+		count = RG_MAX_BUCKETS;
+	}
+	for (__u32 i = 0; i < count; i++) {
+		if (!gen || all[i].generation != gen)
 			continue;
-		ids[n] = id;
+		ids[n] = keys[i];
 		if (infos)
-			infos[n] = info;
+			infos[n] = all[i];
 		n++;
 	}
-	return n;
+out:
+	free(all);
+	free(keys);
+	return err ? err : n;
 }
 
 static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)

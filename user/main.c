@@ -48,7 +48,8 @@ static void usage(FILE *f)
 "  mode [monitor|enforce]\n"
 "                        show or switch the mode, no reload\n"
 "  status                plan, mode, interfaces and how they are attached\n"
-"  stats                 per-bucket and per-interface counters\n"
+"  stats [--all]         per-bucket and per-interface counters (the table hides\n"
+"                        buckets without traffic unless --all; -j has them all)\n"
 "  plan check FILE       validate a plan and summarise it; touches nothing\n"
 "  detach                remove programs, links, pins and the qdiscs ringguard added\n"
 "\n"
@@ -369,13 +370,19 @@ static int cmd_show(struct cli *c, bool stats)
 	struct rg_maps m;
 	int err;
 
-	if (c->argc)
-		return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status",
-			    c->argv[0]);
+	bool all = false;
+
+	for (int i = 0; i < c->argc; i++) {
+		if (stats && !strcmp(c->argv[i], "--all"))
+			all = true;
+		else
+			return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status",
+				    c->argv[i]);
+	}
 	err = open_state(c, &m, true);
 	if (err)
 		return err;
-	err = stats ? rg_show_stats(&m, c->json) : rg_show_status(&m, c->dir, c->json);
+	err = stats ? rg_show_stats(&m, c->json, all) : rg_show_status(&m, rg_state_display(c->dir), c->json);
 	rg_maps_close(&m);
 	if (err)
 		return fail(c, err, "cannot read counters: %s", strerror(-err));

@@ -211,7 +211,7 @@ static const char *human(__u64 v, char *buf, size_t len)
 	return buf;
 }
 
-int rg_show_stats(const struct rg_maps *m, bool json)
+int rg_show_stats(const struct rg_maps *m, bool json, bool all)
 {
 	struct snapshot s;
 	char sha[65];
@@ -267,7 +267,7 @@ int rg_show_stats(const struct rg_maps *m, bool json)
 	printf("mode %s, plan %s (generation %llu, sha256 %.12s)\n\n", rg_mode_name(s.mode),
 	       s.meta.plan_path, (unsigned long long)s.meta.generation, sha);
 	{
-		int wn = 6, wc = 4, wz = 4;
+		int wn = 6, wc = 4, wz = 4, hidden = 0;
 		char cidr[64], a[6][16];
 
 		for (int i = 0; i < s.nbuckets; i++) {
@@ -287,6 +287,10 @@ int rg_show_stats(const struct rg_maps *m, bool json)
 		for (int i = 0; i < s.nbuckets; i++) {
 			const struct bucket_row *r = &s.buckets[i];
 
+			if (!all && !r->c.src.packets && !r->c.dst.packets) {
+				hidden++;
+				continue;
+			}
 			cidr_of(&r->info, cidr, sizeof(cidr));
 			printf("%-*s  %-9s  %-*s  %-*s  %8s %8s  %8s %8s  %8s %8s\n", wn,
 			       r->info.name, kind_name(r->info.kind), wc, cidr, wz,
@@ -296,6 +300,9 @@ int rg_show_stats(const struct rg_maps *m, bool json)
 			       human(r->c.violations.packets, a[4], 16),
 			       human(r->c.violations.bytes, a[5], 16));
 		}
+		if (hidden)
+			printf("(%d bucket%s without traffic hidden: 'stats --all' shows them)\n",
+			       hidden, hidden == 1 ? "" : "s");
 	}
 	printf("\n%-16s %-7s %-4s %10s %10s %10s %10s %10s %10s\n", "INTERFACE", "ROLE", "DIR",
 	       "PACKETS", "BYTES", "VIOLATIONS", "DROPPED", "MALFORMED", "OTHER");

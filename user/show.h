@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include "state.h"
 
-int rg_show_stats(const struct rg_maps *m, bool json);
+int rg_show_stats(const struct rg_maps *m, bool json, bool all);
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json);
 
 #endif /* RG_SHOW_H */

@@ -144,6 +144,15 @@ int rg_state_dir(const char *pin_root, bool mount_it, char *dir, size_t len)
 	return 0;
 }
 
+const char *rg_state_display(const char *dir)
+{
+	const char *root;
+
+	if (strncmp(dir, "/proc/", 6) || !(root = strstr(dir, "/root/")))
+		return dir;
+	return root + 5;
+}
+
 void rg_maps_init(struct rg_maps *m)
 {
 	for (int i = 0; i < RG_NMAPS; i++)

@@ -39,6 +39,8 @@ static inline int *rg_map_fd(struct rg_maps *m, int i)
  * mounts bpffs at /sys/fs/bpf when it is missing and mount is set.
  */
 int rg_state_dir(const char *pin_root, bool mount, char *dir, size_t len);
+/* The path a person would type: without the /proc/PID/root detour. */
+const char *rg_state_display(const char *dir);
 int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly);
 void rg_maps_init(struct rg_maps *m);
 void rg_maps_close(struct rg_maps *m);
