@@ -117,4 +117,7 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
+# Extra targets live beside their tools (tools/kernels/kernels.mk, ...).
+include $(wildcard tools/*/*.mk)
+
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
