@@ -3,7 +3,9 @@
  * ringguard.h - layouts shared by the BPF programs and userspace.
  *
  * Everything here is part of the pinned state: a change to a struct is a
- * change of map layout, so bump RG_LAYOUT_VERSION with it.
+ * change of map layout, so bump RG_LAYOUT_VERSION with it. Layouts only ever
+ * grow at the end: a newer build then migrates pinned maps by copying each
+ * old value into the front of the new one (user/attach.c), counters included.
  */
 #ifndef RINGGUARD_H
 #define RINGGUARD_H
@@ -110,7 +112,7 @@ struct rg_iface {
 	__u32 xdp_kind;
 	__u32 tc_kind;
 	__u32 mtu;
-	__u32 pad;
+	__u32 reattaches;	/* times the daemon re-attached it (recreated, renamed) */
 	char name[RG_IFNAME_LEN];
 };
 
@@ -137,13 +139,15 @@ struct rg_bucket_info {
 /* rg_meta: one entry, written only by userspace. */
 struct rg_meta {
 	__u32 layout_version;
-	__u32 mode_at_attach;
+	__u32 rejects;		/* plans that failed validation since attach */
 	__u64 generation;
 	__u64 installed_at;	/* CLOCK_REALTIME seconds of the last sync */
 	__u32 nbuckets;
 	__u32 nentries;
 	__u8 sha256[32];
 	char plan_path[RG_PATH_LEN];
+	__u64 rejected_at;	/* CLOCK_REALTIME seconds of the last rejection */
+	char last_error[RG_PATH_LEN];
 };
 
 #define RG_STATIC_SIZE(type, size) \
@@ -158,6 +162,6 @@ RG_STATIC_SIZE(struct rg_if_counters, 96);
 RG_STATIC_SIZE(struct rg_iface, 40);
 RG_STATIC_SIZE(struct rg_config, 8);
 RG_STATIC_SIZE(struct rg_bucket_info, 128);
-RG_STATIC_SIZE(struct rg_meta, 320);
+RG_STATIC_SIZE(struct rg_meta, 584);
 
 #endif /* RINGGUARD_H */

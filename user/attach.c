@@ -4,7 +4,7 @@
  *
  * Layout under the state directory:
  *   maps/<map>        every map (see state.c)
- *   progs/xdp, tc     the loaded programs
+ *   progs/xdp, tc     the programs of the build that loaded last
  *   links/xdp-<ifindex>, links/tc-<ifindex>
  * Pinned links keep the programs attached after the CLI exits. A legacy
  * clsact filter (kernels without tcx) is not a link: the kernel keeps it, and
@@ -13,10 +13,12 @@
  */
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,6 +73,24 @@ bool rg_state_exists(const char *dir)
 	return stat(path, &st) == 0;
 }
 
+int rg_state_lock(const char *dir)
+{
+	int fd, err;
+
+	err = rg_mkdir_p(dir, 0700);
+	if (err)
+		return err;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static int if_mtu(const char *name)
 {
 	struct ifreq ifr = {};
@@ -85,18 +105,278 @@ static int if_mtu(const char *name)
 	return mtu;
 }
 
-static int pin_fd(int fd, const char *dir, const char *sub, const char *name)
+static void pin_path(char *buf, size_t len, const char *dir, const char *sub,
+		     const char *fmt, unsigned int n)
 {
-	char path[PATH_MAX];
+	char name[64];
 
-	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
-	if (bpf_obj_pin(fd, path))
-		return -errno;
-	return 0;
+	snprintf(name, sizeof(name), fmt, n);
+	snprintf(buf, len, "%s/%s/%s", dir, sub, name);
 }
 
+/* Pins fd at path, replacing whatever was pinned there. */
+static int repin(int fd, const char *path)
+{
+	unlink(path);
+	return bpf_obj_pin(fd, path) ? -errno : 0;
+}
+
+/* --- maps: reuse, migrate, or refuse -------------------------------------- */
+
+static struct bpf_map *skel_map(struct ringguard_bpf *s, int i)
+{
+	struct bpf_map *maps[RG_NMAPS] = {
+		s->maps.rg_plan, s->maps.rg_bucket_stats, s->maps.rg_ifaces,
+		s->maps.rg_if_stats, s->maps.rg_config, s->maps.rg_buckets,
+		s->maps.rg_meta,
+	};
+
+	return maps[i];
+}
+
+/* Copies every entry of old into new, each old value into the front of the
+ * new one (layouts only grow at the end), per CPU for per-CPU maps.
+ */
+static int migrate_map(int old, const struct bpf_map_info *oi, int new,
+		       const struct bpf_map_info *ni)
+{
+	bool percpu = oi->type == BPF_MAP_TYPE_PERCPU_ARRAY || oi->type == BPF_MAP_TYPE_PERCPU_HASH;
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1;
+	size_t ostride = percpu ? (oi->value_size + 7) & ~7u : oi->value_size;
+	size_t nstride = percpu ? (ni->value_size + 7) & ~7u : ni->value_size;
+	size_t copy = oi->value_size < ni->value_size ? oi->value_size : ni->value_size;
+	unsigned char *ov = calloc(ncpu, ostride), *nv = calloc(ncpu, nstride);
+	__u32 key, next, *prev = NULL;
+	int err = 0;
+
+	if (!ov || !nv) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (bpf_map_get_next_key(old, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (oi->type == BPF_MAP_TYPE_ARRAY || oi->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+			if (key >= ni->max_entries)
+				break;
+		}
+		if (bpf_map_lookup_elem(old, &key, ov))
+			continue;
+		memset(nv, 0, (size_t)ncpu * nstride);
+		for (int c = 0; c < ncpu; c++)
+			memcpy(nv + c * nstride, ov + c * ostride, copy);
+		if (bpf_map_update_elem(new, &key, nv, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+out:
+	free(ov);
+	free(nv);
+	return err;
+}
+
+struct pinned {
+	int fd;
+	struct bpf_map_info info;
+	bool migrate;
+};
+
+int rg_load(struct rg_loader *l, const char *dir, FILE *log)
+{
+	struct pinned old[RG_NMAPS];
+	char path[PATH_MAX];
+	int err = 0;
+
+	memset(l, 0, sizeof(*l));
+	rg_maps_init(&l->m);
+	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	for (int i = 0; i < RG_NMAPS; i++)
+		old[i].fd = -1;
+
+	for (const char *sub = "maps"; sub; sub = !strcmp(sub, "maps") ? "links" :
+					       !strcmp(sub, "links") ? "progs" : NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+		err = rg_mkdir_p(path, 0700);
+		if (err) {
+			fprintf(log, "cannot create pin directory %s: %s\n", path, strerror(-err));
+			return err;
+		}
+	}
+
+	l->skel = ringguard_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		fprintf(log, "cannot open the BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	for (int i = 0; i < RG_NMAPS; i++) {
+		struct bpf_map *map = skel_map(l->skel, i);
+		__u32 len = sizeof(old[i].info);
+
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		old[i].fd = bpf_obj_get(path);
+		if (old[i].fd < 0)
+			continue;
+		l->adopted = true;
+		memset(&old[i].info, 0, sizeof(old[i].info));
+		if (bpf_obj_get_info_by_fd(old[i].fd, &old[i].info, &len)) {
+			err = -errno;
+			goto fail;
+		}
+		if (old[i].info.type != bpf_map__type(map) ||
+		    old[i].info.key_size != bpf_map__key_size(map) ||
+		    (i == 0 && old[i].info.value_size != bpf_map__value_size(map))) {
+			fprintf(log, "pinned map %s has a layout this build cannot migrate "
+				"(type %u key %u, want type %u key %u): detach with the build "
+				"that attached it, then attach again\n", rg_map_names[i],
+				old[i].info.type, old[i].info.key_size, bpf_map__type(map),
+				bpf_map__key_size(map));
+			err = -EPROTO;
+			goto fail;
+		}
+		if (old[i].info.value_size == bpf_map__value_size(map) &&
+		    old[i].info.max_entries == bpf_map__max_entries(map) &&
+		    old[i].info.map_flags == bpf_map__map_flags(map)) {
+			err = bpf_map__reuse_fd(map, old[i].fd);
+			if (err)
+				goto fail;
+			continue;
+		}
+		if (old[i].info.value_size > bpf_map__value_size(map)) {
+			fprintf(log, "pinned map %s has %u-byte values, this build %u: it is "
+				"older than the pinned state; use the newer build\n",
+				rg_map_names[i], old[i].info.value_size, bpf_map__value_size(map));
+			err = -EPROTO;
+			goto fail;
+		}
+		old[i].migrate = true;
+	}
+
+	err = ringguard_bpf__load(l->skel);
+	if (err) {
+		fprintf(log, "cannot load the BPF programs: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		goto fail;
+	}
+	l->m.plan = bpf_map__fd(l->skel->maps.rg_plan);
+	l->m.bucket_stats = bpf_map__fd(l->skel->maps.rg_bucket_stats);
+	l->m.ifaces = bpf_map__fd(l->skel->maps.rg_ifaces);
+	l->m.if_stats = bpf_map__fd(l->skel->maps.rg_if_stats);
+	l->m.config = bpf_map__fd(l->skel->maps.rg_config);
+	l->m.buckets = bpf_map__fd(l->skel->maps.rg_buckets);
+	l->m.meta = bpf_map__fd(l->skel->maps.rg_meta);
+	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
+	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
+
+	for (int i = 0; i < RG_NMAPS; i++) {
+		struct bpf_map *map = skel_map(l->skel, i);
+		int fd = bpf_map__fd(map);
+
+		if (old[i].fd >= 0 && !old[i].migrate)
+			continue;
+		if (old[i].migrate) {
+			struct bpf_map_info ni = {};
+			__u32 len = sizeof(ni);
+
+			bpf_obj_get_info_by_fd(fd, &ni, &len);
+			err = migrate_map(old[i].fd, &old[i].info, fd, &ni);
+			if (err) {
+				fprintf(log, "cannot migrate map %s: %s\n", rg_map_names[i],
+					strerror(-err));
+				goto fail;
+			}
+			fprintf(log, "migrated map %s: %u-byte values to %u, %u entries to %u\n",
+				rg_map_names[i], old[i].info.value_size, ni.value_size,
+				old[i].info.max_entries, ni.max_entries);
+		}
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		err = repin(fd, path);
+		if (err) {
+			fprintf(log, "cannot pin map %s: %s\n", path, strerror(-err));
+			goto fail;
+		}
+	}
+
+	/* An adopted state keeps enforcing through the upgrade: each link
+	 * switches to the new program atomically.
+	 */
+	if (l->adopted) {
+		struct rg_meta meta;
+		__u32 key, next, *prev = NULL;
+
+		while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0) {
+			struct rg_iface ifc;
+			int fd;
+
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
+				continue;
+			pin_path(path, sizeof(path), dir, "links", "xdp-%u", key);
+			fd = bpf_obj_get(path);
+			if (fd >= 0) {
+				if (bpf_link_update(fd, l->xdp_fd, NULL))
+					fprintf(log, "cannot move %s's XDP link to the new program: %s\n",
+						ifc.name, strerror(errno));
+				close(fd);
+			}
+			pin_path(path, sizeof(path), dir, "links", "tc-%u", key);
+			fd = bpf_obj_get(path);
+			if (fd >= 0) {
+				if (bpf_link_update(fd, l->tc_fd, NULL))
+					fprintf(log, "cannot move %s's tc link to the new program: %s\n",
+						ifc.name, strerror(errno));
+				close(fd);
+			} else if (ifc.tc_kind == RG_TC_CLSACT || ifc.tc_kind == RG_TC_CLSACT_SHARED) {
+				LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = key,
+					    .attach_point = BPF_TC_EGRESS);
+				LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE,
+					    .priority = RG_TC_PRIO, .prog_fd = l->tc_fd,
+					    .flags = BPF_TC_F_REPLACE);
+
+				if (bpf_tc_attach(&hook, &to))
+					fprintf(log, "cannot replace %s's tc filter\n", ifc.name);
+			}
+		}
+		if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
+			meta.layout_version = RG_LAYOUT_VERSION;
+			rg_meta_write(&l->m, &meta);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/progs/xdp", dir);
+	err = repin(l->xdp_fd, path);
+	snprintf(path, sizeof(path), "%s/progs/tc", dir);
+	if (!err)
+		err = repin(l->tc_fd, path);
+	if (err) {
+		fprintf(log, "cannot pin programs in %s: %s\n", dir, strerror(-err));
+		goto fail;
+	}
+	for (int i = 0; i < RG_NMAPS; i++)
+		if (old[i].fd >= 0)
+			close(old[i].fd);
+	return 0;
+
+fail:
+	for (int i = 0; i < RG_NMAPS; i++)
+		if (old[i].fd >= 0)
+			close(old[i].fd);
+	rg_loader_close(l);
+	return err;
+}
+
+void rg_loader_close(struct rg_loader *l)
+{
+	ringguard_bpf__destroy(l->skel);
+	l->skel = NULL;
+	rg_maps_init(&l->m);
+}
+
+/* --- hooks ------------------------------------------------------------- */
+
 static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int want,
-		      __u32 *kind, FILE *errs)
+		      __u32 *kind, FILE *log)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
 	int fd = -1;
@@ -119,11 +399,11 @@ static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int wa
 	}
 fail:
 	if (errno == EBUSY || errno == EEXIST)
-		fprintf(errs, "%s already has an XDP program that is not ringguard's: "
+		fprintf(log, "%s already has an XDP program that is not ringguard's: "
 			"remove it ('ip link set dev %s xdp off') or leave %s out\n",
 			ifname, ifname, ifname);
 	else
-		fprintf(errs, "cannot attach XDP to %s: %s\n", ifname, strerror(errno));
+		fprintf(log, "cannot attach XDP to %s: %s\n", ifname, strerror(errno));
 	return -errno;
 }
 
@@ -132,7 +412,7 @@ fail:
  * programs after it (Cilium, Calico) still see that traffic.
  */
 static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int want,
-		     __u32 *kind, int *link_fd, FILE *errs)
+		     __u32 *kind, int *link_fd, FILE *log)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
@@ -149,21 +429,21 @@ static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int wan
 		}
 		if (want == RG_WANT_TC_TCX) {
 			err = -errno;
-			fprintf(errs, "cannot attach tcx egress to %s: %s (tcx needs Linux 6.6+; "
+			fprintf(log, "cannot attach tcx egress to %s: %s (tcx needs Linux 6.6+; "
 				"try --tc clsact)\n", ifname, strerror(errno));
 			return err;
 		}
 	}
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
-		fprintf(errs, "cannot create clsact qdisc on %s: %s\n", ifname, strerror(-err));
+		fprintf(log, "cannot create clsact qdisc on %s: %s\n", ifname, strerror(-err));
 		return err;
 	}
 	*kind = err == -EEXIST ? RG_TC_CLSACT_SHARED : RG_TC_CLSACT;
 	to.prog_fd = prog;
 	err = bpf_tc_attach(&hook, &to);
 	if (err) {
-		fprintf(errs, "cannot attach tc egress filter to %s: %s\n", ifname, strerror(-err));
+		fprintf(log, "cannot attach tc egress filter to %s: %s\n", ifname, strerror(-err));
 		if (*kind == RG_TC_CLSACT) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
@@ -185,6 +465,181 @@ static void detach_clsact(unsigned int ifindex, __u32 kind)
 	}
 }
 
+/* Removes ringguard from one interface (it may already be gone). */
+static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex,
+			 const struct rg_iface *ifc)
+{
+	char path[PATH_MAX];
+
+	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)
+		detach_clsact(ifindex, ifc->tc_kind);
+	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
+	unlink(path);
+	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
+	unlink(path);
+	bpf_map_delete_elem(m->ifaces, &ifindex);
+}
+
+static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *name,
+			__u32 role, __u32 slot, __u32 reattaches, FILE *log)
+{
+	struct rg_iface ifc = {
+		.role = role,
+		.slot = slot,
+		.mtu = if_mtu(name),
+		.reattaches = reattaches,
+	};
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
+	/* the entry goes in first so the very first packet is counted */
+	if (bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY)) {
+		err = -errno;
+		fprintf(log, "cannot register %s: %s\n", name, strerror(errno));
+		return err;
+	}
+	fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind, log);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	pin_path(path, sizeof(path), l->dir, "links", "xdp-%u", ifindex);
+	err = repin(fd, path);
+	close(fd);
+	if (err) {
+		fprintf(log, "cannot pin XDP link of %s: %s\n", name, strerror(-err));
+		goto fail;
+	}
+	bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY);
+
+	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, &ifc.tc_kind, &fd, log);
+	if (err)
+		goto fail;
+	bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY);
+	if (fd >= 0) {
+		pin_path(path, sizeof(path), l->dir, "links", "tc-%u", ifindex);
+		err = repin(fd, path);
+		close(fd);
+		if (err) {
+			fprintf(log, "cannot pin tc link of %s: %s\n", name, strerror(-err));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	detach_iface(l->dir, &l->m, ifindex, &ifc);
+	return err;
+}
+
+struct cur_iface {
+	__u32 ifindex;
+	struct rg_iface ifc;
+	bool keep;
+};
+
+int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
+		 bool *missing, FILE *log)
+{
+	struct cur_iface cur[RG_MAX_IFACES];
+	__u32 key, next, *prev = NULL;
+	bool slot_used[RG_MAX_IFACES] = {};
+	int ncur = 0, changes = 0, err = 0;
+
+	while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0 && ncur < RG_MAX_IFACES) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(l->m.ifaces, &key, &cur[ncur].ifc))
+			continue;
+		cur[ncur].ifindex = key;
+		cur[ncur].keep = false;
+		ncur++;
+	}
+
+	/* what is attached and still right stays; roles may change in place */
+	for (int i = 0; i < ncur; i++) {
+		char name[IF_NAMESIZE];
+
+		if (!if_indextoname(cur[i].ifindex, name) || strcmp(name, cur[i].ifc.name))
+			continue;	/* gone, or renamed away */
+		for (int w = 0; w < nwant; w++) {
+			if (strcmp(want[w].name, name))
+				continue;
+			cur[i].keep = true;
+			slot_used[cur[i].ifc.slot % RG_MAX_IFACES] = true;
+			if (cur[i].ifc.role != want[w].role) {
+				cur[i].ifc.role = want[w].role;
+				bpf_map_update_elem(l->m.ifaces, &cur[i].ifindex, &cur[i].ifc, BPF_ANY);
+				fprintf(log, "%s: role is now %s\n", name, rg_role_name(want[w].role));
+				changes++;
+			}
+		}
+	}
+	for (int i = 0; i < ncur; i++) {
+		bool wanted = false;
+
+		if (cur[i].keep)
+			continue;
+		for (int w = 0; w < nwant; w++)
+			wanted |= !strcmp(want[w].name, cur[i].ifc.name);
+		detach_iface(l->dir, &l->m, cur[i].ifindex, &cur[i].ifc);
+		if (!wanted)
+			fprintf(log, "%s: detached (no longer in the plan)\n", cur[i].ifc.name);
+		changes++;
+	}
+
+	for (int w = 0; w < nwant; w++) {
+		unsigned int ifindex = if_nametoindex(want[w].name);
+		__u32 slot = RG_MAX_IFACES, reattaches = 0;
+		bool done = false, seen = false;
+		struct rg_if_counters zero = {};
+
+		for (int i = 0; i < ncur; i++) {
+			if (strcmp(cur[i].ifc.name, want[w].name))
+				continue;
+			done |= cur[i].keep;
+			if (!cur[i].keep) {
+				/* the same name again: keep its slot and counters */
+				seen = true;
+				slot = cur[i].ifc.slot;
+				reattaches = cur[i].ifc.reattaches + 1;
+			}
+		}
+		if (done)
+			continue;
+		if (!ifindex) {
+			if (!missing || !missing[w])
+				fprintf(log, "%s: interface not found; it will be attached when it "
+					"appears\n", want[w].name);
+			if (missing)
+				missing[w] = true;
+			continue;
+		}
+		if (missing)
+			missing[w] = false;
+		if (slot >= RG_MAX_IFACES || slot_used[slot]) {
+			for (slot = 0; slot < RG_MAX_IFACES && slot_used[slot]; slot++)
+				;
+			if (slot == RG_MAX_IFACES) {
+				err = -E2BIG;
+				break;
+			}
+			if (!seen)
+				rg_percpu_zero(l->m.if_stats, slot, sizeof(zero));
+		}
+		slot_used[slot] = true;
+		err = attach_iface(l, ifindex, want[w].name, want[w].role, slot, reattaches, log);
+		if (err)
+			break;
+		fprintf(log, "%s: %s as %s (ifindex %u)\n", want[w].name,
+			seen ? "re-attached" : "attached", rg_role_name(want[w].role), ifindex);
+		changes++;
+	}
+	return err ? err : changes;
+}
+
+/* --- attach / detach ---------------------------------------------------------- */
+
 static int silent_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return 0;
@@ -193,18 +648,13 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o, FILE *errs)
 {
-	struct ringguard_bpf *skel = NULL;
-	unsigned int ifindex[RG_MAX_IFACES];
-	char sub[PATH_MAX];
-	struct rg_maps m;
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
+	struct rg_loader l;
 	long long gen;
-	int err;
+	int err, n;
 
-	rg_maps_init(&m);
 	for (int i = 0; i < o->nifs; i++) {
-		ifindex[i] = if_nametoindex(o->ifs[i].name);
-		if (!ifindex[i]) {
+		if (!if_nametoindex(o->ifs[i].name)) {
 			fprintf(errs, "interface %s not found in this network namespace: "
 				"check 'ip link' or the plan's host line\n", o->ifs[i].name);
 			return -ENODEV;
@@ -212,121 +662,40 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 	}
 	if (rg_state_exists(dir)) {
 		fprintf(errs, "ringguard is already attached in this network namespace (%s): "
-			"use 'ringguard sync' to change the plan, or 'ringguard detach' first\n", dir);
+			"use 'ringguard sync' to change the plan, or 'ringguard detach' first\n",
+			rg_state_display(dir));
 		return -EEXIST;
 	}
 
-	snprintf(sub, sizeof(sub), "%s/maps", dir);
-	err = rg_mkdir_p(sub, 0700);
-	snprintf(sub, sizeof(sub), "%s/links", dir);
+	err = rg_load(&l, dir, errs);
+	if (err)
+		goto fail_nol;
+	l.want_xdp = o->want_xdp;
+	l.want_tc = o->want_tc;
+	err = rg_meta_write(&l.m, &meta);
 	if (!err)
-		err = rg_mkdir_p(sub, 0700);
-	snprintf(sub, sizeof(sub), "%s/progs", dir);
-	if (!err)
-		err = rg_mkdir_p(sub, 0700);
-	if (err) {
-		fprintf(errs, "cannot create pin directory %s: %s\n", dir, strerror(-err));
-		return err;
-	}
-
-	skel = ringguard_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
-		fprintf(errs, "cannot load the BPF programs: %s (run with -v for the verifier log)\n",
-			strerror(errno));
-		goto fail;
-	}
-	{
-		struct bpf_map *maps[RG_NMAPS] = {
-			skel->maps.rg_plan, skel->maps.rg_bucket_stats, skel->maps.rg_ifaces,
-			skel->maps.rg_if_stats, skel->maps.rg_config, skel->maps.rg_buckets,
-			skel->maps.rg_meta,
-		};
-
-		for (int i = 0; i < RG_NMAPS; i++) {
-			*rg_map_fd(&m, i) = bpf_map__fd(maps[i]);
-			err = pin_fd(bpf_map__fd(maps[i]), dir, "maps", rg_map_names[i]);
-			if (err) {
-				fprintf(errs, "cannot pin map %s in %s: %s\n", rg_map_names[i], dir,
-					strerror(-err));
-				goto fail;
-			}
-		}
-	}
-	err = pin_fd(bpf_program__fd(skel->progs.rg_xdp), dir, "progs", "xdp");
-	if (!err)
-		err = pin_fd(bpf_program__fd(skel->progs.rg_tc), dir, "progs", "tc");
-	if (err) {
-		fprintf(errs, "cannot pin programs in %s: %s\n", dir, strerror(-err));
-		goto fail;
-	}
-
-	err = rg_meta_write(&m, &meta);
-	if (!err)
-		err = rg_mode_write(&m, o->mode);
+		err = rg_mode_write(&l.m, o->mode);
 	if (err) {
 		fprintf(errs, "cannot initialise maps: %s\n", strerror(-err));
 		goto fail;
 	}
-	gen = rg_install(&m, plan, o->plan_path);
+	gen = rg_install(&l.m, plan, o->plan_path);
 	if (gen < 0) {
 		err = gen;
 		fprintf(errs, "cannot install plan: %s\n", strerror(-err));
 		goto fail;
 	}
-
-	for (int i = 0; i < o->nifs; i++) {
-		struct rg_iface ifc = {
-			.role = o->ifs[i].role,
-			.slot = i,
-			.mtu = if_mtu(o->ifs[i].name),
-		};
-		char name[32];
-		int fd;
-
-		snprintf(ifc.name, sizeof(ifc.name), "%s", o->ifs[i].name);
-		/* the entry goes in first so the very first packet is counted */
-		if (bpf_map_update_elem(m.ifaces, &ifindex[i], &ifc, BPF_ANY)) {
-			err = -errno;
-			fprintf(errs, "cannot register %s: %s\n", ifc.name, strerror(errno));
-			goto fail;
-		}
-		fd = attach_xdp(bpf_program__fd(skel->progs.rg_xdp), ifindex[i], ifc.name,
-				o->want_xdp, &ifc.xdp_kind, errs);
-		if (fd < 0) {
-			err = fd;
-			goto fail;
-		}
-		snprintf(name, sizeof(name), "xdp-%u", ifindex[i]);
-		err = pin_fd(fd, dir, "links", name);
-		close(fd);
-		if (err) {
-			fprintf(errs, "cannot pin XDP link of %s: %s\n", ifc.name, strerror(-err));
-			goto fail;
-		}
-		bpf_map_update_elem(m.ifaces, &ifindex[i], &ifc, BPF_ANY);
-
-		err = attach_tc(bpf_program__fd(skel->progs.rg_tc), ifindex[i], ifc.name,
-				o->want_tc, &ifc.tc_kind, &fd, errs);
-		if (err)
-			goto fail;
-		bpf_map_update_elem(m.ifaces, &ifindex[i], &ifc, BPF_ANY);
-		if (fd >= 0) {
-			snprintf(name, sizeof(name), "tc-%u", ifindex[i]);
-			err = pin_fd(fd, dir, "links", name);
-			close(fd);
-			if (err) {
-				fprintf(errs, "cannot pin tc link of %s: %s\n", ifc.name,
-					strerror(-err));
-				goto fail;
-			}
-		}
+	n = rg_reconcile(&l, o->ifs, o->nifs, NULL, errs);
+	if (n < 0) {
+		err = n;
+		goto fail;
 	}
-	ringguard_bpf__destroy(skel);
+	rg_loader_close(&l);
 	return 0;
 
 fail:
-	ringguard_bpf__destroy(skel);
+	rg_loader_close(&l);
+fail_nol:
 	{
 		libbpf_print_fn_t old = libbpf_set_print(silent_print);
 
@@ -382,8 +751,8 @@ int rg_detach(const char *dir, FILE *errs)
 		unpin_dir(path);
 	}
 	if (rmdir(dir) && errno != ENOENT) {
-		fprintf(errs, "cannot remove %s: %s (remove what is left by hand)\n", dir,
-			strerror(errno));
+		fprintf(errs, "cannot remove %s: %s (remove what is left by hand)\n",
+			rg_state_display(dir), strerror(errno));
 		return -errno;
 	}
 	return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * attach.h - load the programs, pin them, attach them to interfaces, and
- * take all of it down again.
+ * attach.h - load the programs (adopting pinned maps and links), attach them
+ * to interfaces, keep the attached set in line with the plan, take it all
+ * down again.
  */
 #ifndef RG_ATTACH_H
 #define RG_ATTACH_H
@@ -13,25 +14,59 @@
 enum rg_want_xdp { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC };
 enum rg_want_tc { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
+struct ringguard_bpf;
+
+/* A loaded build of the programs, pinned under dir. */
+struct rg_loader {
+	struct ringguard_bpf *skel;
+	struct rg_maps m;	/* owned by skel */
+	int xdp_fd;
+	int tc_fd;
+	char dir[PATH_MAX];
+	bool adopted;		/* pinned state existed: maps reused or migrated */
+	int want_xdp;
+	int want_tc;
+};
+
+/* Loads this build's programs with the maps pinned in dir: reuses maps of
+ * the same layout, migrates maps whose values grew (old value copied into
+ * the front of the new), pins what is new, and moves every pinned link and
+ * clsact filter to the new programs in place (no gap in enforcement).
+ */
+int rg_load(struct rg_loader *l, const char *dir, FILE *log);
+void rg_loader_close(struct rg_loader *l);
+
+/* Makes the attached interfaces match want[]: attaches what is missing,
+ * re-attaches an interface that was recreated (new ifindex) or renamed back,
+ * detaches what is no longer wanted or was renamed away. Missing interfaces
+ * are reported on log once (missing[], nwant long, remembers; may be NULL),
+ * not fatal. Returns the number of changes or -errno.
+ */
+int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
+		 bool *missing, FILE *log);
+
 struct rg_attach_opts {
 	const struct rg_host_if *ifs;
 	int nifs;
 	__u32 mode;
 	int want_xdp;
 	int want_tc;
-	const char *plan_path;	/* as given; stored absolute */
+	const char *plan_path;	/* stored as given (make it absolute first) */
 };
 
-/* Loads, pins and attaches everything under dir, installing plan first.
- * On failure nothing is left behind. Errors are reported on errs.
- */
+/* attach: fresh state only. On failure nothing is left behind. */
 int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o, FILE *errs);
 
-/* Removes links, filters, qdiscs ringguard created, pins and dir. */
+/* Removes links, filters, the qdiscs ringguard created, pins and dir. */
 int rg_detach(const char *dir, FILE *errs);
 
 bool rg_state_exists(const char *dir);
+
+/* Serialises writers (CLI sync/attach/detach, the daemon) on one state
+ * directory; returns an fd to close, or -errno.
+ */
+int rg_state_lock(const char *dir);
 
 const char *rg_xdp_kind_name(__u32 kind);
 const char *rg_tc_kind_name(__u32 kind);

@@ -196,6 +196,12 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		}
 	}
 
+	/* Fault injection for tests/netns.sh: a pause here lets a test kill the
+	 * daemon with a complete new trie built but not yet swapped in.
+	 */
+	if (getenv("RG_FAULT_SYNC_PAUSE_MS"))
+		usleep(1000 * atoi(getenv("RG_FAULT_SYNC_PAUSE_MS")));
+
 	/* 3. the swap */
 	if (bpf_map_update_elem(m->plan, &zero, &trie, BPF_ANY)) {
 		err = -errno;

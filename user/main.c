@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "daemon.h"
 #include "install.h"
 #include "plan.h"
 #include "show.h"
@@ -44,6 +45,10 @@ static void usage(FILE *f)
 "  attach --plan FILE [--host NAME | --mesh IF... --egress IF...]\n"
 "         [--mode monitor|enforce] [--xdp auto|native|generic] [--tc auto|tcx|clsact]\n"
 "                        load, install the plan, attach, pin (default mode: monitor)\n"
+"  daemon --plan FILE [--host NAME | --mesh IF... --egress IF...] [--mode ...]\n"
+"         [--detach-on-exit]\n"
+"                        attach or adopt, then keep the plan and interfaces in\n"
+"                        sync (inotify, netlink); SIGHUP syncs; systemd notify\n"
 "  sync [--plan FILE]    re-read the plan, validate, swap it in atomically\n"
 "  mode [monitor|enforce]\n"
 "                        show or switch the mode, no reload\n"
@@ -119,7 +124,8 @@ static int open_state(struct cli *c, struct rg_maps *m, bool rdonly)
 	err = rg_state_open(c->dir, m, rdonly);
 	if (err == -ENOENT)
 		return fail(c, err, "ringguard is not attached in this network namespace "
-			    "(nothing in %s): run 'ringguard attach --plan FILE' first", c->dir);
+			    "(nothing in %s): run 'ringguard attach --plan FILE' first",
+			    rg_state_display(c->dir));
 	if (err)
 		return fail(c, err, "cannot open pinned maps in %s: %s", c->dir, strerror(-err));
 	return 0;
@@ -166,57 +172,66 @@ static int add_iface(struct cli *c, struct rg_host_if *ifs, int *n, const char *
 	return 0;
 }
 
-static int cmd_attach(struct cli *c)
-{
-	const char *plan_path = NULL, *host = NULL;
+/* Options shared by attach and daemon. */
+struct attach_args {
+	const char *plan_path;
+	const char *host;
 	struct rg_host_if ifs[RG_MAX_IFACES];
-	struct rg_attach_opts o = {};
-	struct rg_plan plan;
-	char hostname[256];
-	__u32 role = 0;
-	char *abs = NULL;
-	int nifs = 0, err;
+	int nifs;
+	__u32 mode;
+	int want_xdp;
+	int want_tc;
+	bool detach_on_exit;
+};
 
+static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct attach_args *a)
+{
+	__u32 role = 0;
+	int err;
+
+	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < c->argc; i++) {
-		const char *a = c->argv[i];
+		const char *arg = c->argv[i];
 		bool has_next = i + 1 < c->argc;
 
-		if (!strcmp(a, "--plan") && has_next) {
-			plan_path = c->argv[++i];
-		} else if (!strcmp(a, "--host") && has_next) {
-			host = c->argv[++i];
-		} else if (!strcmp(a, "--mode") && has_next) {
+		if (!strcmp(arg, "--plan") && has_next) {
+			a->plan_path = c->argv[++i];
+		} else if (!strcmp(arg, "--host") && has_next) {
+			a->host = c->argv[++i];
+		} else if (!strcmp(arg, "--mode") && has_next) {
 			int mode = rg_mode_parse(c->argv[++i]);
 
 			if (mode < 0)
 				return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
 					    c->argv[i]);
-			o.mode = mode;
-		} else if (!strcmp(a, "--xdp") && has_next) {
+			a->mode = mode;
+		} else if (!strcmp(arg, "--xdp") && has_next) {
 			const char *v = c->argv[++i];
 
-			o.want_xdp = !strcmp(v, "native") ? RG_WANT_XDP_NATIVE :
-				     !strcmp(v, "generic") ? RG_WANT_XDP_GENERIC :
-				     !strcmp(v, "auto") ? RG_WANT_XDP_AUTO : -1;
-			if (o.want_xdp < 0)
+			a->want_xdp = !strcmp(v, "native") ? RG_WANT_XDP_NATIVE :
+				      !strcmp(v, "generic") ? RG_WANT_XDP_GENERIC :
+				      !strcmp(v, "auto") ? RG_WANT_XDP_AUTO : -1;
+			if (a->want_xdp < 0)
 				return fail(c, -EINVAL, "unknown --xdp '%s': use auto, native or generic", v);
-		} else if (!strcmp(a, "--tc") && has_next) {
+		} else if (!strcmp(arg, "--tc") && has_next) {
 			const char *v = c->argv[++i];
 
-			o.want_tc = !strcmp(v, "tcx") ? RG_WANT_TC_TCX :
-				    !strcmp(v, "clsact") ? RG_WANT_TC_CLSACT :
-				    !strcmp(v, "auto") ? RG_WANT_TC_AUTO : -1;
-			if (o.want_tc < 0)
+			a->want_tc = !strcmp(v, "tcx") ? RG_WANT_TC_TCX :
+				     !strcmp(v, "clsact") ? RG_WANT_TC_CLSACT :
+				     !strcmp(v, "auto") ? RG_WANT_TC_AUTO : -1;
+			if (a->want_tc < 0)
 				return fail(c, -EINVAL, "unknown --tc '%s': use auto, tcx or clsact", v);
-		} else if (!strcmp(a, "--mesh")) {
+		} else if (daemon && !strcmp(arg, "--detach-on-exit")) {
+			a->detach_on_exit = true;
+		} else if (!strcmp(arg, "--mesh")) {
 			role = RG_ROLE_MESH;
-		} else if (!strcmp(a, "--egress")) {
+		} else if (!strcmp(arg, "--egress")) {
 			role = RG_ROLE_EGRESS;
-		} else if (a[0] != '-' && role) {
-			char *dup = strdup(a), *save = NULL;
+		} else if (arg[0] != '-' && role) {
+			char *dup = strdup(arg), *save = NULL;
 
 			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				err = add_iface(c, ifs, &nifs, t, role);
+				err = add_iface(c, a->ifs, &a->nifs, t, role);
 				if (err) {
 					free(dup);
 					return err;
@@ -224,28 +239,45 @@ static int cmd_attach(struct cli *c)
 			}
 			free(dup);
 		} else {
-			return fail(c, -EINVAL, "attach: unexpected '%s' (see 'ringguard help')", a);
+			return fail(c, -EINVAL, "%s: unexpected '%s' (see 'ringguard help')", cmd, arg);
 		}
 	}
-	if (!plan_path)
-		return fail(c, -EINVAL, "attach needs --plan FILE");
-	if (host && nifs)
+	if (!a->plan_path)
+		return fail(c, -EINVAL, "%s needs --plan FILE", cmd);
+	if (a->host && a->nifs)
 		return fail(c, -EINVAL, "give either --host or --mesh/--egress, not both");
-	err = need_root(c);
-	if (err)
-		return err;
-	err = load_plan(c, plan_path, &plan);
-	if (err)
-		return err;
-	if (!nifs) {
-		const struct rg_host *h;
+	return 0;
+}
 
-		if (!host) {
-			gethostname(hostname, sizeof(hostname));
-			hostname[sizeof(hostname) - 1] = '\0';
-			host = hostname;
-		}
-		h = rg_plan_host(&plan, host);
+static const char *default_host(void)
+{
+	static char hostname[256];
+
+	gethostname(hostname, sizeof(hostname));
+	hostname[sizeof(hostname) - 1] = '\0';
+	return hostname;
+}
+
+static int cmd_attach(struct cli *c)
+{
+	struct rg_attach_opts o = {};
+	struct attach_args a;
+	struct rg_plan plan;
+	char *abs = NULL;
+	int err, lock;
+
+	err = parse_attach_args(c, "attach", false, &a);
+	if (!err)
+		err = need_root(c);
+	if (err)
+		return err;
+	err = load_plan(c, a.plan_path, &plan);
+	if (err)
+		return err;
+	if (!a.nifs) {
+		const char *host = a.host ? a.host : default_host();
+		const struct rg_host *h = rg_plan_host(&plan, host);
+
 		if (!h) {
 			err = fail(c, -ENOENT, "the plan has no host line for '%s': add "
 				   "'host %s mesh IF... egress IF...' or pass --mesh/--egress",
@@ -253,24 +285,28 @@ static int cmd_attach(struct cli *c)
 			goto out;
 		}
 		for (int i = 0; i < h->nifs; i++)
-			ifs[nifs++] = h->ifs[i];
+			a.ifs[a.nifs++] = h->ifs[i];
 	}
 	err = resolve_dir(c, true);
 	if (err)
 		goto out;
-	abs = abs_path(plan_path);
-	o.ifs = ifs;
-	o.nifs = nifs;
-	o.plan_path = abs;
+	lock = rg_state_lock(c->dir);
+	abs = abs_path(a.plan_path);
+	o = (struct rg_attach_opts){
+		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .want_xdp = a.want_xdp,
+		.want_tc = a.want_tc, .plan_path = abs,
+	};
 	err = rg_attach(c->dir, &plan, &o, c->errs);
+	if (lock >= 0)
+		close(lock);
 	if (!err && !c->json) {
-		printf("attached to %d interface%s in %s mode, plan %s\n", nifs,
-		       nifs == 1 ? "" : "s", rg_mode_name(o.mode), abs);
+		printf("attached to %d interface%s in %s mode, plan %s\n", a.nifs,
+		       a.nifs == 1 ? "" : "s", rg_mode_name(a.mode), abs);
 	} else if (!err) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "attached", json_object_new_int(nifs));
-		json_object_object_add(j, "mode", json_object_new_string(rg_mode_name(o.mode)));
+		json_object_object_add(j, "attached", json_object_new_int(a.nifs));
+		json_object_object_add(j, "mode", json_object_new_string(rg_mode_name(a.mode)));
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
 	}
@@ -278,6 +314,29 @@ out:
 	free(abs);
 	rg_plan_free(&plan);
 	return err;
+}
+
+static int cmd_daemon(struct cli *c)
+{
+	struct attach_args a;
+	struct rg_daemon_opts o;
+	char *abs;
+	int err;
+
+	err = parse_attach_args(c, "daemon", true, &a);
+	if (!err)
+		err = resolve_dir(c, true);
+	if (err)
+		return err;
+	abs = abs_path(a.plan_path);
+	o = (struct rg_daemon_opts){
+		.dir = c->dir, .plan_path = abs, .host = a.host ? a.host : default_host(),
+		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .want_xdp = a.want_xdp,
+		.want_tc = a.want_tc, .detach_on_exit = a.detach_on_exit,
+	};
+	err = rg_daemon(&o);
+	free(abs);
+	return err ? fail(c, err, "daemon stopped: %s", strerror(-err)) : 0;
 }
 
 static int cmd_sync(struct cli *c)
@@ -288,7 +347,7 @@ static int cmd_sync(struct cli *c)
 	struct rg_maps m;
 	long long gen;
 	char *abs;
-	int err;
+	int err, lock;
 
 	for (int i = 0; i < c->argc; i++) {
 		if (!strcmp(c->argv[i], "--plan") && i + 1 < c->argc)
@@ -313,7 +372,10 @@ static int cmd_sync(struct cli *c)
 		return err;
 	}
 	abs = abs_path(plan_path);
+	lock = rg_state_lock(c->dir);
 	gen = rg_install(&m, &plan, abs);
+	if (lock >= 0)
+		close(lock);
 	if (gen < 0) {
 		err = fail(c, gen, "cannot install plan %s: %s (the previous plan stays active)",
 			   abs, strerror(-gen));
@@ -436,7 +498,7 @@ static int cmd_plan(struct cli *c)
 
 static int cmd_detach(struct cli *c)
 {
-	int err;
+	int err, lock;
 
 	if (c->argc)
 		return fail(c, -EINVAL, "detach: unexpected '%s'", c->argv[0]);
@@ -445,8 +507,11 @@ static int cmd_detach(struct cli *c)
 		return err;
 	if (!rg_state_exists(c->dir))
 		return fail(c, -ENOENT, "ringguard is not attached in this network namespace "
-			    "(nothing in %s)", c->dir);
+			    "(nothing in %s)", rg_state_display(c->dir));
+	lock = rg_state_lock(c->dir);
 	err = rg_detach(c->dir, c->errs);
+	if (lock >= 0)
+		close(lock);
 	if (err)
 		return err;
 	if (c->json)
@@ -467,6 +532,7 @@ static const struct {
 	int (*fn)(struct cli *c);
 } commands[] = {
 	{ "attach", cmd_attach },
+	{ "daemon", cmd_daemon },
 	{ "sync", cmd_sync },
 	{ "mode", cmd_mode },
 	{ "status", cmd_status },

@@ -344,6 +344,11 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		json_object_object_add(o, "plan", jplan(&s.meta));
 		json_object_object_add(o, "installed_at", json_object_new_string(when));
 		json_object_object_add(o, "entries", json_object_new_int(s.meta.nentries));
+		json_object_object_add(o, "layout_version",
+				       json_object_new_int(s.meta.layout_version));
+		json_object_object_add(o, "rejects", json_object_new_int(s.meta.rejects));
+		json_object_object_add(o, "last_error", s.meta.rejects ?
+				       json_object_new_string(s.meta.last_error) : NULL);
 		for (int i = 0; i < s.nifaces; i++) {
 			const struct iface_row *r = &s.ifaces[i];
 			json_object *e = json_object_new_object();
@@ -358,6 +363,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 					       json_object_new_string(rg_xdp_kind_name(r->ifc.xdp_kind)));
 			json_object_object_add(e, "tc",
 					       json_object_new_string(rg_tc_kind_name(r->ifc.tc_kind)));
+			json_object_object_add(e, "reattaches", json_object_new_int(r->ifc.reattaches));
 			json_object_array_add(ifs, e);
 		}
 		json_object_object_add(o, "interfaces", ifs);
@@ -372,8 +378,14 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	printf("sha256      %s\n", sha);
 	printf("generation  %llu, installed %s, %u entries\n",
 	       (unsigned long long)s.meta.generation, when, s.meta.nentries);
-	printf("\n%-16s %7s %-7s %6s %-12s %-14s %s\n", "INTERFACE", "IFINDEX", "ROLE", "MTU",
-	       "XDP", "TC", "NOTE");
+	if (s.meta.rejects) {
+		t = s.meta.rejected_at;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf("rejected    %u plan%s, last at %s: %s\n", s.meta.rejects,
+		       s.meta.rejects == 1 ? "" : "s", when, s.meta.last_error);
+	}
+	printf("\n%-16s %7s %-7s %6s %-12s %-14s %9s %s\n", "INTERFACE", "IFINDEX", "ROLE", "MTU",
+	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
 		const struct iface_row *r = &s.ifaces[i];
 		const char *note = "";
@@ -382,9 +394,9 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 			note = "interface is gone: re-attach when it is back";
 		else if (r->ifc.xdp_kind == RG_XDP_GENERIC)
 			note = "generic XDP: the driver has no native XDP, ingress costs more";
-		printf("%-16s %7u %-7s %6u %-12s %-14s %s\n", r->ifc.name, r->ifindex,
+		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", r->ifc.name, r->ifindex,
 		       rg_role_name(r->ifc.role), r->ifc.mtu, rg_xdp_kind_name(r->ifc.xdp_kind),
-		       rg_tc_kind_name(r->ifc.tc_kind), note);
+		       rg_tc_kind_name(r->ifc.tc_kind), r->ifc.reattaches, note);
 	}
 	return 0;
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# initramfs.sh OUT.cpio.gz TEST_BIN... - pack the guest of `make test-kernels`:
+# a static busybox, tools/kernels/init as /init, the test binaries in /tests
+# and every shared library they load (ldd's list, the dynamic loader
+# included), at the paths ldd found them, so the binaries run unchanged.
+set -eu
+OUT=${1:?usage: initramfs.sh OUT.cpio.gz TEST_BIN...}
+shift
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUSYBOX=/bin/busybox
+
+# The guest has no other userland: a dynamic busybox would be one more thing
+# to get right, and Debian's busybox (not -static) is dynamic.
+if ! ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable'; then
+	echo "kernels: $BUSYBOX is not static: install busybox-static" >&2
+	exit 1
+fi
+
+root=$(mktemp -d "${OUT%/*}/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests}
+cp "$BUSYBOX" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$HERE/init" "$root/init"
+chmod 0755 "$root/init"
+
+for t in "$@"; do
+	cp "$t" "$root/tests/"
+	# "libx.so => /path (addr)" and "/lib64/ld-linux-x86-64.so.2 (addr)";
+	# linux-vdso has no file
+	ldd "$t" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+done | sort -u | while read -r lib; do
+	# -L: Debian's lib/ entries are symlinks (libbpf.so.1 -> libbpf.so.1.1.0,
+	# and /lib itself -> usr/lib); the guest gets the files at the names
+	# the loader asks for
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	busybox cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 > "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
