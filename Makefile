@@ -26,7 +26,7 @@ PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -l
 WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
 CFLAGS		?= -O2 -g
-USER_CFLAGS	:= $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -MMD -MP \
+USER_CFLAGS	:= $(CFLAGS) $(WARN) $(HARDEN) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 		   -Iinclude -Iuser -I$(OUTPUT) $(PKG_CFLAGS)
 LDFLAGS_HARD	:= -pie -Wl,-z,relro,-z,now
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \

@@ -10,17 +10,9 @@
 set -u
 
 OUT=${1:-.output}
-RG="$(realpath "$OUT/ringguard")"
-INJECT="$(realpath "$OUT/rg-inject")"
-TOP="$(cd "$(dirname "$0")/.." && pwd)"
-PLAN="$TOP/maps/sol.plan"
 LAB="rgt$$-"
-# shellcheck source=../tools/lab.sh
-. "$TOP/tools/lab.sh"
-
-pass=0
-fail=0
-TMP=$(mktemp -d)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 teardown() {
 	lab_ns node "$RG" detach >/dev/null 2>&1
@@ -29,31 +21,6 @@ teardown() {
 	rm -rf "$TMP"
 }
 trap teardown EXIT
-
-ok() { pass=$((pass + 1)); printf '  ok    %s\n' "$1"; }
-bad() { fail=$((fail + 1)); printf '  FAIL  %s\n' "$1"; [ -n "${2:-}" ] && printf '        %s\n' "$2"; }
-
-# expect_eq WHAT GOT WANT
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi
-}
-# expect_match WHAT TEXT REGEX
-expect_match() {
-	if grep -Eq -- "$3" <<<"$2"; then ok "$1"; else bad "$1" "'$2' does not match /$3/"; fi
-}
-
-rg() { lab_ns node "$RG" "$@"; }
-stats() { rg -j stats > "$TMP/stats.json"; }
-# ifc NAME DIR FIELD -- from the last stats
-ifc() { jq -r --arg n "$1" ".interfaces[] | select(.name == \$n) | .$2.$3" "$TMP/stats.json"; }
-# bkt NAME SIDE FIELD -- side: src, dst, violations
-bkt() { jq -r --arg n "$1" "[.buckets[] | select(.name == \$n)][0].$2.$3" "$TMP/stats.json"; }
-# inject NS IF ARGS... -> prints "sent failed len"
-inject() {
-	local out
-	out=$(lab_ns "$1" "$INJECT" "${@:2}") || return 1
-	sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/' <<<"$out"
-}
 
 echo "netns: ringguard on a lab node (eth0 mesh MTU 9000, eth1 egress)"
 lab_up
@@ -78,6 +45,7 @@ expect_match "a second attach is refused" "$out" "already attached"
 rg -j status > "$TMP/status.json"
 expect_eq "eth0 is mesh, XDP native" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.xdp) \(.mtu)"' "$TMP/status.json")" "eth0 mesh xdp-native 9000"
 expect_eq "eth1 is egress, tc via tcx" "$(jq -r '.interfaces[1] | "\(.name) \(.role) \(.tc)"' "$TMP/status.json")" "eth1 egress tcx"
+expect_match "the kernel shows both programs on eth1" "$(tcx query eth1)" "^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
 expect_eq "status shows the plan's sha256" "$(jq -r .plan.sha256 "$TMP/status.json")" "$(sha256sum "$PLAN" | cut -d' ' -f1)"
 out=$(nsenter --net="/run/netns/${LAB}node" "$RG" -j status | jq -r .plan.generation)
 expect_eq "nsenter --net finds the same state" "$out" "1"
@@ -129,10 +97,6 @@ expect_eq "3 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
 # A VLAN device with tx offload hands tc the outer tag out of band; a
 # neighbour program that pushes a tag at the head of the chain does the same
 # (and works where the kernel has no 802.1Q module).
-TCX="$(realpath "$OUT/rg-tcx")"
-# nsenter keeps the host's mount namespace, where bpffs holds the pins
-tcx() { nsenter --net="/run/netns/${LAB}node" "$TCX" "$@"; }
-TPROGS="$(realpath "$OUT/testprogs.bpf.o")"
 PINX="/sys/fs/bpf/rgt$$-vlan"
 tcx attach "$TPROGS" vlan_push eth0 head "$PINX"
 p0=$(bkt ceph-public dst packets); o0=$(ifc eth0 out bytes); m0=$(ifc eth0 out malformed)
@@ -221,7 +185,8 @@ expect_eq "no violations from 20000 legit packets during syncs" "$(ifc eth0 out 
 rg detach >/dev/null
 expect_eq "detach: no pins left" "$(ls "${pin#/proc/*/root}" 2>/dev/null | wc -l)" "0"
 expect_eq "detach: no XDP left" "$(lab_ns node ip -d link show eth0 | grep -c 'prog/xdp')" "0"
-expect_eq "detach: no tc programs left" "$(lab_ns node bpftool net show dev eth1 | grep -c rg_tc)" "0"
+expect_eq "detach: no programs left on eth0" "$(tcx query eth0)" "xdp= tcx="
+expect_eq "detach: no programs left on eth1" "$(tcx query eth1)" "xdp= tcx="
 
 # legacy clsact (kernels without tcx) removes its qdisc on detach
 rg attach --plan "$PLAN" --host solcp011 --tc clsact >/dev/null
@@ -232,5 +197,4 @@ expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
 rg detach >/dev/null
 expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
 
-echo "netns: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary netns

@@ -7,8 +7,11 @@
  *   rg-tcx attach OBJ PROG IFNAME head|tail|clsact PIN
  *   rg-tcx count PIN       packets the "count" program saw
  *   rg-tcx detach PIN
+ *   rg-tcx query IFNAME    what is attached: "xdp=NAME:ID tcx=NAME:ID,NAME:ID"
+ *                          (Debian 12's bpftool predates tcx and cannot tell)
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <net/if.h>
@@ -77,9 +80,43 @@ static int attach(int argc, char **argv)
 	}
 }
 
+static void print_prog(__u32 id, bool first)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		printf("%s%s:%u", first ? "" : ",", info.name, id);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int query(const char *ifname)
+{
+	int ifindex = if_nametoindex(ifname);
+	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
+	__u32 ids[64], cnt = 64;
+
+	if (!ifindex)
+		return 1;
+	printf("xdp=");
+	if (!bpf_xdp_query(ifindex, 0, &xq) && xq.prog_id)
+		print_prog(xq.prog_id, true);
+	printf(" tcx=");
+	if (!bpf_prog_query(ifindex, TCX_EGRESS, 0, NULL, ids, &cnt))
+		for (__u32 i = 0; i < cnt; i++)
+			print_prog(ids[i], i == 0);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char path[512];
+
+	if (argc == 3 && !strcmp(argv[1], "query"))
+		return query(argv[2]);
 
 	if (argc >= 2 && !strcmp(argv[1], "attach"))
 		return attach(argc, argv);

@@ -329,3 +329,18 @@ Test(plan, cidr_format_round_trip)
 		cr_expect_str_eq(out, in[i]);
 	}
 }
+
+Test(plan, half_written_and_empty_files_are_rejected)
+{
+	/* cut in the middle of fc00:20::/64: a different, valid-looking CIDR */
+	expect_errors("zone internal mesh fc00::/8\nprefix ceph fc00:20::/6",
+		      "t.plan:2: host bits set in 'fc00:20::/6': did you mean fc00::/6?\n"
+		      "t.plan:2: the last line has no newline: the file may be half-written "
+		      "(end it with a newline)\n");
+	expect_errors("zone internal mesh fc00::/8\nprefix ceph fc00::/6",
+		      "t.plan:2: the last line has no newline: the file may be half-written "
+		      "(end it with a newline)\n");
+	expect_errors("# only comments\n\n",
+		      "t.plan: the plan has no zone and no prefix: nothing to enforce\n");
+	expect_errors("", "t.plan: the plan has no zone and no prefix: nothing to enforce\n");
+}

@@ -30,13 +30,15 @@ for t in "$OUT"/tests/test_*; do
 	failed=$((failed + f))
 done
 
-echo "== netns integration"
-log=$(bash tests/netns.sh "$OUT" 2>&1)
-printf '%s\n' "$log"
-p=$(sed -nE 's/^netns: ([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$log")
-f=$(sed -nE 's/^netns: ([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$log")
-passed=$((passed + ${p:-0}))
-failed=$((failed + ${f:-1}))
+for suite in netns faults; do
+	echo "== $suite (network namespaces)"
+	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
+	printf '%s\n' "$log"
+	p=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed\$/\\1/p" <<<"$log")
+	f=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed\$/\\2/p" <<<"$log")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-1}))
+done
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -191,6 +191,7 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 	memset(l, 0, sizeof(*l));
 	rg_maps_init(&l->m);
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	memset(old, 0, sizeof(old));
 	for (int i = 0; i < RG_NMAPS; i++)
 		old[i].fd = -1;
 
@@ -465,9 +466,11 @@ static void detach_clsact(unsigned int ifindex, __u32 kind)
 	}
 }
 
-/* Removes ringguard from one interface (it may already be gone). */
+/* Removes ringguard's hooks from one interface (it may already be gone);
+ * forget also drops its rg_ifaces entry.
+ */
 static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex,
-			 const struct rg_iface *ifc)
+			 const struct rg_iface *ifc, bool forget)
 {
 	char path[PATH_MAX];
 
@@ -477,7 +480,17 @@ static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex
 	unlink(path);
 	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
 	unlink(path);
-	bpf_map_delete_elem(m->ifaces, &ifindex);
+	if (forget)
+		bpf_map_delete_elem(m->ifaces, &ifindex);
+}
+
+static bool hooked(const char *dir, __u32 ifindex)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
+	return stat(path, &st) == 0;
 }
 
 static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *name,
@@ -528,7 +541,7 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 	}
 	return 0;
 fail:
-	detach_iface(l->dir, &l->m, ifindex, &ifc);
+	detach_iface(l->dir, &l->m, ifindex, &ifc, true);
 	return err;
 }
 
@@ -560,8 +573,9 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 	for (int i = 0; i < ncur; i++) {
 		char name[IF_NAMESIZE];
 
-		if (!if_indextoname(cur[i].ifindex, name) || strcmp(name, cur[i].ifc.name))
-			continue;	/* gone, or renamed away */
+		if (!if_indextoname(cur[i].ifindex, name) || strcmp(name, cur[i].ifc.name) ||
+		    !hooked(l->dir, cur[i].ifindex))
+			continue;	/* gone, renamed away, or left over from that */
 		for (int w = 0; w < nwant; w++) {
 			if (strcmp(want[w].name, name))
 				continue;
@@ -582,11 +596,27 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			continue;
 		for (int w = 0; w < nwant; w++)
 			wanted |= !strcmp(want[w].name, cur[i].ifc.name);
-		detach_iface(l->dir, &l->m, cur[i].ifindex, &cur[i].ifc);
+		/* a wanted interface that vanished keeps its entry (slot,
+		 * counters, re-attach count) until it is back
+		 */
+		if (!hooked(l->dir, cur[i].ifindex) && wanted &&
+		    !if_nametoindex(cur[i].ifc.name))
+			continue;
+		detach_iface(l->dir, &l->m, cur[i].ifindex, &cur[i].ifc,
+			     !(wanted && !if_nametoindex(cur[i].ifc.name)));
 		if (!wanted)
 			fprintf(log, "%s: detached (no longer in the plan)\n", cur[i].ifc.name);
+		else if (!if_nametoindex(cur[i].ifc.name))
+			fprintf(log, "%s: gone (ifindex %u); it will be re-attached when it "
+				"appears\n", cur[i].ifc.name, cur[i].ifindex);
 		changes++;
 	}
+
+	/* slots of wanted names stay theirs, attached or waiting to come back */
+	for (int i = 0; i < ncur; i++)
+		for (int w = 0; w < nwant; w++)
+			if (!strcmp(want[w].name, cur[i].ifc.name))
+				slot_used[cur[i].ifc.slot % RG_MAX_IFACES] = true;
 
 	for (int w = 0; w < nwant; w++) {
 		unsigned int ifindex = if_nametoindex(want[w].name);
@@ -598,11 +628,12 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			if (strcmp(cur[i].ifc.name, want[w].name))
 				continue;
 			done |= cur[i].keep;
-			if (!cur[i].keep) {
+			if (!cur[i].keep && ifindex) {
 				/* the same name again: keep its slot and counters */
 				seen = true;
 				slot = cur[i].ifc.slot;
 				reattaches = cur[i].ifc.reattaches + 1;
+				bpf_map_delete_elem(l->m.ifaces, &cur[i].ifindex);
 			}
 		}
 		if (done)
@@ -617,15 +648,14 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		}
 		if (missing)
 			missing[w] = false;
-		if (slot >= RG_MAX_IFACES || slot_used[slot]) {
+		if (!seen) {
 			for (slot = 0; slot < RG_MAX_IFACES && slot_used[slot]; slot++)
 				;
 			if (slot == RG_MAX_IFACES) {
 				err = -E2BIG;
 				break;
 			}
-			if (!seen)
-				rg_percpu_zero(l->m.if_stats, slot, sizeof(zero));
+			rg_percpu_zero(l->m.if_stats, slot, sizeof(zero));
 		}
 		slot_used[slot] = true;
 		err = attach_iface(l, ifindex, want[w].name, want[w].role, slot, reattaches, log);

@@ -182,7 +182,7 @@ static int sync_plan(struct daemon *d, bool force)
 	} else {
 		logf_("plan %s installed: generation %lld, %d entries", d->o->plan_path, gen,
 		      plan.nentries);
-		notify("STATUS=enforcing plan generation %lld", gen);
+		notify("STATUS=plan generation %lld in force", gen);
 		if (!d->o->nifs && wanted_ifaces(d, &plan) == 0)
 			d->link_due = now_ms();
 		r = 1;
@@ -273,6 +273,8 @@ static int start(struct daemon *d)
 		__u32 mode = 0;
 
 		rg_meta_read(&d->l.m, &meta);
+		if (d->o->mode_given)
+			rg_mode_write(&d->l.m, d->o->mode);
 		rg_mode_read(&d->l.m, &mode);
 		logf_("adopted pinned state in %s: plan generation %llu, %s mode",
 		      rg_state_display(d->o->dir), (unsigned long long)meta.generation,
@@ -339,9 +341,11 @@ int rg_daemon(const struct rg_daemon_opts *o)
 		logf_("cannot set up signal, inotify or netlink watches: %s", strerror(errno));
 		return -errno;
 	}
-	/* the directory, not the file: renames and symlink swaps replace it */
+	/* the directory, not the file: renames and symlink swaps replace it;
+	 * IN_CLOSE_WRITE, not IN_MODIFY, so a writer is done before we read
+	 */
 	wd = inotify_add_watch(ifd, d.plan_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-			       IN_CREATE | IN_DELETE | IN_ATTRIB | IN_MODIFY);
+			       IN_CREATE | IN_DELETE | IN_ATTRIB);
 	if (wd < 0) {
 		err = -errno;
 		logf_("cannot watch %s: %s", d.plan_dir, strerror(errno));
@@ -351,7 +355,7 @@ int rg_daemon(const struct rg_daemon_opts *o)
 	err = start(&d);
 	if (err)
 		return err;
-	notify("READY=1\nSTATUS=enforcing, watching %s", o->plan_path);
+	notify("READY=1\nSTATUS=attached, watching %s", o->plan_path);
 	logf_("watching %s and %d interface%s", o->plan_path, d.nwant, d.nwant == 1 ? "" : "s");
 
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };

@@ -11,7 +11,8 @@ struct rg_daemon_opts {
 	const char *host;		/* host line to take roles from, if !nifs */
 	const struct rg_host_if *ifs;	/* roles given on the command line */
 	int nifs;
-	__u32 mode;			/* for a fresh attach; an adopted state keeps its own */
+	__u32 mode;			/* applied when given (or on a fresh attach) */
+	bool mode_given;		/* else an adopted state keeps its own mode */
 	int want_xdp;
 	int want_tc;
 	bool detach_on_exit;

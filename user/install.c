@@ -6,11 +6,16 @@
  * lands in the wrong bucket:
  *  1. give every entry a bucket id: the old id when its (kind, CIDR) stays,
  *     else an id the live plan does not use, with its counters zeroed;
- *  2. write bucket names, then build a complete new trie off to the side;
+ *  2. write the names of the new buckets, then build a complete new trie
+ *     off to the side;
  *  3. swap the trie in with one update of rg_plan. The kernel waits for
  *     running programs (synchronize_rcu) before that update returns, so
  *     afterwards nothing uses the old trie or the ids only it referenced;
- *  4. retire those ids: zero their counters and names.
+ *  4. mark the kept buckets as the new generation's, then rg_meta;
+ *  5. retire the dropped ids: zero their counters and names.
+ * A crash at any point leaves the old plan or the new one in force, and the
+ * next install recognises the buckets of both (generation g or g + 1), so a
+ * kept CIDR never loses its id or counters.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +26,7 @@
 #include <bpf/libbpf.h>
 #include "install.h"
 
-int rg_active_buckets(const struct rg_maps *m, __u64 gen, __u32 *ids,
+int rg_active_buckets(const struct rg_maps *m, __u64 gen, bool with_next, __u32 *ids,
 		      struct rg_bucket_info *infos)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
@@ -50,7 +55,8 @@ int rg_active_buckets(const struct rg_maps *m, __u64 gen, __u32 *ids,
 		count = RG_MAX_BUCKETS;
 	}
 	for (__u32 i = 0; i < count; i++) {
-		if (!gen || all[i].generation != gen)
+		if (!all[i].generation || all[i].generation < gen ||
+		    all[i].generation > gen + (with_next ? 1 : 0))
 			continue;
 		ids[n] = keys[i];
 		if (infos)
@@ -67,6 +73,25 @@ static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
 {
 	k->prefixlen = c->len;
 	memcpy(k->addr, c->addr, 16);
+}
+
+/* Names (rg_buckets) of the plan's new buckets, or of its kept ones. */
+static int write_names(const struct rg_maps *m, const struct rg_plan *plan,
+		       const __u32 *entry_id, const bool *kept, bool which, __u64 gen)
+{
+	for (int i = 0; i < plan->nentries; i++) {
+		const struct rg_entry *e = &plan->entries[i];
+		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
+
+		if (kept[i] != which)
+			continue;
+		key_of(&e->cidr, &info.cidr);
+		memcpy(info.name, e->name, sizeof(info.name));
+		memcpy(info.zone, e->zone, sizeof(info.zone));
+		if (bpf_map_update_elem(m->buckets, &entry_id[i], &info, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 struct old_bucket {
@@ -91,6 +116,7 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	struct rg_bucket_info *infos = NULL;
 	struct old_bucket *old = NULL;
 	__u32 *ids = NULL, *entry_id = NULL;
+	bool *kept = NULL;
 	struct rg_meta meta;
 	int nold, trie = -1, err;
 	unsigned char *used = NULL;
@@ -107,12 +133,13 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	old = calloc(RG_MAX_BUCKETS, sizeof(*old));
 	used = calloc(RG_MAX_BUCKETS, 1);
 	entry_id = calloc(plan->nentries ? plan->nentries : 1, sizeof(*entry_id));
-	if (!ids || !infos || !old || !used || !entry_id) {
+	kept = calloc(plan->nentries ? plan->nentries : 1, sizeof(*kept));
+	if (!ids || !infos || !old || !used || !entry_id || !kept) {
 		err = -ENOMEM;
 		goto out;
 	}
 
-	nold = rg_active_buckets(m, meta.generation, ids, infos);
+	nold = rg_active_buckets(m, meta.generation, true, ids, infos);
 	if (nold < 0) {
 		err = nold;
 		goto out;
@@ -136,6 +163,7 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		if (hit && hit->kind != RG_KIND_UNPLANNED) {
 			hit->kept = true;
 			entry_id[i] = hit->id;
+			kept[i] = true;
 			continue;
 		}
 		while (next_free < RG_MAX_BUCKETS && used[next_free])
@@ -152,29 +180,10 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 			goto out;
 	}
 
-	/* 2. names, then the new trie */
-	for (int i = 0; i < plan->nentries; i++) {
-		const struct rg_entry *e = &plan->entries[i];
-		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
-
-		key_of(&e->cidr, &info.cidr);
-		memcpy(info.name, e->name, sizeof(info.name));
-		memcpy(info.zone, e->zone, sizeof(info.zone));
-		if (bpf_map_update_elem(m->buckets, &entry_id[i], &info, BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
-	}
-	{
-		struct rg_bucket_info info = { .kind = RG_KIND_UNPLANNED, .generation = gen };
-
-		snprintf(info.name, sizeof(info.name), "unplanned");
-		if (bpf_map_update_elem(m->buckets, &zero, &info, BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
-	}
-
+	/* 2. names of the new buckets, then the new trie */
+	err = write_names(m, plan, entry_id, kept, false, gen);
+	if (err)
+		goto out;
 	trie = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "rg_trie", sizeof(struct rg_lpm_key),
 			      sizeof(struct rg_lpm_val), RG_MAX_PLAN, &copts);
 	if (trie < 0) {
@@ -207,6 +216,20 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		err = -errno;
 		goto out;
 	}
+	/* 4. the kept buckets now belong to this generation (names may change) */
+	err = write_names(m, plan, entry_id, kept, true, gen);
+	if (err)
+		goto out;
+	{
+		struct rg_bucket_info info = { .kind = RG_KIND_UNPLANNED, .generation = gen };
+
+		snprintf(info.name, sizeof(info.name), "unplanned");
+		if (bpf_map_update_elem(m->buckets, &zero, &info, BPF_ANY)) {
+			err = -errno;
+			goto out;
+		}
+	}
+
 	meta.layout_version = RG_LAYOUT_VERSION;
 	meta.generation = gen;
 	meta.installed_at = time(NULL);
@@ -219,7 +242,7 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	if (err)
 		goto out;
 
-	/* 4. retire what the new plan dropped */
+	/* 5. retire what the new plan dropped */
 	for (int i = 0; i < nold; i++) {
 		struct rg_bucket_info none = {};
 
@@ -237,5 +260,6 @@ out:
 	free(old);
 	free(used);
 	free(entry_id);
+	free(kept);
 	return err ? err : (long long)gen;
 }

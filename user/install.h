@@ -16,9 +16,10 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path);
 
 /* Bucket ids of the active plan: fills ids (RG_MAX_BUCKETS long) with the
- * ids whose info belongs to generation gen; returns how many.
+ * ids whose info belongs to generation gen (or gen + 1, with_next: an
+ * install that stopped half-way); returns how many.
  */
-int rg_active_buckets(const struct rg_maps *m, __u64 gen, __u32 *ids,
+int rg_active_buckets(const struct rg_maps *m, __u64 gen, bool with_next, __u32 *ids,
 		      struct rg_bucket_info *infos);
 
 #endif /* RG_INSTALL_H */

@@ -91,10 +91,27 @@ static bool is_prefix(const char *arg, const char *word)
 	return *arg && !strncmp(arg, word, strlen(arg));
 }
 
+/* Root, or the capabilities themselves (a systemd User= with ambient caps). */
+static bool has_caps(void)
+{
+	unsigned long long eff = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	/* CAP_NET_ADMIN (12), and CAP_BPF (39) or CAP_SYS_ADMIN (21) */
+	return (eff & (1ull << 12)) && (eff & ((1ull << 39) | (1ull << 21)));
+}
+
 static int need_root(struct cli *c)
 {
-	if (geteuid() != 0)
-		return fail(c, -EPERM, "ringguard needs root (CAP_BPF and CAP_NET_ADMIN): "
+	if (geteuid() != 0 && !has_caps())
+		return fail(c, -EPERM, "ringguard needs root, or CAP_BPF and CAP_NET_ADMIN: "
 			    "run it with sudo");
 	return 0;
 }
@@ -145,11 +162,18 @@ static int load_plan(struct cli *c, const char *path, struct rg_plan *plan)
 	return 0;
 }
 
+/* Absolute, but symlinks kept: a ConfigMap's file is a symlink through
+ * `..data`, which the kubelet swaps on every update.
+ */
 static char *abs_path(const char *p)
 {
-	char *r = realpath(p, NULL);
+	char cwd[PATH_MAX], *r;
 
-	return r ? r : strdup(p);
+	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return strdup(p);
+	if (asprintf(&r, "%s/%s", cwd, p) < 0)
+		return NULL;
+	return r;
 }
 
 static int add_iface(struct cli *c, struct rg_host_if *ifs, int *n, const char *name,
@@ -182,6 +206,7 @@ struct attach_args {
 	int want_xdp;
 	int want_tc;
 	bool detach_on_exit;
+	bool mode_given;
 };
 
 static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct attach_args *a)
@@ -205,6 +230,7 @@ static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct
 				return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
 					    c->argv[i]);
 			a->mode = mode;
+			a->mode_given = true;
 		} else if (!strcmp(arg, "--xdp") && has_next) {
 			const char *v = c->argv[++i];
 
@@ -331,8 +357,8 @@ static int cmd_daemon(struct cli *c)
 	abs = abs_path(a.plan_path);
 	o = (struct rg_daemon_opts){
 		.dir = c->dir, .plan_path = abs, .host = a.host ? a.host : default_host(),
-		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .want_xdp = a.want_xdp,
-		.want_tc = a.want_tc, .detach_on_exit = a.detach_on_exit,
+		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .mode_given = a.mode_given,
+		.want_xdp = a.want_xdp, .want_tc = a.want_tc, .detach_on_exit = a.detach_on_exit,
 	};
 	err = rg_daemon(&o);
 	free(abs);

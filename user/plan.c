@@ -22,6 +22,7 @@
 
 struct rg_err {
 	int line;
+	int seq;	/* keeps errors of one line in the order found */
 	char msg[256];
 };
 
@@ -50,6 +51,7 @@ static void perr(struct rg_parser *p, int line, const char *fmt, ...)
 		p->caperrs = cap;
 	}
 	p->errs[p->nerrs].line = line;
+	p->errs[p->nerrs].seq = p->nerrs;
 	va_start(ap, fmt);
 	vsnprintf(p->errs[p->nerrs].msg, sizeof(p->errs[0].msg), fmt, ap);
 	va_end(ap);
@@ -550,7 +552,7 @@ static int cmp_err(const void *a, const void *b)
 {
 	const struct rg_err *x = a, *y = b;
 
-	return x->line - y->line;
+	return x->line != y->line ? x->line - y->line : x->seq - y->seq;
 }
 
 int rg_plan_parse(const char *text, size_t len, const char *fname,
@@ -610,6 +612,14 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	}
 	free(buf);
 
+	/* a writer that is not done yet (no atomic rename) leaves a last line
+	 * without its newline; a file with nothing in it enforces nothing
+	 */
+	if (len && text[len - 1] != '\n')
+		perr(&p, lineno, "the last line has no newline: the file may be half-written "
+		     "(end it with a newline)");
+	if (!plan->nentries && !p.nerrs)
+		perr(&p, 0, "the plan has no zone and no prefix: nothing to enforce");
 	if (plan->nentries > RG_MAX_PLAN)
 		perr(&p, lineno, "plan has %d zone CIDRs and prefixes, more than the %d the maps hold",
 		     plan->nentries, RG_MAX_PLAN);
@@ -617,8 +627,12 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	compile(&p);
 
 	qsort(p.errs, p.nerrs, sizeof(*p.errs), cmp_err);
-	for (int i = 0; i < p.nerrs; i++)
-		fprintf(errs, "%s:%d: %s\n", fname, p.errs[i].line, p.errs[i].msg);
+	for (int i = 0; i < p.nerrs; i++) {
+		if (p.errs[i].line)
+			fprintf(errs, "%s:%d: %s\n", fname, p.errs[i].line, p.errs[i].msg);
+		else	/* about the whole file */
+			fprintf(errs, "%s: %s\n", fname, p.errs[i].msg);
+	}
 	nerrs = p.nerrs;
 	free(p.errs);
 	return nerrs;

@@ -105,7 +105,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 		err = -ENOMEM;
 		goto out;
 	}
-	n = rg_active_buckets(m, s->meta.generation, ids, infos);
+	n = rg_active_buckets(m, s->meta.generation, false, ids, infos);
 	if (n < 0) {
 		err = n;
 		goto out;

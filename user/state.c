@@ -70,6 +70,38 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
+/* Would a bpffs mounted at path be seen by other mount namespaces? Only if
+ * the mount it lands on propagates ("shared:" in mountinfo); otherwise the
+ * pins, and with them the links, die with this namespace.
+ */
+static bool mount_propagates(const char *path)
+{
+	char line[4096], best_opt[4096] = "";
+	size_t best = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX], *opt;
+		size_t n;
+
+		/* id parent major:minor root mount-point options optional... - */
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mnt) != 1)
+			continue;
+		n = strlen(mnt);
+		if (strncmp(path, mnt, n) || (path[n] && path[n] != '/' && n > 1))
+			continue;
+		if (n < best)
+			continue;
+		opt = strstr(line, " - ");
+		best = n;
+		snprintf(best_opt, sizeof(best_opt), "%.*s", opt ? (int)(opt - line) : 0, line);
+	}
+	fclose(f);
+	return strstr(best_opt, " shared:") != NULL;
+}
+
 /* `ip netns exec` runs us in a private mount namespace with a fresh /sys and
  * no bpffs. The process that launched it still sees the host's, so look
  * through the first ancestor that lives in another mount namespace. Returns
@@ -129,7 +161,8 @@ int rg_state_dir(const char *pin_root, bool mount_it, char *dir, size_t len)
 		if (pid > 0) {
 			snprintf(altroot, sizeof(altroot), "/proc/%d/root%s", pid, pin_root);
 			root = altroot;
-		} else if (pid == 0 && mount_it && !strcmp(parent, "/sys/fs/bpf")) {
+		} else if (pid == 0 && mount_it && !strcmp(parent, "/sys/fs/bpf") &&
+			   mount_propagates(parent)) {
 			if (mount("bpf", parent, "bpf", 0, "mode=0700"))
 				return -errno;
 		} else {
