@@ -11,6 +11,8 @@ PKGS=(
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
 	# test and lab
 	libcriterion-dev jq iproute2 iputils-ping util-linux
+	# deployment checks (systemd-analyze verify, the manifests)
+	systemd python3-yaml
 )
 
 missing=()

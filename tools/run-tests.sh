@@ -40,5 +40,17 @@ for suite in netns faults; do
 	failed=$((failed + ${f:-1}))
 done
 
+echo "== deployment files"
+for check in check-unit check-k8s; do
+	if make --no-print-directory "$check" OUTPUT="$OUT" >"$OUT/$check.log" 2>&1; then
+		echo "  ok    make $check"
+		passed=$((passed + 1))
+	else
+		cat "$OUT/$check.log"
+		echo "  FAIL  make $check"
+		failed=$((failed + 1))
+	fi
+done
+
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = 0 ]
