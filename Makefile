@@ -19,9 +19,9 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS		:= libbpf libelf zlib json-c nettle
+PKGS		:= libbpf libelf zlib json-c nettle libpcap libmicrohttpd libmnl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle -lpcap -lmicrohttpd -lmnl)
 
 WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE

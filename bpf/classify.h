@@ -60,6 +60,54 @@ static __always_inline void rg_count_addr(__u32 bucket, bool is_src, bool brk,
 		rg_pc_add(&bc->violations, len);
 }
 
+/* At most RG_EVENTS_PER_SEC events per bucket and second; the next event
+ * after a full second carries how many were suppressed.
+ */
+static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 role,
+				    __u32 sb, __u32 db, bool sbrk, bool dbrk, bool dropped,
+				    __u64 now)
+{
+	__u32 bucket = sbrk ? sb : db, suppressed;
+	struct rg_event *ev;
+	struct rg_rate *rl;
+	__u64 window = now / 1000000000ull;
+
+	rl = bpf_map_lookup_elem(&rg_event_rate, &bucket);
+	if (!rl)
+		return;
+	if (rl->window != window) {
+		rl->window = window;
+		rl->sent = 0;
+	}
+	if (rl->sent >= RG_EVENTS_PER_SEC) {
+		__sync_fetch_and_add(&rl->suppressed, 1);
+		return;
+	}
+	ev = bpf_ringbuf_reserve(&rg_events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&rl->suppressed, 1);
+		return;
+	}
+	rl->sent++;
+	suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	ev->ts_ns = now;
+	ev->ifindex = c->ifindex;
+	ev->len = c->len;
+	ev->src_bucket = sb;
+	ev->dst_bucket = db;
+	ev->suppressed = suppressed;
+	ev->dir = c->dir;
+	ev->role = role;
+	ev->dropped = dropped;
+	ev->proto = p->proto;
+	ev->breaks = (sbrk ? 1 : 0) | (dbrk ? 2 : 0);
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	__builtin_memcpy(ev->src, p->src.addr, 16);
+	__builtin_memcpy(ev->dst, p->dst.addr, 16);
+	bpf_ringbuf_submit(ev, 0);
+}
+
 static __always_inline int rg_classify(struct rg_ctx *c)
 {
 	struct rg_dir_counters *dc;
@@ -67,7 +115,8 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	struct rg_config *cfg;
 	struct rg_iface *ifc;
 	__u32 sb, db, zero = 0, role_bit;
-	bool sbrk, dbrk;
+	bool sbrk, dbrk, drop;
+	__u64 now = 0;
 	struct rg_pkt p;
 	void *trie;
 	int r;
@@ -103,7 +152,15 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		return RG_VERDICT_PASS;
 	dc->violations++;
 	cfg = bpf_map_lookup_elem(&rg_config, &zero);
-	if (!cfg || cfg->mode != RG_MODE_ENFORCE)
+	if (!cfg)
+		return RG_VERDICT_PASS;
+	/* the clock is read only for violations, and only when needed */
+	if (cfg->enforce_until || cfg->events_until)
+		now = bpf_ktime_get_ns();
+	drop = cfg->mode == RG_MODE_ENFORCE && (!cfg->enforce_until || now < cfg->enforce_until);
+	if (cfg->events_until && now < cfg->events_until)
+		rg_emit(c, &p, ifc->role, sb, db, sbrk, dbrk, drop, now);
+	if (!drop)
 		return RG_VERDICT_PASS;
 	dc->dropped++;
 	return RG_VERDICT_DROP;

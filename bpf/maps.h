@@ -74,4 +74,20 @@ struct {
 	__type(value, struct rg_meta);
 } rg_meta SEC(".maps");
 
+/* Violations for `ringguard events`, only while a listener is there. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} rg_events SEC(".maps");
+
+/* Per-bucket event rate limit (shared, not per-CPU: it only needs to be
+ * roughly right, and it is touched only while a listener is there).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_MAX_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct rg_rate);
+} rg_event_rate SEC(".maps");
+
 #endif /* RG_MAPS_H */

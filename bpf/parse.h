@@ -64,6 +64,7 @@ struct rg_ip4 {
 struct rg_pkt {
 	struct rg_lpm_key src;
 	struct rg_lpm_key dst;
+	__u8 proto;
 };
 
 static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)
@@ -121,6 +122,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 		__builtin_memcpy(p->dst.addr, ip6->daddr, 16);
 		p->src.prefixlen = 128;
 		p->dst.prefixlen = 128;
+		p->proto = ip6->nexthdr;
 		return RG_PARSE_IP;
 	}
 	if (proto == bpf_htons(RG_ETH_P_IP)) {
@@ -136,6 +138,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 			return RG_PARSE_MALFORMED;
 		rg_key_v4(&p->src, ip4->saddr);
 		rg_key_v4(&p->dst, ip4->daddr);
+		p->proto = ip4->protocol;
 		return RG_PARSE_IP;
 	}
 	return RG_PARSE_OTHER;

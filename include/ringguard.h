@@ -119,6 +119,42 @@ struct rg_iface {
 struct rg_config {
 	__u32 mode;
 	__u32 pad;
+	/* enforce only until this CLOCK_MONOTONIC ns (bpf_ktime_get_ns), then
+	 * behave as monitor: `mode enforce --confirm-within` reverts by itself,
+	 * with no process alive. 0 = no deadline.
+	 */
+	__u64 enforce_until;
+	/* a listener (`ringguard events`) renews this every second; past it the
+	 * datapath emits no events, so no listener costs nothing
+	 */
+	__u64 events_until;
+};
+
+/* One violation, on the rg_events ring buffer. */
+struct rg_event {
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	__u32 ifindex;
+	__u32 len;
+	__u32 src_bucket;
+	__u32 dst_bucket;
+	__u32 suppressed;	/* events of this bucket dropped by the rate limit before this one */
+	__u8 dir;		/* enum rg_dir */
+	__u8 role;		/* the interface's: the rule broken is "wrong zone on ROLE" */
+	__u8 dropped;		/* 1 dropped (enforce), 0 would drop (monitor) */
+	__u8 proto;		/* IPv6 next header / IPv4 protocol */
+	__u8 breaks;		/* bit 0: source broke the plan, bit 1: destination */
+	__u8 pad[7];
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/* Events per bucket per second before the rate limit suppresses them. */
+#define RG_EVENTS_PER_SEC	20
+
+struct rg_rate {
+	__u64 window;		/* second (ts_ns / 1e9) the counts belong to */
+	__u32 sent;
+	__u32 suppressed;
 };
 
 enum rg_bucket_kind {
@@ -160,7 +196,9 @@ RG_STATIC_SIZE(struct rg_bucket_counters, 48);
 RG_STATIC_SIZE(struct rg_dir_counters, 48);
 RG_STATIC_SIZE(struct rg_if_counters, 96);
 RG_STATIC_SIZE(struct rg_iface, 40);
-RG_STATIC_SIZE(struct rg_config, 8);
+RG_STATIC_SIZE(struct rg_config, 24);
+RG_STATIC_SIZE(struct rg_event, 72);
+RG_STATIC_SIZE(struct rg_rate, 16);
 RG_STATIC_SIZE(struct rg_bucket_info, 128);
 RG_STATIC_SIZE(struct rg_meta, 584);
 

@@ -11,10 +11,12 @@
 #include <stdint.h>
 #include "plan.h"
 
-enum { RG_M_IP, RG_M_OTHER, RG_M_MALFORMED };
+#include "frame.h"
 
-/* Parses a frame as the programs must; fills 16-byte addresses (IPv4 as
- * ::ffff:a.b.c.d). oob_tags: tags held out of band (tc).
+enum { RG_M_IP = RG_FRAME_IP, RG_M_OTHER = RG_FRAME_OTHER, RG_M_MALFORMED = RG_FRAME_MALFORMED };
+
+/* The frame parser is shared with replay (user/frame.c); the model proper
+ * is the address rule below, written straight from the plan's definitions.
  */
 int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],
 		   uint8_t dst[16]);

@@ -5,6 +5,8 @@
  * direction x traffic class x mode.
  */
 #include <pthread.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
 #include "frames.h"
 #include "harness.h"
 
@@ -334,4 +336,91 @@ Test(prog, no_packet_sees_a_mix_of_two_plans, .timeout = 120)
 	cr_expect_eq(d1.dropped - d0.dropped, runs);
 	rg_plan_free(&s.a);
 	rg_plan_free(&s.b);
+}
+
+/* mode enforce --confirm-within: past the deadline the datapath is monitor. */
+Test(prog, enforce_reverts_to_monitor_at_its_deadline)
+{
+	uint8_t f[128];
+	size_t len = rg_frame_ip(f, sizeof(f), "fc00:101::11", "fd00:10::1", NULL, 0, 100);
+	struct rg_config cfg = { .mode = RG_MODE_ENFORCE };
+	__u32 mode;
+
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cfg.enforce_until = rg_monotonic_ns() + 10000000000ull;
+	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	cr_expect(h_run(&in, RG_DIR_IN, f, len), "before the deadline: enforced");
+	cr_assert_eq(rg_mode_read(&in.m, &mode), 0);
+	cr_expect_eq(mode, RG_MODE_ENFORCE);
+	cfg.enforce_until = rg_monotonic_ns() - 1;
+	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, len), "past the deadline: monitor");
+	cr_expect_not(h_run(&in, RG_DIR_OUT, f, len));
+	cr_assert_eq(rg_mode_read(&in.m, &mode), 0);
+	cr_expect_eq(mode, RG_MODE_MONITOR, "and the mode reads as monitor");
+}
+
+struct evsink {
+	struct rg_event ev[64];
+	int n;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct evsink *s = ctx;
+
+	if (size == sizeof(struct rg_event) && s->n < 64)
+		memcpy(&s->ev[s->n++], data, size);
+	return 0;
+}
+
+Test(prog, events_only_with_a_listener_and_rate_limited_per_bucket)
+{
+	uint8_t f[128];
+	size_t len = rg_frame_ip(f, sizeof(f), "fd00:101::11", "fd00:10::1", NULL, 0, 100);
+	struct rg_config cfg = { .mode = RG_MODE_MONITOR };
+	struct evsink sink = {};
+	struct ring_buffer *rb = ring_buffer__new(in.m.events, on_event, &sink, NULL);
+	__u64 start;
+
+	cr_assert_not_null(rb);
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	h_run(&in, RG_DIR_IN, f, len);
+	ring_buffer__consume(rb);
+	cr_expect_eq(sink.n, 0, "no listener: no events");
+
+	/* start right after a second boundary so 30 frames share one window */
+	while ((rg_monotonic_ns() % 1000000000ull) > 100000000ull)
+		usleep(1000);
+	start = rg_monotonic_ns();
+	cfg.events_until = start + 10000000000ull;
+	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	for (int i = 0; i < 30; i++)
+		h_run(&in, RG_DIR_IN, f, len);
+	ring_buffer__consume(rb);
+	cr_expect_eq(sink.n, RG_EVENTS_PER_SEC, "rate limit: %d events for 30 frames", sink.n);
+	cr_assert_gt(sink.n, 0);
+	cr_expect_eq(sink.ev[0].src_bucket, h_bucket(&in, "k8s-egress"));
+	cr_expect_eq(sink.ev[0].dst_bucket, h_bucket(&in, "pve-mgmt"));
+	cr_expect_eq(sink.ev[0].role, RG_ROLE_MESH);
+	cr_expect_eq(sink.ev[0].dir, RG_DIR_IN);
+	cr_expect_eq(sink.ev[0].dropped, 0, "monitor: would drop");
+	cr_expect_eq(sink.ev[0].breaks, 3);
+	cr_expect_eq(sink.ev[0].len, 100);
+	cr_expect_eq(sink.ev[0].proto, 59);
+	cr_expect_eq(sink.ev[0].suppressed, 0);
+
+	/* the next window's first event reports what the limit swallowed */
+	while (rg_monotonic_ns() / 1000000000ull == start / 1000000000ull)
+		usleep(1000);
+	sink.n = 0;
+	cfg.mode = RG_MODE_ENFORCE;
+	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	h_run(&in, RG_DIR_IN, f, len);
+	ring_buffer__consume(rb);
+	cr_assert_eq(sink.n, 1);
+	cr_expect_eq(sink.ev[0].suppressed, 30 - RG_EVENTS_PER_SEC);
+	cr_expect_eq(sink.ev[0].dropped, 1);
+	ring_buffer__free(rb);
 }

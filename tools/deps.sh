@@ -9,8 +9,11 @@ PKGS=(
 	# build
 	make gcc libc6-dev clang llvm pkg-config bpftool
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
+	libpcap-dev libmicrohttpd-dev libmnl-dev
 	# test and lab
-	libcriterion-dev jq iproute2 iputils-ping util-linux
+	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump
+	# promtool, to check the metrics format
+	prometheus
 	# deployment checks (systemd-analyze verify, the manifests)
 	systemd python3-yaml
 )

@@ -267,6 +267,8 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 	l->m.config = bpf_map__fd(l->skel->maps.rg_config);
 	l->m.buckets = bpf_map__fd(l->skel->maps.rg_buckets);
 	l->m.meta = bpf_map__fd(l->skel->maps.rg_meta);
+	l->m.events = bpf_map__fd(l->skel->maps.rg_events);
+	l->m.event_rate = bpf_map__fd(l->skel->maps.rg_event_rate);
 	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
 	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
 

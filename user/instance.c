@@ -29,6 +29,8 @@ int rg_instance_open(struct rg_instance *in)
 	in->m.config = bpf_map__fd(in->skel->maps.rg_config);
 	in->m.buckets = bpf_map__fd(in->skel->maps.rg_buckets);
 	in->m.meta = bpf_map__fd(in->skel->maps.rg_meta);
+	in->m.events = bpf_map__fd(in->skel->maps.rg_events);
+	in->m.event_rate = bpf_map__fd(in->skel->maps.rg_event_rate);
 	in->xdp_fd = bpf_program__fd(in->skel->progs.rg_xdp);
 	in->tc_fd = bpf_program__fd(in->skel->progs.rg_tc);
 	err = rg_meta_write(&in->m, &meta);

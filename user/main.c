@@ -14,6 +14,8 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "daemon.h"
+#include "events.h"
+#include "replay.h"
 #include "install.h"
 #include "plan.h"
 #include "show.h"
@@ -31,6 +33,7 @@ struct cli {
 	FILE *errs;
 	int argc;
 	char **argv;
+	int exit_code;		/* for a command that succeeds with a verdict */
 };
 
 static void usage(FILE *f)
@@ -50,8 +53,14 @@ static void usage(FILE *f)
 "                        attach or adopt, then keep the plan and interfaces in\n"
 "                        sync (inotify, netlink); SIGHUP syncs; systemd notify\n"
 "  sync [--plan FILE]    re-read the plan, validate, swap it in atomically\n"
-"  mode [monitor|enforce]\n"
-"                        show or switch the mode, no reload\n"
+"  mode [monitor | enforce [--confirm-within SECONDS] | confirm]\n"
+"                        show or switch the mode, no reload; with\n"
+"                        --confirm-within, enforce reverts to monitor by itself\n"
+"                        (in the datapath) unless 'mode confirm' comes in time\n"
+"  events [--count N]    live violations (rate-limited per bucket)\n"
+"  replay --plan FILE --role mesh|egress [--dir in|out] CAPTURE [-v]\n"
+"                        run the real programs (privately) over a pcap/pcapng\n"
+"                        capture: what would drop; exit 1 if anything would\n"
 "  status                plan, mode, interfaces and how they are attached\n"
 "  stats [--all]         per-bucket and per-interface counters (the table hides\n"
 "                        buckets without traffic unless --all; -j has them all)\n"
@@ -423,34 +432,142 @@ static int cmd_sync(struct cli *c)
 
 static int cmd_mode(struct cli *c)
 {
+	struct rg_config cfg;
 	struct rg_maps m;
-	__u32 mode;
+	long within = -1;
 	int err, want = -1;
+	bool confirm = false;
+	__u32 mode;
 
-	if (c->argc > 1)
-		return fail(c, -EINVAL, "usage: ringguard mode [monitor|enforce]");
-	if (c->argc == 1) {
-		want = rg_mode_parse(c->argv[0]);
-		if (want < 0)
-			return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
-				    c->argv[0]);
+	for (int i = 0; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "--confirm-within") && i + 1 < c->argc) {
+			char *end;
+
+			within = strtol(c->argv[++i], &end, 10);
+			if (*end || within <= 0)
+				return fail(c, -EINVAL, "--confirm-within needs a number of seconds");
+		} else if (!strcmp(c->argv[i], "confirm")) {
+			confirm = true;
+		} else if (want < 0 && rg_mode_parse(c->argv[i]) >= 0) {
+			want = rg_mode_parse(c->argv[i]);
+		} else {
+			return fail(c, -EINVAL, "usage: ringguard mode [monitor | enforce "
+				    "[--confirm-within SECONDS] | confirm]");
+		}
 	}
-	err = open_state(c, &m, want < 0);
+	if (within > 0 && want != RG_MODE_ENFORCE)
+		return fail(c, -EINVAL, "--confirm-within goes with 'mode enforce'");
+	err = open_state(c, &m, want < 0 && !confirm);
 	if (err)
 		return err;
-	if (want >= 0)
-		err = rg_mode_write(&m, want);
+	err = rg_config_read(&m, &cfg);
+	if (!err && confirm) {
+		if (cfg.mode != RG_MODE_ENFORCE || !cfg.enforce_until) {
+			err = fail(c, -EINVAL, "nothing to confirm: no 'mode enforce "
+				   "--confirm-within' is pending");
+			goto out;
+		}
+		if (rg_monotonic_ns() >= cfg.enforce_until) {
+			err = fail(c, -ETIME, "too late: the confirmation deadline passed and "
+				   "ringguard is back in monitor mode; run 'ringguard mode enforce "
+				   "--confirm-within SECONDS' again");
+			goto out;
+		}
+		cfg.enforce_until = 0;
+		err = rg_config_write(&m, &cfg);
+	} else if (!err && want >= 0) {
+		cfg.mode = want;
+		cfg.enforce_until = within > 0 ? rg_monotonic_ns() + within * 1000000000ull : 0;
+		err = rg_config_write(&m, &cfg);
+	}
 	if (!err)
 		err = rg_mode_read(&m, &mode);
+	if (!err)
+		err = rg_config_read(&m, &cfg);
+	if (err) {
+		err = fail(c, err, "cannot %s the mode: %s", want < 0 ? "read" : "set",
+			   strerror(-err));
+		goto out;
+	}
+	if (c->json) {
+		printf("{\"mode\":\"%s\"", rg_mode_name(mode));
+		if (mode == RG_MODE_ENFORCE && cfg.enforce_until)
+			printf(",\"confirm_within\":%llu",
+			       (unsigned long long)((cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull));
+		printf("}\n");
+	} else if (mode == RG_MODE_ENFORCE && cfg.enforce_until) {
+		printf("enforce, reverting to monitor in %llu s unless 'ringguard mode confirm'\n",
+		       (unsigned long long)((cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull));
+	} else {
+		printf("%s%s\n", rg_mode_name(mode), confirm ? " (confirmed)" :
+		       cfg.mode == RG_MODE_ENFORCE && mode == RG_MODE_MONITOR ?
+		       " (the enforce confirmation deadline passed)" : "");
+	}
+out:
 	rg_maps_close(&m);
-	if (err)
-		return fail(c, err, "cannot %s the mode: %s", want < 0 ? "read" : "set",
-			    strerror(-err));
-	if (c->json)
-		printf("{\"mode\":\"%s\"}\n", rg_mode_name(mode));
-	else
-		printf("%s\n", rg_mode_name(mode));
+	return err;
+}
+
+static int cmd_replay(struct cli *c)
+{
+	const char *plan_path = NULL, *capture = NULL;
+	int role = -1, dir = RG_DIR_IN, r;
+	bool verbose = c->verbose;
+	struct rg_plan plan;
+
+	for (int i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+		bool has_next = i + 1 < c->argc;
+
+		if (!strcmp(a, "--plan") && has_next)
+			plan_path = c->argv[++i];
+		else if (!strcmp(a, "--role") && has_next)
+			role = rg_role_parse(c->argv[++i]);
+		else if (!strcmp(a, "--dir") && has_next)
+			dir = !strcmp(c->argv[++i], "out") ? RG_DIR_OUT :
+			      !strcmp(c->argv[i], "in") ? RG_DIR_IN : -1;
+		else if (a[0] != '-' && !capture)
+			capture = a;
+		else
+			return fail(c, -EINVAL, "usage: ringguard replay --plan FILE --role mesh|egress "
+				    "[--dir in|out] CAPTURE [-j] [-v]");
+	}
+	if (!plan_path || role < 0 || dir < 0 || !capture)
+		return fail(c, -EINVAL, "usage: ringguard replay --plan FILE --role mesh|egress "
+			    "[--dir in|out] CAPTURE [-j] [-v]");
+	r = need_root(c);
+	if (!r)
+		r = load_plan(c, plan_path, &plan);
+	if (r)
+		return r;
+	/* the libbpf log is for attach; here -v means a line per frame */
+	libbpf_set_print(NULL);
+	r = rg_replay(&plan, role, dir, capture, c->json, verbose, stdout, c->errs);
+	rg_plan_free(&plan);
+	if (r < 0)
+		return r;
+	c->exit_code = r;	/* 1: something would drop */
 	return 0;
+}
+
+static int cmd_events(struct cli *c)
+{
+	struct rg_maps m;
+	long max = 0;
+	int err;
+
+	for (int i = 0; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "--count") && i + 1 < c->argc)
+			max = atol(c->argv[++i]);
+		else
+			return fail(c, -EINVAL, "usage: ringguard events [-j] [--count N]");
+	}
+	err = open_state(c, &m, false);
+	if (err)
+		return err;
+	err = rg_events(&m, c->json, max, stdout, c->json ? c->errs : stderr);
+	rg_maps_close(&m);
+	return err;
 }
 
 static int cmd_show(struct cli *c, bool stats)
@@ -562,6 +679,8 @@ static const struct {
 	{ "sync", cmd_sync },
 	{ "mode", cmd_mode },
 	{ "status", cmd_status },
+	{ "events", cmd_events },
+	{ "replay", cmd_replay },
 	{ "stats", cmd_stats },
 	{ "plan", cmd_plan },
 	{ "detach", cmd_detach },
@@ -658,5 +777,5 @@ int main(int argc, char **argv)
 		free(errbuf);
 	}
 	free(rest);
-	return err ? 1 : 0;
+	return err ? (c.exit_code > 1 ? c.exit_code : 1) : c.exit_code;
 }

@@ -708,3 +708,14 @@ const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
 			return &plan->hosts[i];
 	return NULL;
 }
+
+int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16])
+{
+	int best = -1;
+
+	for (int i = 0; i < plan->nentries; i++)
+		if (rg_cidr_contains(&plan->entries[i].cidr, addr) &&
+		    (best < 0 || plan->entries[i].cidr.len > plan->entries[best].cidr.len))
+			best = i;
+	return best < 0 ? -1 : plan->entries[best].bucket_of;
+}

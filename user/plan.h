@@ -64,6 +64,10 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
 void rg_plan_free(struct rg_plan *plan);
 
+/* The entry whose bucket counts addr, -1 for unplanned (a linear scan: for
+ * reports, not for the datapath).
+ */
+int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16]);
 const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
 
 int rg_cidr_parse(const char *s, struct rg_cidr *c, char *why, size_t whylen);

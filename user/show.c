@@ -29,6 +29,7 @@ struct iface_row {
 
 struct snapshot {
 	struct rg_meta meta;
+	struct rg_config cfg;
 	__u32 mode;
 	struct bucket_row *buckets;
 	int nbuckets;
@@ -78,6 +79,8 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 	err = rg_meta_read(m, &s->meta);
 	if (!err)
 		err = rg_mode_read(m, &s->mode);
+	if (!err)
+		err = rg_config_read(m, &s->cfg);
 	if (err)
 		return err;
 
@@ -326,12 +329,16 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 {
 	struct snapshot s;
 	char sha[65], when[64];
+	long long deadline = -1;
 	time_t t;
 	int err;
 
 	err = snapshot_take(m, &s, false);
 	if (err)
 		return err;
+	/* seconds left on a pending --confirm-within, -1 if none */
+	if (s.mode == RG_MODE_ENFORCE && s.cfg.enforce_until)
+		deadline = (s.cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull;
 	rg_sha256_hex(s.meta.sha256, sha);
 	t = s.meta.installed_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -341,6 +348,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 
 		json_object_object_add(o, "pin_dir", json_object_new_string(dir));
 		json_object_object_add(o, "mode", json_object_new_string(rg_mode_name(s.mode)));
+		json_object_object_add(o, "confirm_deadline", deadline < 0 ? NULL :
+				       json_object_new_int64(deadline));
 		json_object_object_add(o, "plan", jplan(&s.meta));
 		json_object_object_add(o, "installed_at", json_object_new_string(when));
 		json_object_object_add(o, "entries", json_object_new_int(s.meta.nentries));
@@ -374,6 +383,9 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	printf("pin dir     %s\n", dir);
 	printf("mode        %s%s\n", rg_mode_name(s.mode),
 	       s.mode == RG_MODE_MONITOR ? " (violations are counted, not dropped)" : "");
+	if (deadline >= 0)
+		printf("            reverts to monitor in %lld s unless 'ringguard mode confirm'\n",
+		       (long long)deadline);
 	printf("plan        %s\n", s.meta.plan_path);
 	printf("sha256      %s\n", sha);
 	printf("generation  %llu, installed %s, %u entries\n",

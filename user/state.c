@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -18,7 +19,7 @@
 
 const char *const rg_map_names[RG_NMAPS] = {
 	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
-	"rg_config", "rg_buckets", "rg_meta",
+	"rg_config", "rg_buckets", "rg_meta", "rg_events", "rg_event_rate",
 };
 
 const char *rg_mode_name(__u32 mode)
@@ -241,25 +242,58 @@ int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta)
 	return 0;
 }
 
+/* The mode in force: an enforce whose confirmation deadline passed is
+ * monitor, as the datapath sees it.
+ */
 int rg_mode_read(const struct rg_maps *m, __u32 *mode)
 {
 	struct rg_config cfg;
-	__u32 zero = 0;
+	int err = rg_config_read(m, &cfg);
 
-	if (bpf_map_lookup_elem(m->config, &zero, &cfg))
-		return -errno;
+	if (err)
+		return err;
 	*mode = cfg.mode;
+	if (cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until &&
+	    rg_monotonic_ns() >= cfg.enforce_until)
+		*mode = RG_MODE_MONITOR;
 	return 0;
 }
 
-int rg_mode_write(const struct rg_maps *m, __u32 mode)
+int rg_config_read(const struct rg_maps *m, struct rg_config *cfg)
 {
-	struct rg_config cfg = { .mode = mode };
 	__u32 zero = 0;
 
-	if (bpf_map_update_elem(m->config, &zero, &cfg, BPF_ANY))
+	if (bpf_map_lookup_elem(m->config, &zero, cfg))
 		return -errno;
 	return 0;
+}
+
+int rg_config_write(const struct rg_maps *m, const struct rg_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(m->config, &zero, cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* A plain mode switch also clears a pending --confirm-within deadline. */
+int rg_mode_write(const struct rg_maps *m, __u32 mode)
+{
+	struct rg_config cfg = {};
+
+	rg_config_read(m, &cfg);
+	cfg.mode = mode;
+	cfg.enforce_until = 0;
+	return rg_config_write(m, &cfg);
+}
+
+__u64 rg_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* Per-CPU values come back as one value per possible CPU, each rounded up

@@ -24,9 +24,11 @@ struct rg_maps {
 	int config;
 	int buckets;
 	int meta;
+	int events;
+	int event_rate;
 };
 
-#define RG_NMAPS 7
+#define RG_NMAPS 9
 extern const char *const rg_map_names[RG_NMAPS];
 
 static inline int *rg_map_fd(struct rg_maps *m, int i)
@@ -49,6 +51,9 @@ int rg_meta_read(const struct rg_maps *m, struct rg_meta *meta);
 int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta);
 int rg_mode_read(const struct rg_maps *m, __u32 *mode);
 int rg_mode_write(const struct rg_maps *m, __u32 mode);
+int rg_config_read(const struct rg_maps *m, struct rg_config *cfg);
+int rg_config_write(const struct rg_maps *m, const struct rg_config *cfg);
+__u64 rg_monotonic_ns(void);
 
 /* Sums of the per-CPU counters. */
 int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out);
