@@ -30,7 +30,7 @@ for t in "$OUT"/tests/test_*; do
 	failed=$((failed + f))
 done
 
-for suite in netns faults; do
+for suite in netns faults staging verify; do
 	echo "== $suite (network namespaces)"
 	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
 	printf '%s\n' "$log"
@@ -40,8 +40,17 @@ for suite in netns faults; do
 	failed=$((failed + ${f:-1}))
 done
 
-echo "== deployment files"
-for check in check-unit check-k8s; do
+echo "== kernels: Debian 12's 6.1 under qemu, and this one"
+log=$(make --no-print-directory test-kernels OUTPUT="$OUT" 2>&1)
+printf '%s\n' "$log" | grep -E '^kernel |^test-kernels:|FAIL|fail' | tail -20
+p=$(sed -nE 's/^test-kernels: ([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$log")
+f=$(sed -nE 's/^test-kernels: ([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$log")
+[ -z "$p" ] && printf '%s\n' "$log" | tail -20
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-1}))
+
+echo "== deployment files and documentation"
+for check in check-unit check-k8s check-doc; do
 	if make --no-print-directory "$check" OUTPUT="$OUT" >"$OUT/$check.log" 2>&1; then
 		echo "  ok    make $check"
 		passed=$((passed + 1))

@@ -128,8 +128,9 @@ static struct bpf_map *skel_map(struct ringguard_bpf *s, int i)
 	struct bpf_map *maps[RG_NMAPS] = {
 		s->maps.rg_plan, s->maps.rg_bucket_stats, s->maps.rg_ifaces,
 		s->maps.rg_if_stats, s->maps.rg_config, s->maps.rg_buckets,
-		s->maps.rg_meta,
+		s->maps.rg_meta, s->maps.rg_events, s->maps.rg_event_rate,
 	};
+	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
 
 	return maps[i];
 }

@@ -28,9 +28,12 @@
 #include <sys/un.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
 #include "attach.h"
 #include "daemon.h"
 #include "install.h"
+#include "show.h"
 
 #define PLAN_DEBOUNCE_MS	150
 #define LINK_DEBOUNCE_MS	30
@@ -202,6 +205,80 @@ static void reconcile(struct daemon *d)
 		logf_("cannot attach: %s (will retry on the next link event)", strerror(-n));
 }
 
+/* --metrics: Prometheus scrapes GET /metrics (libmicrohttpd, its own thread;
+ * map reads are syscalls, safe beside the main loop).
+ */
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *version, const char *upload,
+			     size_t *upload_size, void **req)
+{
+	struct daemon *d = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+	unsigned int code = MHD_HTTP_OK;
+	FILE *f;
+
+	if (strcmp(method, "GET"))
+		return MHD_NO;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	if (strcmp(url, "/metrics")) {
+		fprintf(f, "ringguard: metrics are at /metrics\n");
+		code = MHD_HTTP_NOT_FOUND;
+	} else if (rg_metrics(&d->l.m, f)) {
+		fprintf(f, "cannot read the maps\n");
+		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	fclose(f);
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ADDR:PORT, [ADDR6]:PORT or PORT (then 127.0.0.1: metrics stay local
+ * unless asked otherwise).
+ */
+static struct MHD_Daemon *start_metrics(struct daemon *d, const char *spec)
+{
+	struct sockaddr_storage ss = {};
+	char host[128] = "127.0.0.1";
+	const char *colon = strrchr(spec, ':');
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	long port;
+
+	if (colon) {
+		size_t n = colon - spec;
+
+		if (spec[0] == '[' && n >= 2 && spec[n - 1] == ']')
+			snprintf(host, sizeof(host), "%.*s", (int)(n - 2), spec + 1);
+		else
+			snprintf(host, sizeof(host), "%.*s", (int)n, spec);
+	}
+	port = strtol(colon ? colon + 1 : spec, NULL, 10);
+	if (port <= 0 || port > 65535) {
+		logf_("bad --metrics '%s': use ADDR:PORT or PORT", spec);
+		return NULL;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		flags |= MHD_USE_IPv6;
+	} else if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	} else {
+		logf_("bad --metrics address '%s': give an IP address", host);
+		return NULL;
+	}
+	return MHD_start_daemon(flags, port, NULL, NULL, serve, d, MHD_OPTION_SOCK_ADDR, &ss,
+				MHD_OPTION_END);
+}
+
 static int open_netlink(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -317,6 +394,7 @@ static int start(struct daemon *d)
 int rg_daemon(const struct rg_daemon_opts *o)
 {
 	struct daemon d = { .o = o };
+	struct MHD_Daemon *mhd = NULL;
 	struct pollfd pfd[3];
 	sigset_t mask;
 	int ifd, nlfd, sfd, err, wd;
@@ -355,6 +433,15 @@ int rg_daemon(const struct rg_daemon_opts *o)
 	err = start(&d);
 	if (err)
 		return err;
+	if (o->metrics) {
+		mhd = start_metrics(&d, o->metrics);
+		if (!mhd) {
+			logf_("cannot serve metrics on %s (address in use?)", o->metrics);
+			rg_loader_close(&d.l);
+			return -EADDRINUSE;
+		}
+		logf_("metrics on http://%s/metrics", o->metrics);
+	}
 	notify("READY=1\nSTATUS=attached, watching %s", o->plan_path);
 	logf_("watching %s and %d interface%s", o->plan_path, d.nwant, d.nwant == 1 ? "" : "s");
 
@@ -385,6 +472,8 @@ int rg_daemon(const struct rg_daemon_opts *o)
 					d.plan_due = now_ms();
 				} else {
 					notify("STOPPING=1");
+					if (mhd)
+						MHD_stop_daemon(mhd);
 					if (o->detach_on_exit) {
 						rg_loader_close(&d.l);
 						rg_detach(o->dir, stderr);

@@ -16,6 +16,7 @@ struct rg_daemon_opts {
 	int want_xdp;
 	int want_tc;
 	bool detach_on_exit;
+	const char *metrics;		/* ADDR:PORT to serve /metrics on, or NULL */
 };
 
 /* Runs until SIGTERM/SIGINT; returns 0, or -errno if it could not start. */

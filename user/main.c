@@ -16,6 +16,9 @@
 #include "daemon.h"
 #include "events.h"
 #include "replay.h"
+#include "import.h"
+#include "plandiff.h"
+#include "verify.h"
 #include "install.h"
 #include "plan.h"
 #include "show.h"
@@ -49,9 +52,11 @@ static void usage(FILE *f)
 "         [--mode monitor|enforce] [--xdp auto|native|generic] [--tc auto|tcx|clsact]\n"
 "                        load, install the plan, attach, pin (default mode: monitor)\n"
 "  daemon --plan FILE [--host NAME | --mesh IF... --egress IF...] [--mode ...]\n"
-"         [--detach-on-exit]\n"
+"         [--detach-on-exit] [--metrics [ADDR:]PORT]\n"
 "                        attach or adopt, then keep the plan and interfaces in\n"
-"                        sync (inotify, netlink); SIGHUP syncs; systemd notify\n"
+"                        sync (inotify, netlink); SIGHUP syncs; systemd notify;\n"
+"                        --metrics serves Prometheus /metrics (127.0.0.1 unless\n"
+"                        an address is given)\n"
 "  sync [--plan FILE]    re-read the plan, validate, swap it in atomically\n"
 "  mode [monitor | enforce [--confirm-within SECONDS] | confirm]\n"
 "                        show or switch the mode, no reload; with\n"
@@ -62,9 +67,24 @@ static void usage(FILE *f)
 "                        run the real programs (privately) over a pcap/pcapng\n"
 "                        capture: what would drop; exit 1 if anything would\n"
 "  status                plan, mode, interfaces and how they are attached\n"
-"  stats [--all]         per-bucket and per-interface counters (the table hides\n"
-"                        buckets without traffic unless --all; -j has them all)\n"
+"  stats [--all] [--sort cidr|name|packets|bytes|violations] [--tree]\n"
+"        [--watch SECONDS] [--prometheus]\n"
+"                        per-bucket and per-interface counters (the table hides\n"
+"                        buckets without traffic unless --all; -j has them all);\n"
+"                        --tree rolls them up the prefix hierarchy, --watch shows\n"
+"                        live rates, --prometheus the text exposition format\n"
 "  plan check FILE       validate a plan and summarise it; touches nothing\n"
+"  plan import DOC.md [-o FILE]\n"
+"                        turn a markdown allocation plan into a plan (stdout, or\n"
+"                        FILE replaced atomically); report the document's\n"
+"                        inconsistencies as DOC.md:LINE: message (exit 1 if any)\n"
+"  plan diff OLD NEW     prefixes, zones and hosts added, removed or changed, and\n"
+"                        per role the addresses whose verdict changes, as CIDRs\n"
+"                        (exit 0: same, 1: different, 2: error)\n"
+"  verify [--plan FILE] [--host NAME | --mesh IF... --egress IF...]\n"
+"                        check this host against the plan: role interfaces up,\n"
+"                        their addresses and MTU, and the route of every planned\n"
+"                        prefix; exit 1 on a mismatch (default plan: the attached one)\n"
 "  detach                remove programs, links, pins and the qdiscs ringguard added\n"
 "\n"
 "Options:\n"
@@ -216,6 +236,7 @@ struct attach_args {
 	int want_tc;
 	bool detach_on_exit;
 	bool mode_given;
+	const char *metrics;
 };
 
 static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct attach_args *a)
@@ -258,6 +279,8 @@ static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct
 				return fail(c, -EINVAL, "unknown --tc '%s': use auto, tcx or clsact", v);
 		} else if (daemon && !strcmp(arg, "--detach-on-exit")) {
 			a->detach_on_exit = true;
+		} else if (daemon && !strcmp(arg, "--metrics") && has_next) {
+			a->metrics = c->argv[++i];
 		} else if (!strcmp(arg, "--mesh")) {
 			role = RG_ROLE_MESH;
 		} else if (!strcmp(arg, "--egress")) {
@@ -368,6 +391,7 @@ static int cmd_daemon(struct cli *c)
 		.dir = c->dir, .plan_path = abs, .host = a.host ? a.host : default_host(),
 		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .mode_given = a.mode_given,
 		.want_xdp = a.want_xdp, .want_tc = a.want_tc, .detach_on_exit = a.detach_on_exit,
+		.metrics = a.metrics,
 	};
 	err = rg_daemon(&o);
 	free(abs);
@@ -572,22 +596,44 @@ static int cmd_events(struct cli *c)
 
 static int cmd_show(struct cli *c, bool stats)
 {
+	struct rg_stats_opts o = { .json = c->json };
 	struct rg_maps m;
 	int err;
 
-	bool all = false;
-
 	for (int i = 0; i < c->argc; i++) {
-		if (stats && !strcmp(c->argv[i], "--all"))
-			all = true;
-		else
-			return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status",
-				    c->argv[i]);
+		const char *a = c->argv[i], *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+
+		if (stats && !strcmp(a, "--all")) {
+			o.all = true;
+		} else if (stats && !strcmp(a, "--tree")) {
+			o.tree = true;
+		} else if (stats && !strcmp(a, "--prometheus")) {
+			o.prometheus = true;
+		} else if (stats && !strcmp(a, "--watch") && v) {
+			o.watch = atoi(v);
+			i++;
+			if (o.watch <= 0)
+				return fail(c, -EINVAL, "--watch needs a number of seconds");
+		} else if (stats && !strcmp(a, "--sort") && v) {
+			static const char *const keys[] = { "cidr", "name", "packets", "bytes",
+							    "violations" };
+
+			o.sort = -1;
+			for (int k = 0; k < 5; k++)
+				if (!strcmp(v, keys[k]))
+					o.sort = k;
+			i++;
+			if (o.sort < 0)
+				return fail(c, -EINVAL, "unknown --sort '%s': use cidr, name, packets, "
+					    "bytes or violations", v);
+		} else {
+			return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status", a);
+		}
 	}
 	err = open_state(c, &m, true);
 	if (err)
 		return err;
-	err = stats ? rg_show_stats(&m, c->json, all) : rg_show_status(&m, rg_state_display(c->dir), c->json);
+	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, rg_state_display(c->dir), c->json);
 	rg_maps_close(&m);
 	if (err)
 		return fail(c, err, "cannot read counters: %s", strerror(-err));
@@ -604,22 +650,20 @@ static int cmd_stats(struct cli *c)
 	return cmd_show(c, true);
 }
 
-static int cmd_plan(struct cli *c)
+static int cmd_plan_check(struct cli *c, const char *file)
 {
 	struct rg_plan plan;
 	char sha[65];
 	int err;
 
-	if (c->argc != 2 || !is_prefix(c->argv[0], "check"))
-		return fail(c, -EINVAL, "usage: ringguard plan check FILE");
-	err = load_plan(c, c->argv[1], &plan);
+	err = load_plan(c, file, &plan);
 	if (err)
 		return err;
 	rg_sha256_hex(plan.sha256, sha);
 	if (c->json) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "file", json_object_new_string(c->argv[1]));
+		json_object_object_add(j, "file", json_object_new_string(file));
 		json_object_object_add(j, "valid", json_object_new_boolean(1));
 		json_object_object_add(j, "sha256", json_object_new_string(sha));
 		json_object_object_add(j, "zones", json_object_new_int(plan.nzones));
@@ -631,12 +675,102 @@ static int cmd_plan(struct cli *c)
 		json_object_put(j);
 	} else {
 		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d trie entries (limit %d)\n"
-		       "sha256 %s\n", c->argv[1], plan.nzones, plan.nzones == 1 ? "" : "s",
+		       "sha256 %s\n", file, plan.nzones, plan.nzones == 1 ? "" : "s",
 		       plan.nprefixes, plan.nprefixes == 1 ? "" : "es", plan.nhosts,
 		       plan.nhosts == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, sha);
 	}
 	rg_plan_free(&plan);
 	return 0;
+}
+
+/* plan import / plan diff answer with an exit code (1: inconsistencies,
+ * differences) and report errors themselves; pass that through.
+ */
+static int verdict_code(struct cli *c, int r)
+{
+	if (r < 0)
+		return r;
+	c->exit_code = r;
+	return 0;
+}
+
+static int cmd_plan(struct cli *c)
+{
+	const char *sub = c->argc ? c->argv[0] : "";
+
+	if (c->argc == 2 && is_prefix(sub, "check"))
+		return cmd_plan_check(c, c->argv[1]);
+	if (c->argc >= 2 && is_prefix(sub, "import"))
+		return verdict_code(c, rg_cmd_plan_import(c->argc - 1, c->argv + 1, c->json, stdout,
+							  c->errs));
+	if (c->argc >= 3 && is_prefix(sub, "diff")) {
+		int r = rg_cmd_plan_diff(c->argc - 1, c->argv + 1, c->json, stdout, c->errs);
+
+		return r == 2 ? -EINVAL : verdict_code(c, r);
+	}
+	return fail(c, -EINVAL, "usage: ringguard plan check FILE | plan import DOC.md [-o FILE] "
+		    "| plan diff OLD NEW");
+}
+
+static int cmd_verify(struct cli *c)
+{
+	const char *plan_path = NULL, *host = NULL;
+	struct rg_host_if ifs[RG_MAX_IFACES];
+	const struct rg_host_if *use = ifs;
+	struct rg_plan plan;
+	struct rg_meta meta;
+	__u32 role = 0;
+	int nifs = 0, err, r;
+
+	for (int i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+
+		if (!strcmp(a, "--plan") && i + 1 < c->argc) {
+			plan_path = c->argv[++i];
+		} else if (!strcmp(a, "--host") && i + 1 < c->argc) {
+			host = c->argv[++i];
+		} else if (!strcmp(a, "--mesh") || !strcmp(a, "--egress")) {
+			role = !strcmp(a, "--mesh") ? RG_ROLE_MESH : RG_ROLE_EGRESS;
+		} else if (a[0] != '-' && role) {
+			err = add_iface(c, ifs, &nifs, a, role);
+			if (err)
+				return err;
+		} else {
+			return fail(c, -EINVAL, "usage: ringguard verify [--plan FILE] "
+				    "[--host NAME | --mesh IF... --egress IF...]");
+		}
+	}
+	if (!plan_path) {
+		/* the attached plan */
+		struct rg_maps m;
+
+		err = open_state(c, &m, true);
+		if (err)
+			return err;
+		err = rg_meta_read(&m, &meta);
+		rg_maps_close(&m);
+		if (err)
+			return fail(c, err, "cannot read the attached plan's path: %s", strerror(-err));
+		plan_path = meta.plan_path;
+	}
+	err = load_plan(c, plan_path, &plan);
+	if (err)
+		return err;
+	if (!nifs) {
+		const struct rg_host *h = rg_plan_host(&plan, host ? host : default_host());
+
+		if (!h) {
+			rg_plan_free(&plan);
+			return fail(c, -ENOENT, "the plan has no host line for '%s': pass --host or "
+				    "--mesh/--egress", host ? host : default_host());
+		}
+		/* the host's own list: verify names the host from it */
+		use = h->ifs;
+		nifs = h->nifs;
+	}
+	r = rg_cmd_verify(&plan, use, nifs, c->json, stdout, c->errs);
+	rg_plan_free(&plan);
+	return verdict_code(c, r);
 }
 
 static int cmd_detach(struct cli *c)
@@ -683,6 +817,7 @@ static const struct {
 	{ "replay", cmd_replay },
 	{ "stats", cmd_stats },
 	{ "plan", cmd_plan },
+	{ "verify", cmd_verify },
 	{ "detach", cmd_detach },
 	{ "help", cmd_help },
 };

@@ -33,6 +33,10 @@ if [ ! -s "$deb" ]; then
 	echo "kernels: downloading $pkg $ver" >&2
 	# as root apt would drop to _apt, which cannot write into the build tree
 	(cd "$DIR" && apt-get download -qq -o APT::Sandbox::User=root "$pkg=$ver") >&2
+	# an older image (a previous ABI or revision) is 70 MB nobody will boot
+	for old in "$DIR"/linux-image-*.deb; do
+		[ "$old" = "$deb" ] || rm -f "$old"
+	done
 fi
 
 out="$DIR/$ver"

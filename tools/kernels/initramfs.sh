@@ -28,9 +28,14 @@ chmod 0755 "$root/init"
 
 for t in "$@"; do
 	cp "$t" "$root/tests/"
+	if ldd "$t" 2>/dev/null | grep -q 'not found'; then
+		echo "kernels: $t needs a library this machine lacks:" >&2
+		ldd "$t" | grep 'not found' >&2
+		exit 1
+	fi
 	# "libx.so => /path (addr)" and "/lib64/ld-linux-x86-64.so.2 (addr)";
-	# linux-vdso has no file
-	ldd "$t" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+	# linux-vdso has no file, and a static binary or a script lists none
+	ldd "$t" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
 done | sort -u | while read -r lib; do
 	# -L: Debian's lib/ entries are symlinks (libbpf.so.1 -> libbpf.so.1.1.0,
 	# and /lib itself -> usr/lib); the guest gets the files at the names

@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * plandiff.c - compare two plans: entries and verdicts.
+ *
+ * Verdicts are computed exactly, not sampled. Every CIDR of either plan
+ * starts a region at its first address and ends one after its last; between
+ * two consecutive boundaries the set of entries containing an address is the
+ * same in both plans, so the longest match of each plan, and with it the
+ * compiled `breaks` bits (plan.c folds zones, nesting and inherited allows
+ * into them), is constant. A sweep over the sorted boundaries with one stack
+ * per plan (CIDRs nest or are disjoint) finds both longest matches in
+ * O(n log n); runs of regions whose verdict changes the same way are merged
+ * and written as the fewest CIDRs that cover exactly that range.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "plan.h"
+#include "plandiff.h"
+
+typedef unsigned __int128 u128;
+
+#define U128_MAX (~(u128)0)
+
+static u128 to_u128(const uint8_t a[16])
+{
+	u128 v = 0;
+
+	for (int i = 0; i < 16; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
+static void from_u128(u128 v, uint8_t a[16])
+{
+	for (int i = 15; i >= 0; i--) {
+		a[i] = v & 0xff;
+		v >>= 8;
+	}
+}
+
+static u128 host_mask(int len)
+{
+	if (len >= 128)
+		return 0;
+	if (len <= 0)
+		return U128_MAX;
+	return ((u128)1 << (128 - len)) - 1;
+}
+
+static u128 first_of(const struct rg_entry *e)
+{
+	return to_u128(e->cidr.addr) & ~host_mask(e->cidr.len);
+}
+
+static u128 last_of(const struct rg_entry *e)
+{
+	return first_of(e) | host_mask(e->cidr.len);
+}
+
+static void cidr_of(u128 addr, int len, struct rg_cidr *c)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(c, 0, sizeof(*c));
+	from_u128(addr, c->addr);
+	c->len = len;
+	/* as the plan writes it: IPv4 inside ::ffff:0:0/96 */
+	c->v4 = len >= 96 && !memcmp(c->addr, mapped, sizeof(mapped));
+}
+
+/* ---- entries ------------------------------------------------------------ */
+
+struct pair {
+	const struct rg_entry *o, *n;	/* NULL o: added; NULL n: removed */
+};
+
+struct host_pair {
+	const struct rg_host *o, *n;
+};
+
+struct diff {
+	const struct rg_plan *old, *new;
+	struct pair *pairs;
+	int npairs;
+	struct host_pair *hosts;
+	int nhosts;
+	struct range *ranges[2];	/* [role - 1] */
+	int nranges[2];
+	int caps[2];
+};
+
+struct range {
+	struct rg_cidr cidr;
+	bool old_breaks, new_breaks;
+};
+
+static bool same_entry(const struct rg_entry *a, const struct rg_entry *b)
+{
+	return !strcmp(a->name, b->name) && !rg_cidr_cmp(&a->cidr, &b->cidr) &&
+	       a->allow == b->allow && a->role == b->role;
+}
+
+static int count_name(const struct rg_plan *p, const bool *used, uint32_t kind, const char *name)
+{
+	int n = 0;
+
+	for (int i = 0; i < p->nentries; i++)
+		n += !used[i] && p->entries[i].kind == kind && !strcmp(p->entries[i].name, name);
+	return n;
+}
+
+static int add_pair(struct diff *d, const struct rg_entry *o, const struct rg_entry *n)
+{
+	struct pair *p;
+
+	if (o && n && same_entry(o, n))
+		return 0;
+	p = realloc(d->pairs, (d->npairs + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	d->pairs = p;
+	d->pairs[d->npairs++] = (struct pair){ o, n };
+	return 0;
+}
+
+/*
+ * Pairs old and new entries, most certain match first: same kind, name and
+ * CIDR; then the same name (a moved prefix; a zone name only while it is
+ * unambiguous, zones repeat their name per CIDR); then the same CIDR (a
+ * renamed entry). What is left was added or removed.
+ */
+static int match_entries(struct diff *d)
+{
+	const struct rg_plan *op = d->old, *np = d->new;
+	bool *uo = calloc(op->nentries + 1, 1), *un = calloc(np->nentries + 1, 1);
+	int err = -ENOMEM;
+
+	if (!uo || !un)
+		goto out;
+	for (int pass = 0; pass < 3; pass++) {
+		for (int i = 0; i < op->nentries; i++) {
+			const struct rg_entry *o = &op->entries[i];
+
+			if (uo[i])
+				continue;
+			for (int j = 0; j < np->nentries; j++) {
+				const struct rg_entry *n = &np->entries[j];
+				bool name = !strcmp(o->name, n->name), cidr = !rg_cidr_cmp(&o->cidr, &n->cidr);
+
+				if (un[j] || o->kind != n->kind)
+					continue;
+				if (pass == 0 && !(name && cidr))
+					continue;
+				if (pass == 1 && (!name || count_name(op, uo, o->kind, o->name) != 1 ||
+						  count_name(np, un, n->kind, n->name) != 1))
+					continue;
+				if (pass == 2 && !cidr)
+					continue;
+				uo[i] = un[j] = true;
+				if (add_pair(d, o, n))
+					goto out;
+				break;
+			}
+		}
+	}
+	for (int i = 0; i < op->nentries; i++)
+		if (!uo[i] && add_pair(d, &op->entries[i], NULL))
+			goto out;
+	for (int j = 0; j < np->nentries; j++)
+		if (!un[j] && add_pair(d, NULL, &np->entries[j]))
+			goto out;
+	err = 0;
+out:
+	free(uo);
+	free(un);
+	return err;
+}
+
+static bool same_ifs(const struct rg_host *a, const struct rg_host *b)
+{
+	if (a->nifs != b->nifs)
+		return false;
+	for (int i = 0; i < a->nifs; i++) {
+		bool found = false;
+
+		for (int j = 0; j < b->nifs && !found; j++)
+			found = !strcmp(a->ifs[i].name, b->ifs[j].name) && a->ifs[i].role == b->ifs[j].role;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int add_host_pair(struct diff *d, const struct rg_host *o, const struct rg_host *n)
+{
+	struct host_pair *p = realloc(d->hosts, (d->nhosts + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	d->hosts = p;
+	d->hosts[d->nhosts++] = (struct host_pair){ o, n };
+	return 0;
+}
+
+static int match_hosts(struct diff *d)
+{
+	for (int i = 0; i < d->old->nhosts; i++) {
+		const struct rg_host *o = &d->old->hosts[i];
+		const struct rg_host *n = rg_plan_host(d->new, o->name);
+
+		if (n && same_ifs(o, n))
+			continue;
+		if (add_host_pair(d, o, n))
+			return -ENOMEM;
+	}
+	for (int j = 0; j < d->new->nhosts; j++) {
+		const struct rg_host *n = &d->new->hosts[j];
+
+		if (!rg_plan_host(d->old, n->name) && add_host_pair(d, NULL, n))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- verdicts ----------------------------------------------------------- */
+
+struct sweep {
+	const struct rg_entry **v;	/* sorted by (first address, length) */
+	int n, next, depth;
+	const struct rg_entry *stack[130];
+};
+
+static int cmp_entry_ptr(const void *a, const void *b)
+{
+	const struct rg_entry *x = *(const struct rg_entry * const *)a;
+	const struct rg_entry *y = *(const struct rg_entry * const *)b;
+
+	return rg_cidr_cmp(&x->cidr, &y->cidr);
+}
+
+static int sweep_init(struct sweep *s, const struct rg_plan *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->v = calloc(p->nentries + 1, sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
+	for (int i = 0; i < p->nentries; i++)
+		s->v[i] = &p->entries[i];
+	s->n = p->nentries;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_entry_ptr);
+	return 0;
+}
+
+/* Longest match of x; x never decreases between calls. */
+static const struct rg_entry *sweep_at(struct sweep *s, u128 x)
+{
+	while (s->next < s->n && first_of(s->v[s->next]) <= x) {
+		const struct rg_entry *e = s->v[s->next++];
+
+		while (s->depth && last_of(s->stack[s->depth - 1]) < first_of(e))
+			s->depth--;
+		if (s->depth < (int)(sizeof(s->stack) / sizeof(s->stack[0])))
+			s->stack[s->depth++] = e;
+	}
+	/* the stack is a chain of nested CIDRs: what ended is on top */
+	while (s->depth && last_of(s->stack[s->depth - 1]) < x)
+		s->depth--;
+	return s->depth ? s->stack[s->depth - 1] : NULL;
+}
+
+static int cmp_u128(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a, y = *(const u128 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb)
+{
+	struct range *v;
+
+	if (d->nranges[r] == d->caps[r]) {
+		int cap = d->caps[r] ? 2 * d->caps[r] : 16;
+
+		v = realloc(d->ranges[r], cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		d->ranges[r] = v;
+		d->caps[r] = cap;
+	}
+	v = &d->ranges[r][d->nranges[r]++];
+	cidr_of(addr, len, &v->cidr);
+	v->old_breaks = ob;
+	v->new_breaks = nb;
+	return 0;
+}
+
+/* [lo, hi] as the fewest CIDRs: each the largest aligned block that fits. */
+static int add_span(struct diff *d, int r, u128 lo, u128 hi, bool ob, bool nb)
+{
+	for (;;) {
+		int k = 0;	/* block of 2^k addresses */
+		u128 last;
+
+		while (k < 128 && !(lo & ((u128)1 << k)))
+			k++;
+		while (k > 0 && host_mask(128 - k) > hi - lo)
+			k--;
+		if (add_range(d, r, lo, 128 - k, ob, nb))
+			return -ENOMEM;
+		last = lo | host_mask(128 - k);
+		if (last >= hi)
+			return 0;
+		lo = last + 1;
+	}
+}
+
+static int verdicts(struct diff *d)
+{
+	const struct rg_plan *plans[2] = { d->old, d->new };
+	struct sweep s[2] = {};
+	bool open[2] = {}, ob[2] = {}, nb[2] = {};
+	u128 *b, start[2] = {};
+	int nb_ = 0, err = -ENOMEM;
+
+	b = calloc(2 * (d->old->nentries + d->new->nentries) + 1, sizeof(*b));
+	if (!b || sweep_init(&s[0], d->old) || sweep_init(&s[1], d->new))
+		goto out;
+	for (int p = 0; p < 2; p++) {
+		for (int i = 0; i < plans[p]->nentries; i++) {
+			const struct rg_entry *e = &plans[p]->entries[i];
+
+			b[nb_++] = first_of(e);
+			if (last_of(e) != U128_MAX)
+				b[nb_++] = last_of(e) + 1;
+		}
+	}
+	qsort(b, nb_, sizeof(*b), cmp_u128);
+
+	for (int i = 0; i < nb_; i++) {
+		const struct rg_entry *eo, *en;
+
+		if (i && b[i] == b[i - 1])
+			continue;
+		eo = sweep_at(&s[0], b[i]);
+		en = sweep_at(&s[1], b[i]);
+		for (int r = 0; r < 2; r++) {
+			uint32_t bit = RG_BREAKS(RG_ROLE_MESH + r);
+			bool o = eo && (eo->breaks & bit), n = en && (en->breaks & bit);
+
+			/* a run ends where its change ends or becomes another change */
+			if (open[r] && (o == n || o != ob[r] || n != nb[r])) {
+				if (add_span(d, r, start[r], b[i] - 1, ob[r], nb[r]))
+					goto out;
+				open[r] = false;
+			}
+			if (o != n && !open[r]) {
+				open[r] = true;
+				start[r] = b[i];
+				ob[r] = o;
+				nb[r] = n;
+			}
+		}
+	}
+	for (int r = 0; r < 2; r++)
+		if (open[r] && add_span(d, r, start[r], U128_MAX, ob[r], nb[r]))
+			goto out;
+	err = 0;
+out:
+	free(b);
+	free(s[0].v);
+	free(s[1].v);
+	return err;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *kind_name(uint32_t kind)
+{
+	return kind == RG_KIND_ZONE ? "zone" : "prefix";
+}
+
+static void allow_str(uint32_t allow, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", allow & RG_BREAKS(RG_ROLE_MESH) ? "mesh" : "",
+		 (allow & RG_BREAKS(RG_ROLE_MESH)) && (allow & RG_BREAKS(RG_ROLE_EGRESS)) ? "," : "",
+		 allow & RG_BREAKS(RG_ROLE_EGRESS) ? "egress" : "");
+	if (!*buf)
+		snprintf(buf, len, "none");
+}
+
+static void ifs_str(const struct rg_host *h, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
+		bool any = false;
+
+		for (int i = 0; i < h->nifs; i++) {
+			if (h->ifs[i].role != role)
+				continue;
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", any ? "," :
+				      n ? " " : "", any ? "" : rg_role_name(role));
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", any ? "" : " ",
+				      h->ifs[i].name);
+			any = true;
+		}
+	}
+}
+
+static json_object *entry_json(const struct rg_entry *e)
+{
+	json_object *j = json_object_new_object();
+	char cs[64];
+
+	rg_cidr_format(&e->cidr, cs, sizeof(cs));
+	json_object_object_add(j, "kind", json_object_new_string(kind_name(e->kind)));
+	json_object_object_add(j, "name", json_object_new_string(e->name));
+	json_object_object_add(j, "cidr", json_object_new_string(cs));
+	if (e->kind == RG_KIND_ZONE) {
+		json_object_object_add(j, "role", json_object_new_string(rg_role_name(e->role)));
+	} else {
+		json_object *a = json_object_new_array();
+
+		for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
+			if (e->allow & RG_BREAKS(role))
+				json_object_array_add(a, json_object_new_string(rg_role_name(role)));
+		json_object_object_add(j, "allow", a);
+	}
+	return j;
+}
+
+static json_object *host_json(const struct rg_host *h)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "kind", json_object_new_string("host"));
+	json_object_object_add(j, "name", json_object_new_string(h->name));
+	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
+		json_object *a = json_object_new_array();
+
+		for (int i = 0; i < h->nifs; i++)
+			if (h->ifs[i].role == role)
+				json_object_array_add(a, json_object_new_string(h->ifs[i].name));
+		json_object_object_add(j, rg_role_name(role), a);
+	}
+	return j;
+}
+
+static json_object *change_json(json_object *o, json_object *n, const char *kind,
+				const char *name)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "kind", json_object_new_string(kind));
+	json_object_object_add(j, "name", json_object_new_string(name));
+	json_object_object_add(j, "old", o);
+	json_object_object_add(j, "new", n);
+	return j;
+}
+
+static const char *verdict(bool breaks)
+{
+	return breaks ? "breaks" : "allowed";
+}
+
+static void print_json(const struct diff *d, FILE *out)
+{
+	json_object *j = json_object_new_object(), *added = json_object_new_array();
+	json_object *removed = json_object_new_array(), *changed = json_object_new_array();
+	json_object *v = json_object_new_object();
+
+	for (int i = 0; i < d->npairs; i++) {
+		const struct pair *p = &d->pairs[i];
+
+		if (!p->o)
+			json_object_array_add(added, entry_json(p->n));
+		else if (!p->n)
+			json_object_array_add(removed, entry_json(p->o));
+		else
+			json_object_array_add(changed, change_json(entry_json(p->o), entry_json(p->n),
+								   kind_name(p->n->kind), p->n->name));
+	}
+	for (int i = 0; i < d->nhosts; i++) {
+		const struct host_pair *p = &d->hosts[i];
+
+		if (!p->o)
+			json_object_array_add(added, host_json(p->n));
+		else if (!p->n)
+			json_object_array_add(removed, host_json(p->o));
+		else
+			json_object_array_add(changed, change_json(host_json(p->o), host_json(p->n),
+								   "host", p->n->name));
+	}
+	for (int r = 0; r < 2; r++) {
+		json_object *a = json_object_new_array();
+
+		for (int i = 0; i < d->nranges[r]; i++) {
+			const struct range *g = &d->ranges[r][i];
+			json_object *o = json_object_new_object();
+			char cs[64];
+
+			rg_cidr_format(&g->cidr, cs, sizeof(cs));
+			json_object_object_add(o, "cidr", json_object_new_string(cs));
+			json_object_object_add(o, "old", json_object_new_string(verdict(g->old_breaks)));
+			json_object_object_add(o, "new", json_object_new_string(verdict(g->new_breaks)));
+			json_object_array_add(a, o);
+		}
+		json_object_object_add(v, rg_role_name(RG_ROLE_MESH + r), a);
+	}
+	json_object_object_add(j, "added", added);
+	json_object_object_add(j, "removed", removed);
+	json_object_object_add(j, "changed", changed);
+	json_object_object_add(j, "verdicts", v);
+	fprintf(out, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+#define NCOLS 5
+
+struct row {
+	char col[NCOLS][192];
+};
+
+struct table {
+	struct row *rows;
+	int n;
+};
+
+static struct row *new_row(struct table *t)
+{
+	struct row *r = realloc(t->rows, (t->n + 1) * sizeof(*r));
+
+	if (!r)
+		return NULL;
+	t->rows = r;
+	r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+static void print_table(const struct table *t, FILE *out)
+{
+	int w[NCOLS] = {};
+
+	for (int i = 0; i < t->n; i++)
+		for (int c = 0; c < NCOLS; c++)
+			if ((int)strlen(t->rows[i].col[c]) > w[c])
+				w[c] = strlen(t->rows[i].col[c]);
+	for (int i = 0; i < t->n; i++) {
+		int last = NCOLS - 1;
+
+		while (last > 0 && !t->rows[i].col[last][0])
+			last--;
+		fputs(" ", out);
+		for (int c = 0; c <= last; c++)
+			fprintf(out, " %-*s", c == last ? 0 : w[c], t->rows[i].col[c]);
+		fputc('\n', out);
+	}
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+
+	if (n >= len - 1)
+		return;
+	if (n)
+		n += snprintf(buf + n, len - n, "; ");
+	va_start(ap, fmt);
+	vsnprintf(buf + n, n < len ? len - n : 0, fmt, ap);
+	va_end(ap);
+}
+
+static void entry_row(struct row *r, const char *what, const struct rg_entry *e)
+{
+	char a[32];
+
+	snprintf(r->col[0], sizeof(r->col[0]), "%s", what);
+	snprintf(r->col[1], sizeof(r->col[1]), "%s", kind_name(e->kind));
+	snprintf(r->col[2], sizeof(r->col[2]), "%s", e->name);
+	rg_cidr_format(&e->cidr, r->col[3], sizeof(r->col[3]));
+	if (e->kind == RG_KIND_ZONE) {
+		snprintf(r->col[4], sizeof(r->col[4]), "role %s", rg_role_name(e->role));
+	} else if (e->allow) {
+		allow_str(e->allow, a, sizeof(a));
+		snprintf(r->col[4], sizeof(r->col[4]), "allow %s", a);
+	}
+}
+
+static int print_text(const struct diff *d, const char *oldp, const char *newp, FILE *out)
+{
+	struct table t = {};
+	int counts[3] = {};
+
+	fprintf(out, "--- %s\n+++ %s\n", oldp, newp);
+	for (int what = 0; what < 3; what++) {
+		for (int i = 0; i < d->npairs; i++) {
+			const struct pair *p = &d->pairs[i];
+			struct row *r;
+
+			if ((what == 0) != !p->o || (what == 1) != !p->n)
+				continue;
+			r = new_row(&t);
+			if (!r)
+				goto oom;
+			counts[what]++;
+			if (what == 0) {
+				entry_row(r, "added", p->n);
+				continue;
+			}
+			if (what == 1) {
+				entry_row(r, "removed", p->o);
+				continue;
+			}
+			entry_row(r, "changed", p->n);
+			r->col[4][0] = '\0';
+			if (strcmp(p->o->name, p->n->name))
+				append(r->col[4], sizeof(r->col[4]), "name %s -> %s", p->o->name,
+				       p->n->name);
+			if (rg_cidr_cmp(&p->o->cidr, &p->n->cidr)) {
+				char a[64], b[64];
+
+				rg_cidr_format(&p->o->cidr, a, sizeof(a));
+				rg_cidr_format(&p->n->cidr, b, sizeof(b));
+				append(r->col[4], sizeof(r->col[4]), "cidr %s -> %s", a, b);
+			}
+			if (p->o->allow != p->n->allow) {
+				char a[32], b[32];
+
+				allow_str(p->o->allow, a, sizeof(a));
+				allow_str(p->n->allow, b, sizeof(b));
+				append(r->col[4], sizeof(r->col[4]), "allow %s -> %s", a, b);
+			}
+			if (p->o->role != p->n->role)
+				append(r->col[4], sizeof(r->col[4]), "role %s -> %s",
+				       rg_role_name(p->o->role), rg_role_name(p->n->role));
+		}
+		for (int i = 0; i < d->nhosts; i++) {
+			const struct host_pair *p = &d->hosts[i];
+			char a[160], b[160];
+			struct row *r;
+
+			if ((what == 0) != !p->o || (what == 1) != !p->n)
+				continue;
+			r = new_row(&t);
+			if (!r)
+				goto oom;
+			counts[what]++;
+			snprintf(r->col[0], sizeof(r->col[0]), "%s",
+				 what == 0 ? "added" : what == 1 ? "removed" : "changed");
+			snprintf(r->col[1], sizeof(r->col[1]), "host");
+			snprintf(r->col[2], sizeof(r->col[2]), "%s", (p->n ? p->n : p->o)->name);
+			if (p->o)
+				ifs_str(p->o, a, sizeof(a));
+			if (p->n)
+				ifs_str(p->n, b, sizeof(b));
+			snprintf(r->col[4], sizeof(r->col[4]), "%s%s%s", p->o ? a : "",
+				 p->o && p->n ? " -> " : "", p->n ? b : "");
+		}
+	}
+	if (t.n) {
+		fputc('\n', out);
+		print_table(&t, out);
+	}
+	free(t.rows);
+	t = (struct table){};
+	for (int r = 0; r < 2; r++) {
+		for (int i = 0; i < d->nranges[r]; i++) {
+			const struct range *g = &d->ranges[r][i];
+			struct row *row = new_row(&t);
+
+			if (!row)
+				goto oom;
+			snprintf(row->col[0], sizeof(row->col[0]), "%s", rg_role_name(RG_ROLE_MESH + r));
+			rg_cidr_format(&g->cidr, row->col[1], sizeof(row->col[1]));
+			snprintf(row->col[2], sizeof(row->col[2]), "%s", verdict(g->old_breaks));
+			snprintf(row->col[3], sizeof(row->col[3]), "->");
+			snprintf(row->col[4], sizeof(row->col[4]), "%s", verdict(g->new_breaks));
+		}
+	}
+	if (t.n) {
+		fprintf(out, "\nverdict changes (role, addresses, old -> new; \"breaks\": "
+			"flagged on interfaces of that role):\n");
+		print_table(&t, out);
+	}
+	free(t.rows);
+	fprintf(out, "\n%d added, %d removed, %d changed; verdict changes: %d CIDR%s on mesh, "
+		"%d on egress\n", counts[0], counts[1], counts[2], d->nranges[0],
+		d->nranges[0] == 1 ? "" : "s", d->nranges[1]);
+	return 0;
+oom:
+	free(t.rows);
+	return -ENOMEM;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	const struct rg_entry *ex = x->n ? x->n : x->o, *ey = y->n ? y->n : y->o;
+	int r = rg_cidr_cmp(&ex->cidr, &ey->cidr);
+
+	return r ? r : strcmp(ex->name, ey->name);
+}
+
+static int load(const char *path, struct rg_plan *plan, FILE *errs)
+{
+	int n = rg_plan_load(path, plan, errs);
+
+	if (n > 0)
+		fprintf(errs, "%s: plan invalid (%d error%s)\n", path, n, n == 1 ? "" : "s");
+	if (n)
+		rg_plan_free(plan);
+	return n;
+}
+
+int rg_cmd_plan_diff(int argc, char **argv, bool json, FILE *out, FILE *errs)
+{
+	const char *paths[2] = {};
+	struct rg_plan old, new;
+	struct diff d = {};
+	int npaths = 0, err, ret = 2;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(errs, "plan diff: unknown option '%s' (usage: ringguard plan diff "
+				"OLD NEW [-j])\n", argv[i]);
+			return 2;
+		} else if (npaths < 2) {
+			paths[npaths++] = argv[i];
+		} else {
+			npaths++;
+		}
+	}
+	if (npaths != 2) {
+		fprintf(errs, "plan diff: needs two plans (usage: ringguard plan diff OLD NEW [-j])\n");
+		return 2;
+	}
+	if (load(paths[0], &old, errs))
+		return 2;
+	if (load(paths[1], &new, errs)) {
+		rg_plan_free(&old);
+		return 2;
+	}
+	d.old = &old;
+	d.new = &new;
+	err = match_entries(&d);
+	if (!err)
+		err = match_hosts(&d);
+	if (!err)
+		err = verdicts(&d);
+	if (err) {
+		fprintf(errs, "plan diff: %s\n", strerror(-err));
+		goto out;
+	}
+	if (d.npairs)
+		qsort(d.pairs, d.npairs, sizeof(*d.pairs), cmp_pair);
+	if (json)
+		print_json(&d, out);
+	else if (d.npairs || d.nhosts || d.nranges[0] || d.nranges[1])
+		err = print_text(&d, paths[0], paths[1], out);
+	if (err || fflush(out)) {
+		fprintf(errs, "plan diff: cannot write: %s\n", strerror(err ? -err : errno));
+		goto out;
+	}
+	ret = d.npairs || d.nhosts || d.nranges[0] || d.nranges[1] ? 1 : 0;
+out:
+	free(d.pairs);
+	free(d.hosts);
+	free(d.ranges[0]);
+	free(d.ranges[1]);
+	rg_plan_free(&old);
+	rg_plan_free(&new);
+	return ret;
+}
