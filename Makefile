@@ -50,7 +50,7 @@ TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
 TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ)
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test test-unit test-netns demo deps install bench check-root
+.PHONY: all clean test demo deps install bench
 
 all: $(BIN)
 

@@ -11,6 +11,7 @@ TOP="$(cd "$(dirname "$0")/.." && pwd)"
 RG="$(realpath "$OUT/ringguard")"
 PLAN="$TOP/maps/sol.plan"
 LAB=rgdemo-
+CAP=$(mktemp --suffix=.pcap)
 # shellcheck source=lab.sh
 . "$TOP/tools/lab.sh"
 
@@ -22,6 +23,7 @@ node() { lab_ns node "$@"; }
 cleanup() {
 	node "$RG" detach >/dev/null 2>&1 || true
 	lab_down
+	rm -f "$CAP"
 }
 trap cleanup EXIT
 
@@ -30,36 +32,54 @@ run "$RG" plan check "$PLAN"
 
 step "a lab: K8s node solcp011 (eth0 mesh, MTU 9000; eth1 egress), the PVE mesh, RouterOS"
 lab_up
+lab_plan_routes
 node ip -br addr show eth0
 node ip -br addr show eth1
 node ip -6 route show
 
+step "before anything: does the node match the plan? (addresses, MTU, a route per prefix)"
+run node "$RG" verify --plan "$PLAN" --host solcp011 | tail -3
+
 step "attach in monitor mode (the default): roles come from the plan's host line"
-run node "$RG" attach --plan "$PLAN" --host solcp011
+run node "$RG" attach --plan "$PLAN" --host solcp011 2>/dev/null
 run node "$RG" status
 
 step "normal traffic: Ceph over the mesh (jumbo frames too), management over egress"
 run node ping -6 -c 3 -i 0.2 -q fc00:20::1 | tail -2
 run node ping -6 -c 2 -i 0.2 -q -M do -s 8952 fc00:20::1 | tail -2
 run node ping -6 -c 3 -i 0.2 -q fd00:10::fffe | tail -2
-run node "$RG" stats
+run node "$RG" stats --tree
 
 step "a wrong route sends Ceph traffic (fc00) out of the uplink"
 run node ip -6 route replace fc00:20::/64 via fd00:101::fffe dev eth1
-run node ping -6 -c 3 -i 0.2 -W 1 -q fc00:20::1 | tail -2 || true
-echo "monitor mode: the leak went out, and ringguard counted what enforcement would drop:"
-node "$RG" -j stats | jq -r '.interfaces[] | "  \(.name) (\(.role)) out: \(.out.violations) violations, \(.out.dropped) dropped"'
-node "$RG" -j stats | jq -r '.buckets[] | select(.violations.packets > 0) | "  bucket \(.name) \(.cidr): \(.violations.packets) violating packets"'
+echo "verify catches it before any packet flows:"
+node "$RG" verify --plan "$PLAN" --host solcp011 | grep -E "^FAIL" || true
 
-step "staging looks right: switch to enforce mode, no reload"
-run node "$RG" mode enforce
+step "staging, monitor mode: the leak flows, and ringguard shows what enforce would drop"
+node "$RG" events --count 3 2>/dev/null &
+evpid=$!
+ip netns exec "${LAB}node" tcpdump -Q out -i eth1 -w "$CAP" -U 2>/dev/null &
+tdpid=$!
+sleep 0.5
+run node ping -6 -c 3 -i 0.2 -W 1 -q fc00:20::1 | tail -2 || true
+sleep 0.5
+kill -INT "$tdpid" 2>/dev/null; wait "$tdpid" 2>/dev/null || true
+wait "$evpid" 2>/dev/null || true
+node "$RG" -j stats | jq -r '.interfaces[] | "  \(.name) (\(.role)) out: \(.out.violations) violations, \(.out.dropped) dropped"'
+echo "replaying the capture of eth1 through the real programs, privately:"
+run node "$RG" replay --plan "$PLAN" --role egress --dir out "$CAP" || true
+
+step "production: enforce, with a safety net that reverts by itself in 60 s unless confirmed"
+run node "$RG" mode enforce --confirm-within 60
 run node ping -6 -c 3 -i 0.2 -W 1 -q fc00:20::1 | tail -2 || true
 node "$RG" -j stats | jq -r '.interfaces[] | "  \(.name) (\(.role)) out: \(.out.violations) violations, \(.out.dropped) dropped"'
-echo "the leak is dropped at eth1's tc egress before it reaches the uplink"
+echo "the leak is dropped at eth1's tc egress before it reaches the uplink; still reachable, so:"
+run node "$RG" mode confirm
 
 step "fix the route: traffic flows again, enforcement stays on"
 run node ip -6 route replace fc00:20::/64 via fc00:101::fffe dev eth0
 run node ping -6 -c 2 -i 0.2 -q fc00:20::1 | tail -2
+run node "$RG" verify --plan "$PLAN" --host solcp011 | tail -1
 run node "$RG" stats
 
 step "detach: programs, links, pins and qdiscs are removed"

@@ -11,7 +11,7 @@ PKGS=(
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
 	libpcap-dev libmicrohttpd-dev libmnl-dev
 	# test and lab
-	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump
+	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump curl
 	# promtool, to check the metrics format
 	prometheus
 	# deployment checks (systemd-analyze verify, the manifests)

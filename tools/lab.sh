@@ -60,3 +60,11 @@ lab_up() {
 	# let the MLD reports for the new addresses go out before anyone counts
 	sleep 1.2
 }
+
+# The rest of the plan's static routes for a K8s node ("Kubernetes Nodes
+# (With FRR)"): Ceph cluster over the mesh too, and unallocated fc00 space
+# kept home instead of following the default route to the uplink.
+lab_plan_routes() {
+	lab_ns node ip -6 route add fc00:21::/64 via fc00:101::fffe dev eth0 metric 100 onlink
+	lab_ns node ip -6 route add unreachable fc00::/8
+}
