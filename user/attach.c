@@ -123,7 +123,7 @@ static int repin(int fd, const char *path)
 
 /* --- maps: reuse, migrate, or refuse -------------------------------------- */
 
-static struct bpf_map *skel_map(struct ringguard_bpf *s, int i)
+struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i)
 {
 	struct bpf_map *maps[RG_NMAPS] = {
 		s->maps.rg_plan, s->maps.rg_bucket_stats, s->maps.rg_ifaces,
@@ -133,6 +133,12 @@ static struct bpf_map *skel_map(struct ringguard_bpf *s, int i)
 	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
 
 	return maps[i];
+}
+
+void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
+{
+	for (int i = 0; i < RG_NMAPS; i++)
+		*rg_map_fd(m, i) = bpf_map__fd(rg_skel_map(s, i));
 }
 
 /* Copies every entry of old into new, each old value into the front of the
@@ -213,7 +219,7 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 		return err;
 	}
 	for (int i = 0; i < RG_NMAPS; i++) {
-		struct bpf_map *map = skel_map(l->skel, i);
+		struct bpf_map *map = rg_skel_map(l->skel, i);
 		__u32 len = sizeof(old[i].info);
 
 		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
@@ -261,20 +267,12 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 			strerror(-err));
 		goto fail;
 	}
-	l->m.plan = bpf_map__fd(l->skel->maps.rg_plan);
-	l->m.bucket_stats = bpf_map__fd(l->skel->maps.rg_bucket_stats);
-	l->m.ifaces = bpf_map__fd(l->skel->maps.rg_ifaces);
-	l->m.if_stats = bpf_map__fd(l->skel->maps.rg_if_stats);
-	l->m.config = bpf_map__fd(l->skel->maps.rg_config);
-	l->m.buckets = bpf_map__fd(l->skel->maps.rg_buckets);
-	l->m.meta = bpf_map__fd(l->skel->maps.rg_meta);
-	l->m.events = bpf_map__fd(l->skel->maps.rg_events);
-	l->m.event_rate = bpf_map__fd(l->skel->maps.rg_event_rate);
+	rg_maps_from_skel(l->skel, &l->m);
 	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
 	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
 
 	for (int i = 0; i < RG_NMAPS; i++) {
-		struct bpf_map *map = skel_map(l->skel, i);
+		struct bpf_map *map = rg_skel_map(l->skel, i);
 		int fd = bpf_map__fd(map);
 
 		if (old[i].fd >= 0 && !old[i].migrate)

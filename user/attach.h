@@ -15,6 +15,13 @@ enum rg_want_xdp { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC };
 enum rg_want_tc { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
 struct ringguard_bpf;
+struct bpf_map;
+
+/* The skeleton's maps in rg_map_names order, and their fds (owned by the
+ * skeleton) as a struct rg_maps.
+ */
+struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i);
+void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
 
 /* A loaded build of the programs, pinned under dir. */
 struct rg_loader {

@@ -32,8 +32,8 @@
 #include <json-c/json.h>
 #include "import.h"
 #include "plan.h"
+#include "addr128.h"
 
-typedef unsigned __int128 u128;
 
 #define IMP_MSG_LEN	384
 #define IMP_TITLE_LEN	160
@@ -133,42 +133,6 @@ static void problem(struct importer *im, int line, bool note, const char *fmt, .
 }
 
 /* ---- addresses ---------------------------------------------------------- */
-
-static u128 to_u128(const uint8_t a[16])
-{
-	u128 v = 0;
-
-	for (int i = 0; i < 16; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
-static void from_u128(u128 v, uint8_t a[16])
-{
-	for (int i = 15; i >= 0; i--) {
-		a[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static u128 host_mask(int len)
-{
-	if (len >= 128)
-		return 0;
-	if (len <= 0)
-		return ~(u128)0;
-	return ((u128)1 << (128 - len)) - 1;
-}
-
-static u128 cidr_first(const struct rg_cidr *c)
-{
-	return to_u128(c->addr) & ~host_mask(c->len);
-}
-
-static u128 cidr_last(const struct rg_cidr *c)
-{
-	return cidr_first(c) | host_mask(c->len);
-}
 
 static bool has_host_bits(const struct rg_cidr *c)
 {

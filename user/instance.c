@@ -7,6 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "instance.h"
 #include "ringguard.skel.h"
 
@@ -22,15 +23,7 @@ int rg_instance_open(struct rg_instance *in)
 	in->skel = ringguard_bpf__open_and_load();
 	if (!in->skel)
 		return -errno;
-	in->m.plan = bpf_map__fd(in->skel->maps.rg_plan);
-	in->m.bucket_stats = bpf_map__fd(in->skel->maps.rg_bucket_stats);
-	in->m.ifaces = bpf_map__fd(in->skel->maps.rg_ifaces);
-	in->m.if_stats = bpf_map__fd(in->skel->maps.rg_if_stats);
-	in->m.config = bpf_map__fd(in->skel->maps.rg_config);
-	in->m.buckets = bpf_map__fd(in->skel->maps.rg_buckets);
-	in->m.meta = bpf_map__fd(in->skel->maps.rg_meta);
-	in->m.events = bpf_map__fd(in->skel->maps.rg_events);
-	in->m.event_rate = bpf_map__fd(in->skel->maps.rg_event_rate);
+	rg_maps_from_skel(in->skel, &in->m);
 	in->xdp_fd = bpf_program__fd(in->skel->progs.rg_xdp);
 	in->tc_fd = bpf_program__fd(in->skel->progs.rg_tc);
 	err = rg_meta_write(&in->m, &meta);

@@ -19,46 +19,19 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "plan.h"
+#include "addr128.h"
 #include "plandiff.h"
 
-typedef unsigned __int128 u128;
 
-#define U128_MAX (~(u128)0)
-
-static u128 to_u128(const uint8_t a[16])
-{
-	u128 v = 0;
-
-	for (int i = 0; i < 16; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
-static void from_u128(u128 v, uint8_t a[16])
-{
-	for (int i = 15; i >= 0; i--) {
-		a[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-static u128 host_mask(int len)
-{
-	if (len >= 128)
-		return 0;
-	if (len <= 0)
-		return U128_MAX;
-	return ((u128)1 << (128 - len)) - 1;
-}
 
 static u128 first_of(const struct rg_entry *e)
 {
-	return to_u128(e->cidr.addr) & ~host_mask(e->cidr.len);
+	return cidr_first(&e->cidr);
 }
 
 static u128 last_of(const struct rg_entry *e)
 {
-	return first_of(e) | host_mask(e->cidr.len);
+	return cidr_last(&e->cidr);
 }
 
 static void cidr_of(u128 addr, int len, struct rg_cidr *c)
