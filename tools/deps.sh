@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# deps.sh - install what ringguard needs to build and test, from Debian's
-# packages, and only what is missing. Run as root.
+# deps.sh [PACKAGE...] - install what ringguard needs to build and test, from
+# Debian's packages, and only what is missing. With arguments, those packages
+# instead (tools/kernels/deps.sh). Run as root.
 set -eu
 
-PKGS=(
+DEFAULT_PKGS=(
 	# build
 	make gcc libc6-dev clang llvm pkg-config bpftool
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
@@ -17,6 +18,7 @@ PKGS=(
 	# deployment checks (systemd-analyze verify, the manifests)
 	systemd python3-yaml
 )
+if [ $# -gt 0 ]; then PKGS=("$@"); else PKGS=("${DEFAULT_PKGS[@]}"); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

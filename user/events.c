@@ -47,16 +47,6 @@ static void bucket_name(const struct rg_maps *m, __u32 id, char *buf, size_t len
 		snprintf(buf, len, "%s", info.name);
 }
 
-static void addr_str(const __u8 a[16], char *buf, size_t len)
-{
-	static const __u8 v4[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (!memcmp(a, v4, 12))
-		inet_ntop(AF_INET, a + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, a, buf, len);
-}
-
 const char *rg_rule_name(__u32 role)
 {
 	/* the address broke the plan on an interface of this role */
@@ -90,8 +80,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*ev))
 		return 0;
 	if_indextoname(ev->ifindex, ifname);
-	addr_str(ev->src, src, sizeof(src));
-	addr_str(ev->dst, dst, sizeof(dst));
+	rg_addr_format(ev->src, src, sizeof(src));
+	rg_addr_format(ev->dst, dst, sizeof(dst));
 	bucket_name(l->m, ev->src_bucket, sb, sizeof(sb));
 	bucket_name(l->m, ev->dst_bucket, db, sizeof(db));
 	gmtime_r(&secs, &tm);

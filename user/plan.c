@@ -179,6 +179,14 @@ static bool is_v4_mapped(const uint8_t a[16])
 	return !memcmp(a, pfx, 12);
 }
 
+void rg_addr_format(const uint8_t a[16], char *buf, size_t len)
+{
+	if (is_v4_mapped(a))
+		inet_ntop(AF_INET, a + 12, buf, len);
+	else
+		inet_ntop(AF_INET6, a, buf, len);
+}
+
 void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len)
 {
 	struct rg_cidr c = { .len = k->prefixlen };

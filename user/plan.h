@@ -73,6 +73,8 @@ const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
 int rg_cidr_parse(const char *s, struct rg_cidr *c, char *why, size_t whylen);
 void rg_cidr_format(const struct rg_cidr *c, char *buf, size_t len);
 void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len);
+/* One address, IPv4 (::ffff:a.b.c.d) written as a.b.c.d. */
+void rg_addr_format(const uint8_t a[16], char *buf, size_t len);
 bool rg_cidr_contains(const struct rg_cidr *outer, const uint8_t addr[16]);
 int rg_cidr_cmp(const struct rg_cidr *a, const struct rg_cidr *b);
 

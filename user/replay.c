@@ -26,16 +26,6 @@ struct frame_note {
 	bool via_xdp;
 };
 
-static void addr_str(const uint8_t a[16], char *buf, size_t len)
-{
-	static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (!memcmp(a, v4, 12))
-		inet_ntop(AF_INET, a + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, a, buf, len);
-}
-
 static const char *bucket_of(const struct rg_plan *plan, const uint8_t a[16])
 {
 	int e = rg_plan_lookup(plan, a);
@@ -53,8 +43,8 @@ static void describe(const struct rg_plan *plan, const uint8_t *data, size_t cap
 	int r = rg_frame_parse(data, caplen, 0, s, d, &proto);
 
 	if (r == RG_FRAME_IP) {
-		addr_str(s, ss, sizeof(ss));
-		addr_str(d, ds, sizeof(ds));
+		rg_addr_format(s, ss, sizeof(ss));
+		rg_addr_format(d, ds, sizeof(ds));
 		sb = bucket_of(plan, s);
 		db = bucket_of(plan, d);
 	} else {
