@@ -261,4 +261,13 @@ rm -f "$pin/maps/rg_ifaces"
 bpftool map pin id "$id" "$pin/maps/rg_ifaces"
 expect_eq "and the state is left as it was" "$(rg -j status | jq -r '.interfaces | length')" "2"
 
+# --detach-on-exit: the one way a daemon's exit ends enforcement
+ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 --detach-on-exit >>"$LOG" 2>&1 &
+DPID=$!
+n=$(log_count "adopted pinned")
+wait_for 5 log_count_is "adopted pinned" $((n + 1))
+stop_daemon
+expect_eq "--detach-on-exit: SIGTERM removes the programs" "$(tcx query eth0) $(tcx query eth1)" "xdp= tcx= xdp= tcx="
+expect_match "and the pins" "$(rg status 2>&1)" "not attached"
+
 summary faults
