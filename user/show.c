@@ -490,42 +490,38 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 		{ "malformed", "Frames with too many VLAN tags or a truncated IP header", offsetof(struct rg_dir_counters, malformed) },
 		{ "other", "Frames that are not IP", offsetof(struct rg_dir_counters, other) },
 	};
+	/* per bucket: by side (src, dst), or the violations pair */
+	static const struct {
+		const char *name, *help;
+		int sides;
+		bool bytes;
+	} bm[] = {
+		{ "packets", "Packets per plan bucket, by the side (src, dst) the bucket's address was on", 2, false },
+		{ "bytes", "Bytes per plan bucket, by side", 2, true },
+		{ "violation_packets", "Packets in which an address of the bucket broke the plan", 1, false },
+		{ "violation_bytes", "Bytes of those packets", 1, true },
+	};
 	struct snapshot s;
 	int err = snapshot_take(m, &s, true);
 
 	if (err)
 		return err;
-	fprintf(out, "# HELP ringguard_bucket_packets_total Packets per plan bucket, by the side (src, dst) the bucket's address was on\n"
-		"# TYPE ringguard_bucket_packets_total counter\n");
-	for (int i = 0; i < s.nbuckets; i++)
-		for (int side = 0; side < 2; side++) {
-			fprintf(out, "ringguard_bucket_packets_total{");
-			prom_labels(out, &s.buckets[i].info);
-			fprintf(out, ",side=\"%s\"} %llu\n", side ? "dst" : "src",
-				(unsigned long long)(side ? s.buckets[i].c.dst.packets : s.buckets[i].c.src.packets));
+	for (size_t k = 0; k < sizeof(bm) / sizeof(bm[0]); k++) {
+		fprintf(out, "# HELP ringguard_bucket_%s_total %s\n# TYPE ringguard_bucket_%s_total counter\n",
+			bm[k].name, bm[k].help, bm[k].name);
+		for (int i = 0; i < s.nbuckets; i++) {
+			for (int side = 0; side < bm[k].sides; side++) {
+				const struct rg_pc *pc = bm[k].sides == 1 ? &s.buckets[i].c.violations :
+							 side ? &s.buckets[i].c.dst : &s.buckets[i].c.src;
+
+				fprintf(out, "ringguard_bucket_%s_total{", bm[k].name);
+				prom_labels(out, &s.buckets[i].info);
+				if (bm[k].sides == 2)
+					fprintf(out, ",side=\"%s\"", side ? "dst" : "src");
+				fprintf(out, "} %llu\n", (unsigned long long)(bm[k].bytes ? pc->bytes :
+									     pc->packets));
+			}
 		}
-	fprintf(out, "# HELP ringguard_bucket_bytes_total Bytes per plan bucket, by side\n"
-		"# TYPE ringguard_bucket_bytes_total counter\n");
-	for (int i = 0; i < s.nbuckets; i++)
-		for (int side = 0; side < 2; side++) {
-			fprintf(out, "ringguard_bucket_bytes_total{");
-			prom_labels(out, &s.buckets[i].info);
-			fprintf(out, ",side=\"%s\"} %llu\n", side ? "dst" : "src",
-				(unsigned long long)(side ? s.buckets[i].c.dst.bytes : s.buckets[i].c.src.bytes));
-		}
-	fprintf(out, "# HELP ringguard_bucket_violation_packets_total Packets in which an address of the bucket broke the plan\n"
-		"# TYPE ringguard_bucket_violation_packets_total counter\n");
-	for (int i = 0; i < s.nbuckets; i++) {
-		fprintf(out, "ringguard_bucket_violation_packets_total{");
-		prom_labels(out, &s.buckets[i].info);
-		fprintf(out, "} %llu\n", (unsigned long long)s.buckets[i].c.violations.packets);
-	}
-	fprintf(out, "# HELP ringguard_bucket_violation_bytes_total Bytes of those packets\n"
-		"# TYPE ringguard_bucket_violation_bytes_total counter\n");
-	for (int i = 0; i < s.nbuckets; i++) {
-		fprintf(out, "ringguard_bucket_violation_bytes_total{");
-		prom_labels(out, &s.buckets[i].info);
-		fprintf(out, "} %llu\n", (unsigned long long)s.buckets[i].c.violations.bytes);
 	}
 	for (size_t k = 0; k < sizeof(ifm) / sizeof(ifm[0]); k++) {
 		fprintf(out, "# HELP ringguard_interface_%s_total %s\n# TYPE ringguard_interface_%s_total counter\n",
