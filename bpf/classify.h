@@ -26,19 +26,33 @@ struct rg_ctx {
 	__u32 dir;
 };
 
-/* Bucket and "breaks the plan on this role" of one address. Userspace has
- * already folded zones, prefix nesting and inherited allows into each trie
- * entry, so the longest match alone decides; no match is "unplanned".
- */
-static __always_inline void rg_lookup(void *trie, struct rg_lpm_key *key,
-				      __u32 role_bit, __u32 *bucket, bool *brk)
+static __always_inline __u32 rg_load32(const __u8 *p)
 {
-	struct rg_lpm_val *v = NULL;
+	__u32 w;
 
-	if (trie)
-		v = bpf_map_lookup_elem(trie, key);
-	*bucket = v ? v->bucket : RG_BUCKET_UNPLANNED;
-	*brk = v ? !!(v->breaks & role_bit) : false;
+	__builtin_memcpy(&w, p, 4);
+	return w;
+}
+
+/* Cache slot of an address: mixes all four words, so addresses that differ
+ * only in the prefix (the plan's clusters) or only in the interface id
+ * spread out alike.
+ */
+static __always_inline __u32 rg_cache_slot(const __u8 *a)
+{
+	__u32 h = (rg_load32(a) ^ rg_load32(a + 8)) * 0x9e3779b1u ^
+		  (rg_load32(a + 4) ^ rg_load32(a + 12)) * 0x85ebca77u;
+
+	return (h ^ (h >> 16)) & (RG_CACHE_SLOTS - 1);
+}
+
+static __always_inline bool rg_cache_hit(const struct rg_cache_entry *e, const __u8 *a,
+					 __u32 tag)
+{
+	return e->gen == tag && rg_load32(e->addr) == rg_load32(a) &&
+	       rg_load32(e->addr + 4) == rg_load32(a + 4) &&
+	       rg_load32(e->addr + 8) == rg_load32(a + 8) &&
+	       rg_load32(e->addr + 12) == rg_load32(a + 12);
 }
 
 static __always_inline void rg_pc_add(struct rg_pc *pc, __u32 len)
@@ -47,17 +61,123 @@ static __always_inline void rg_pc_add(struct rg_pc *pc, __u32 len)
 	pc->bytes += len;
 }
 
-static __always_inline void rg_count_addr(__u32 bucket, bool is_src, bool brk,
-					  __u32 len)
+static __always_inline void rg_pc_flush(struct rg_pc *to, const struct rg_pc *from)
 {
-	struct rg_bucket_counters *bc;
-
-	bc = bpf_map_lookup_elem(&rg_bucket_stats, &bucket);
-	if (!bc)
+	if (!from->packets)
 		return;
-	rg_pc_add(is_src ? &bc->src : &bc->dst, len);
+	__sync_fetch_and_add(&to->packets, from->packets);
+	__sync_fetch_and_add(&to->bytes, from->bytes);
+}
+
+/* Counts the frame for bucket in this CPU's counter slot of the bucket;
+ * a slot that counted for another bucket first moves its counts to that
+ * bucket's shared counters. Plans of fewer than RG_COUNT_SLOTS buckets
+ * never share a slot: their counters stay per-CPU.
+ */
+static __always_inline void rg_count(__u32 bucket, bool is_src, bool brk, __u32 len)
+{
+	__u32 k = bucket & (RG_COUNT_SLOTS - 1), old;
+	struct rg_bucket_counters *bc;
+	struct rg_count_slot *cs;
+
+	cs = bpf_map_lookup_elem(&rg_counts, &k);
+	if (!cs)
+		return;
+	if (cs->bucket != bucket) {
+		old = cs->bucket;
+		if (cs->c.src.packets || cs->c.dst.packets) {
+			bc = bpf_map_lookup_elem(&rg_bucket_stats, &old);
+			if (bc) {
+				rg_pc_flush(&bc->src, &cs->c.src);
+				rg_pc_flush(&bc->dst, &cs->c.dst);
+				rg_pc_flush(&bc->violations, &cs->c.violations);
+			}
+		}
+		__builtin_memset(&cs->c, 0, sizeof(cs->c));
+		cs->bucket = bucket;
+	}
+	rg_pc_add(is_src ? &cs->c.src : &cs->c.dst, len);
 	if (brk)
-		rg_pc_add(&bc->violations, len);
+		rg_pc_add(&cs->c.violations, len);
+}
+
+/* The longest CIDR of the plan holding key: the first hit probing the
+ * plan's prefix lengths from the longest, the address masked to each.
+ */
+static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
+							  const struct rg_lengths *ls,
+							  const struct rg_lpm_key *key)
+{
+	struct rg_lpm_key k;
+	struct rg_lpm_val *v;
+
+	for (int i = 0; i < RG_MAX_LENGTHS; i++) {
+		__u32 len;
+
+		if (i >= ls->n)
+			break;
+		len = ls->len[i];
+		k.prefixlen = len;
+		for (int w = 0; w < 4; w++) {
+			int bits = (int)len - 32 * w;
+			__u32 mask = bits <= 0 ? 0 : bits >= 32 ? ~0u :
+				     bpf_htonl(~0u << (32 - bits));
+
+			*(__u32 *)(k.addr + 4 * w) = rg_load32(key->addr + 4 * w) & mask;
+		}
+		v = bpf_map_lookup_elem(exact, &k);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+/* The plan's answer for an address, from generation gen's slot. */
+static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key, __u32 gen)
+{
+	__u32 slot = gen & 1;
+	struct rg_lengths *ls = bpf_map_lookup_elem(&rg_lengths, &slot);
+	void *m;
+
+	if (ls && ls->n) {
+		m = bpf_map_lookup_elem(&rg_exact, &slot);
+		return m ? rg_exact_lookup(m, ls, key) : NULL;
+	}
+	m = bpf_map_lookup_elem(&rg_plan, &slot);
+	return m ? bpf_map_lookup_elem(m, key) : NULL;
+}
+
+/* Bucket of one address, and whether it breaks the plan on this role. The
+ * answer comes from this CPU's cache when the slot holds the address from
+ * this plan generation, else from the plan in force for the generation
+ * (userspace has folded zones, nesting and inherited allows into each
+ * entry, so the longest match decides; no match is "unplanned"), and the
+ * slot learns it.
+ */
+static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __u32 role_bit,
+				     bool *brk)
+{
+	__u32 slot = rg_cache_slot(key->addr), tag = gen + 1;
+	struct rg_cache_entry *e = bpf_map_lookup_elem(&rg_cache, &slot);
+	struct rg_lpm_val *v;
+
+	if (!e) {		/* cannot happen: slot < RG_CACHE_SLOTS */
+		*brk = false;
+		return RG_BUCKET_UNPLANNED;
+	}
+	if (!rg_cache_hit(e, key->addr, tag)) {
+		v = rg_plan_lookup(key, gen);
+		/* untagged while half-written: nothing else on this CPU can
+		 * take the slot for a hit in between
+		 */
+		e->gen = 0;
+		__builtin_memcpy(e->addr, key->addr, 16);
+		e->bucket = v ? v->bucket : RG_BUCKET_UNPLANNED;
+		e->breaks = v ? v->breaks : 0;
+		e->gen = tag;
+	}
+	*brk = !!(e->breaks & role_bit);
+	return e->bucket;
 }
 
 /* At most RG_EVENTS_PER_SEC events per bucket and second; the next event
@@ -73,8 +193,14 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 ro
 	__u64 window = now / 1000000000ull;
 
 	rl = bpf_map_lookup_elem(&rg_event_rate, &bucket);
-	if (!rl)
-		return;
+	if (!rl) {
+		struct rg_rate fresh = {};
+
+		bpf_map_update_elem(&rg_event_rate, &bucket, &fresh, BPF_NOEXIST);
+		rl = bpf_map_lookup_elem(&rg_event_rate, &bucket);
+		if (!rl)
+			return;
+	}
 	if (rl->window != window) {
 		rl->window = window;
 		rl->sent = 0;
@@ -114,11 +240,10 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	struct rg_if_counters *ic;
 	struct rg_config *cfg;
 	struct rg_iface *ifc;
-	__u32 sb, db, zero = 0, role_bit;
+	__u32 sb, db, zero = 0, role_bit, gen, *genp;
 	bool sbrk, dbrk, drop;
 	__u64 now = 0;
 	struct rg_pkt p;
-	void *trie;
 	int r;
 
 	ifc = bpf_map_lookup_elem(&rg_ifaces, &c->ifindex);
@@ -142,11 +267,15 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	}
 
 	role_bit = RG_BREAKS(ifc->role);
-	trie = bpf_map_lookup_elem(&rg_plan, &zero);
-	rg_lookup(trie, &p.src, role_bit, &sb, &sbrk);
-	rg_lookup(trie, &p.dst, role_bit, &db, &dbrk);
-	rg_count_addr(sb, true, sbrk, c->len);
-	rg_count_addr(db, false, dbrk, c->len);
+	/* one read of the generation per packet: both addresses resolve in
+	 * the same plan
+	 */
+	genp = bpf_map_lookup_elem(&rg_plan_gen, &zero);
+	gen = genp ? *(volatile __u32 *)genp : 0;
+	sb = rg_addr(&p.src, gen, role_bit, &sbrk);
+	db = rg_addr(&p.dst, gen, role_bit, &dbrk);
+	rg_count(sb, true, sbrk, c->len);
+	rg_count(db, false, dbrk, c->len);
 
 	if (!sbrk && !dbrk)
 		return RG_VERDICT_PASS;

@@ -2,17 +2,20 @@
 /*
  * maps.h - the maps ringguard pins (one BTF definition, used by both
  * programs). Userspace owns rg_buckets and rg_meta; the datapath only reads
- * rg_plan, rg_ifaces and rg_config and writes the two counter maps.
+ * rg_plan, rg_plan_gen, rg_ifaces and rg_config, and writes the counters,
+ * the cache and the event maps.
  */
 #ifndef RG_MAPS_H
 #define RG_MAPS_H
 
 #include "ringguard.h"
 
-/* The plan: a single-slot array of LPM tries. A sync builds a new trie off
- * to the side and swaps it in with one map update, and the datapath fetches
- * the trie once per packet, so a packet sees the old plan or the new one,
- * never a mix.
+/* The plan: two LPM tries, and rg_plan_gen says which one is in force
+ * (slot gen & 1). A sync edits the idle trie, moves rg_plan_gen on, waits
+ * until no program can still be using the other one, and edits that one
+ * the same way. A packet reads the generation once, so it sees one plan,
+ * old or new, never a mix; the generation also tags what the per-CPU cache
+ * learnt from that plan (rg_cache).
  */
 struct rg_trie {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -27,14 +30,67 @@ struct rg_trie {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__array(values, struct rg_trie);
 } rg_plan SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rg_plan_gen SEC(".maps");
+
+/* The same entries as rg_plan's tries, by exact CIDR, slot for slot, and
+ * the lengths to probe (see RG_MAX_LENGTHS).
+ */
+struct rg_exact_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(key_size, sizeof(struct rg_lpm_key));
+	__uint(value_size, sizeof(struct rg_lpm_val));
+	__uint(max_entries, RG_MAX_PLAN);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct rg_exact_map);
+} rg_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct rg_lengths);
+} rg_lengths SEC(".maps");
+
+/* Per-CPU, direct-mapped by a hash of the address: see rg_cache_entry. */
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RG_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rg_cache_entry);
+} rg_cache SEC(".maps");
+
+/* Per-CPU counter slots, by bucket id modulo: see rg_count_slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RG_COUNT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct rg_count_slot);
+} rg_counts SEC(".maps");
+
+/* Shared by all CPUs (atomic adds, only when a counter slot changes
+ * hands), so it grows with the plan, not with plan x CPUs. Userspace reads
+ * it through mmap.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RG_MAX_BUCKETS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct rg_bucket_counters);
 } rg_bucket_stats SEC(".maps");
@@ -60,9 +116,11 @@ struct {
 	__type(value, struct rg_config);
 } rg_config SEC(".maps");
 
+/* Only the plan's buckets: memory follows the plan. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RG_MAX_BUCKETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct rg_bucket_info);
 } rg_buckets SEC(".maps");
@@ -81,11 +139,13 @@ struct {
 } rg_events SEC(".maps");
 
 /* Per-bucket event rate limit (shared, not per-CPU: it only needs to be
- * roughly right, and it is touched only while a listener is there).
+ * roughly right, and it is touched only while a listener is there), for
+ * the buckets that broke the plan most recently.
  */
+#define RG_RATE_BUCKETS		8192
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RG_MAX_BUCKETS);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RG_RATE_BUCKETS);
 	__type(key, __u32);
 	__type(value, struct rg_rate);
 } rg_event_rate SEC(".maps");

@@ -14,15 +14,34 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	1
+#define RG_LAYOUT_VERSION	2
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
  * always give new CIDRs ids that the old plan does not use while both plans
  * are in flight (bucket 0 is "unplanned").
  */
-#define RG_MAX_PLAN		16384
+#define RG_MAX_PLAN		131072
 #define RG_MAX_BUCKETS		(2 * RG_MAX_PLAN)
+
+/* Per CPU, whatever the plan's size (bpf/classify.h): RG_CACHE_SLOTS
+ * addresses already looked up, and counters for RG_COUNT_SLOTS buckets (a
+ * bucket uses slot id % RG_COUNT_SLOTS; two buckets wanting the same slot
+ * take turns, the one leaving moving its counts to rg_bucket_stats, which
+ * is shared and grows with the plan only). Both powers of two.
+ */
+#define RG_CACHE_SLOTS		8192
+#define RG_COUNT_SLOTS		4096
+
+/* Large plans are also kept as one hash table of exact CIDRs, probed from
+ * the longest prefix length to the shortest: a handful of hash lookups
+ * instead of a walk down a deep trie. rg_lengths lists the lengths; 0 of
+ * them (small plans, or more than RG_MAX_LENGTHS lengths) means the trie.
+ * `make bench` puts the break-even between 10k entries (the trie is
+ * faster) and 100k (the table is twice as fast).
+ */
+#define RG_MAX_LENGTHS		15
+#define RG_EXACT_MIN_ENTRIES	32768
 #define RG_MAX_IFACES		64
 #define RG_NAME_LEN		64
 #define RG_ZONE_LEN		32
@@ -69,7 +88,9 @@ struct rg_pc {
 	__u64 bytes;
 };
 
-/* Per-CPU, indexed by bucket id. */
+/* Indexed by bucket id: rg_bucket_stats (shared, atomic adds) and the
+ * pending part of a cache entry.
+ */
 struct rg_bucket_counters {
 	struct rg_pc src;
 	struct rg_pc dst;
@@ -170,6 +191,37 @@ struct rg_bucket_info {
 	__u64 generation;	/* last plan generation that had this bucket */
 	char name[RG_NAME_LEN];
 	char zone[RG_ZONE_LEN];
+	struct rg_lpm_val trie;	/* what the plan's trie holds for cidr (prefixes and zones) */
+};
+
+/* rg_cache: one slot of the per-CPU address cache. The tag (gen) is the
+ * plan generation the lookup was made in, plus one (0: empty slot): a sync
+ * moves rg_plan_gen on, so every slot of the old plan misses from then on.
+ */
+struct rg_cache_entry {
+	__u8 addr[16];
+	__u32 gen;
+	__u32 bucket;
+	__u32 breaks;
+	__u32 pad;
+};
+
+/* rg_lengths[slot]: the prefix lengths of the plan in rg_exact[slot],
+ * longest first.
+ */
+struct rg_lengths {
+	__u32 n;
+	__u32 len[RG_MAX_LENGTHS];
+};
+
+/* rg_counts: one per-CPU counter slot and the bucket it counts for now.
+ * What a bucket counted is rg_bucket_stats[id] plus its slot on every CPU
+ * that has it (userspace adds them up).
+ */
+struct rg_count_slot {
+	__u32 bucket;
+	__u32 pad;
+	struct rg_bucket_counters c;
 };
 
 /* rg_meta: one entry, written only by userspace. */
@@ -184,6 +236,10 @@ struct rg_meta {
 	char plan_path[RG_PATH_LEN];
 	__u64 rejected_at;	/* CLOCK_REALTIME seconds of the last rejection */
 	char last_error[RG_PATH_LEN];
+	/* both slots of rg_plan hold this generation's plan (0: unknown), so
+	 * the next sync can edit the idle trie instead of building a new one
+	 */
+	__u64 twin_gen;
 };
 
 #define RG_STATIC_SIZE(type, size) \
@@ -199,7 +255,10 @@ RG_STATIC_SIZE(struct rg_iface, 40);
 RG_STATIC_SIZE(struct rg_config, 24);
 RG_STATIC_SIZE(struct rg_event, 72);
 RG_STATIC_SIZE(struct rg_rate, 16);
-RG_STATIC_SIZE(struct rg_bucket_info, 128);
-RG_STATIC_SIZE(struct rg_meta, 584);
+RG_STATIC_SIZE(struct rg_bucket_info, 136);
+RG_STATIC_SIZE(struct rg_cache_entry, 32);
+RG_STATIC_SIZE(struct rg_count_slot, 56);
+RG_STATIC_SIZE(struct rg_lengths, 64);
+RG_STATIC_SIZE(struct rg_meta, 592);
 
 #endif /* RINGGUARD_H */

@@ -29,15 +29,16 @@ static inline void h_install(struct rg_instance *in, struct rg_plan *plan, const
 /* Bucket id of a name in the active plan ("unplanned" is 0). */
 static inline __u32 h_bucket(struct rg_instance *in, const char *name)
 {
-	struct rg_bucket_info info;
+	static __u32 ids[RG_MAX_BUCKETS];
+	static struct rg_bucket_info infos[RG_MAX_BUCKETS];
 	struct rg_meta meta;
+	int n;
 
 	cr_assert_eq(rg_meta_read(&in->m, &meta), 0);
-	for (__u32 id = 0; id < RG_MAX_BUCKETS; id++) {
-		cr_assert_eq(bpf_map_lookup_elem(in->m.buckets, &id, &info), 0);
-		if (info.generation == meta.generation && !strcmp(info.name, name))
-			return id;
-	}
+	n = rg_active_buckets(&in->m, meta.generation, meta.generation, ids, infos);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(infos[i].name, name))
+			return ids[i];
 	cr_assert_fail("no bucket named %s", name);
 	return 0;
 }

@@ -263,18 +263,23 @@ Test(prog, removed_buckets_are_retired_and_fresh_ids_start_at_zero)
 {
 	uint8_t f[128];
 	size_t len = rg_frame_ip(f, sizeof(f), "fc00:101::11", "fc00:20::1", NULL, 0, 100);
-	__u32 ceph = h_bucket(&in, "ceph-public");
+	__u32 ceph = h_bucket(&in, "ceph-public"), again;
 	struct rg_bucket_info info;
 	struct rg_plan p2, p3;
 
 	h_run(&in, RG_DIR_IN, f, len);
 	cr_assert_eq(h_bc(&in, ceph).dst.packets, 1);
 	h_install(&in, &p2, "zone internal mesh fc00::/8\n");
-	cr_expect_eq(h_bc(&in, ceph).dst.packets, 0, "retired bucket zeroed");
-	cr_assert_eq(bpf_map_lookup_elem(in.m.buckets, &ceph, &info), 0);
-	cr_expect_eq(info.generation, 0);
+	cr_expect_neq(bpf_map_lookup_elem(in.m.buckets, &ceph, &info), 0, "retired name dropped");
 	h_install(&in, &p3, "zone internal mesh fc00::/8\nprefix ceph fc00:20::/64\n");
-	cr_expect_eq(h_bc(&in, h_bucket(&in, "ceph")).dst.packets, 0, "re-added CIDR starts at 0");
+	again = h_bucket(&in, "ceph");
+	/* this CPU's cache still holds the old bucket's count: its id is not
+	 * free yet, and the new bucket starts at zero
+	 */
+	cr_expect_neq(again, ceph, "an id a cache still counts for is not handed out");
+	cr_expect_eq(h_bc(&in, again).dst.packets, 0, "re-added CIDR starts at 0");
+	h_run(&in, RG_DIR_IN, f, len);
+	cr_expect_eq(h_bc(&in, again).dst.packets, 1);
 	rg_plan_free(&p2);
 	rg_plan_free(&p3);
 }

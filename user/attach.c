@@ -129,6 +129,8 @@ struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i)
 		s->maps.rg_plan, s->maps.rg_bucket_stats, s->maps.rg_ifaces,
 		s->maps.rg_if_stats, s->maps.rg_config, s->maps.rg_buckets,
 		s->maps.rg_meta, s->maps.rg_events, s->maps.rg_event_rate,
+		s->maps.rg_plan_gen, s->maps.rg_cache, s->maps.rg_counts,
+		s->maps.rg_exact, s->maps.rg_lengths,
 	};
 	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
 
@@ -141,18 +143,55 @@ void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
 		*rg_map_fd(m, i) = bpf_map__fd(rg_skel_map(s, i));
 }
 
+static bool is_percpu(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH;
+}
+
+static bool is_array(__u32 type)
+{
+	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_ARRAY_OF_MAPS;
+}
+
+/* Type changes a migration can carry over: per-CPU counters summed into
+ * shared ones, an array of names into a hash of them. Maps whose contents
+ * are only transient (the event rate limits) start afresh instead.
+ */
+static bool migratable(__u32 from, __u32 to)
+{
+	return from == to ||
+	       (from == BPF_MAP_TYPE_PERCPU_ARRAY && to == BPF_MAP_TYPE_ARRAY) ||
+	       (from == BPF_MAP_TYPE_ARRAY && to == BPF_MAP_TYPE_HASH);
+}
+
+static bool transient(int i)
+{
+	return !strcmp(rg_map_names[i], "rg_event_rate") || !strcmp(rg_map_names[i], "rg_cache");
+}
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 /* Copies every entry of old into new, each old value into the front of the
- * new one (layouts only grow at the end), per CPU for per-CPU maps.
+ * new one (layouts only grow at the end): per CPU between per-CPU maps,
+ * summed from per-CPU into shared counters, and the inner maps of a map of
+ * maps by reference.
  */
 static int migrate_map(int old, const struct bpf_map_info *oi, int new,
 		       const struct bpf_map_info *ni)
 {
-	bool percpu = oi->type == BPF_MAP_TYPE_PERCPU_ARRAY || oi->type == BPF_MAP_TYPE_PERCPU_HASH;
-	int ncpu = percpu ? libbpf_num_possible_cpus() : 1;
+	bool percpu = is_percpu(oi->type), sum = percpu && !is_percpu(ni->type);
+	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, nncpu = sum ? 1 : ncpu;
 	size_t ostride = percpu ? (oi->value_size + 7) & ~7u : oi->value_size;
-	size_t nstride = percpu ? (ni->value_size + 7) & ~7u : ni->value_size;
+	size_t nstride = is_percpu(ni->type) ? (ni->value_size + 7) & ~7u : ni->value_size;
 	size_t copy = oi->value_size < ni->value_size ? oi->value_size : ni->value_size;
-	unsigned char *ov = calloc(ncpu, ostride), *nv = calloc(ncpu, nstride);
+	unsigned char *ov = calloc(ncpu, ostride), *nv = calloc(nncpu, nstride);
 	__u32 key, next, *prev = NULL;
 	int err = 0;
 
@@ -163,15 +202,32 @@ static int migrate_map(int old, const struct bpf_map_info *oi, int new,
 	while (bpf_map_get_next_key(old, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (oi->type == BPF_MAP_TYPE_ARRAY || oi->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-			if (key >= ni->max_entries)
-				break;
-		}
+		if (is_array(oi->type) && key >= ni->max_entries)
+			break;
 		if (bpf_map_lookup_elem(old, &key, ov))
 			continue;
-		memset(nv, 0, (size_t)ncpu * nstride);
-		for (int c = 0; c < ncpu; c++)
-			memcpy(nv + c * nstride, ov + c * ostride, copy);
+		if (oi->type == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+			int inner = *(__u32 *)ov ? bpf_map_get_fd_by_id(*(__u32 *)ov) : -1;
+
+			if (inner < 0)
+				continue;
+			err = bpf_map_update_elem(new, &key, &inner, BPF_ANY) ? -errno : 0;
+			close(inner);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (!is_array(ni->type) && all_zero(ov, (size_t)ncpu * ostride))
+			continue;	/* an unused array slot: no entry in a hash */
+		memset(nv, 0, (size_t)nncpu * nstride);
+		for (int c = 0; c < ncpu; c++) {
+			if (!sum) {
+				memcpy(nv + c * nstride, ov + c * ostride, copy);
+				continue;
+			}
+			for (size_t f = 0; f + 8 <= copy; f += 8)
+				*(__u64 *)(nv + f) += *(__u64 *)(ov + c * ostride + f);
+		}
 		if (bpf_map_update_elem(new, &key, nv, BPF_ANY)) {
 			err = -errno;
 			goto out;
@@ -232,7 +288,12 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 			err = -errno;
 			goto fail;
 		}
-		if (old[i].info.type != bpf_map__type(map) ||
+		if (old[i].info.type != bpf_map__type(map) && transient(i)) {
+			close(old[i].fd);	/* starts afresh */
+			old[i].fd = -1;
+			continue;
+		}
+		if (!migratable(old[i].info.type, bpf_map__type(map)) ||
 		    old[i].info.key_size != bpf_map__key_size(map) ||
 		    (i == 0 && old[i].info.value_size != bpf_map__value_size(map))) {
 			fprintf(log, "pinned map %s has a layout this build cannot migrate "

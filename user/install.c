@@ -2,22 +2,30 @@
 /*
  * install.c - install a compiled plan.
  *
- * Order matters, so a packet never sees a half-built plan and a counter never
- * lands in the wrong bucket:
- *  1. give every entry a bucket id: the old id when its (kind, CIDR) stays,
- *     else an id the live plan does not use, with its counters zeroed;
- *  2. write the names of the new buckets, then build a complete new trie
- *     off to the side;
- *  3. swap the trie in with one update of rg_plan. The kernel waits for
- *     running programs (synchronize_rcu) before that update returns, so
- *     afterwards nothing uses the old trie or the ids only it referenced;
- *  4. mark the kept buckets as the new generation's, then rg_meta;
- *  5. retire the dropped ids: zero their counters and names.
- * A crash at any point leaves the old plan or the new one in force, and the
- * next install recognises the buckets of both (generation g or g + 1), so a
- * kept CIDR never loses its id or counters.
+ * The datapath reads rg_plan_gen once per packet and uses slot (gen & 1):
+ * the trie in rg_plan, the same entries by exact CIDR in rg_exact, and the
+ * lengths to probe them with in rg_lengths; and the address cache slots
+ * tagged with that generation.
+ * A sync from generation g to n (n and g of opposite parity):
+ *  1. gives every entry a bucket id: the old id when its (kind, CIDR) stays,
+ *     else an id that no live bucket uses and no per-CPU counter slot
+ *     still counts for, with its counters zeroed;
+ *  2. writes the new buckets' names;
+ *  3. brings the idle slot (n & 1) to the new plan: when both slots hold
+ *     plan g (rg_meta.twin_gen), by applying the difference to its maps,
+ *     else by building new ones and putting them in the slot;
+ *  4. moves rg_plan_gen to n: from here every packet uses the new plan;
+ *  5. waits until no program still runs with generation g (the kernel waits
+ *     for running programs when a map-in-map slot is updated), then brings
+ *     the other slot to the new plan the same way: the slots are twins;
+ *  6. marks the kept buckets as generation n, writes rg_meta, and drops the
+ *     names of the buckets the plan no longer has.
+ * A crash leaves g or n in force, each with a complete slot; twin_gen then
+ * does not match and the next sync rebuilds instead of editing. A kept CIDR
+ * never loses its id or counters.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,37 +34,71 @@
 #include <bpf/libbpf.h>
 #include "install.h"
 
-int rg_active_buckets(const struct rg_maps *m, __u64 gen, bool with_next, __u32 *ids,
-		      struct rg_bucket_info *infos)
+/* Above this share of the plan changing, building afresh is cheaper than
+ * editing entry by entry.
+ */
+#define RG_EDIT_MAX_SHARE	2
+
+/* the kernel's "operation not supported" for maps without batch calls */
+#define RG_ENOTSUPP		524
+
+static int lookup_all(int fd, __u32 *keys, void *vals, size_t vsize, __u32 cap)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	struct rg_bucket_info *all;
-	__u32 *keys, count = RG_MAX_BUCKETS, out_batch;
-	int n = 0, err = 0;
+	__u32 n = 0, in_batch, out_batch, count;
+	bool first = true;
 
-	all = calloc(RG_MAX_BUCKETS, sizeof(*all));
-	keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	for (;;) {
+		count = cap - n;
+		if (!count)
+			return n;
+		if (!bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys + n,
+					  (char *)vals + (size_t)n * vsize, &count, &bo)) {
+			n += count;
+			in_batch = out_batch;
+			first = false;
+			continue;
+		}
+		if (errno == ENOENT)
+			return n + count;
+		if (errno != EINVAL && errno != RG_ENOTSUPP && errno != EOPNOTSUPP)
+			return -errno;
+		break;
+	}
+	/* no batch operations (before 5.6): key by key */
+	{
+		__u32 key, next, *prev = NULL;
+
+		n = 0;
+		while (n < cap && bpf_map_get_next_key(fd, prev, &next) == 0) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fd, &key, (char *)vals + (size_t)n * vsize))
+				continue;
+			keys[n++] = key;
+		}
+	}
+	return n;
+}
+
+int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
+		      struct rg_bucket_info *infos)
+{
+	struct rg_bucket_info *all = calloc(RG_MAX_BUCKETS, sizeof(*all));
+	__u32 *keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	int n = 0, got;
+
 	if (!all || !keys) {
-		err = -ENOMEM;
+		n = -ENOMEM;
 		goto out;
 	}
-	/* one syscall for the whole table; per-key lookups only where the
-	 * kernel has no batch ops for arrays (before 5.6)
-	 */
-	if (bpf_map_lookup_batch(m->buckets, NULL, &out_batch, keys, all, &count, &bo) &&
-	    errno != ENOENT) {
-		for (__u32 id = 0; id < RG_MAX_BUCKETS; id++) {
-			if (bpf_map_lookup_elem(m->buckets, &id, &all[id])) {
-				err = -errno;
-				goto out;
-			}
-			keys[id] = id;
-		}
-		count = RG_MAX_BUCKETS;
+	got = lookup_all(m->buckets, keys, all, sizeof(*all), RG_MAX_BUCKETS);
+	if (got < 0) {
+		n = got;
+		goto out;
 	}
-	for (__u32 i = 0; i < count; i++) {
-		if (!all[i].generation || all[i].generation < gen ||
-		    all[i].generation > gen + (with_next ? 1 : 0))
+	for (int i = 0; i < got; i++) {
+		if (all[i].generation < lo || all[i].generation > hi)
 			continue;
 		ids[n] = keys[i];
 		if (infos)
@@ -66,31 +108,240 @@ int rg_active_buckets(const struct rg_maps *m, __u64 gen, bool with_next, __u32 
 out:
 	free(all);
 	free(keys);
-	return err ? err : n;
+	return n;
 }
 
 static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
 {
+	memset(k, 0, sizeof(*k));
 	k->prefixlen = c->len;
 	memcpy(k->addr, c->addr, 16);
 }
 
-/* Names (rg_buckets) of the plan's new buckets, or of its kept ones. */
-static int write_names(const struct rg_maps *m, const struct rg_plan *plan,
-		       const __u32 *entry_id, const bool *kept, bool which, __u64 gen)
+static int key_cmp(const struct rg_lpm_key *a, const struct rg_lpm_key *b)
 {
-	for (int i = 0; i < plan->nentries; i++) {
-		const struct rg_entry *e = &plan->entries[i];
-		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
+	return memcmp(a, b, sizeof(*a));
+}
 
-		if (kept[i] != which)
-			continue;
-		key_of(&e->cidr, &info.cidr);
-		memcpy(info.name, e->name, sizeof(info.name));
-		memcpy(info.zone, e->zone, sizeof(info.zone));
-		if (bpf_map_update_elem(m->buckets, &entry_id[i], &info, BPF_ANY))
+/* Writes n values to consecutive keys in as few system calls as the kernel
+ * allows.
+ */
+static int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 count = n;
+
+	if (!n)
+		return 0;
+	if (!bpf_map_update_batch(fd, keys, vals, &count, &bo))
+		return 0;
+	if (errno != EINVAL && errno != RG_ENOTSUPP && errno != EOPNOTSUPP)
+		return -errno;
+	for (__u32 i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * vsize, BPF_ANY))
 			return -errno;
+	return 0;
+}
+
+/* One trie entry: the trie is keyed by CIDR, and the plan's CIDRs are unique. */
+struct tentry {
+	struct rg_lpm_key key;
+	struct rg_lpm_val val;
+};
+
+static int cmp_tentry(const void *a, const void *b)
+{
+	return key_cmp(&((const struct tentry *)a)->key, &((const struct tentry *)b)->key);
+}
+
+struct edit {
+	struct tentry *set;	/* entries to add or change */
+	int nset;
+	struct rg_lpm_key *del;	/* entries to remove */
+	int ndel;
+};
+
+/* The edit that turns trie old into trie new (both sorted). */
+static int diff(const struct tentry *old, int nold, const struct tentry *new, int nnew,
+		struct edit *ed)
+{
+	int i = 0, j = 0;
+
+	ed->set = calloc(nnew ? nnew : 1, sizeof(*ed->set));
+	ed->del = calloc(nold ? nold : 1, sizeof(*ed->del));
+	ed->nset = ed->ndel = 0;
+	if (!ed->set || !ed->del)
+		return -ENOMEM;
+	while (i < nold || j < nnew) {
+		int c = i == nold ? 1 : j == nnew ? -1 : key_cmp(&old[i].key, &new[j].key);
+
+		if (c < 0) {
+			ed->del[ed->ndel++] = old[i++].key;
+		} else if (c > 0) {
+			ed->set[ed->nset++] = new[j++];
+		} else {
+			if (memcmp(&old[i].val, &new[j].val, sizeof(old[i].val)))
+				ed->set[ed->nset++] = new[j];
+			i++;
+			j++;
+		}
 	}
+	return 0;
+}
+
+static int apply(int trie, const struct edit *ed)
+{
+	for (int i = 0; i < ed->ndel; i++)
+		if (bpf_map_delete_elem(trie, &ed->del[i]) && errno != ENOENT)
+			return -errno;
+	for (int i = 0; i < ed->nset; i++)
+		if (bpf_map_update_elem(trie, &ed->set[i].key, &ed->set[i].val, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int rg_exact_min_entries = RG_EXACT_MIN_ENTRIES;
+
+static int new_map(enum bpf_map_type type, const char *name)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd = bpf_map_create(type, name, sizeof(struct rg_lpm_key), sizeof(struct rg_lpm_val),
+				RG_MAX_PLAN, &copts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A slot's maps: a new trie and a new exact table holding the entries, put
+ * into rg_plan's and rg_exact's slot.
+ */
+static int build(const struct rg_maps *m, __u32 slot, const struct tentry *e, int n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct rg_lpm_key *keys = calloc(n ? n : 1, sizeof(*keys));
+	struct rg_lpm_val *vals = calloc(n ? n : 1, sizeof(*vals));
+	int trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
+	int exact = new_map(BPF_MAP_TYPE_HASH, "rg_exact");
+	__u32 count = n;
+	int err = trie < 0 ? trie : exact < 0 ? exact : !keys || !vals ? -ENOMEM : 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		keys[i] = e[i].key;
+		vals[i] = e[i].val;
+		if (bpf_map_update_elem(trie, &e[i].key, &e[i].val, BPF_NOEXIST))
+			err = -errno;
+	}
+	/* the hash table takes them in one call (where the kernel can) */
+	if (!err && n && bpf_map_update_batch(exact, keys, vals, &count, &bo)) {
+		for (int i = 0; i < n && !err; i++)
+			if (bpf_map_update_elem(exact, &keys[i], &vals[i], BPF_ANY))
+				err = -errno;
+	}
+	if (!err && bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY))
+		err = -errno;
+	if (trie >= 0)
+		close(trie);
+	if (exact >= 0)
+		close(exact);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* The map in slot of the map of maps outer, or -errno. */
+static int slot_map(int outer, __u32 slot)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Returns once no program runs with what it read before the call: putting
+ * a slot's trie back in place makes the kernel wait (synchronize_rcu), as
+ * for any update of a map of maps.
+ */
+static int wait_for_programs(const struct rg_maps *m, __u32 slot)
+{
+	int trie = slot_map(m->plan, slot), err = 0;
+
+	if (trie < 0)
+		return trie;
+	if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY))
+		err = -errno;
+	close(trie);
+	return err;
+}
+
+/* Brings slot from the old plan to the new one: an edit of its maps when
+ * they are known to hold the old plan, else new maps; then its lengths.
+ * Nothing may be reading the slot.
+ */
+static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
+		   const struct tentry *new, int nnew, const struct rg_lengths *ls)
+{
+	int trie = -1, exact = -1, err;
+
+	if (edit) {
+		trie = slot_map(m->plan, slot);
+		exact = slot_map(m->exact, slot);
+	}
+	if (trie < 0 || exact < 0)
+		err = build(m, slot, new, nnew);
+	else
+		err = apply(trie, ed) ?: apply(exact, ed);
+	if (trie >= 0)
+		close(trie);
+	if (exact >= 0)
+		close(exact);
+	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
+/* The prefix lengths to probe, longest first: none (the trie) for small
+ * plans, whose trie is shallow, and for plans of too many lengths.
+ */
+static void lengths_of(const struct tentry *e, int n, struct rg_lengths *ls)
+{
+	bool seen[129] = {};
+
+	memset(ls, 0, sizeof(*ls));
+	for (int i = 0; i < n; i++)
+		seen[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128] = true;
+	for (int len = 128; len >= 0; len--) {
+		if (!seen[len])
+			continue;
+		if (ls->n == RG_MAX_LENGTHS) {
+			ls->n = 0;
+			return;
+		}
+		ls->len[ls->n++] = len;
+	}
+	if (n < rg_exact_min_entries)
+		ls->n = 0;
+}
+
+/* Bucket ids a counter slot still holds counts for (not yet moved to
+ * rg_bucket_stats): such an id is not free until the slot moves them.
+ */
+static int mark_cached(const struct rg_maps *m, unsigned char *used)
+{
+	struct rg_count_slot *slots;
+	int n = 0, err;
+
+	err = rg_count_slots_read(m, &slots, &n);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++)
+		if (slots[i].bucket < RG_MAX_BUCKETS &&
+		    (slots[i].c.src.packets || slots[i].c.dst.packets))
+			used[slots[i].bucket] = 1;
+	free(slots);
 	return 0;
 }
 
@@ -104,7 +355,7 @@ struct old_bucket {
 static int cmp_old(const void *a, const void *b)
 {
 	const struct old_bucket *x = a, *y = b;
-	int r = memcmp(&x->key, &y->key, sizeof(x->key));
+	int r = key_cmp(&x->key, &y->key);
 
 	return r ? r : (int)x->kind - (int)y->kind;
 }
@@ -112,34 +363,58 @@ static int cmp_old(const void *a, const void *b)
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
-	struct rg_bucket_info *infos = NULL;
+	int nent = plan->nentries, nold, nprev = 0, err, fresh_n = 0, kept_n = 0;
+	struct rg_bucket_info *infos = NULL, *fresh = NULL, *keptv = NULL;
+	struct tentry *prev = NULL, *next = NULL;
 	struct old_bucket *old = NULL;
-	__u32 *ids = NULL, *entry_id = NULL;
-	bool *kept = NULL;
-	struct rg_meta meta;
-	int nold, trie = -1, err;
+	__u32 *ids = NULL, *entry_id = NULL, *fresh_ids = NULL, *kept_ids = NULL;
+	struct rg_bucket_counters *zeros = NULL;
 	unsigned char *used = NULL;
-	__u32 zero = 0, next_free = 1;
+	struct edit ed = {};
+	struct rg_lengths ls;
+	struct rg_meta meta;
+	__u32 zero = 0, cur = 0, next_free = 1, gen32;
+	int need_new = 0;
+	bool twins;
 	__u64 gen;
 
 	err = rg_meta_read(m, &meta);
 	if (err)
 		return err;
+	bpf_map_lookup_elem(m->plan_gen, &zero, &cur);
+	/* the generation in force may be ahead of rg_meta (a sync that stopped
+	 * after its switch); the new one must use the other slot
+	 */
 	gen = meta.generation + 1;
+	if ((__u32)gen == cur)
+		gen++;
+	if (((__u32)gen & 1) == (cur & 1))
+		gen++;
+	gen32 = (__u32)gen;
+	twins = meta.twin_gen && meta.twin_gen == meta.generation && cur == (__u32)meta.generation;
 
 	ids = calloc(RG_MAX_BUCKETS, sizeof(*ids));
 	infos = calloc(RG_MAX_BUCKETS, sizeof(*infos));
 	old = calloc(RG_MAX_BUCKETS, sizeof(*old));
 	used = calloc(RG_MAX_BUCKETS, 1);
-	entry_id = calloc(plan->nentries ? plan->nentries : 1, sizeof(*entry_id));
-	kept = calloc(plan->nentries ? plan->nentries : 1, sizeof(*kept));
-	if (!ids || !infos || !old || !used || !entry_id || !kept) {
+	prev = calloc(RG_MAX_BUCKETS, sizeof(*prev));
+	next = calloc(nent ? nent : 1, sizeof(*next));
+	entry_id = calloc(nent ? nent : 1, sizeof(*entry_id));
+	fresh = calloc(nent + 1, sizeof(*fresh));
+	fresh_ids = calloc(nent + 1, sizeof(*fresh_ids));
+	keptv = calloc(nent + 1, sizeof(*keptv));
+	kept_ids = calloc(nent + 1, sizeof(*kept_ids));
+	zeros = calloc(nent + 1, sizeof(*zeros));
+	if (!ids || !infos || !old || !used || !prev || !next || !entry_id || !fresh ||
+	    !fresh_ids || !keptv || !kept_ids || !zeros) {
 		err = -ENOMEM;
 		goto out;
 	}
 
-	nold = rg_active_buckets(m, meta.generation, true, ids, infos);
+	/* every bucket rg_buckets knows, whatever its generation: a stopped
+	 * sync may have left names of either plan
+	 */
+	nold = rg_active_buckets(m, 0, UINT64_MAX, ids, infos);
 	if (nold < 0) {
 		err = nold;
 		goto out;
@@ -149,12 +424,18 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		old[i].kind = infos[i].kind;
 		old[i].id = ids[i];
 		used[ids[i]] = 1;
+		/* what both tries hold, when they are twins */
+		if (infos[i].generation == meta.generation && infos[i].kind != RG_KIND_UNPLANNED) {
+			prev[nprev].key = infos[i].cidr;
+			prev[nprev].val = infos[i].trie;
+			nprev++;
+		}
 	}
 	used[RG_BUCKET_UNPLANNED] = 1;
 	qsort(old, nold, sizeof(*old), cmp_old);
 
-	/* 1. ids */
-	for (int i = 0; i < plan->nentries; i++) {
+	/* 1. ids: kept ones first; new ones only once the caches are known */
+	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &plan->entries[i];
 		struct old_bucket probe = { .kind = e->kind }, *hit;
 
@@ -163,9 +444,15 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		if (hit && hit->kind != RG_KIND_UNPLANNED) {
 			hit->kept = true;
 			entry_id[i] = hit->id;
-			kept[i] = true;
-			continue;
+		} else if (!need_new++) {
+			err = mark_cached(m, used);
+			if (err)
+				goto out;
 		}
+	}
+	for (int i = 0; i < nent && need_new; i++) {
+		if (entry_id[i])
+			continue;
 		while (next_free < RG_MAX_BUCKETS && used[next_free])
 			next_free++;
 		if (next_free >= RG_MAX_BUCKETS) {
@@ -174,92 +461,114 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		}
 		used[next_free] = 1;
 		entry_id[i] = next_free;
-		err = rg_percpu_zero(m->bucket_stats, next_free,
-				     sizeof(struct rg_bucket_counters));
+	}
+
+	/* the trie of the new plan, and the names of its buckets */
+	for (int i = 0; i < nent; i++) {
+		const struct rg_entry *e = &plan->entries[i];
+		struct old_bucket probe = { .kind = e->kind };
+		struct rg_bucket_info *info;
+
+		key_of(&e->cidr, &next[i].key);
+		next[i].val.bucket = entry_id[e->bucket_of];
+		next[i].val.breaks = e->breaks;
+		probe.key = next[i].key;
+		if (e->kind != RG_KIND_UNPLANNED &&
+		    bsearch(&probe, old, nold, sizeof(*old), cmp_old)) {
+			info = &keptv[kept_n];
+			kept_ids[kept_n++] = entry_id[i];
+		} else {
+			info = &fresh[fresh_n];
+			fresh_ids[fresh_n++] = entry_id[i];
+		}
+		info->cidr = next[i].key;
+		info->kind = e->kind;
+		info->generation = gen;
+		info->trie = next[i].val;
+		memcpy(info->name, e->name, sizeof(info->name));
+		memcpy(info->zone, e->zone, sizeof(info->zone));
+	}
+	keptv[kept_n].kind = RG_KIND_UNPLANNED;
+	keptv[kept_n].generation = gen;
+	snprintf(keptv[kept_n].name, sizeof(keptv[kept_n].name), "unplanned");
+	kept_ids[kept_n++] = RG_BUCKET_UNPLANNED;
+	qsort(next, nent, sizeof(*next), cmp_tentry);
+	qsort(prev, nprev, sizeof(*prev), cmp_tentry);
+	if (twins) {
+		err = diff(prev, nprev, next, nent, &ed);
 		if (err)
 			goto out;
+		if ((long)(ed.nset + ed.ndel) * RG_EDIT_MAX_SHARE > nent + nprev)
+			twins = false;
 	}
 
-	/* 2. names of the new buckets, then the new trie */
-	err = write_names(m, plan, entry_id, kept, false, gen);
+	/* 2. names (and zeroed counters) of the new buckets */
+	err = update_many(m->bucket_stats, fresh_ids, zeros, sizeof(*zeros), fresh_n);
+	if (!err)
+		err = update_many(m->buckets, fresh_ids, fresh, sizeof(*fresh), fresh_n);
 	if (err)
 		goto out;
-	trie = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "rg_trie", sizeof(struct rg_lpm_key),
-			      sizeof(struct rg_lpm_val), RG_MAX_PLAN, &copts);
-	if (trie < 0) {
-		err = -errno;
+
+	/* 3. the idle slot; from here until 5. is done the slots differ */
+	lengths_of(next, nent, &ls);
+	meta.twin_gen = 0;
+	err = rg_meta_write(m, &meta);
+	if (!err)
+		err = refresh(m, gen32 & 1, twins, &ed, next, nent, &ls);
+	if (err)
 		goto out;
-	}
-	for (int i = 0; i < plan->nentries; i++) {
-		const struct rg_entry *e = &plan->entries[i];
-		struct rg_lpm_val v = {
-			.bucket = entry_id[e->bucket_of],
-			.breaks = e->breaks,
-		};
-		struct rg_lpm_key k;
 
-		key_of(&e->cidr, &k);
-		if (bpf_map_update_elem(trie, &k, &v, BPF_NOEXIST)) {
-			err = -errno;
-			goto out;
-		}
-	}
-
-	/* Fault injection for tests/netns.sh: a pause here lets a test kill the
-	 * daemon with a complete new trie built but not yet swapped in.
+	/* Fault injection for tests/faults.sh: a pause here lets a test kill the
+	 * daemon with the new plan complete but not yet in force.
 	 */
 	if (getenv("RG_FAULT_SYNC_PAUSE_MS"))
 		usleep(1000 * atoi(getenv("RG_FAULT_SYNC_PAUSE_MS")));
 
-	/* 3. the swap */
-	if (bpf_map_update_elem(m->plan, &zero, &trie, BPF_ANY)) {
+	/* 4. the switch */
+	if (bpf_map_update_elem(m->plan_gen, &zero, &gen32, BPF_ANY)) {
 		err = -errno;
 		goto out;
 	}
-	/* 4. the kept buckets now belong to this generation (names may change) */
-	err = write_names(m, plan, entry_id, kept, true, gen);
+
+	/* 5. the other slot, once nothing reads it; a failure here leaves the
+	 * new plan in force and the next sync rebuilding
+	 */
+	if (!wait_for_programs(m, gen32 & 1))
+		meta.twin_gen = refresh(m, cur & 1, twins, &ed, next, nent, &ls) ? 0 : gen;
+
+	/* 6. kept buckets, meta, retired names */
+	err = update_many(m->buckets, kept_ids, keptv, sizeof(*keptv), kept_n);
 	if (err)
 		goto out;
-	{
-		struct rg_bucket_info info = { .kind = RG_KIND_UNPLANNED, .generation = gen };
-
-		snprintf(info.name, sizeof(info.name), "unplanned");
-		if (bpf_map_update_elem(m->buckets, &zero, &info, BPF_ANY)) {
-			err = -errno;
-			goto out;
-		}
-	}
-
 	meta.layout_version = RG_LAYOUT_VERSION;
 	meta.generation = gen;
 	meta.installed_at = time(NULL);
-	meta.nbuckets = plan->nentries + 1;
-	meta.nentries = plan->nentries;
+	meta.nbuckets = nent + 1;
+	meta.nentries = nent;
 	memcpy(meta.sha256, plan->sha256, sizeof(meta.sha256));
 	memset(meta.plan_path, 0, sizeof(meta.plan_path));
 	snprintf(meta.plan_path, sizeof(meta.plan_path), "%s", plan_path);
 	err = rg_meta_write(m, &meta);
 	if (err)
 		goto out;
-
-	/* 5. retire what the new plan dropped */
-	for (int i = 0; i < nold; i++) {
-		struct rg_bucket_info none = {};
-
-		if (old[i].kept || old[i].id == RG_BUCKET_UNPLANNED)
-			continue;
-		rg_percpu_zero(m->bucket_stats, old[i].id, sizeof(struct rg_bucket_counters));
-		bpf_map_update_elem(m->buckets, &old[i].id, &none, BPF_ANY);
-	}
+	for (int i = 0; i < nold; i++)
+		if (!old[i].kept && old[i].id != RG_BUCKET_UNPLANNED)
+			bpf_map_delete_elem(m->buckets, &old[i].id);
 	err = 0;
 out:
-	if (trie >= 0)
-		close(trie);
 	free(ids);
 	free(infos);
 	free(old);
 	free(used);
+	free(prev);
+	free(next);
 	free(entry_id);
-	free(kept);
+	free(fresh);
+	free(fresh_ids);
+	free(keptv);
+	free(kept_ids);
+	free(zeros);
+	free(ed.set);
+	free(ed.del);
 	return err ? err : (long long)gen;
 }

@@ -8,18 +8,23 @@
 #include "plan.h"
 #include "state.h"
 
-/* Builds a new trie beside the live one and swaps it in with one update.
+/* Puts the plan in force at once for every packet (see install.c).
  * Buckets keep their id (and counters) when the new plan keeps their CIDR.
  * Returns the new generation (> 0) or -errno; on error the live plan stays.
  */
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path);
 
-/* Bucket ids of the active plan: fills ids (RG_MAX_BUCKETS long) with the
- * ids whose info belongs to generation gen (or gen + 1, with_next: an
- * install that stopped half-way); returns how many.
+/* Plans from this many entries on are looked up by exact CIDR per prefix
+ * length (RG_EXACT_MIN_ENTRIES; tests lower it to cover that path).
  */
-int rg_active_buckets(const struct rg_maps *m, __u64 gen, bool with_next, __u32 *ids,
+extern int rg_exact_min_entries;
+
+/* Bucket ids whose names belong to a generation in [lo, hi] (the plan in
+ * force: lo = hi = rg_meta.generation): fills ids and infos (RG_MAX_BUCKETS
+ * long); returns how many.
+ */
+int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
 		      struct rg_bucket_info *infos);
 
 #endif /* RG_INSTALL_H */

@@ -187,16 +187,19 @@ int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *captu
 		{
 			__u32 *ids = calloc(RG_MAX_BUCKETS, sizeof(*ids));
 			struct rg_bucket_info *infos = calloc(RG_MAX_BUCKETS, sizeof(*infos));
+			struct rg_bucket_counters *all = calloc(RG_MAX_BUCKETS, sizeof(*all));
 			struct rg_meta meta;
 			int n = -ENOMEM;
 
-			if (ids && infos && !rg_meta_read(&in.m, &meta))
-				n = rg_active_buckets(&in.m, meta.generation, false, ids, infos);
+			if (ids && infos && all && !rg_meta_read(&in.m, &meta))
+				n = rg_active_buckets(&in.m, meta.generation, meta.generation, ids, infos);
+			if (n > 0 && rg_bucket_read(&in.m, ids, n, all))
+				n = -ENOMEM;
 			for (int i = 0; i < n; i++) {
-				struct rg_bucket_counters bc;
+				struct rg_bucket_counters bc = all[i];
 				char cidr[64] = "-";
 
-				if (rg_bucket_sum(&in.m, ids[i], &bc) || !bc.violations.packets)
+				if (!bc.violations.packets)
 					continue;
 				if (infos[i].kind != RG_KIND_UNPLANNED)
 					rg_key_format(&infos[i].cidr, cidr, sizeof(cidr));
@@ -222,6 +225,7 @@ int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *captu
 			}
 			free(ids);
 			free(infos);
+			free(all);
 		}
 		if (json) {
 			json_object_object_add(o, "buckets", b);

@@ -111,7 +111,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 		err = -ENOMEM;
 		goto out;
 	}
-	n = rg_active_buckets(m, s->meta.generation, false, ids, infos);
+	n = rg_active_buckets(m, s->meta.generation, s->meta.generation, ids, infos);
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -121,14 +121,19 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 		err = -ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		struct bucket_row *r = &s->buckets[s->nbuckets];
+	{
+		struct rg_bucket_counters *c = calloc(n ? n : 1, sizeof(*c));
 
-		r->id = ids[i];
-		r->info = infos[i];
-		if (rg_bucket_sum(m, ids[i], &r->c))
-			continue;
-		s->nbuckets++;
+		err = c ? rg_bucket_read(m, ids, n, c) : -ENOMEM;
+		for (int i = 0; !err && i < n; i++) {
+			s->buckets[i].id = ids[i];
+			s->buckets[i].info = infos[i];
+			s->buckets[i].c = c[i];
+		}
+		free(c);
+		if (err)
+			goto out;
+		s->nbuckets = n;
 	}
 	qsort(s->buckets, s->nbuckets, sizeof(*s->buckets), cmp_bucket);
 out:

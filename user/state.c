@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -20,6 +21,7 @@
 const char *const rg_map_names[RG_NMAPS] = {
 	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
 	"rg_config", "rg_buckets", "rg_meta", "rg_events", "rg_event_rate",
+	"rg_plan_gen", "rg_cache", "rg_counts", "rg_exact", "rg_lengths",
 };
 
 const char *rg_mode_name(__u32 mode)
@@ -323,9 +325,113 @@ static int percpu_sum(int fd, __u32 key, __u64 *out, size_t nfields)
 	return 0;
 }
 
+static void bc_add(struct rg_bucket_counters *to, const struct rg_bucket_counters *from)
+{
+	const __u64 *f = (const __u64 *)from;
+	__u64 *t = (__u64 *)to;
+
+	for (size_t i = 0; i < sizeof(*to) / sizeof(__u64); i++)
+		t[i] += f[i];
+}
+
+/* Every CPU's counter slots, in one batch (RG_COUNT_SLOTS x CPUs). */
+int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int *nslots)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 *keys = calloc(RG_COUNT_SLOTS, sizeof(*keys)), out_batch, count = RG_COUNT_SLOTS;
+	struct rg_count_slot *all = NULL;
+
+	if (ncpu < 0 || !keys)
+		goto fail;
+	all = calloc((size_t)ncpu * RG_COUNT_SLOTS, sizeof(*all));
+	if (!all)
+		goto fail;
+	if (bpf_map_lookup_batch(m->counts, NULL, &out_batch, keys, all, &count, &bo) &&
+	    errno != ENOENT) {
+		/* before 5.6: slot by slot */
+		for (__u32 k = 0; k < RG_COUNT_SLOTS; k++)
+			if (bpf_map_lookup_elem(m->counts, &k, all + (size_t)k * ncpu))
+				goto fail;
+		count = RG_COUNT_SLOTS;
+	}
+	free(keys);
+	*nslots = (int)count * ncpu;
+	*out = all;
+	return 0;
+fail:
+	free(keys);
+	free(all);
+	return -ENOMEM;
+}
+
+/* The shared counters, all of them: mapped when the fd allows writing
+ * (mmap of a map needs that), else copied in one batch.
+ */
+static void *shared_counters(const struct rg_maps *m, bool *mapped)
+{
+	size_t len = (size_t)RG_MAX_BUCKETS * sizeof(struct rg_bucket_counters);
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 out_batch, count = RG_MAX_BUCKETS, *keys;
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, m->bucket_stats, 0);
+
+	*mapped = p != MAP_FAILED;
+	if (*mapped)
+		return p;
+	p = malloc(len);
+	keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	if (p && keys && bpf_map_lookup_batch(m->bucket_stats, NULL, &out_batch, keys, p,
+					      &count, &bo) && errno != ENOENT) {
+		for (__u32 k = 0; k < RG_MAX_BUCKETS; k++)
+			if (bpf_map_lookup_elem(m->bucket_stats, &k,
+						(struct rg_bucket_counters *)p + k))
+				memset((struct rg_bucket_counters *)p + k, 0,
+				       sizeof(struct rg_bucket_counters));
+	}
+	free(keys);
+	return p;
+}
+
+int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
+		   struct rg_bucket_counters *out)
+{
+	const struct rg_bucket_counters *shared;
+	struct rg_count_slot *slots = NULL;
+	int nslots = 0, *row, err = 0;
+	bool mapped;
+
+	/* the shared counters, then every CPU's counter slots: one or two
+	 * system calls whatever the plan's size
+	 */
+	shared = shared_counters(m, &mapped);
+	row = calloc(RG_MAX_BUCKETS, sizeof(*row));
+	if (!shared || !row || rg_count_slots_read(m, &slots, &nslots)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memset(out, 0, (size_t)n * sizeof(*out));
+	for (int i = 0; i < n; i++) {
+		if (ids[i] >= RG_MAX_BUCKETS)
+			continue;
+		out[i] = shared[ids[i]];
+		row[ids[i]] = i + 1;
+	}
+	for (int s = 0; s < nslots; s++)
+		if (slots[s].bucket < RG_MAX_BUCKETS && row[slots[s].bucket])
+			bc_add(&out[row[slots[s].bucket] - 1], &slots[s].c);
+out:
+	if (mapped)
+		munmap((void *)shared, (size_t)RG_MAX_BUCKETS * sizeof(*shared));
+	else
+		free((void *)shared);
+	free(slots);
+	free(row);
+	return err;
+}
+
 int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out)
 {
-	return percpu_sum(m->bucket_stats, id, (__u64 *)out, sizeof(*out) / sizeof(__u64));
+	return rg_bucket_read(m, &id, 1, out);
 }
 
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out)

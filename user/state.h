@@ -26,9 +26,14 @@ struct rg_maps {
 	int meta;
 	int events;
 	int event_rate;
+	int plan_gen;
+	int cache;
+	int counts;
+	int exact;
+	int lengths;
 };
 
-#define RG_NMAPS 9
+#define RG_NMAPS 14
 extern const char *const rg_map_names[RG_NMAPS];
 
 static inline int *rg_map_fd(struct rg_maps *m, int i)
@@ -55,8 +60,14 @@ int rg_config_read(const struct rg_maps *m, struct rg_config *cfg);
 int rg_config_write(const struct rg_maps *m, const struct rg_config *cfg);
 __u64 rg_monotonic_ns(void);
 
-/* Sums of the per-CPU counters. */
+/* Counters of the buckets ids[0..n): the shared counters plus what the
+ * per-CPU counter slots hold for them.
+ */
+int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
+		   struct rg_bucket_counters *out);
 int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out);
+/* Every CPU's counter slots (*out: calloc'd, *nslots of them). */
+int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int *nslots);
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out);
 int rg_percpu_zero(int fd, __u32 key, size_t value_size);
 

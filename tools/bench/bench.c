@@ -1,32 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * bench.c - rg-bench: ringguard's XDP program against floors compiled into
- * the bench (tools/bench/floors.bpf.c: F0 return only, F1 parse only, N the
- * naive two-lookup design), side by side in one run, with
- * BPF_PROG_TEST_RUN: median of 5 runs, 2 x 10^5 packets each.
+ * bench.c - rg-bench: ringguard's programs against floors compiled into the
+ * bench (tools/bench/floors.bpf.c: F0 return only, F1 parse only, N the
+ * naive two-lookup design), side by side in one run, with BPF_PROG_TEST_RUN
+ * (10^6 packets a run, median of 5 runs, programs interleaved run by run).
  *
- * Plans: the users' (maps/sol.plan), and generated ones of ~1k and ~10k
- * entries shaped like it (per cluster: mesh, egress and loopback /64s with
- * /128s, a pod /60 with per-node /64s, a service /108, an LB /112, IPv4
- * pools). Mixes: one flow (the same frame over and over: everything hot),
- * and uniform (256 frames to random addresses of the plan, cycled).
+ * Plans: the users' (PLAN) and generated ones of 1k, 10k and 100k entries
+ * shaped like it (tools/bench/genplan.h). Mixes, 64-byte IPv6 frames on a
+ * mesh interface:
+ *   one flow    the same pair of addresses every packet
+ *   flow-local  source and destination each drawn from a Zipf law (s = 1)
+ *               over a population of addresses: two per plan entry, at
+ *               random inside it (at least 4096); real traffic's locality
+ *   uniform     every packet two fresh random addresses inside random
+ *               entries: no locality at all, the worst case for a cache
+ * Then the control plane against plan size: a full install, a one-prefix
+ * change, reading every bucket's counters (what stats does), and the
+ * kernel memory of the maps (fdinfo memlock), per prefix and per CPU.
  *
- *   rg-bench PLAN
+ *   rg-bench PLAN [ENTRIES...]     (default 1000 10000 100000)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "frames.h"
+#include "genplan.h"
 #include "install.h"
 #include "instance.h"
+#include "ringguard.skel.h"
 #include "floors.skel.h"
 
-#define RUNS	5
-#define PACKETS	200000
-#define NFLOWS	256
+#define RUNS		5
+#define REPEAT		1000000
+#define MIX_PAIRS	65536
+
+enum { P_F0, P_F1, P_N, P_RG, NPROGS };
 
 static unsigned long long rng = 0x52474252;
 
@@ -36,51 +49,92 @@ static unsigned int rn(unsigned int n)
 	return (rng >> 33) % n;
 }
 
-/* A plan shaped like the users', for `clusters` clusters. */
-static char *gen_plan(int clusters)
+static double now_ms(void)
 {
-	size_t cap = 4096 + (size_t)clusters * 4096, n = 0;
-	char *t = malloc(cap);
+	struct timespec ts;
 
-	n += sprintf(t + n, "zone internal mesh fc00::/8\nzone external egress fd00::/8\n");
-	for (int c = 1; c <= clusters; c++) {
-		n += sprintf(t + n, "prefix c%d-mesh fc00:%x::/64\n", c, c);
-		n += sprintf(t + n, "prefix c%d-egress fd00:%x::/64\n", c, c);
-		n += sprintf(t + n, "prefix c%d-lo fd00:255:%x::/64 allow mesh\n", c, c);
-		n += sprintf(t + n, "prefix c%d-pods fd00:%x:44::/60 allow mesh\n", c, c);
-		n += sprintf(t + n, "prefix c%d-svc fd00:%x:96::/108\n", c, c);
-		n += sprintf(t + n, "prefix c%d-lb fd00:%x:cafe::/112\n", c, c);
-		n += sprintf(t + n, "prefix c%d-pods-v4 10.%d.%d.0/24\n", c, c >> 8, c & 255);
-		for (int node = 1; node <= 6; node++) {
-			n += sprintf(t + n, "prefix c%d-n%d-mesh fc00:%x::%x/128\n", c, node, c, node);
-			n += sprintf(t + n, "prefix c%d-n%d-egress fd00:%x::%x/128\n", c, node, c, node);
-			n += sprintf(t + n, "prefix c%d-n%d-lo fd00:255:%x::%x/128\n", c, node, c, node);
-			n += sprintf(t + n, "prefix c%d-n%d-pods fd00:%x:44:%x::/64\n", c, node, c, node);
-		}
-	}
-	return t;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* A frame between two random addresses inside random entries of the plan. */
-static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
+struct pair {
+	uint8_t src[16], dst[16];
+};
+
+/* A random IPv6 address inside a random IPv6 entry of the plan. */
+static void random_addr(const struct rg_plan *plan, uint8_t a[16])
 {
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	uint8_t a[2][16];
+	const struct rg_entry *e;
 
-	for (int k = 0; k < 2; k++) {
-		const struct rg_entry *e;
+	do
+		e = &plan->entries[rn(plan->nentries)];
+	while (e->cidr.v4);
+	memcpy(a, e->cidr.addr, 16);
+	for (int bit = e->cidr.len; bit < 128; bit++)
+		if (rn(2))
+			a[bit / 8] |= 0x80 >> (bit % 8);
+}
 
-		do
-			e = &plan->entries[rn(plan->nentries)];
-		while (e->cidr.v4);
-		memcpy(a[k], e->cidr.addr, 16);
-		for (int bit = e->cidr.len; bit < 128; bit++)
-			if (rn(2))
-				a[k][bit / 8] |= 0x80 >> (bit % 8);
+enum mix { MIX_ONE, MIX_ZIPF, MIX_UNIFORM, NMIXES };
+static const char *const mix_names[NMIXES] = { "one flow", "flow-local", "uniform" };
+
+static int fill_pairs(const struct rg_plan *plan, bool users, enum mix mix, struct pair *pairs)
+{
+	int pop = plan->nentries * 2 < 4096 ? 4096 : plan->nentries * 2;
+	uint8_t (*addrs)[16] = NULL;
+	double *cdf = NULL, sum = 0;
+
+	if (mix == MIX_ONE) {
+		struct pair p;
+
+		inet_pton(AF_INET6, "fc00:101::11", p.src);
+		inet_pton(AF_INET6, "fc00:20::1", p.dst);
+		if (!users) {	/* a cluster's mesh to another's */
+			inet_pton(AF_INET6, "fc00:1::1", p.src);
+			inet_pton(AF_INET6, "fc00:2::2", p.dst);
+		}
+		for (int i = 0; i < MIX_PAIRS; i++)
+			pairs[i] = p;
+		return 0;
 	}
-	inet_ntop(AF_INET6, a[0], s, sizeof(s));
-	inet_ntop(AF_INET6, a[1], d, sizeof(d));
-	return rg_frame_ip(f, cap, s, d, NULL, 0, 64);
+	if (mix == MIX_UNIFORM) {
+		for (int i = 0; i < MIX_PAIRS; i++) {
+			random_addr(plan, pairs[i].src);
+			random_addr(plan, pairs[i].dst);
+		}
+		return 0;
+	}
+	addrs = calloc(pop, 16);
+	cdf = calloc(pop, sizeof(*cdf));
+	if (!addrs || !cdf) {
+		free(addrs);
+		free(cdf);
+		return -1;
+	}
+	for (int i = 0; i < pop; i++) {
+		random_addr(plan, addrs[i]);
+		sum += 1.0 / (i + 1);
+		cdf[i] = sum;
+	}
+	for (int i = 0; i < MIX_PAIRS; i++) {
+		for (int k = 0; k < 2; k++) {
+			double u = (double)rn(1u << 30) / (1u << 30) * sum;
+			int lo = 0, hi = pop - 1;
+
+			while (lo < hi) {
+				int mid = (lo + hi) / 2;
+
+				if (cdf[mid] < u)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memcpy(k ? pairs[i].dst : pairs[i].src, addrs[lo], 16);
+		}
+	}
+	free(addrs);
+	free(cdf);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -90,50 +144,165 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* ns per packet over the frames, median of RUNS */
-static double measure(int prog, uint8_t frames[][128], const size_t *len, int nframes)
+struct rig {
+	struct floors_bpf *fl;
+	struct rg_instance in;
+	int prog[2][NPROGS];	/* [hook][program] */
+};
+
+/* ns per packet of each program through the driver of hook, median of RUNS,
+ * the programs taking turns run by run
+ */
+static int measure(struct rig *r, int hook, double med[NPROGS])
 {
-	double runs[RUNS];
+	int driver = hook ? bpf_program__fd(r->fl->progs.mix_tc) :
+			    bpf_program__fd(r->fl->progs.mix_xdp);
+	int target = hook ? bpf_map__fd(r->fl->maps.mix_tc_target) :
+			    bpf_map__fd(r->fl->maps.mix_xdp_target);
+	double runs[NPROGS][RUNS];
+	uint8_t frame[128];
+	size_t len = rg_frame_ip(frame, sizeof(frame), "fc00::1", "fc00::2", NULL, 0, 64);
+	struct __sk_buff skb = { .ifindex = RG_INSTANCE_IFINDEX };
+	__u32 zero = 0;
 
-	for (int r = 0; r < RUNS; r++) {
-		double total = 0;
+	for (int run = 0; run < RUNS; run++) {
+		for (int p = 0; p < NPROGS; p++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+				    .repeat = REPEAT);
 
-		for (int i = 0; i < nframes; i++) {
-			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frames[i],
-				    .data_size_in = len[i], .repeat = PACKETS / nframes);
-
-			if (bpf_prog_test_run_opts(prog, &o))
+			if (hook) {
+				o.ctx_in = &skb;
+				o.ctx_size_in = sizeof(skb);
+			}
+			if (bpf_map_update_elem(target, &zero, &r->prog[hook][p], BPF_ANY) ||
+			    bpf_prog_test_run_opts(driver, &o)) {
+				perror("BPF_PROG_TEST_RUN");
 				return -1;
-			total += o.duration;
+			}
+			runs[p][run] = o.duration;
 		}
-		runs[r] = total / nframes;
 	}
-	qsort(runs, RUNS, sizeof(runs[0]), cmp_double);
-	return runs[RUNS / 2];
+	for (int p = 0; p < NPROGS; p++) {
+		qsort(runs[p], RUNS, sizeof(runs[p][0]), cmp_double);
+		med[p] = runs[p][RUNS / 2];
+	}
+	return 0;
 }
 
-static int bench_plan(const char *label, const char *text)
+/* Kernel memory of a map (its fdinfo memlock). */
+static long long memlock(int fd)
 {
-	static uint8_t frames[NFLOWS][128];
-	static size_t len[NFLOWS];
-	struct rg_plan plan;
-	struct rg_instance in;
-	struct floors_bpf *fl;
-	FILE *null = fopen("/dev/null", "w");
-	int n = rg_plan_parse(text, strlen(text), label, &plan, null ? null : stderr);
+	char path[64], line[128];
+	long long v = -1;
+	FILE *f;
 
-	if (null)
-		fclose(null);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+struct memory {
+	long long total, percpu, tries;
+};
+
+static void measure_memory(struct rig *r, struct memory *mem)
+{
+	struct rg_maps *m = &r->in.m;
+
+	mem->total = mem->percpu = mem->tries = 0;
+	for (int i = 0; i < RG_NMAPS; i++)
+		mem->total += memlock(*rg_map_fd(m, i));
+	for (__u32 slot = 0; slot < 2; slot++) {
+		__u32 id;
+		int fd;
+
+		if (bpf_map_lookup_elem(m->plan, &slot, &id))
+			continue;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd >= 0) {
+			mem->tries += memlock(fd);
+			close(fd);
+		}
+	}
+	mem->total += mem->tries;
+	mem->percpu = memlock(m->cache) + memlock(m->if_stats);
+}
+
+static const char *fmt_bytes(long long b, char *buf, size_t len)
+{
+	if (b >= 10ll << 20)
+		snprintf(buf, len, "%.0f MiB", b / 1048576.0);
+	else if (b >= 10ll << 10)
+		snprintf(buf, len, "%.0f KiB", b / 1024.0);
+	else
+		snprintf(buf, len, "%lld B", b);
+	return buf;
+}
+
+static int bench_plan(const char *label, const char *text, FILE *ctl)
+{
+	static struct pair pairs[MIX_PAIRS];
+	struct rg_plan plan, plus;
+	FILE *null = fopen("/dev/null", "w");
+	struct rig r = {};
+	struct memory mem;
+	double t0, full, add, del, read;
+	char *more;
+	int n, ncpu = libbpf_num_possible_cpus();
+
+	n = rg_plan_parse(text, strlen(text), label, &plan, null ? null : stderr);
 	if (n) {
 		fprintf(stderr, "%s: plan rejected (%d errors)\n", label, n);
 		return 1;
 	}
-	if (rg_instance_open(&in) || rg_install(&in.m, &plan, label) < 0) {
+	/* the same plan with one more prefix, for the one-prefix change */
+	more = malloc(strlen(text) + 64);
+	sprintf(more, "%sprefix bench-extra fd00:ffff:1::/64\n", text);
+	n = rg_plan_parse(more, strlen(more), label, &plus, null ? null : stderr);
+	free(more);
+	if (null)
+		fclose(null);
+	if (n)
+		return 1;
+	if (rg_instance_open(&r.in)) {
 		fprintf(stderr, "cannot load ringguard (run as root)\n");
 		return 1;
 	}
-	fl = floors_bpf__open_and_load();
-	if (!fl) {
+	t0 = now_ms();
+	if (rg_install(&r.in.m, &plan, label) < 0)
+		return 1;
+	full = now_ms() - t0;
+	t0 = now_ms();
+	if (rg_install(&r.in.m, &plus, label) < 0)
+		return 1;
+	add = now_ms() - t0;
+	t0 = now_ms();
+	if (rg_install(&r.in.m, &plan, label) < 0)
+		return 1;
+	del = now_ms() - t0;
+	{
+		static __u32 ids[RG_MAX_BUCKETS];
+		static struct rg_bucket_info infos[RG_MAX_BUCKETS];
+		static struct rg_bucket_counters c[RG_MAX_BUCKETS];
+		struct rg_meta meta;
+
+		rg_meta_read(&r.in.m, &meta);
+		t0 = now_ms();
+		n = rg_active_buckets(&r.in.m, meta.generation, meta.generation, ids, infos);
+		if (n < 0 || rg_bucket_read(&r.in.m, ids, n, c))
+			return 1;
+		read = now_ms() - t0;
+	}
+	measure_memory(&r, &mem);
+
+	r.fl = floors_bpf__open_and_load();
+	if (!r.fl) {
 		fprintf(stderr, "cannot load the floors\n");
 		return 1;
 	}
@@ -143,47 +312,84 @@ static int bench_plan(const char *label, const char *text)
 						       plan.entries[i].breaks };
 
 		memcpy(k.addr, plan.entries[i].cidr.addr, 16);
-		bpf_map_update_elem(bpf_map__fd(fl->maps.naive_trie), &k, &v, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(r.fl->maps.naive_trie), &k, &v, BPF_ANY);
 	}
-	rg_instance_role(&in, RG_ROLE_MESH);
+	r.prog[0][P_F0] = bpf_program__fd(r.fl->progs.f0_xdp);
+	r.prog[0][P_F1] = bpf_program__fd(r.fl->progs.f1_xdp);
+	r.prog[0][P_N] = bpf_program__fd(r.fl->progs.naive_xdp);
+	r.prog[0][P_RG] = r.in.xdp_fd;
+	r.prog[1][P_F0] = bpf_program__fd(r.fl->progs.f0_tc);
+	r.prog[1][P_F1] = bpf_program__fd(r.fl->progs.f1_tc);
+	r.prog[1][P_N] = bpf_program__fd(r.fl->progs.naive_tc);
+	r.prog[1][P_RG] = r.in.tc_fd;
+	rg_instance_role(&r.in, RG_ROLE_MESH);
 
-	for (int mix = 0; mix < 2; mix++) {
-		int nframes = mix ? NFLOWS : 1;
-		double f0, f1, nv, rg;
+	for (int mix = 0; mix < NMIXES; mix++) {
+		int fd = bpf_map__fd(r.fl->maps.mix_pairs);
 
-		for (int i = 0; i < nframes; i++)
-			len[i] = mix ? random_frame(&plan, frames[i], sizeof(frames[i])) :
-				 rg_frame_ip(frames[i], sizeof(frames[i]), "fc00:101::11",
-					     "fc00:20::1", NULL, 0, 64);
-		if (!mix && strcmp(label, "sol.plan"))
-			len[0] = random_frame(&plan, frames[0], sizeof(frames[0]));
-		f0 = measure(bpf_program__fd(fl->progs.f0), frames, len, nframes);
-		f1 = measure(bpf_program__fd(fl->progs.f1), frames, len, nframes);
-		nv = measure(bpf_program__fd(fl->progs.naive), frames, len, nframes);
-		rg = measure(in.xdp_fd, frames, len, nframes);
-		printf("%-10s %6d  %-8s %7.1f %7.1f %7.1f %10.1f %9.2f\n", label, plan.nentries,
-		       mix ? "uniform" : "one flow", f0, f1, nv, rg, nv > 0 ? rg / nv : 0);
+		if (fill_pairs(&plan, !strcmp(label, "users"), mix, pairs))
+			return 1;
+		for (__u32 i = 0; i < MIX_PAIRS; i++)
+			bpf_map_update_elem(fd, &i, &pairs[i], BPF_ANY);
+		for (int hook = 0; hook < 2; hook++) {
+			double med[NPROGS];
+
+			if (measure(&r, hook, med))
+				return 1;
+			printf("%-9s %7d  %-10s %-4s", label, plan.nentries, mix_names[mix],
+			       hook ? "tc" : "XDP");
+			for (int p = 0; p < NPROGS; p++)
+				printf(" %7.1f", med[p]);
+			printf(" %7.2f %9.2f\n", med[P_RG] / med[P_N],
+			       (med[P_RG] - med[P_F0]) / (med[P_N] - med[P_F0]));
+			fflush(stdout);
+		}
 	}
-	floors_bpf__destroy(fl);
-	rg_instance_close(&in);
+	{
+		static long long first_total, first_entries;
+		char a[32], b[32], c[32], d[32];
+		long long percpu = mem.percpu / (ncpu > 0 ? ncpu : 1);
+
+		if (!first_entries) {
+			first_total = mem.total;
+			first_entries = plan.nentries;
+		}
+		fprintf(ctl, "%-9s %7d %9.1f %9.1f %9.1f %9.1f %9s %9s %9s %10s\n", label,
+			plan.nentries, full, add, del, read, fmt_bytes(mem.total, a, sizeof(a)),
+			plan.nentries > first_entries ?
+			fmt_bytes((mem.total - first_total) / (plan.nentries - first_entries), b,
+				  sizeof(b)) : "-",
+			fmt_bytes(percpu, c, sizeof(c)),
+			fmt_bytes(mem.total - mem.percpu + 128 * percpu, d, sizeof(d)));
+	}
+	floors_bpf__destroy(r.fl);
+	rg_instance_close(&r.in);
 	rg_plan_free(&plan);
+	rg_plan_free(&plus);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	const int sizes[] = { 40, 400 };
-	char *text;
-	FILE *f;
+	int sizes[8] = { 1000, 10000, 100000 }, nsizes = 3;
+	char *text, ctlbuf[4096];
+	FILE *f, *ctl;
 	long len;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: rg-bench PLAN\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: rg-bench PLAN [ENTRIES...]\n");
 		return 2;
 	}
+	if (argc > 2) {
+		nsizes = 0;
+		for (int i = 2; i < argc && nsizes < 8; i++)
+			sizes[nsizes++] = atoi(argv[i]);
+	}
 	f = fopen(argv[1], "r");
-	if (!f)
+	if (!f) {
+		perror(argv[1]);
 		return 1;
+	}
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
@@ -191,22 +397,31 @@ int main(int argc, char **argv)
 	if (fread(text, 1, len, f) != (size_t)len)
 		return 1;
 	fclose(f);
+	ctl = fmemopen(ctlbuf, sizeof(ctlbuf), "w");
+	setvbuf(ctl, NULL, _IONBF, 0);
 
-	printf("XDP ns/pkt, BPF_PROG_TEST_RUN, median of %d x %d packets, 64-byte frames\n",
-	       RUNS, PACKETS);
-	printf("%-10s %6s  %-8s %7s %7s %7s %10s %9s\n", "plan", "entries", "mix", "F0", "F1",
-	       "N", "ringguard", "rg/N");
-	if (bench_plan("sol.plan", text))
+	printf("Per-packet cost, ns (BPF_PROG_TEST_RUN, %d packets a run, median of %d, "
+	       "64-byte frames, mesh interface)\n", REPEAT, RUNS);
+	printf("%-9s %7s  %-10s %-4s %7s %7s %7s %7s %7s %9s\n", "plan", "entries", "mix", "hook",
+	       "F0", "F1", "N", "rg", "rg/N", "net rg/N");
+	if (bench_plan("users", text, ctl))
 		return 1;
 	free(text);
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (int i = 0; i < nsizes; i++) {
 		char label[32];
 
-		text = gen_plan(sizes[i]);
-		snprintf(label, sizeof(label), "gen-%d", sizes[i]);
-		if (bench_plan(label, text))
+		text = rg_gen_plan(sizes[i]);
+		snprintf(label, sizeof(label), "gen-%d%s", sizes[i] >= 1000 ? sizes[i] / 1000 : sizes[i],
+			 sizes[i] >= 1000 ? "k" : "");
+		if (!text || bench_plan(label, text, ctl))
 			return 1;
 		free(text);
 	}
+	fclose(ctl);
+	printf("\n(net rg/N: both beyond F0, the hook and the mix driver)\n\n");
+	printf("Control plane (in-process install, the code `sync` runs) and kernel memory\n");
+	printf("%-9s %7s %9s %9s %9s %9s %9s %9s %9s %10s\n", "plan", "entries", "full ms",
+	       "+1 ms", "-1 ms", "read ms", "maps", "/prefix", "per CPU", "128 CPUs");
+	fputs(ctlbuf, stdout);
 	return 0;
 }

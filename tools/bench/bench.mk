@@ -9,6 +9,7 @@
 
 BENCH_QUICK	:= $(OUTPUT)/rg-bench-quick
 BENCH		:= $(OUTPUT)/rg-bench
+GENPLAN		:= $(OUTPUT)/rg-genplan
 FLOORS_OBJ	:= $(OUTPUT)/floors.bpf.o
 FLOORS_SKEL	:= $(OUTPUT)/floors.skel.h
 
@@ -20,7 +21,7 @@ $(FLOORS_SKEL): $(FLOORS_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name floors_bpf > $@
 
-$(OUTPUT)/bench/%.o: tools/bench/%.c $(SKEL) $(FLOORS_SKEL)
+$(OUTPUT)/bench/%.o: tools/bench/%.c tools/bench/genplan.h $(SKEL) $(FLOORS_SKEL)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests -c $< -o $@
@@ -33,8 +34,12 @@ $(BENCH): $(OUTPUT)/bench/bench.o $(OUTPUT)/tests/frames.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
 
+$(GENPLAN): $(OUTPUT)/bench/genplan.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ -o $@
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BENCH_QUICK) $(BENCH)
+	$(Q)$(MAKE) --no-print-directory $(BENCH_QUICK) $(BENCH) $(GENPLAN)
 	$(Q)echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	$(Q)$(BENCH_QUICK) maps/sol.plan
 	$(Q)echo
