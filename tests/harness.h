@@ -35,7 +35,7 @@ static inline __u32 h_bucket(struct rg_instance *in, const char *name)
 	int n;
 
 	cr_assert_eq(rg_meta_read(&in->m, &meta), 0);
-	n = rg_active_buckets(&in->m, meta.generation, meta.generation, ids, infos);
+	n = rg_active_buckets(&in->m, 0, meta.generation, ids, infos);
 	for (int i = 0; i < n; i++)
 		if (!strcmp(infos[i].name, name))
 			return ids[i];

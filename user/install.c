@@ -18,8 +18,8 @@
  *  5. waits until no program still runs with generation g (the kernel waits
  *     for running programs when a map-in-map slot is updated), then brings
  *     the other slot to the new plan the same way: the slots are twins;
- *  6. marks the kept buckets as generation n, writes rg_meta, and drops the
- *     names of the buckets the plan no longer has.
+ *  6. rewrites the kept buckets' names that changed, writes rg_meta, and
+ *     drops the names of the buckets the plan no longer has.
  * A crash leaves g or n in force, each with a complete slot; twin_gen then
  * does not match and the next sync rebuilds instead of editing. A kept CIDR
  * never loses its id or counters.
@@ -349,6 +349,7 @@ struct old_bucket {
 	struct rg_lpm_key key;
 	__u32 kind;
 	__u32 id;
+	int info;	/* index in the names read */
 	bool kept;
 };
 
@@ -423,9 +424,10 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		old[i].key = infos[i].cidr;
 		old[i].kind = infos[i].kind;
 		old[i].id = ids[i];
+		old[i].info = i;
 		used[ids[i]] = 1;
 		/* what both tries hold, when they are twins */
-		if (infos[i].generation == meta.generation && infos[i].kind != RG_KIND_UNPLANNED) {
+		if (infos[i].generation <= meta.generation && infos[i].kind != RG_KIND_UNPLANNED) {
 			prev[nprev].key = infos[i].cidr;
 			prev[nprev].val = infos[i].trie;
 			nprev++;
@@ -466,27 +468,31 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	/* the trie of the new plan, and the names of its buckets */
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &plan->entries[i];
-		struct old_bucket probe = { .kind = e->kind };
-		struct rg_bucket_info *info;
+		struct old_bucket probe = { .kind = e->kind }, *hit = NULL;
+		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
 
 		key_of(&e->cidr, &next[i].key);
 		next[i].val.bucket = entry_id[e->bucket_of];
 		next[i].val.breaks = e->breaks;
 		probe.key = next[i].key;
-		if (e->kind != RG_KIND_UNPLANNED &&
-		    bsearch(&probe, old, nold, sizeof(*old), cmp_old)) {
-			info = &keptv[kept_n];
-			kept_ids[kept_n++] = entry_id[i];
-		} else {
-			info = &fresh[fresh_n];
+		info.cidr = next[i].key;
+		info.trie = next[i].val;
+		memcpy(info.name, e->name, sizeof(info.name));
+		memcpy(info.zone, e->zone, sizeof(info.zone));
+		if (e->kind != RG_KIND_UNPLANNED)
+			hit = bsearch(&probe, old, nold, sizeof(*old), cmp_old);
+		if (!hit) {
+			fresh[fresh_n] = info;
 			fresh_ids[fresh_n++] = entry_id[i];
+			continue;
 		}
-		info->cidr = next[i].key;
-		info->kind = e->kind;
-		info->generation = gen;
-		info->trie = next[i].val;
-		memcpy(info->name, e->name, sizeof(info->name));
-		memcpy(info->zone, e->zone, sizeof(info->zone));
+		/* a kept bucket's name is rewritten only when it changes */
+		info.generation = infos[hit->info].generation;
+		if (!memcmp(&info, &infos[hit->info], sizeof(info)))
+			continue;
+		info.generation = gen;
+		keptv[kept_n] = info;
+		kept_ids[kept_n++] = entry_id[i];
 	}
 	keptv[kept_n].kind = RG_KIND_UNPLANNED;
 	keptv[kept_n].generation = gen;

@@ -20,9 +20,10 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
  */
 extern int rg_exact_min_entries;
 
-/* Bucket ids whose names belong to a generation in [lo, hi] (the plan in
- * force: lo = hi = rg_meta.generation): fills ids and infos (RG_MAX_BUCKETS
- * long); returns how many.
+/* Bucket ids whose names were written in a generation in [lo, hi] (the
+ * plan in force: 0 to rg_meta.generation; a name is rewritten only when it
+ * changes, and dropped with its bucket): fills ids and infos
+ * (RG_MAX_BUCKETS long); returns how many.
  */
 int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
 		      struct rg_bucket_info *infos);

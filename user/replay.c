@@ -192,7 +192,7 @@ int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *captu
 			int n = -ENOMEM;
 
 			if (ids && infos && all && !rg_meta_read(&in.m, &meta))
-				n = rg_active_buckets(&in.m, meta.generation, meta.generation, ids, infos);
+				n = rg_active_buckets(&in.m, 0, meta.generation, ids, infos);
 			if (n > 0 && rg_bucket_read(&in.m, ids, n, all))
 				n = -ENOMEM;
 			for (int i = 0; i < n; i++) {

@@ -111,7 +111,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 		err = -ENOMEM;
 		goto out;
 	}
-	n = rg_active_buckets(m, s->meta.generation, s->meta.generation, ids, infos);
+	n = rg_active_buckets(m, 0, s->meta.generation, ids, infos);
 	if (n < 0) {
 		err = n;
 		goto out;
@@ -162,15 +162,6 @@ static void cidr_of(const struct rg_bucket_info *info, char *buf, size_t len)
 		rg_key_format(&info->cidr, buf, len);
 }
 
-static json_object *jpc(const struct rg_pc *pc)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "packets", json_object_new_uint64(pc->packets));
-	json_object_object_add(o, "bytes", json_object_new_uint64(pc->bytes));
-	return o;
-}
-
 static json_object *jdir(const struct rg_dir_counters *d)
 {
 	json_object *o = json_object_new_object();
@@ -194,6 +185,25 @@ static json_object *jplan(const struct rg_meta *meta)
 	json_object_object_add(o, "sha256", json_object_new_string(sha));
 	json_object_object_add(o, "generation", json_object_new_uint64(meta->generation));
 	return o;
+}
+
+/* A JSON string (or null), escaped as JSON wants. */
+static void json_str(const char *v)
+{
+	if (!v) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
 }
 
 static void print_json(json_object *o)
@@ -569,30 +579,9 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 	rg_sha256_hex(s.meta.sha256, sha);
 
 	if (json) {
-		json_object *o = json_object_new_object(), *b = json_object_new_array(),
-			    *ifs = json_object_new_array();
+		json_object *plan = jplan(&s.meta), *ifs = json_object_new_array();
+		int jf = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
 
-		json_object_object_add(o, "mode", json_object_new_string(rg_mode_name(s.mode)));
-		json_object_object_add(o, "plan", jplan(&s.meta));
-		for (int i = 0; i < s.nbuckets; i++) {
-			const struct bucket_row *r = &s.buckets[i];
-			json_object *e = json_object_new_object();
-			char cidr[64];
-
-			cidr_of(&r->info, cidr, sizeof(cidr));
-			json_object_object_add(e, "name", json_object_new_string(r->info.name));
-			json_object_object_add(e, "kind",
-					       json_object_new_string(kind_name(r->info.kind)));
-			json_object_object_add(e, "cidr", r->info.kind == RG_KIND_UNPLANNED ? NULL :
-					       json_object_new_string(cidr));
-			json_object_object_add(e, "zone", r->info.zone[0] ?
-					       json_object_new_string(r->info.zone) : NULL);
-			json_object_object_add(e, "src", jpc(&r->c.src));
-			json_object_object_add(e, "dst", jpc(&r->c.dst));
-			json_object_object_add(e, "violations", jpc(&r->c.violations));
-			json_object_array_add(b, e);
-		}
-		json_object_object_add(o, "buckets", b);
 		for (int i = 0; i < s.nifaces; i++) {
 			const struct iface_row *r = &s.ifaces[i];
 			json_object *e = json_object_new_object();
@@ -604,8 +593,33 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 			json_object_object_add(e, "out", jdir(&r->c.dir[RG_DIR_OUT]));
 			json_object_array_add(ifs, e);
 		}
-		json_object_object_add(o, "interfaces", ifs);
-		print_json(o);
+		/* the buckets are written out one by one: a tree of json objects
+		 * for 100k of them costs seconds in malloc alone
+		 */
+		printf("{\"mode\":\"%s\",\"plan\":%s,\"buckets\":[", rg_mode_name(s.mode),
+		       json_object_to_json_string_ext(plan, jf));
+		for (int i = 0; i < s.nbuckets; i++) {
+			const struct bucket_row *r = &s.buckets[i];
+			char cidr[64];
+
+			cidr_of(&r->info, cidr, sizeof(cidr));
+			printf("%s{\"name\":", i ? "," : "");
+			json_str(r->info.name);
+			printf(",\"kind\":\"%s\",\"cidr\":", kind_name(r->info.kind));
+			json_str(r->info.kind == RG_KIND_UNPLANNED ? NULL : cidr);
+			printf(",\"zone\":");
+			json_str(r->info.zone[0] ? r->info.zone : NULL);
+			printf(",\"src\":{\"packets\":%llu,\"bytes\":%llu}"
+			       ",\"dst\":{\"packets\":%llu,\"bytes\":%llu}"
+			       ",\"violations\":{\"packets\":%llu,\"bytes\":%llu}}",
+			       (unsigned long long)r->c.src.packets, (unsigned long long)r->c.src.bytes,
+			       (unsigned long long)r->c.dst.packets, (unsigned long long)r->c.dst.bytes,
+			       (unsigned long long)r->c.violations.packets,
+			       (unsigned long long)r->c.violations.bytes);
+		}
+		printf("],\"interfaces\":%s}\n", json_object_to_json_string_ext(ifs, jf));
+		json_object_put(plan);
+		json_object_put(ifs);
 		free(s.buckets);
 		return 0;
 	}

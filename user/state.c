@@ -368,21 +368,22 @@ fail:
 /* The shared counters, all of them: mapped when the fd allows writing
  * (mmap of a map needs that), else copied in one batch.
  */
-static void *shared_counters(const struct rg_maps *m, bool *mapped)
+static void *shared_counters(const struct rg_maps *m, __u32 upto, bool *mapped)
 {
 	size_t len = (size_t)RG_MAX_BUCKETS * sizeof(struct rg_bucket_counters);
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	__u32 out_batch, count = RG_MAX_BUCKETS, *keys;
+	__u32 out_batch, count = upto, *keys;
 	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, m->bucket_stats, 0);
 
 	*mapped = p != MAP_FAILED;
 	if (*mapped)
 		return p;
-	p = malloc(len);
+	/* ids are handed out from 1 up: the ones asked for are near the front */
+	p = calloc(1, len);
 	keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
 	if (p && keys && bpf_map_lookup_batch(m->bucket_stats, NULL, &out_batch, keys, p,
 					      &count, &bo) && errno != ENOENT) {
-		for (__u32 k = 0; k < RG_MAX_BUCKETS; k++)
+		for (__u32 k = 0; k < upto; k++)
 			if (bpf_map_lookup_elem(m->bucket_stats, &k,
 						(struct rg_bucket_counters *)p + k))
 				memset((struct rg_bucket_counters *)p + k, 0,
@@ -403,7 +404,12 @@ int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
 	/* the shared counters, then every CPU's counter slots: one or two
 	 * system calls whatever the plan's size
 	 */
-	shared = shared_counters(m, &mapped);
+	__u32 upto = 1;
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] < RG_MAX_BUCKETS && ids[i] >= upto)
+			upto = ids[i] + 1;
+	shared = shared_counters(m, upto, &mapped);
 	row = calloc(RG_MAX_BUCKETS, sizeof(*row));
 	if (!shared || !row || rg_count_slots_read(m, &slots, &nslots)) {
 		err = -ENOMEM;
