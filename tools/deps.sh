@@ -15,6 +15,8 @@ DEFAULT_PKGS=(
 	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump curl
 	# promtool, to check the metrics format
 	prometheus
+	# make bench: the nftables comparison
+	nftables
 	# deployment checks (systemd-analyze verify, the manifests)
 	systemd python3-yaml
 )

@@ -3,9 +3,12 @@
 # bench.mk - `make bench`: benchmarks print numbers, never pass or fail.
 #   rg-bench-quick  per-packet cost of both programs on the users' plan,
 #                   per traffic class (tools/bench/quick.c)
-#   rg-bench        the XDP program against floors F0, F1 and N on the users'
-#                   plan and generated ~1k and ~10k plans (tools/bench/bench.c)
-# Root.
+#   rg-bench        both programs against floors F0, F1 and N on the users'
+#                   plan and generated 1k, 10k and 100k plans, three traffic
+#                   mixes; in-process sync times and map memory
+#                   (tools/bench/bench.c)
+#   control.sh      attach, sync, one-prefix sync, stats -j through the CLI
+# Root. About 5 minutes.
 
 BENCH_QUICK	:= $(OUTPUT)/rg-bench-quick
 BENCH		:= $(OUTPUT)/rg-bench
@@ -38,9 +41,15 @@ $(GENPLAN): $(OUTPUT)/bench/genplan.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ -o $@
 
+BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
+
+# The results go to $(BENCH_RESULTS) as well (README "Performance" quotes a run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BENCH_QUICK) $(BENCH) $(GENPLAN)
-	$(Q)echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-	$(Q)$(BENCH_QUICK) maps/sol.plan
-	$(Q)echo
-	$(Q)$(BENCH) maps/sol.plan
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN)
+	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
+	  echo; $(BENCH_QUICK) maps/sol.plan; \
+	  echo; $(BENCH) maps/sol.plan; \
+	  echo; echo "Control plane through the CLI (ms, median of 3) and kernel memory"; \
+	  tools/bench/control.sh $(OUTPUT); \
+	} 2>&1 | tee $(BENCH_RESULTS)
+	$(Q)echo "results: $(BENCH_RESULTS)"
