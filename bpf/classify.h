@@ -155,17 +155,25 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
  * slot learns it.
  */
 static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __u32 role_bit,
-				     bool *brk)
+				     struct rg_cache_ctl *ctl, bool *brk)
 {
 	__u32 slot = rg_cache_slot(key->addr), tag = gen + 1;
-	struct rg_cache_entry *e = bpf_map_lookup_elem(&rg_cache, &slot);
+	struct rg_cache_entry *e;
 	struct rg_lpm_val *v;
 
+	if (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1))) {
+		v = rg_plan_lookup(key, gen);
+		*brk = v && (v->breaks & role_bit);
+		return v ? v->bucket : RG_BUCKET_UNPLANNED;
+	}
+	e = bpf_map_lookup_elem(&rg_cache, &slot);
 	if (!e) {		/* cannot happen: slot < RG_CACHE_SLOTS */
 		*brk = false;
 		return RG_BUCKET_UNPLANNED;
 	}
-	if (!rg_cache_hit(e, key->addr, tag)) {
+	if (rg_cache_hit(e, key->addr, tag)) {
+		ctl->hits++;
+	} else {
 		v = rg_plan_lookup(key, gen);
 		/* untagged while half-written: nothing else on this CPU can
 		 * take the slot for a hit in between
@@ -175,6 +183,10 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 		e->bucket = v ? v->bucket : RG_BUCKET_UNPLANNED;
 		e->breaks = v ? v->breaks : 0;
 		e->gen = tag;
+	}
+	if (++ctl->lookups >= RG_CACHE_WINDOW) {
+		ctl->bypass = ctl->hits * RG_CACHE_MIN_HIT < ctl->lookups;
+		ctl->lookups = ctl->hits = 0;
 	}
 	*brk = !!(e->breaks & role_bit);
 	return e->bucket;
@@ -236,6 +248,7 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 ro
 
 static __always_inline int rg_classify(struct rg_ctx *c)
 {
+	struct rg_cache_ctl *ctl;
 	struct rg_dir_counters *dc;
 	struct rg_if_counters *ic;
 	struct rg_config *cfg;
@@ -272,8 +285,11 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	 */
 	genp = bpf_map_lookup_elem(&rg_plan_gen, &zero);
 	gen = genp ? *(volatile __u32 *)genp : 0;
-	sb = rg_addr(&p.src, gen, role_bit, &sbrk);
-	db = rg_addr(&p.dst, gen, role_bit, &dbrk);
+	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
+	if (!ctl)
+		return RG_VERDICT_PASS;
+	sb = rg_addr(&p.src, gen, role_bit, ctl, &sbrk);
+	db = rg_addr(&p.dst, gen, role_bit, ctl, &dbrk);
 	rg_count(sb, true, sbrk, c->len);
 	rg_count(db, false, dbrk, c->len);
 

@@ -75,6 +75,13 @@ struct {
 	__type(value, struct rg_cache_entry);
 } rg_cache SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_cache_ctl);
+} rg_cache_ctl SEC(".maps");
+
 /* Per-CPU counter slots, by bucket id modulo: see rg_count_slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

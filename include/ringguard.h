@@ -33,6 +33,16 @@
 #define RG_CACHE_SLOTS		8192
 #define RG_COUNT_SLOTS		4096
 
+/* Traffic with no locality gets nothing from the address cache and pays
+ * for it (its slots push the trie out of the CPU's caches). Each CPU
+ * measures the hit rate over RG_CACHE_WINDOW lookups; under 1 in
+ * RG_CACHE_MIN_HIT it looks up the plan directly, but for 1 address in
+ * RG_CACHE_SAMPLE, which keeps measuring.
+ */
+#define RG_CACHE_WINDOW		4096
+#define RG_CACHE_MIN_HIT	8
+#define RG_CACHE_SAMPLE		32
+
 /* Large plans are also kept as one hash table of exact CIDRs, probed from
  * the longest prefix length to the shortest: a handful of hash lookups
  * instead of a walk down a deep trie. rg_lengths lists the lengths; 0 of
@@ -214,6 +224,14 @@ struct rg_lengths {
 	__u32 len[RG_MAX_LENGTHS];
 };
 
+/* rg_cache_ctl: per CPU, the cache's hit rate and whether it is bypassed. */
+struct rg_cache_ctl {
+	__u32 lookups;
+	__u32 hits;
+	__u32 bypass;
+	__u32 skipped;
+};
+
 /* rg_counts: one per-CPU counter slot and the bucket it counts for now.
  * What a bucket counted is rg_bucket_stats[id] plus its slot on every CPU
  * that has it (userspace adds them up).
@@ -259,6 +277,7 @@ RG_STATIC_SIZE(struct rg_bucket_info, 136);
 RG_STATIC_SIZE(struct rg_cache_entry, 32);
 RG_STATIC_SIZE(struct rg_count_slot, 56);
 RG_STATIC_SIZE(struct rg_lengths, 64);
+RG_STATIC_SIZE(struct rg_cache_ctl, 16);
 RG_STATIC_SIZE(struct rg_meta, 592);
 
 #endif /* RINGGUARD_H */

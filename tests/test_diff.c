@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <bpf/libbpf.h>
 #include "frames.h"
 #include "harness.h"
 #include "model.h"
@@ -286,6 +287,19 @@ static void compare(struct rg_instance *in, const struct rg_plan *plan,
 			  ex->dir[d].violations);
 }
 
+static void force_bypass(struct rg_instance *in)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct rg_cache_ctl *ctl = calloc(ncpu, sizeof(*ctl));
+	__u32 zero = 0;
+
+	cr_assert(ctl);
+	for (int c = 0; c < ncpu; c++)
+		ctl[c].bypass = 1;
+	cr_assert_eq(bpf_map_update_elem(in->m.cache_ctl, &zero, ctl, BPF_ANY), 0);
+	free(ctl);
+}
+
 /* After a sync the model keeps counters of entries whose (kind, CIDR) stay. */
 static void carry_over(const struct rg_plan *old, struct expect *eo, const struct rg_plan *new,
 		       struct expect *en)
@@ -340,6 +354,11 @@ Test(diff, bpf_equals_model_on_random_plans_and_frames, .timeout = 600)
 
 			cr_assert_eq(rg_instance_role(&in, role), 0);
 			cr_assert_eq(rg_instance_mode(&in, mode), 0);
+			/* a third of the rounds with the cache bypassed, as under
+			 * traffic without locality
+			 */
+			if (round % 3 == 2)
+				force_bypass(&in);
 			for (int k = 0; k < 100; k++, done++) {
 				int dir = rn(2) ? RG_DIR_IN : RG_DIR_OUT;
 				size_t len = random_frame(&plan, f, sizeof(f));

@@ -130,7 +130,7 @@ struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i)
 		s->maps.rg_if_stats, s->maps.rg_config, s->maps.rg_buckets,
 		s->maps.rg_meta, s->maps.rg_events, s->maps.rg_event_rate,
 		s->maps.rg_plan_gen, s->maps.rg_cache, s->maps.rg_counts,
-		s->maps.rg_exact, s->maps.rg_lengths,
+		s->maps.rg_exact, s->maps.rg_lengths, s->maps.rg_cache_ctl,
 	};
 	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
 
@@ -167,7 +167,8 @@ static bool migratable(__u32 from, __u32 to)
 
 static bool transient(int i)
 {
-	return !strcmp(rg_map_names[i], "rg_event_rate") || !strcmp(rg_map_names[i], "rg_cache");
+	return !strcmp(rg_map_names[i], "rg_event_rate") || !strcmp(rg_map_names[i], "rg_cache") ||
+	       !strcmp(rg_map_names[i], "rg_cache_ctl");
 }
 
 static bool all_zero(const unsigned char *p, size_t n)

@@ -25,6 +25,7 @@
  * never loses its id or counters.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,11 @@
 #include "install.h"
 
 /* Above this share of the plan changing, building afresh is cheaper than
- * editing entry by entry.
+ * editing entry by entry; small plans are always edited (a rebuild costs
+ * a wait for running programs per map put in place).
  */
 #define RG_EDIT_MAX_SHARE	2
+#define RG_EDIT_ALWAYS		4096
 
 /* the kernel's "operation not supported" for maps without batch calls */
 #define RG_ENOTSUPP		524
@@ -61,6 +64,8 @@ static int lookup_all(int fd, __u32 *keys, void *vals, size_t vsize, __u32 cap)
 		}
 		if (errno == ENOENT)
 			return n + count;
+		if (errno == ENOSPC)	/* a hash bucket does not fit in what is left */
+			return cap;
 		if (errno != EINVAL && errno != RG_ENOTSUPP && errno != EOPNOTSUPP)
 			return -errno;
 		break;
@@ -111,6 +116,30 @@ out:
 	return n;
 }
 
+/* Every name rg_buckets holds, in arrays (malloc'd) sized to them; about
+ * expect of them (the last plan's size, plus what a stopped sync left).
+ */
+static int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
+			struct rg_bucket_info **infos)
+{
+	__u32 first = expect + expect / 4 + 1024;
+
+	for (__u32 cap = first < RG_MAX_BUCKETS ? first : RG_MAX_BUCKETS;;
+	     cap = cap * 4 < RG_MAX_BUCKETS ? cap * 4 : RG_MAX_BUCKETS) {
+		int n;
+
+		*ids = malloc(cap * sizeof(**ids));
+		*infos = malloc(cap * sizeof(**infos));
+		if (!*ids || !*infos)
+			return -ENOMEM;
+		n = lookup_all(m->buckets, *ids, *infos, sizeof(**infos), cap);
+		if (n < 0 || (__u32)n < cap || cap == RG_MAX_BUCKETS)
+			return n;
+		free(*ids);
+		free(*infos);
+	}
+}
+
 static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -149,45 +178,12 @@ struct tentry {
 	struct rg_lpm_val val;
 };
 
-static int cmp_tentry(const void *a, const void *b)
-{
-	return key_cmp(&((const struct tentry *)a)->key, &((const struct tentry *)b)->key);
-}
-
 struct edit {
 	struct tentry *set;	/* entries to add or change */
 	int nset;
 	struct rg_lpm_key *del;	/* entries to remove */
 	int ndel;
 };
-
-/* The edit that turns trie old into trie new (both sorted). */
-static int diff(const struct tentry *old, int nold, const struct tentry *new, int nnew,
-		struct edit *ed)
-{
-	int i = 0, j = 0;
-
-	ed->set = calloc(nnew ? nnew : 1, sizeof(*ed->set));
-	ed->del = calloc(nold ? nold : 1, sizeof(*ed->del));
-	ed->nset = ed->ndel = 0;
-	if (!ed->set || !ed->del)
-		return -ENOMEM;
-	while (i < nold || j < nnew) {
-		int c = i == nold ? 1 : j == nnew ? -1 : key_cmp(&old[i].key, &new[j].key);
-
-		if (c < 0) {
-			ed->del[ed->ndel++] = old[i++].key;
-		} else if (c > 0) {
-			ed->set[ed->nset++] = new[j++];
-		} else {
-			if (memcmp(&old[i].val, &new[j].val, sizeof(old[i].val)))
-				ed->set[ed->nset++] = new[j];
-			i++;
-			j++;
-		}
-	}
-	return 0;
-}
 
 static int apply(int trie, const struct edit *ed)
 {
@@ -211,42 +207,69 @@ static int new_map(enum bpf_map_type type, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A slot's maps: a new trie and a new exact table holding the entries, put
- * into rg_plan's and rg_exact's slot.
- */
-static int build(const struct rg_maps *m, __u32 slot, const struct tentry *e, int n)
+/* A slot's maps, built off to the side. */
+struct slot_maps {
+	int trie, exact, err;
+	const struct tentry *e;
+	int n;
+};
+
+/* A new trie and a new exact table holding the entries. */
+static void *fill(void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct slot_maps *s = arg;
+	int n = s->n;
 	struct rg_lpm_key *keys = calloc(n ? n : 1, sizeof(*keys));
 	struct rg_lpm_val *vals = calloc(n ? n : 1, sizeof(*vals));
-	int trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
-	int exact = new_map(BPF_MAP_TYPE_HASH, "rg_exact");
 	__u32 count = n;
-	int err = trie < 0 ? trie : exact < 0 ? exact : !keys || !vals ? -ENOMEM : 0;
 
-	for (int i = 0; i < n && !err; i++) {
-		keys[i] = e[i].key;
-		vals[i] = e[i].val;
-		if (bpf_map_update_elem(trie, &e[i].key, &e[i].val, BPF_NOEXIST))
-			err = -errno;
+	s->trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
+	s->exact = new_map(BPF_MAP_TYPE_HASH, "rg_exact");
+	s->err = s->trie < 0 ? s->trie : s->exact < 0 ? s->exact : !keys || !vals ? -ENOMEM : 0;
+	for (int i = 0; i < n && !s->err; i++) {
+		keys[i] = s->e[i].key;
+		vals[i] = s->e[i].val;
+		if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_NOEXIST))
+			s->err = -errno;
 	}
 	/* the hash table takes them in one call (where the kernel can) */
-	if (!err && n && bpf_map_update_batch(exact, keys, vals, &count, &bo)) {
-		for (int i = 0; i < n && !err; i++)
-			if (bpf_map_update_elem(exact, &keys[i], &vals[i], BPF_ANY))
-				err = -errno;
+	if (!s->err && n && bpf_map_update_batch(s->exact, keys, vals, &count, &bo)) {
+		for (int i = 0; i < n && !s->err; i++)
+			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
+				s->err = -errno;
 	}
-	if (!err && bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY))
-		err = -errno;
-	if (!err && bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY))
-		err = -errno;
-	if (trie >= 0)
-		close(trie);
-	if (exact >= 0)
-		close(exact);
 	free(keys);
 	free(vals);
-	return err;
+	return NULL;
+}
+
+/* Both slots' maps at once, one on another thread: a rebuild of a large
+ * plan is mostly the kernel inserting into tries, one CPU each.
+ */
+static int build_both(const struct tentry *e, int n, struct slot_maps s[2])
+{
+	pthread_t t;
+	bool threaded;
+
+	for (int i = 0; i < 2; i++)
+		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .e = e, .n = n };
+	threaded = !pthread_create(&t, NULL, fill, &s[1]);
+	fill(&s[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		fill(&s[1]);
+	return s[0].err ? s[0].err : s[1].err;
+}
+
+static void close_maps(struct slot_maps *s)
+{
+	if (s->trie >= 0)
+		close(s->trie);
+	if (s->exact >= 0)
+		close(s->exact);
+	s->trie = s->exact = -1;
 }
 
 /* The map in slot of the map of maps outer, or -errno. */
@@ -278,26 +301,26 @@ static int wait_for_programs(const struct rg_maps *m, __u32 slot)
 }
 
 /* Brings slot from the old plan to the new one: an edit of its maps when
- * they are known to hold the old plan, else new maps; then its lengths.
- * Nothing may be reading the slot.
+ * they are known to hold the old plan, else the maps built for it; then
+ * its lengths. Nothing may be reading the slot.
  */
 static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
-		   const struct tentry *new, int nnew, const struct rg_lengths *ls)
+		   const struct slot_maps *built, const struct rg_lengths *ls)
 {
-	int trie = -1, exact = -1, err;
+	int trie = built->trie, exact = built->exact, err = 0;
 
 	if (edit) {
 		trie = slot_map(m->plan, slot);
 		exact = slot_map(m->exact, slot);
+		err = trie < 0 ? trie : exact < 0 ? exact : apply(trie, ed) ?: apply(exact, ed);
+		if (trie >= 0)
+			close(trie);
+		if (exact >= 0)
+			close(exact);
+	} else if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY) ||
+		   bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY)) {
+		err = -errno;
 	}
-	if (trie < 0 || exact < 0)
-		err = build(m, slot, new, nnew);
-	else
-		err = apply(trie, ed) ?: apply(exact, ed);
-	if (trie >= 0)
-		close(trie);
-	if (exact >= 0)
-		close(exact);
 	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
 		err = -errno;
 	return err;
@@ -349,16 +372,59 @@ struct old_bucket {
 	struct rg_lpm_key key;
 	__u32 kind;
 	__u32 id;
-	int info;	/* index in the names read */
+	bool in_plan;	/* in the plan in force (what twin slots hold) */
 	bool kept;
 };
 
-static int cmp_old(const void *a, const void *b)
-{
-	const struct old_bucket *x = a, *y = b;
-	int r = key_cmp(&x->key, &y->key);
+/* The old buckets by (kind, CIDR): open addressing over a power of two at
+ * least twice their number, so a sync is linear in the plan's size.
+ */
+struct index {
+	int *slot;	/* old bucket + 1, 0 empty */
+	__u32 mask;
+};
 
-	return r ? r : (int)x->kind - (int)y->kind;
+static __u32 index_hash(const struct rg_lpm_key *k, __u32 kind)
+{
+	__u32 w[5], h = kind * 0x9e3779b1u;
+
+	memcpy(w, k, sizeof(w));
+	for (int i = 0; i < 5; i++)
+		h = (h ^ w[i]) * 0x01000193u;
+	return h ^ (h >> 15);
+}
+
+static int index_build(struct index *ix, const struct old_bucket *old, int n)
+{
+	__u32 size = 16;
+
+	while (size < 2u * (__u32)n)
+		size *= 2;
+	ix->slot = calloc(size, sizeof(*ix->slot));
+	ix->mask = size - 1;
+	if (!ix->slot)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		__u32 h = index_hash(&old[i].key, old[i].kind) & ix->mask;
+
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/* Index of the old bucket of (kind, key), or -1. */
+static int index_find(const struct index *ix, const struct old_bucket *old,
+		      const struct rg_lpm_key *key, __u32 kind)
+{
+	for (__u32 h = index_hash(key, kind) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
+		const struct old_bucket *o = &old[ix->slot[h] - 1];
+
+		if (o->kind == kind && !key_cmp(&o->key, key))
+			return ix->slot[h] - 1;
+	}
+	return -1;
 }
 
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
@@ -366,12 +432,15 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 {
 	int nent = plan->nentries, nold, nprev = 0, err, fresh_n = 0, kept_n = 0;
 	struct rg_bucket_info *infos = NULL, *fresh = NULL, *keptv = NULL;
-	struct tentry *prev = NULL, *next = NULL;
+	struct tentry *next = NULL;
+	struct index ix = {};
+	int *hit = NULL;
 	struct old_bucket *old = NULL;
 	__u32 *ids = NULL, *entry_id = NULL, *fresh_ids = NULL, *kept_ids = NULL;
 	struct rg_bucket_counters *zeros = NULL;
 	unsigned char *used = NULL;
 	struct edit ed = {};
+	struct slot_maps built[2] = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } };
 	struct rg_lengths ls;
 	struct rg_meta meta;
 	__u32 zero = 0, cur = 0, next_free = 1, gen32;
@@ -394,11 +463,17 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	gen32 = (__u32)gen;
 	twins = meta.twin_gen && meta.twin_gen == meta.generation && cur == (__u32)meta.generation;
 
-	ids = calloc(RG_MAX_BUCKETS, sizeof(*ids));
-	infos = calloc(RG_MAX_BUCKETS, sizeof(*infos));
-	old = calloc(RG_MAX_BUCKETS, sizeof(*old));
+	/* every bucket rg_buckets knows, whatever its generation: a stopped
+	 * sync may have left names of either plan
+	 */
+	nold = read_buckets(m, meta.nbuckets, &ids, &infos);
+	if (nold < 0) {
+		err = nold;
+		goto out;
+	}
+	old = calloc(nold + 1, sizeof(*old));
 	used = calloc(RG_MAX_BUCKETS, 1);
-	prev = calloc(RG_MAX_BUCKETS, sizeof(*prev));
+	hit = calloc(nent + 1, sizeof(*hit));
 	next = calloc(nent ? nent : 1, sizeof(*next));
 	entry_id = calloc(nent ? nent : 1, sizeof(*entry_id));
 	fresh = calloc(nent + 1, sizeof(*fresh));
@@ -406,46 +481,37 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	keptv = calloc(nent + 1, sizeof(*keptv));
 	kept_ids = calloc(nent + 1, sizeof(*kept_ids));
 	zeros = calloc(nent + 1, sizeof(*zeros));
-	if (!ids || !infos || !old || !used || !prev || !next || !entry_id || !fresh ||
+	if (!ids || !infos || !old || !used || !hit || !next || !entry_id || !fresh ||
 	    !fresh_ids || !keptv || !kept_ids || !zeros) {
 		err = -ENOMEM;
 		goto out;
 	}
 
-	/* every bucket rg_buckets knows, whatever its generation: a stopped
-	 * sync may have left names of either plan
-	 */
-	nold = rg_active_buckets(m, 0, UINT64_MAX, ids, infos);
-	if (nold < 0) {
-		err = nold;
-		goto out;
-	}
 	for (int i = 0; i < nold; i++) {
 		old[i].key = infos[i].cidr;
 		old[i].kind = infos[i].kind;
 		old[i].id = ids[i];
-		old[i].info = i;
 		used[ids[i]] = 1;
-		/* what both tries hold, when they are twins */
-		if (infos[i].generation <= meta.generation && infos[i].kind != RG_KIND_UNPLANNED) {
-			prev[nprev].key = infos[i].cidr;
-			prev[nprev].val = infos[i].trie;
-			nprev++;
-		}
+		/* what both slots hold, when they are twins */
+		old[i].in_plan = infos[i].generation <= meta.generation &&
+				 infos[i].kind != RG_KIND_UNPLANNED;
+		nprev += old[i].in_plan;
 	}
 	used[RG_BUCKET_UNPLANNED] = 1;
-	qsort(old, nold, sizeof(*old), cmp_old);
+	err = index_build(&ix, old, nold);
+	if (err)
+		goto out;
 
 	/* 1. ids: kept ones first; new ones only once the caches are known */
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &plan->entries[i];
-		struct old_bucket probe = { .kind = e->kind }, *hit;
+		struct rg_lpm_key key;
 
-		key_of(&e->cidr, &probe.key);
-		hit = bsearch(&probe, old, nold, sizeof(*old), cmp_old);
-		if (hit && hit->kind != RG_KIND_UNPLANNED) {
-			hit->kept = true;
-			entry_id[i] = hit->id;
+		key_of(&e->cidr, &key);
+		hit[i] = e->kind == RG_KIND_UNPLANNED ? -1 : index_find(&ix, old, &key, e->kind);
+		if (hit[i] >= 0) {
+			old[hit[i]].kept = true;
+			entry_id[i] = old[hit[i]].id;
 		} else if (!need_new++) {
 			err = mark_cached(m, used);
 			if (err)
@@ -465,48 +531,52 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		entry_id[i] = next_free;
 	}
 
-	/* the trie of the new plan, and the names of its buckets */
+	/* the new plan's entries, the names of its buckets, and (twins) the
+	 * edit from the plan in force: entries added or changed, then removed
+	 */
+	ed.set = calloc(nent + 1, sizeof(*ed.set));
+	ed.del = calloc(nold + 1, sizeof(*ed.del));
+	if (!ed.set || !ed.del) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &plan->entries[i];
-		struct old_bucket probe = { .kind = e->kind }, *hit = NULL;
 		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
+		const struct rg_bucket_info *was = hit[i] >= 0 ? &infos[hit[i]] : NULL;
 
 		key_of(&e->cidr, &next[i].key);
 		next[i].val.bucket = entry_id[e->bucket_of];
 		next[i].val.breaks = e->breaks;
-		probe.key = next[i].key;
+		if (!was || !old[hit[i]].in_plan || memcmp(&was->trie, &next[i].val, sizeof(next[i].val)))
+			ed.set[ed.nset++] = next[i];
 		info.cidr = next[i].key;
 		info.trie = next[i].val;
 		memcpy(info.name, e->name, sizeof(info.name));
 		memcpy(info.zone, e->zone, sizeof(info.zone));
-		if (e->kind != RG_KIND_UNPLANNED)
-			hit = bsearch(&probe, old, nold, sizeof(*old), cmp_old);
-		if (!hit) {
+		if (!was) {
 			fresh[fresh_n] = info;
 			fresh_ids[fresh_n++] = entry_id[i];
 			continue;
 		}
 		/* a kept bucket's name is rewritten only when it changes */
-		info.generation = infos[hit->info].generation;
-		if (!memcmp(&info, &infos[hit->info], sizeof(info)))
+		info.generation = was->generation;
+		if (!memcmp(&info, was, sizeof(info)))
 			continue;
 		info.generation = gen;
 		keptv[kept_n] = info;
 		kept_ids[kept_n++] = entry_id[i];
 	}
+	for (int i = 0; i < nold; i++)
+		if (old[i].in_plan && !old[i].kept)
+			ed.del[ed.ndel++] = old[i].key;
 	keptv[kept_n].kind = RG_KIND_UNPLANNED;
 	keptv[kept_n].generation = gen;
 	snprintf(keptv[kept_n].name, sizeof(keptv[kept_n].name), "unplanned");
 	kept_ids[kept_n++] = RG_BUCKET_UNPLANNED;
-	qsort(next, nent, sizeof(*next), cmp_tentry);
-	qsort(prev, nprev, sizeof(*prev), cmp_tentry);
-	if (twins) {
-		err = diff(prev, nprev, next, nent, &ed);
-		if (err)
-			goto out;
-		if ((long)(ed.nset + ed.ndel) * RG_EDIT_MAX_SHARE > nent + nprev)
-			twins = false;
-	}
+	if (twins && nent + nprev > RG_EDIT_ALWAYS &&
+	    (long)(ed.nset + ed.ndel) * RG_EDIT_MAX_SHARE > nent + nprev)
+		twins = false;
 
 	/* 2. names (and zeroed counters) of the new buckets */
 	err = update_many(m->bucket_stats, fresh_ids, zeros, sizeof(*zeros), fresh_n);
@@ -517,10 +587,15 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 
 	/* 3. the idle slot; from here until 5. is done the slots differ */
 	lengths_of(next, nent, &ls);
+	if (!twins) {
+		err = build_both(next, nent, built);
+		if (err)
+			goto out;
+	}
 	meta.twin_gen = 0;
 	err = rg_meta_write(m, &meta);
 	if (!err)
-		err = refresh(m, gen32 & 1, twins, &ed, next, nent, &ls);
+		err = refresh(m, gen32 & 1, twins, &ed, &built[0], &ls);
 	if (err)
 		goto out;
 
@@ -540,7 +615,7 @@ long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 	 * new plan in force and the next sync rebuilding
 	 */
 	if (!wait_for_programs(m, gen32 & 1))
-		meta.twin_gen = refresh(m, cur & 1, twins, &ed, next, nent, &ls) ? 0 : gen;
+		meta.twin_gen = refresh(m, cur & 1, twins, &ed, &built[1], &ls) ? 0 : gen;
 
 	/* 6. kept buckets, meta, retired names */
 	err = update_many(m->buckets, kept_ids, keptv, sizeof(*keptv), kept_n);
@@ -566,7 +641,8 @@ out:
 	free(infos);
 	free(old);
 	free(used);
-	free(prev);
+	free(hit);
+	free(ix.slot);
 	free(next);
 	free(entry_id);
 	free(fresh);
@@ -576,5 +652,7 @@ out:
 	free(zeros);
 	free(ed.set);
 	free(ed.del);
+	close_maps(&built[0]);
+	close_maps(&built[1]);
 	return err ? err : (long long)gen;
 }

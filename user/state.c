@@ -22,6 +22,7 @@ const char *const rg_map_names[RG_NMAPS] = {
 	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
 	"rg_config", "rg_buckets", "rg_meta", "rg_events", "rg_event_rate",
 	"rg_plan_gen", "rg_cache", "rg_counts", "rg_exact", "rg_lengths",
+	"rg_cache_ctl",
 };
 
 const char *rg_mode_name(__u32 mode)

@@ -31,9 +31,10 @@ struct rg_maps {
 	int counts;
 	int exact;
 	int lengths;
+	int cache_ctl;
 };
 
-#define RG_NMAPS 14
+#define RG_NMAPS 15
 extern const char *const rg_map_names[RG_NMAPS];
 
 static inline int *rg_map_fd(struct rg_maps *m, int i)
