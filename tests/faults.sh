@@ -5,7 +5,8 @@
 # plan updates, bad plan files, SIGHUP, 1000 plan swaps that would betray any
 # partial plan, kill -9 in the middle of a sync, interfaces deleted, recreated
 # and renamed, restarts that adopt the pinned state, a pinned map of an older
-# layout migrated, and one that cannot be.
+# layout migrated, and one that cannot be, and an upgrade from the previous
+# layout's build.
 #
 # usage: tests/faults.sh OUTPUT_DIR     (run as root)
 set -u
@@ -262,6 +263,47 @@ expect_match "an incompatible pinned map is refused clearly" "$out" "layout this
 rm -f "$pin/maps/rg_ifaces"
 bpftool map pin id "$id" "$pin/maps/rg_ifaces"
 expect_eq "and the state is left as it was" "$(rg -j status | jq -r '.interfaces | length')" "2"
+
+# an upgrade from the previous pinned layout (1, ringguard as of commit
+# 65f61ce): the new daemon migrates the maps in place (per-CPU counters
+# summed into shared ones, names into a hash), counters and enforcement kept
+OLD_REV=65f61ce
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+if git -C "$REPO" cat-file -e "$OLD_REV^{commit}" 2>/dev/null; then
+	OLD=$TMP/layout1
+	mkdir -p "$OLD"
+	git -C "$REPO" archive "$OLD_REV" | tar -x -C "$OLD"
+	if make -C "$OLD" -s -j2 .output/ringguard >/dev/null 2>&1; then
+		stop_daemon
+		rg detach >/dev/null
+		lab_ns node "$OLD/.output/ringguard" attach --plan "$LIVE" --host solcp011 \
+			--mode enforce >/dev/null
+		inject gw g0 fd00:101::fffe fd00:101::11 -n 6 -l 100 >/dev/null
+		read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 4 -l 100)
+		lab_ns node "$OLD/.output/ringguard" -j stats > "$TMP/stats.json"
+		o0=$(bkt k8s-egress-gw src packets)
+		d0=$(ifc eth1 in dropped)
+		# the gateway is the source of both kinds of frames
+		expect_eq "layout 1: its build counts and drops" "$o0 $d0" "$((6 + sent)) $sent"
+		n=$(log_count "adopted pinned")
+		start_daemon
+		within "layout 1: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
+		expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -4 | tr '\n' ' ')" \
+			"rg_bucket_stats.*rg_buckets"
+		stats
+		expect_eq "counters kept across the upgrade" "$(bkt k8s-egress-gw src packets) $(ifc eth1 in dropped)" "$o0 $d0"
+		read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 5 -l 100)
+		inject gw g0 fd00:101::fffe fd00:101::11 -n 3 -l 100 >/dev/null
+		stats
+		expect_eq "and it keeps enforcing and counting" \
+			"$(( $(ifc eth1 in dropped) - d0 )) $(( $(bkt k8s-egress-gw src packets) - o0 ))" \
+			"$sent $((sent + 3))"
+	else
+		bad "layout 1 builds from commit $OLD_REV"
+	fi
+else
+	echo "  skip  upgrade from layout 1: commit $OLD_REV is not in this clone's history"
+fi
 
 # --detach-on-exit: the one way a daemon's exit ends enforcement
 ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 --detach-on-exit >>"$LOG" 2>&1 &

@@ -168,6 +168,11 @@ static int open_state(struct cli *c, struct rg_maps *m, bool rdonly)
 	if (err)
 		return err;
 	err = rg_state_open(c->dir, m, rdonly);
+	if (err == -ENOENT && rg_state_exists(c->dir))
+		return fail(c, err, "the state pinned in %s is from an older ringguard (maps are "
+			    "missing): restart 'ringguard daemon' (the service) with this build to "
+			    "migrate it in place, or use the build that attached it",
+			    rg_state_display(c->dir));
 	if (err == -ENOENT)
 		return fail(c, err, "ringguard is not attached in this network namespace "
 			    "(nothing in %s): run 'ringguard attach --plan FILE' first",

@@ -72,6 +72,42 @@ static int cmp_iface(const void *a, const void *b)
 	return (int)x->ifc.slot - (int)y->ifc.slot;
 }
 
+/* Counters this process has shown, by bucket id. In plans of more than
+ * RG_COUNT_SLOTS buckets, two buckets can take turns in a per-CPU counter
+ * slot, and a read that races with a turn change may see the counts that
+ * move in both places for an instant. Within one process (the daemon's
+ * /metrics, stats --watch) counters therefore never go back: each shows the
+ * most it has shown for the same bucket (id, kind and CIDR).
+ */
+struct shown {
+	struct rg_lpm_key cidr;
+	__u32 kind;
+	struct rg_bucket_counters c;
+};
+
+static void never_back(__u32 id, const struct rg_bucket_info *info,
+		       struct rg_bucket_counters *c)
+{
+	static struct shown *shown;
+	struct shown *w;
+	__u64 *now = (__u64 *)c, *was;
+
+	if (!shown)
+		shown = calloc(RG_MAX_BUCKETS, sizeof(*shown));
+	if (!shown || id >= RG_MAX_BUCKETS)
+		return;
+	w = &shown[id];
+	was = (__u64 *)&w->c;
+	if (w->kind == info->kind && !memcmp(&w->cidr, &info->cidr, sizeof(w->cidr))) {
+		for (size_t f = 0; f < sizeof(*c) / sizeof(__u64); f++)
+			if (was[f] > now[f])
+				now[f] = was[f];
+	}
+	w->cidr = info->cidr;
+	w->kind = info->kind;
+	w->c = *c;
+}
+
 static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool counters)
 {
 	__u32 *ids = NULL, key, next, *prev = NULL;
@@ -129,6 +165,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 			s->buckets[i].id = ids[i];
 			s->buckets[i].info = infos[i];
 			s->buckets[i].c = c[i];
+			never_back(ids[i], &infos[i], &s->buckets[i].c);
 		}
 		free(c);
 		if (err)
