@@ -71,12 +71,12 @@ static __always_inline void rg_pc_flush(struct rg_pc *to, const struct rg_pc *fr
 
 /* Counts the frame for bucket in this CPU's counter slot of the bucket;
  * a slot that counted for another bucket first moves its counts to that
- * bucket's shared counters. Plans of fewer than RG_COUNT_SLOTS buckets
- * never share a slot: their counters stay per-CPU.
+ * bucket's shared counters. Plans of up to half the slots never share
+ * one (ids are handed out from 1 up): their counters stay per-CPU.
  */
 static __always_inline void rg_count(__u32 bucket, bool is_src, bool brk, __u32 len)
 {
-	__u32 k = bucket & (RG_COUNT_SLOTS - 1), old;
+	__u32 k = bucket & rg_count_mask, old;
 	struct rg_bucket_counters *bc;
 	struct rg_count_slot *cs;
 
@@ -246,23 +246,43 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 ro
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* Role and counter slot of the interface, if it is one of ours. */
+static __always_inline bool rg_iface(__u32 ifindex, __u32 *role, __u32 *slot)
+{
+	struct rg_if_fast *f;
+	struct rg_iface *ifc;
+
+	if (ifindex < RG_IFINDEX_DIRECT) {
+		f = bpf_map_lookup_elem(&rg_if_index, &ifindex);
+		if (!f || f->role == RG_ROLE_NONE)
+			return false;
+		*role = f->role;
+		*slot = f->slot;
+		return true;
+	}
+	ifc = bpf_map_lookup_elem(&rg_ifaces, &ifindex);
+	if (!ifc)
+		return false;
+	*role = ifc->role;
+	*slot = ifc->slot;
+	return true;
+}
+
 static __always_inline int rg_classify(struct rg_ctx *c)
 {
 	struct rg_cache_ctl *ctl;
 	struct rg_dir_counters *dc;
 	struct rg_if_counters *ic;
 	struct rg_config *cfg;
-	struct rg_iface *ifc;
-	__u32 sb, db, zero = 0, role_bit, gen, *genp;
+	__u32 sb, db, zero = 0, role, slot, role_bit, gen, *genp;
 	bool sbrk, dbrk, drop;
 	__u64 now = 0;
 	struct rg_pkt p;
 	int r;
 
-	ifc = bpf_map_lookup_elem(&rg_ifaces, &c->ifindex);
-	if (!ifc)
+	if (!rg_iface(c->ifindex, &role, &slot))
 		return RG_VERDICT_PASS;	/* not one of ours (yet, or any more) */
-	ic = bpf_map_lookup_elem(&rg_if_stats, &ifc->slot);
+	ic = bpf_map_lookup_elem(&rg_if_stats, &slot);
 	if (!ic)
 		return RG_VERDICT_PASS;
 	dc = &ic->dir[c->dir & 1];
@@ -279,7 +299,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		return RG_VERDICT_PASS;
 	}
 
-	role_bit = RG_BREAKS(ifc->role);
+	role_bit = RG_BREAKS(role);
 	/* one read of the generation per packet: both addresses resolve in
 	 * the same plan
 	 */
@@ -304,7 +324,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		now = bpf_ktime_get_ns();
 	drop = cfg->mode == RG_MODE_ENFORCE && (!cfg->enforce_until || now < cfg->enforce_until);
 	if (cfg->events_until && now < cfg->events_until)
-		rg_emit(c, &p, ifc->role, sb, db, sbrk, dbrk, drop, now);
+		rg_emit(c, &p, role, sb, db, sbrk, dbrk, drop, now);
 	if (!drop)
 		return RG_VERDICT_PASS;
 	dc->dropped++;

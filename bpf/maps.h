@@ -82,10 +82,14 @@ struct {
 	__type(value, struct rg_cache_ctl);
 } rg_cache_ctl SEC(".maps");
 
-/* Per-CPU counter slots, by bucket id modulo: see rg_count_slot. */
+/* Per-CPU counter slots, by bucket id modulo: see rg_count_slot. The
+ * loader sets the size, and rg_count_mask to size - 1.
+ */
+const volatile __u32 rg_count_mask = RG_COUNT_SLOTS_MIN - 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RG_COUNT_SLOTS);
+	__uint(max_entries, RG_COUNT_SLOTS_MIN);
 	__type(key, __u32);
 	__type(value, struct rg_count_slot);
 } rg_counts SEC(".maps");
@@ -108,6 +112,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rg_iface);
 } rg_ifaces SEC(".maps");
+
+/* The same for small ifindexes (most hosts' uplinks): an array lookup
+ * instead of a hash one, on every packet.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_IFINDEX_DIRECT);
+	__type(key, __u32);
+	__type(value, struct rg_if_fast);
+} rg_if_index SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -24,14 +24,17 @@
 #define RG_MAX_PLAN		131072
 #define RG_MAX_BUCKETS		(2 * RG_MAX_PLAN)
 
-/* Per CPU, whatever the plan's size (bpf/classify.h): RG_CACHE_SLOTS
- * addresses already looked up, and counters for RG_COUNT_SLOTS buckets (a
- * bucket uses slot id % RG_COUNT_SLOTS; two buckets wanting the same slot
- * take turns, the one leaving moving its counts to rg_bucket_stats, which
- * is shared and grows with the plan only). Both powers of two.
+/* Per CPU (bpf/classify.h): RG_CACHE_SLOTS addresses already looked up,
+ * and counters for up to RG_COUNT_SLOTS_MAX buckets (a bucket uses slot
+ * id % slots; two buckets wanting the same slot take turns, the one leaving
+ * moving its counts to rg_bucket_stats, which is shared and grows with the
+ * plan only). The loader sizes the counter slots at attach: the next power
+ * of two at least twice the plan's entries, from RG_COUNT_SLOTS_MIN to
+ * RG_COUNT_SLOTS_MAX. All powers of two.
  */
 #define RG_CACHE_SLOTS		8192
-#define RG_COUNT_SLOTS		4096
+#define RG_COUNT_SLOTS_MIN	4096
+#define RG_COUNT_SLOTS_MAX	16384
 
 /* Traffic with no locality gets nothing from the address cache and pays
  * for it (its slots push the trie out of the CPU's caches). Each CPU
@@ -145,6 +148,17 @@ struct rg_iface {
 	__u32 mtu;
 	__u32 reattaches;	/* times the daemon re-attached it (recreated, renamed) */
 	char name[RG_IFNAME_LEN];
+};
+
+/* rg_if_index[ifindex]: what the datapath needs of an interface, for
+ * ifindexes under RG_IFINDEX_DIRECT (an array lookup; above it, rg_ifaces).
+ * role RG_ROLE_NONE: not one of ours. Written by userspace with rg_ifaces.
+ */
+#define RG_IFINDEX_DIRECT	4096
+
+struct rg_if_fast {
+	__u32 role;
+	__u32 slot;
 };
 
 struct rg_config {
@@ -271,6 +285,7 @@ RG_STATIC_SIZE(struct rg_dir_counters, 48);
 RG_STATIC_SIZE(struct rg_if_counters, 96);
 RG_STATIC_SIZE(struct rg_iface, 40);
 RG_STATIC_SIZE(struct rg_config, 24);
+RG_STATIC_SIZE(struct rg_if_fast, 8);
 RG_STATIC_SIZE(struct rg_event, 72);
 RG_STATIC_SIZE(struct rg_rate, 16);
 RG_STATIC_SIZE(struct rg_bucket_info, 136);

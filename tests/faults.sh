@@ -28,6 +28,8 @@ stop_daemon() {
 
 teardown() {
 	stop_daemon
+	# and any daemon a failed check left behind in the node's namespace
+	ip netns pids "${LAB}node" 2>/dev/null | xargs -r kill 2>/dev/null
 	lab_ns node "$RG" detach >/dev/null 2>&1
 	lab_down
 	rm -rf "$TMP"
@@ -298,6 +300,7 @@ if git -C "$REPO" cat-file -e "$OLD_REV^{commit}" 2>/dev/null; then
 		expect_eq "and it keeps enforcing and counting" \
 			"$(( $(ifc eth1 in dropped) - d0 )) $(( $(bkt k8s-egress-gw src packets) - o0 ))" \
 			"$sent $((sent + 3))"
+		stop_daemon
 	else
 		bad "layout 1 builds from commit $OLD_REV"
 	fi

@@ -162,7 +162,7 @@ static struct rg_plan plan;
 
 static void setup(void)
 {
-	int err = rg_instance_open(&in);
+	int err = rg_instance_open(&in, 0);
 
 	cr_assert_eq(err, 0, "cannot load the programs: %s (run as root)", strerror(-err));
 	h_install(&in, &plan, plan_text);
@@ -226,7 +226,7 @@ Test(prog, unknown_interface_passes_uncounted)
 	struct rg_dir_counters d0 = h_dc(&in, RG_DIR_IN), d1;
 
 	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
-	cr_assert_eq(bpf_map_delete_elem(in.m.ifaces, &key), 0);
+	cr_assert_eq(rg_iface_del(&in.m, key), 0);
 	cr_expect_not(h_run(&in, RG_DIR_IN, f, len));
 	cr_expect_not(h_run(&in, RG_DIR_OUT, f, len));
 	d1 = h_dc(&in, RG_DIR_IN);

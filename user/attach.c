@@ -131,10 +131,17 @@ struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i)
 		s->maps.rg_meta, s->maps.rg_events, s->maps.rg_event_rate,
 		s->maps.rg_plan_gen, s->maps.rg_cache, s->maps.rg_counts,
 		s->maps.rg_exact, s->maps.rg_lengths, s->maps.rg_cache_ctl,
+		s->maps.rg_if_index,
 	};
 	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
 
 	return maps[i];
+}
+
+void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
+{
+	bpf_map__set_max_entries(s->maps.rg_counts, slots);
+	s->rodata->rg_count_mask = slots - 1;
 }
 
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
@@ -246,8 +253,11 @@ struct pinned {
 	bool migrate;
 };
 
-int rg_load(struct rg_loader *l, const char *dir, FILE *log)
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
 {
+	struct bpf_map_info cinfo = {};
+	__u32 clen = sizeof(cinfo);
+	int cfd;
 	struct pinned old[RG_NMAPS];
 	char path[PATH_MAX];
 	int err = 0;
@@ -275,6 +285,19 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 		fprintf(log, "cannot open the BPF object: %s\n", strerror(errno));
 		return err;
 	}
+	/* counter slots: as many as pinned (their counts stay), else sized to
+	 * the plan
+	 */
+	snprintf(path, sizeof(path), "%s/maps/rg_counts", dir);
+	cfd = bpf_obj_get(path);
+	if (cfd >= 0 && !bpf_obj_get_info_by_fd(cfd, &cinfo, &clen) &&
+	    cinfo.max_entries >= RG_COUNT_SLOTS_MIN && cinfo.max_entries <= RG_COUNT_SLOTS_MAX &&
+	    !(cinfo.max_entries & (cinfo.max_entries - 1)))
+		rg_skel_size_counts(l->skel, cinfo.max_entries);
+	else
+		rg_skel_size_counts(l->skel, rg_count_slots_for(plan_entries));
+	if (cfd >= 0)
+		close(cfd);
 	for (int i = 0; i < RG_NMAPS; i++) {
 		struct bpf_map *map = rg_skel_map(l->skel, i);
 		__u32 len = sizeof(old[i].info);
@@ -363,11 +386,18 @@ int rg_load(struct rg_loader *l, const char *dir, FILE *log)
 	}
 
 	/* An adopted state keeps enforcing through the upgrade: each link
-	 * switches to the new program atomically.
+	 * switches to the new program atomically, once the maps only this
+	 * build has are filled in.
 	 */
 	if (l->adopted) {
 		struct rg_meta meta;
 		__u32 key, next, *prev = NULL;
+
+		err = rg_iface_index_sync(&l->m);
+		if (err) {
+			fprintf(log, "cannot index the interfaces: %s\n", strerror(-err));
+			goto fail;
+		}
 
 		while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0) {
 			struct rg_iface ifc;
@@ -544,7 +574,7 @@ static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex
 	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
 	unlink(path);
 	if (forget)
-		bpf_map_delete_elem(m->ifaces, &ifindex);
+		rg_iface_del(m, ifindex);
 }
 
 static bool hooked(const char *dir, __u32 ifindex)
@@ -570,9 +600,9 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 
 	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
 	/* the entry goes in first so the very first packet is counted */
-	if (bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY)) {
-		err = -errno;
-		fprintf(log, "cannot register %s: %s\n", name, strerror(errno));
+	err = rg_iface_put(&l->m, ifindex, &ifc);
+	if (err) {
+		fprintf(log, "cannot register %s: %s\n", name, strerror(-err));
 		return err;
 	}
 	fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind, log);
@@ -587,12 +617,12 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 		fprintf(log, "cannot pin XDP link of %s: %s\n", name, strerror(-err));
 		goto fail;
 	}
-	bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY);
+	rg_iface_put(&l->m, ifindex, &ifc);
 
 	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, &ifc.tc_kind, &fd, log);
 	if (err)
 		goto fail;
-	bpf_map_update_elem(l->m.ifaces, &ifindex, &ifc, BPF_ANY);
+	rg_iface_put(&l->m, ifindex, &ifc);
 	if (fd >= 0) {
 		pin_path(path, sizeof(path), l->dir, "links", "tc-%u", ifindex);
 		err = repin(fd, path);
@@ -646,7 +676,7 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			slot_used[cur[i].ifc.slot % RG_MAX_IFACES] = true;
 			if (cur[i].ifc.role != want[w].role) {
 				cur[i].ifc.role = want[w].role;
-				bpf_map_update_elem(l->m.ifaces, &cur[i].ifindex, &cur[i].ifc, BPF_ANY);
+				rg_iface_put(&l->m, cur[i].ifindex, &cur[i].ifc);
 				fprintf(log, "%s: role is now %s\n", name, rg_role_name(want[w].role));
 				changes++;
 			}
@@ -696,7 +726,7 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 				seen = true;
 				slot = cur[i].ifc.slot;
 				reattaches = cur[i].ifc.reattaches + 1;
-				bpf_map_delete_elem(l->m.ifaces, &cur[i].ifindex);
+				rg_iface_del(&l->m, cur[i].ifindex);
 			}
 		}
 		if (done)
@@ -760,7 +790,7 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		return -EEXIST;
 	}
 
-	err = rg_load(&l, dir, errs);
+	err = rg_load(&l, dir, plan->nentries, errs);
 	if (err)
 		goto fail_nol;
 	l.want_xdp = o->want_xdp;

@@ -22,6 +22,8 @@ struct bpf_map;
  */
 struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i);
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
+/* Before load: the per-CPU counter slots (rg_counts) and their mask. */
+void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
 
 /* A loaded build of the programs, pinned under dir. */
 struct rg_loader {
@@ -39,8 +41,9 @@ struct rg_loader {
  * the same layout, migrates maps whose values grew (old value copied into
  * the front of the new), pins what is new, and moves every pinned link and
  * clsact filter to the new programs in place (no gap in enforcement).
+ * plan_entries sizes the counter slots of a new state (0: the minimum).
  */
-int rg_load(struct rg_loader *l, const char *dir, FILE *log);
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log);
 void rg_loader_close(struct rg_loader *l);
 
 /* Makes the attached interfaces match want[]: attaches what is missing,

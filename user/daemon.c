@@ -310,7 +310,7 @@ static int start(struct daemon *d)
 {
 	bool existed = rg_state_exists(d->o->dir);
 	struct rg_plan plan;
-	int lock, err, n;
+	int lock, err, n, entries = 0;
 
 	if (d->o->nifs)
 		wanted_ifaces(d, NULL);
@@ -331,6 +331,7 @@ static int start(struct daemon *d)
 			return -EINVAL;
 		}
 		err = d->o->nifs ? 0 : wanted_ifaces(d, &plan);
+		entries = plan.nentries;
 		rg_plan_free(&plan);
 		if (err) {
 			close(lock);
@@ -338,7 +339,7 @@ static int start(struct daemon *d)
 			return err;
 		}
 	}
-	err = rg_load(&d->l, d->o->dir, stderr);
+	err = rg_load(&d->l, d->o->dir, entries, stderr);
 	if (err) {
 		close(lock);
 		return err;

@@ -13,16 +13,26 @@
 
 #define RG_TC_ACT_SHOT 2
 
-int rg_instance_open(struct rg_instance *in)
+__u32 rg_instance_count_slots;
+
+int rg_instance_open(struct rg_instance *in, int plan_entries)
 {
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
 	int err;
 
 	memset(in, 0, sizeof(*in));
 	rg_maps_init(&in->m);
-	in->skel = ringguard_bpf__open_and_load();
+	in->skel = ringguard_bpf__open();
 	if (!in->skel)
 		return -errno;
+	rg_skel_size_counts(in->skel, rg_instance_count_slots ? rg_instance_count_slots :
+				      rg_count_slots_for(plan_entries));
+	err = ringguard_bpf__load(in->skel);
+	if (err) {
+		ringguard_bpf__destroy(in->skel);
+		in->skel = NULL;
+		return err;
+	}
 	rg_maps_from_skel(in->skel, &in->m);
 	in->xdp_fd = bpf_program__fd(in->skel->progs.rg_xdp);
 	in->tc_fd = bpf_program__fd(in->skel->progs.rg_tc);
@@ -47,9 +57,7 @@ int rg_instance_role(struct rg_instance *in, __u32 role)
 	struct rg_iface ifc = { .role = role, .slot = 0, .name = "lo" };
 	__u32 key = RG_INSTANCE_IFINDEX;
 
-	if (bpf_map_update_elem(in->m.ifaces, &key, &ifc, BPF_ANY))
-		return -errno;
-	return 0;
+	return rg_iface_put(&in->m, key, &ifc);
 }
 
 int rg_instance_mode(struct rg_instance *in, __u32 mode)

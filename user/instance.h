@@ -24,7 +24,11 @@ struct rg_instance {
  */
 #define RG_INSTANCE_IFINDEX	1
 
-int rg_instance_open(struct rg_instance *in);
+int rg_instance_open(struct rg_instance *in, int plan_entries);
+/* Counter slots of the next instances (a power of two; 0: sized to the
+ * plan, as attach does). Tests make it small, so buckets share slots.
+ */
+extern __u32 rg_instance_count_slots;
 void rg_instance_close(struct rg_instance *in);
 int rg_instance_role(struct rg_instance *in, __u32 role);
 int rg_instance_mode(struct rg_instance *in, __u32 mode);

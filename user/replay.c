@@ -96,7 +96,7 @@ int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *captu
 		pcap_close(p);
 		return -EINVAL;
 	}
-	err = rg_instance_open(&in);
+	err = rg_instance_open(&in, plan->nentries);
 	if (err) {
 		fprintf(errs, "cannot load the BPF programs: %s\n", strerror(-err));
 		pcap_close(p);

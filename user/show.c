@@ -72,10 +72,10 @@ static int cmp_iface(const void *a, const void *b)
 	return (int)x->ifc.slot - (int)y->ifc.slot;
 }
 
-/* Counters this process has shown, by bucket id. In plans of more than
- * RG_COUNT_SLOTS buckets, two buckets can take turns in a per-CPU counter
- * slot, and a read that races with a turn change may see the counts that
- * move in both places for an instant. Within one process (the daemon's
+/* Counters this process has shown, by bucket id. When a plan has more
+ * buckets than half the counter slots, two can take turns in a per-CPU
+ * counter slot, and a read that races with a turn change may see the
+ * counts that move in both places for an instant. Within one process (the daemon's
  * /metrics, stats --watch) counters therefore never go back: each shows the
  * most it has shown for the same bucket (id, kind and CIDR).
  */

@@ -22,7 +22,7 @@ const char *const rg_map_names[RG_NMAPS] = {
 	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
 	"rg_config", "rg_buckets", "rg_meta", "rg_events", "rg_event_rate",
 	"rg_plan_gen", "rg_cache", "rg_counts", "rg_exact", "rg_lengths",
-	"rg_cache_ctl",
+	"rg_cache_ctl", "rg_if_index",
 };
 
 const char *rg_mode_name(__u32 mode)
@@ -335,26 +335,39 @@ static void bc_add(struct rg_bucket_counters *to, const struct rg_bucket_counter
 		t[i] += f[i];
 }
 
-/* Every CPU's counter slots, in one batch (RG_COUNT_SLOTS x CPUs). */
+/* Slots for a plan of n entries (see RG_COUNT_SLOTS_MIN). */
+__u32 rg_count_slots_for(int n)
+{
+	__u32 slots = RG_COUNT_SLOTS_MIN;
+
+	while (slots < 2u * (__u32)n && slots < RG_COUNT_SLOTS_MAX)
+		slots *= 2;
+	return slots;
+}
+
+/* Every CPU's counter slots, in one batch (slots x CPUs). */
 int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int *nslots)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info), *keys = NULL, out_batch, count, n;
 	int ncpu = libbpf_num_possible_cpus();
-	__u32 *keys = calloc(RG_COUNT_SLOTS, sizeof(*keys)), out_batch, count = RG_COUNT_SLOTS;
 	struct rg_count_slot *all = NULL;
 
-	if (ncpu < 0 || !keys)
+	if (ncpu < 0 || bpf_obj_get_info_by_fd(m->counts, &info, &ilen))
 		goto fail;
-	all = calloc((size_t)ncpu * RG_COUNT_SLOTS, sizeof(*all));
-	if (!all)
+	n = count = info.max_entries;
+	keys = calloc(n, sizeof(*keys));
+	all = calloc((size_t)ncpu * n, sizeof(*all));
+	if (!keys || !all)
 		goto fail;
 	if (bpf_map_lookup_batch(m->counts, NULL, &out_batch, keys, all, &count, &bo) &&
 	    errno != ENOENT) {
 		/* before 5.6: slot by slot */
-		for (__u32 k = 0; k < RG_COUNT_SLOTS; k++)
+		for (__u32 k = 0; k < n; k++)
 			if (bpf_map_lookup_elem(m->counts, &k, all + (size_t)k * ncpu))
 				goto fail;
-		count = RG_COUNT_SLOTS;
+		count = n;
 	}
 	free(keys);
 	*nslots = (int)count * ncpu;
@@ -460,5 +473,44 @@ int rg_percpu_zero(int fd, __u32 key, size_t value_size)
 	if (bpf_map_update_elem(fd, &key, zeros, BPF_ANY))
 		err = -errno;
 	free(zeros);
+	return err;
+}
+
+/* rg_ifaces, and the array the datapath reads for small ifindexes. */
+int rg_iface_put(const struct rg_maps *m, __u32 ifindex, const struct rg_iface *ifc)
+{
+	struct rg_if_fast f = { .role = ifc->role, .slot = ifc->slot };
+
+	if (bpf_map_update_elem(m->ifaces, &ifindex, ifc, BPF_ANY))
+		return -errno;
+	if (ifindex < RG_IFINDEX_DIRECT && bpf_map_update_elem(m->if_index, &ifindex, &f, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int rg_iface_del(const struct rg_maps *m, __u32 ifindex)
+{
+	struct rg_if_fast none = {};
+
+	if (ifindex < RG_IFINDEX_DIRECT)
+		bpf_map_update_elem(m->if_index, &ifindex, &none, BPF_ANY);
+	if (bpf_map_delete_elem(m->ifaces, &ifindex))
+		return -errno;
+	return 0;
+}
+
+/* The array from rg_ifaces (a state pinned by a build without it). */
+int rg_iface_index_sync(const struct rg_maps *m)
+{
+	__u32 key, next, *prev = NULL;
+	struct rg_iface ifc;
+	int err = 0;
+
+	while (!err && bpf_map_get_next_key(m->ifaces, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(m->ifaces, &key, &ifc))
+			err = rg_iface_put(m, key, &ifc);
+	}
 	return err;
 }

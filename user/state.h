@@ -32,9 +32,10 @@ struct rg_maps {
 	int exact;
 	int lengths;
 	int cache_ctl;
+	int if_index;
 };
 
-#define RG_NMAPS 15
+#define RG_NMAPS 16
 extern const char *const rg_map_names[RG_NMAPS];
 
 static inline int *rg_map_fd(struct rg_maps *m, int i)
@@ -67,10 +68,18 @@ __u64 rg_monotonic_ns(void);
 int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
 		   struct rg_bucket_counters *out);
 int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out);
-/* Every CPU's counter slots (*out: calloc'd, *nslots of them). */
+/* Counter slots for a plan of n entries, and every CPU's counter slots
+ * (*out: calloc'd, *nslots of them).
+ */
+__u32 rg_count_slots_for(int n);
 int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int *nslots);
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out);
 int rg_percpu_zero(int fd, __u32 key, size_t value_size);
+
+/* rg_ifaces entries, kept in step with the datapath's rg_if_index. */
+int rg_iface_put(const struct rg_maps *m, __u32 ifindex, const struct rg_iface *ifc);
+int rg_iface_del(const struct rg_maps *m, __u32 ifindex);
+int rg_iface_index_sync(const struct rg_maps *m);
 
 const char *rg_mode_name(__u32 mode);
 int rg_mode_parse(const char *s);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -270,7 +271,7 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 		fclose(null);
 	if (n)
 		return 1;
-	if (rg_instance_open(&r.in)) {
+	if (rg_instance_open(&r.in, plan.nentries)) {
 		fprintf(stderr, "cannot load ringguard (run as root)\n");
 		return 1;
 	}
@@ -397,6 +398,16 @@ int main(int argc, char **argv)
 	if (fread(text, 1, len, f) != (size_t)len)
 		return 1;
 	fclose(f);
+	/* one CPU for the whole run: ringguard's cache and counter slots are
+	 * per CPU, and a run that moved would start cold
+	 */
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(sched_getcpu(), &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	ctl = fmemopen(ctlbuf, sizeof(ctlbuf), "w");
 	setvbuf(ctl, NULL, _IONBF, 0);
 

@@ -8,7 +8,9 @@
 #                   mixes; in-process sync times and map memory
 #                   (tools/bench/bench.c)
 #   control.sh      attach, sync, one-prefix sync, stats -j through the CLI
-# Root. About 5 minutes.
+#   veth.sh         against nftables, end to end through a veth pair
+#                   (tools/bench/veth.mk; `make bench-veth` alone)
+# Root. About 8 minutes.
 
 BENCH_QUICK	:= $(OUTPUT)/rg-bench-quick
 BENCH		:= $(OUTPUT)/rg-bench
@@ -45,11 +47,13 @@ BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
 
 # The results go to $(BENCH_RESULTS) as well (README "Performance" quotes a run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(VETH_GEN)
 	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
 	  echo; $(BENCH_QUICK) maps/sol.plan; \
 	  echo; $(BENCH) maps/sol.plan; \
 	  echo; echo "Control plane through the CLI (ms, median of 3) and kernel memory"; \
 	  tools/bench/control.sh $(OUTPUT); \
+	  echo; echo "Against nftables, end to end through veth (CPU ns per frame)"; \
+	  OUT=$(OUTPUT) tools/bench/veth.sh maps/sol.plan; \
 	} 2>&1 | tee $(BENCH_RESULTS)
 	$(Q)echo "results: $(BENCH_RESULTS)"

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	}
 	if (rg_plan_load(argv[1], &plan, stderr))
 		return 1;
-	err = rg_instance_open(&in);
+	err = rg_instance_open(&in, plan.nentries);
 	if (err || rg_install(&in.m, &plan, argv[1]) < 0) {
 		fprintf(stderr, "cannot load or install (run as root)\n");
 		return 1;
