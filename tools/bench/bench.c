@@ -219,20 +219,26 @@ static void measure_memory(struct rig *r, struct memory *mem)
 	mem->total = mem->percpu = mem->tries = 0;
 	for (int i = 0; i < RG_NMAPS; i++)
 		mem->total += memlock(*rg_map_fd(m, i));
+	/* the tries and exact tables in both slots */
 	for (__u32 slot = 0; slot < 2; slot++) {
-		__u32 id;
-		int fd;
+		int outer[2] = { m->plan, m->exact };
 
-		if (bpf_map_lookup_elem(m->plan, &slot, &id))
-			continue;
-		fd = bpf_map_get_fd_by_id(id);
-		if (fd >= 0) {
-			mem->tries += memlock(fd);
-			close(fd);
+		for (int o = 0; o < 2; o++) {
+			__u32 id;
+			int fd;
+
+			if (bpf_map_lookup_elem(outer[o], &slot, &id))
+				continue;
+			fd = bpf_map_get_fd_by_id(id);
+			if (fd >= 0) {
+				mem->tries += memlock(fd);
+				close(fd);
+			}
 		}
 	}
 	mem->total += mem->tries;
-	mem->percpu = memlock(m->cache) + memlock(m->if_stats);
+	mem->percpu = memlock(m->cache) + memlock(m->counts) + memlock(m->if_stats) +
+		      memlock(m->cache_ctl);
 }
 
 static const char *fmt_bytes(long long b, char *buf, size_t len)
