@@ -785,81 +785,107 @@ static void blast(int fd, struct mmsghdr *m, int batch, long count, long *sent, 
 	}
 }
 
+/* Options of send and live. */
+struct gen_opts {
+	long count, warm, len;
+	int batch, cpu;
+	bool bypass, have_dmac;
+	uint8_t dmac[6];
+};
+
+static void gen_opts_parse(int argc, char **argv, bool sockets, struct gen_opts *o)
+{
+	*o = (struct gen_opts){ .count = 1000000, .len = 64, .batch = 64, .cpu = -1 };
+	for (int i = 5; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "";
+
+		if (sockets && !strcmp(argv[i], "--bypass")) {
+			o->bypass = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "-n"))
+			o->count = atol(v);
+		else if (!strcmp(argv[i], "-w"))
+			o->warm = atol(v);
+		else if (!strcmp(argv[i], "-l"))
+			o->len = atol(v);
+		else if (sockets && !strcmp(argv[i], "-b"))
+			o->batch = atoi(v);
+		else if (!strcmp(argv[i], "--cpu"))
+			o->cpu = atoi(v);
+		else if (!strcmp(argv[i], "--dmac")) {
+			if (parse_mac(v, o->dmac))
+				die("bad MAC %s", v);
+			o->have_dmac = true;
+		} else
+			die("unknown option %s", argv[i]);
+		i++;
+	}
+	if (o->batch < 1 || o->batch > 256)
+		die("%s", "batch must be 1..256");
+	if (o->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			die("sched_setaffinity: %s", strerror(errno));
+	}
+}
+
+/* The clocks around a measured run. */
+struct meter {
+	unsigned long long thread, kthreads, stat, statcpu, wall;
+};
+
+static void meter_read(struct meter *m, int cpu)
+{
+	m->wall = now_ns(CLOCK_MONOTONIC);
+	m->stat = stat_busy_ns(-1);
+	m->statcpu = stat_busy_ns(cpu);
+	m->kthreads = kthreads_ns();
+	m->thread = now_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static void meter_print(const struct meter *a, const struct meter *b, int cpu, long sent,
+			long failed, size_t len, long warm_sent, long warm_failed)
+{
+	printf("sent=%ld failed=%ld len=%zu thread_ns=%llu kthreads_ns=%llu stat_ns=%llu "
+	       "statcpu_ns=%llu wall_ns=%llu warm_sent=%ld warm_failed=%ld\n",
+	       sent, failed, len, b->thread - a->thread, b->kthreads - a->kthreads,
+	       b->stat - a->stat, cpu >= 0 ? b->statcpu - a->statcpu : b->stat - a->stat,
+	       b->wall - a->wall, warm_sent, warm_failed);
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	static uint8_t frame[RG_FRAME_MAX];
 	struct mmsghdr m[256];
 	struct iovec iov;
 	struct sockaddr_ll sll;
-	uint8_t dmac[6];
-	bool have_dmac = false, bypass = false;
-	long count = 1000000, warm = 0, len = 64, sent = 0, failed = 0, ws = 0, wf = 0;
-	int batch = 64, cpu = -1, fd;
-	unsigned long long t0, t1, k0, k1, s0, s1, c0, c1, w0, w1;
+	struct gen_opts o;
+	struct meter m0, m1;
+	long sent = 0, failed = 0, ws = 0, wf = 0;
+	int fd;
 	size_t n;
 
 	if (argc < 5)
 		die("%s", "usage: send IFNAME SRC DST [-n N] [-w WARMUP] [-l LEN] [-b BATCH] "
 			  "[--bypass] [--dmac MAC] [--cpu N]");
-	for (int i = 5; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : "";
-
-		if (!strcmp(argv[i], "--bypass")) {
-			bypass = true;
-			continue;
-		}
-		if (!strcmp(argv[i], "-n"))
-			count = atol(v);
-		else if (!strcmp(argv[i], "-w"))
-			warm = atol(v);
-		else if (!strcmp(argv[i], "-l"))
-			len = atol(v);
-		else if (!strcmp(argv[i], "-b"))
-			batch = atoi(v);
-		else if (!strcmp(argv[i], "--cpu"))
-			cpu = atoi(v);
-		else if (!strcmp(argv[i], "--dmac")) {
-			if (parse_mac(v, dmac))
-				die("bad MAC %s", v);
-			have_dmac = true;
-		} else
-			die("unknown option %s", argv[i]);
-		i++;
-	}
-	if (batch < 1 || batch > 256)
-		die("%s", "batch must be 1..256");
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity: %s", strerror(errno));
-	}
-	n = build(frame, sizeof(frame), argv[3], argv[4], len, have_dmac ? dmac : NULL);
-	fd = open_tx(argv[2], bypass, &sll);
+	gen_opts_parse(argc, argv, true, &o);
+	n = build(frame, sizeof(frame), argv[3], argv[4], o.len, o.have_dmac ? o.dmac : NULL);
+	fd = open_tx(argv[2], o.bypass, &sll);
 	iov = (struct iovec){ frame, n };
 	for (int i = 0; i < 256; i++)
 		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &sll, .msg_namelen = sizeof(sll),
 						      .msg_iov = &iov, .msg_iovlen = 1 } };
-	if (warm)
-		blast(fd, m, batch, warm, &ws, &wf);
-	w0 = now_ns(CLOCK_MONOTONIC);
-	s0 = stat_busy_ns(-1);
-	c0 = stat_busy_ns(cpu);
-	k0 = kthreads_ns();
-	t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-	blast(fd, m, batch, count, &sent, &failed);
-	t1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-	k1 = kthreads_ns();
-	c1 = stat_busy_ns(cpu);
-	s1 = stat_busy_ns(-1);
-	w1 = now_ns(CLOCK_MONOTONIC);
+	if (o.warm)
+		blast(fd, m, o.batch, o.warm, &ws, &wf);
+	meter_read(&m0, o.cpu);
+	blast(fd, m, o.batch, o.count, &sent, &failed);
+	meter_read(&m1, o.cpu);
 	close(fd);
-	printf("sent=%ld failed=%ld len=%zu thread_ns=%llu kthreads_ns=%llu stat_ns=%llu "
-	       "statcpu_ns=%llu wall_ns=%llu warm_sent=%ld warm_failed=%ld\n",
-	       sent, failed, n, t1 - t0, k1 - k0, s1 - s0, cpu >= 0 ? c1 - c0 : s1 - s0, w1 - w0,
-	       ws, wf);
+	meter_print(&m0, &m1, o.cpu, sent, failed, n, ws, wf);
 	return 0;
 }
 
@@ -872,46 +898,18 @@ static int cmd_send(int argc, char **argv)
 static int cmd_live(int argc, char **argv)
 {
 	static uint8_t frame[RG_FRAME_MAX];
-	uint8_t dmac[6];
-	bool have_dmac = false;
-	long count = 1000000, warm = 0, len = 64;
-	int cpu = -1, fd, ifindex;
-	unsigned long long t0, t1, k0, k1, s0, s1, c0, c1, w0, w1;
+	struct gen_opts o;
+	struct meter m0, m1;
+	int fd, ifindex, r;
 	size_t n;
 
 	if (argc < 5)
 		die("%s", "usage: live IFNAME SRC DST [-n N] [-w WARMUP] [-l LEN] [--dmac MAC] [--cpu N]");
-	for (int i = 5; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : "";
-
-		if (!strcmp(argv[i], "-n"))
-			count = atol(v);
-		else if (!strcmp(argv[i], "-w"))
-			warm = atol(v);
-		else if (!strcmp(argv[i], "-l"))
-			len = atol(v);
-		else if (!strcmp(argv[i], "--cpu"))
-			cpu = atoi(v);
-		else if (!strcmp(argv[i], "--dmac")) {
-			if (parse_mac(v, dmac))
-				die("bad MAC %s", v);
-			have_dmac = true;
-		} else
-			die("unknown option %s", argv[i]);
-		i++;
-	}
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity: %s", strerror(errno));
-	}
+	gen_opts_parse(argc, argv, false, &o);
 	ifindex = if_nametoindex(argv[2]);
 	if (!ifindex)
 		die("no interface %s", argv[2]);
-	n = build(frame, sizeof(frame), argv[3], argv[4], len, have_dmac ? dmac : NULL);
+	n = build(frame, sizeof(frame), argv[3], argv[4], o.len, o.have_dmac ? o.dmac : NULL);
 	{
 		struct bpf_insn insns[] = {
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = ifindex },
@@ -924,36 +922,19 @@ static int cmd_live(int argc, char **argv)
 		if (fd < 0)
 			die("cannot load the redirect program: %s", strerror(-fd));
 	}
-	if (warm) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = n,
-			    .repeat = warm, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+	for (int pass = o.warm ? 0 : 1; pass < 2; pass++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = n,
+			    .repeat = pass ? o.count : o.warm, .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
+			    .batch_size = 64);
 
-		if (bpf_prog_test_run_opts(fd, &o))
-			die("BPF_PROG_TEST_RUN (live frames): %s", strerror(errno));
-	}
-	{
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = n,
-			    .repeat = count, .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-		int r;
-
-		w0 = now_ns(CLOCK_MONOTONIC);
-		s0 = stat_busy_ns(-1);
-		c0 = stat_busy_ns(cpu);
-		k0 = kthreads_ns();
-		t0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-		r = bpf_prog_test_run_opts(fd, &o);
-		t1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
-		k1 = kthreads_ns();
-		c1 = stat_busy_ns(cpu);
-		s1 = stat_busy_ns(-1);
-		w1 = now_ns(CLOCK_MONOTONIC);
+		meter_read(&m0, o.cpu);
+		r = bpf_prog_test_run_opts(fd, &t);
+		meter_read(&m1, o.cpu);
 		if (r)
 			die("BPF_PROG_TEST_RUN (live frames): %s", strerror(errno));
 	}
 	close(fd);
-	printf("sent=%ld failed=0 len=%zu thread_ns=%llu kthreads_ns=%llu stat_ns=%llu "
-	       "statcpu_ns=%llu wall_ns=%llu warm_sent=%ld warm_failed=0\n",
-	       count, n, t1 - t0, k1 - k0, s1 - s0, cpu >= 0 ? c1 - c0 : s1 - s0, w1 - w0, warm);
+	meter_print(&m0, &m1, o.cpu, o.count, 0, n, o.warm, 0);
 	return 0;
 }
 
