@@ -75,9 +75,9 @@ static int cmp_iface(const void *a, const void *b)
 /* Counters this process has shown, by bucket id. When a plan has more
  * buckets than half the counter slots, two can take turns in a per-CPU
  * counter slot, and a read that races with a turn change may see the
- * counts that move in both places for an instant. Within one process (the daemon's
- * /metrics, stats --watch) counters therefore never go back: each shows the
- * most it has shown for the same bucket (id, kind and CIDR).
+ * counts that move in both places for an instant. Within one series (the
+ * daemon's /metrics, stats --watch) counters therefore never go back: each
+ * shows the most it has shown for the same bucket (id, kind and CIDR).
  */
 struct shown {
 	struct rg_lpm_key cidr;
@@ -108,8 +108,18 @@ static void never_back(__u32 id, const struct rg_bucket_info *info,
 	w->c = *c;
 }
 
-static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool counters)
+/* What a snapshot holds: the state only, or counters too, read once or as
+ * one of a series (watch, /metrics) in which they must never go back.
+ */
+enum snap_kind {
+	SNAP_STATE,
+	SNAP_ONCE,
+	SNAP_SERIES,
+};
+
+static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_kind kind)
 {
+	bool counters = kind != SNAP_STATE;
 	__u32 *ids = NULL, key, next, *prev = NULL;
 	struct rg_bucket_info *infos = NULL;
 	int n, err;
@@ -165,7 +175,8 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, bool count
 			s->buckets[i].id = ids[i];
 			s->buckets[i].info = infos[i];
 			s->buckets[i].c = c[i];
-			never_back(ids[i], &infos[i], &s->buckets[i].c);
+			if (kind == SNAP_SERIES)
+				never_back(ids[i], &infos[i], &s->buckets[i].c);
 		}
 		free(c);
 		if (err)
@@ -491,7 +502,7 @@ static int watch(const struct rg_maps *m, const struct rg_stats_opts *o)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = snapshot_take(m, &prev, true);
+	err = snapshot_take(m, &prev, SNAP_SERIES);
 	if (err)
 		return err;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -499,7 +510,7 @@ static int watch(const struct rg_maps *m, const struct rg_stats_opts *o)
 		double dt;
 
 		sleep(o->watch);
-		err = snapshot_take(m, &cur, true);
+		err = snapshot_take(m, &cur, SNAP_SERIES);
 		if (err)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -554,7 +565,7 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 		{ "violation_bytes", "Bytes of those packets", 1, true },
 	};
 	struct snapshot s;
-	int err = snapshot_take(m, &s, true);
+	int err = snapshot_take(m, &s, SNAP_SERIES);
 
 	if (err)
 		return err;
@@ -610,7 +621,7 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 	char sha[65];
 	int err;
 
-	err = snapshot_take(m, &s, true);
+	err = snapshot_take(m, &s, SNAP_ONCE);
 	if (err)
 		return err;
 	rg_sha256_hex(s.meta.sha256, sha);
@@ -675,7 +686,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	time_t t;
 	int err;
 
-	err = snapshot_take(m, &s, false);
+	err = snapshot_take(m, &s, SNAP_STATE);
 	if (err)
 		return err;
 	/* seconds left on a pending --confirm-within, -1 if none */

@@ -449,11 +449,6 @@ out:
 	return err;
 }
 
-int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out)
-{
-	return rg_bucket_read(m, &id, 1, out);
-}
-
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out)
 {
 	return percpu_sum(m->if_stats, slot, (__u64 *)out, sizeof(*out) / sizeof(__u64));

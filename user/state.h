@@ -67,7 +67,6 @@ __u64 rg_monotonic_ns(void);
  */
 int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
 		   struct rg_bucket_counters *out);
-int rg_bucket_sum(const struct rg_maps *m, __u32 id, struct rg_bucket_counters *out);
 /* Counter slots for a plan of n entries, and every CPU's counter slots
  * (*out: calloc'd, *nslots of them).
  */
