@@ -15,6 +15,7 @@ fi
 
 passed=0
 failed=0
+skipped=0
 for t in "$OUT"/tests/test_*; do
 	[ -x "$t" ] || continue
 	echo "== $(basename "$t")"
@@ -34,10 +35,13 @@ for suite in netns faults staging verify; do
 	echo "== $suite (network namespaces)"
 	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
 	printf '%s\n' "$log"
-	p=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed\$/\\1/p" <<<"$log")
-	f=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed\$/\\2/p" <<<"$log")
+	# "SUITE: N passed, N failed[, N skipped]" (tests/lib.sh's run_tests)
+	p=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\1/p" <<<"$log")
+	f=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\2/p" <<<"$log")
+	k=$(sed -nE "s/^$suite: [0-9]+ passed, [0-9]+ failed, ([0-9]+) skipped\$/\\1/p" <<<"$log")
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-1}))
+	skipped=$((skipped + ${k:-0}))
 done
 
 echo "== kernels: Debian 12's 6.1 under qemu, and this one"
@@ -61,5 +65,9 @@ for check in check-unit check-k8s check-doc; do
 	fi
 done
 
-echo "tests: $passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "tests: $passed passed, $failed failed, $skipped skipped"
+else
+	echo "tests: $passed passed, $failed failed"
+fi
 [ "$failed" = 0 ]
