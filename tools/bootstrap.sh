@@ -7,8 +7,8 @@ set -eu
 cd "$(dirname "$0")/.."
 if ! command -v make >/dev/null; then
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends make >/dev/null
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
+	apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends make >/dev/null
 fi
 bash tools/deps.sh
 exec make --no-print-directory "$@"

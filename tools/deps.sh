@@ -33,8 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	echo "deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# wait for another apt (unattended-upgrades, a parallel build) instead
+	# of failing on its lock
+	apt=(apt-get -o DPkg::Lock::Timeout=900)
+	"${apt[@]}" update -qq
+	"${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # bpffs: the CLI pins there, and tests reach it from `ip netns exec`

@@ -40,8 +40,7 @@ install-unit: $(UNIT_SRC)
 check-unit:
 	$(Q)command -v systemd-analyze >/dev/null || { \
 		echo "check-unit: installing systemd (for systemd-analyze)"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
+		bash tools/deps.sh systemd; }
 	$(Q)rm -rf $(UNIT_STAGE)
 	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(UNIT_STAGE) \
 		UNIT_SBINDIR=$(UNIT_STAGE)$(PREFIX)/sbin
@@ -185,7 +184,6 @@ check-k8s: export RG_K8S_CHECK = $(value K8S_CHECK_PY)
 check-k8s: k8s-plan
 	$(Q)/usr/bin/python3 -c 'import yaml' 2>/dev/null || { \
 		echo "check-k8s: installing python3-yaml"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-yaml >/dev/null; }
+		bash tools/deps.sh python3-yaml; }
 	$(call msg,CHECK,$(K8S_DIR))
 	$(Q)/usr/bin/python3 -c "$$RG_K8S_CHECK" $(K8S_PLAN) $(K8S_PLAN_YAML) $(sort $(wildcard $(K8S_DIR)/*.yaml))

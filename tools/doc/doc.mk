@@ -42,9 +42,7 @@ install-doc: $(DOC_MAN_GZ) $(DOC_COMPLETION)
 check-doc:
 	$(Q)command -v man >/dev/null && command -v lexgrog >/dev/null && command -v groff >/dev/null || { \
 		echo "check-doc: installing man-db and groff-base"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			man-db groff-base >/dev/null; }
+		bash tools/deps.sh man-db groff-base; }
 	$(call msg,GROFF,$(DOC_MAN))
 	$(Q)out=$$(groff -man -ww -z $(DOC_MAN) 2>&1); rc=$$?; \
 		if [ $$rc -ne 0 ] || [ -n "$$out" ]; then \

@@ -20,7 +20,7 @@ image_pkg() {
 pkg=$(image_pkg)
 if [ -z "$pkg" ]; then
 	# a fresh machine has empty lists
-	apt-get update -qq
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
 	pkg=$(image_pkg)
 fi
 if [ -z "$pkg" ]; then
