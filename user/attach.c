@@ -123,19 +123,23 @@ static int repin(int fd, const char *path)
 
 /* --- maps: reuse, migrate, or refuse -------------------------------------- */
 
-struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i)
-{
-	struct bpf_map *maps[RG_NMAPS] = {
-		s->maps.rg_plan, s->maps.rg_bucket_stats, s->maps.rg_ifaces,
-		s->maps.rg_if_stats, s->maps.rg_config, s->maps.rg_buckets,
-		s->maps.rg_meta, s->maps.rg_events, s->maps.rg_event_rate,
-		s->maps.rg_plan_gen, s->maps.rg_cache, s->maps.rg_counts,
-		s->maps.rg_exact, s->maps.rg_lengths, s->maps.rg_cache_ctl,
-		s->maps.rg_if_index,
-	};
-	_Static_assert(sizeof(maps) / sizeof(maps[0]) == RG_NMAPS, "a map is missing here");
+/* The skeleton holds RG_MAPS plus .rodata: a map added to the BPF object
+ * but not to RG_MAPS fails here, not at the first upgrade.
+ */
+_Static_assert(sizeof(((struct ringguard_bpf *)0)->maps) ==
+	       (RG_NMAPS + 1) * sizeof(struct bpf_map *),
+	       "the BPF object has a map that RG_MAPS (state.h) lacks");
 
-	return maps[i];
+struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id)
+{
+	switch (id) {
+#define RG_X(ID, field, flags) case RG_MAP_##ID: return s->maps.rg_##field;
+	RG_MAPS(RG_X)
+#undef RG_X
+	case RG_NMAPS:
+		break;
+	}
+	return NULL;
 }
 
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
@@ -147,7 +151,7 @@ void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
 {
 	for (int i = 0; i < RG_NMAPS; i++)
-		*rg_map_fd(m, i) = bpf_map__fd(rg_skel_map(s, i));
+		m->fd[i] = bpf_map__fd(rg_skel_map(s, i));
 }
 
 static bool is_percpu(__u32 type)
@@ -170,12 +174,6 @@ static bool migratable(__u32 from, __u32 to)
 	return from == to ||
 	       (from == BPF_MAP_TYPE_PERCPU_ARRAY && to == BPF_MAP_TYPE_ARRAY) ||
 	       (from == BPF_MAP_TYPE_ARRAY && to == BPF_MAP_TYPE_HASH);
-}
-
-static bool transient(int i)
-{
-	return !strcmp(rg_map_names[i], "rg_event_rate") || !strcmp(rg_map_names[i], "rg_cache") ||
-	       !strcmp(rg_map_names[i], "rg_cache_ctl");
 }
 
 static bool all_zero(const unsigned char *p, size_t n)
@@ -300,9 +298,10 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
 		close(cfd);
 	for (int i = 0; i < RG_NMAPS; i++) {
 		struct bpf_map *map = rg_skel_map(l->skel, i);
+		unsigned int flags = rg_map_descs[i].flags;
 		__u32 len = sizeof(old[i].info);
 
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[i].name);
 		old[i].fd = bpf_obj_get(path);
 		if (old[i].fd < 0)
 			continue;
@@ -312,17 +311,18 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
 			err = -errno;
 			goto fail;
 		}
-		if (old[i].info.type != bpf_map__type(map) && transient(i)) {
+		if (old[i].info.type != bpf_map__type(map) && (flags & RG_MAPF_TRANSIENT)) {
 			close(old[i].fd);	/* starts afresh */
 			old[i].fd = -1;
 			continue;
 		}
 		if (!migratable(old[i].info.type, bpf_map__type(map)) ||
 		    old[i].info.key_size != bpf_map__key_size(map) ||
-		    (i == 0 && old[i].info.value_size != bpf_map__value_size(map))) {
+		    ((flags & RG_MAPF_FIXED_VALUE) &&
+		     old[i].info.value_size != bpf_map__value_size(map))) {
 			fprintf(log, "pinned map %s has a layout this build cannot migrate "
 				"(type %u key %u, want type %u key %u): detach with the build "
-				"that attached it, then attach again\n", rg_map_names[i],
+				"that attached it, then attach again\n", rg_map_descs[i].name,
 				old[i].info.type, old[i].info.key_size, bpf_map__type(map),
 				bpf_map__key_size(map));
 			err = -EPROTO;
@@ -339,7 +339,7 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
 		if (old[i].info.value_size > bpf_map__value_size(map)) {
 			fprintf(log, "pinned map %s has %u-byte values, this build %u: it is "
 				"older than the pinned state; use the newer build\n",
-				rg_map_names[i], old[i].info.value_size, bpf_map__value_size(map));
+				rg_map_descs[i].name, old[i].info.value_size, bpf_map__value_size(map));
 			err = -EPROTO;
 			goto fail;
 		}
@@ -369,15 +369,15 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
 			bpf_obj_get_info_by_fd(fd, &ni, &len);
 			err = migrate_map(old[i].fd, &old[i].info, fd, &ni);
 			if (err) {
-				fprintf(log, "cannot migrate map %s: %s\n", rg_map_names[i],
+				fprintf(log, "cannot migrate map %s: %s\n", rg_map_descs[i].name,
 					strerror(-err));
 				goto fail;
 			}
 			fprintf(log, "migrated map %s: %u-byte values to %u, %u entries to %u\n",
-				rg_map_names[i], old[i].info.value_size, ni.value_size,
+				rg_map_descs[i].name, old[i].info.value_size, ni.value_size,
 				old[i].info.max_entries, ni.max_entries);
 		}
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[i].name);
 		err = repin(fd, path);
 		if (err) {
 			fprintf(log, "cannot pin map %s: %s\n", path, strerror(-err));

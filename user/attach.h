@@ -17,10 +17,10 @@ enum rg_want_tc { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 struct ringguard_bpf;
 struct bpf_map;
 
-/* The skeleton's maps in rg_map_names order, and their fds (owned by the
+/* The skeleton's map of RG_MAPS entry id, and all their fds (owned by the
  * skeleton) as a struct rg_maps.
  */
-struct bpf_map *rg_skel_map(struct ringguard_bpf *s, int i);
+struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id);
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
 /* Before load: the per-CPU counter slots (rg_counts) and their mask. */
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);

@@ -18,11 +18,10 @@
 #include <bpf/libbpf.h>
 #include "state.h"
 
-const char *const rg_map_names[RG_NMAPS] = {
-	"rg_plan", "rg_bucket_stats", "rg_ifaces", "rg_if_stats",
-	"rg_config", "rg_buckets", "rg_meta", "rg_events", "rg_event_rate",
-	"rg_plan_gen", "rg_cache", "rg_counts", "rg_exact", "rg_lengths",
-	"rg_cache_ctl", "rg_if_index",
+const struct rg_map_desc rg_map_descs[RG_NMAPS] = {
+#define RG_X(ID, field, flags) [RG_MAP_##ID] = { "rg_" #field, flags },
+	RG_MAPS(RG_X)
+#undef RG_X
 };
 
 const char *rg_mode_name(__u32 mode)
@@ -193,15 +192,15 @@ const char *rg_state_display(const char *dir)
 void rg_maps_init(struct rg_maps *m)
 {
 	for (int i = 0; i < RG_NMAPS; i++)
-		*rg_map_fd(m, i) = -1;
+		m->fd[i] = -1;
 }
 
 void rg_maps_close(struct rg_maps *m)
 {
 	for (int i = 0; i < RG_NMAPS; i++) {
-		if (*rg_map_fd(m, i) >= 0)
-			close(*rg_map_fd(m, i));
-		*rg_map_fd(m, i) = -1;
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
 	}
 }
 
@@ -214,7 +213,7 @@ int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly)
 	for (int i = 0; i < RG_NMAPS; i++) {
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_names[i]);
+		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[i].name);
 		fd = bpf_obj_get_opts(path, &opts);
 		if (fd < 0) {
 			int err = -errno;
@@ -222,7 +221,7 @@ int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly)
 			rg_maps_close(m);
 			return err;
 		}
-		*rg_map_fd(m, i) = fd;
+		m->fd[i] = fd;
 	}
 	return 0;
 }

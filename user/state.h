@@ -16,32 +16,72 @@
 
 #define RG_DEFAULT_PIN_DIR "/sys/fs/bpf/ringguard"
 
-struct rg_maps {
-	int plan;
-	int bucket_stats;
-	int ifaces;
-	int if_stats;
-	int config;
-	int buckets;
-	int meta;
-	int events;
-	int event_rate;
-	int plan_gen;
-	int cache;
-	int counts;
-	int exact;
-	int lengths;
-	int cache_ctl;
-	int if_index;
+/* Every pinned map, in the order they are opened and pinned: one line per
+ * map. X(ID, field, flags): RG_MAP_<ID> is its index, "rg_<field>" its name
+ * (pin file and skeleton member), and struct rg_maps.<field> its fd.
+ * Adding a map to the BPF object means adding its line here, nothing else
+ * (attach.c fails the build when the skeleton has a map the list lacks).
+ */
+#define RG_MAPS(X)						\
+	X(PLAN,		plan,		RG_MAPF_FIXED_VALUE)	\
+	X(BUCKET_STATS,	bucket_stats,	0)			\
+	X(IFACES,	ifaces,		0)			\
+	X(IF_STATS,	if_stats,	0)			\
+	X(CONFIG,	config,		0)			\
+	X(BUCKETS,	buckets,	0)			\
+	X(META,		meta,		0)			\
+	X(EVENTS,	events,		0)			\
+	X(EVENT_RATE,	event_rate,	RG_MAPF_TRANSIENT)	\
+	X(PLAN_GEN,	plan_gen,	0)			\
+	X(CACHE,	cache,		RG_MAPF_TRANSIENT)	\
+	X(COUNTS,	counts,		0)			\
+	X(EXACT,	exact,		0)			\
+	X(LENGTHS,	lengths,	0)			\
+	X(CACHE_CTL,	cache_ctl,	RG_MAPF_TRANSIENT)	\
+	X(IF_INDEX,	if_index,	0)
+
+/* What an upgrade (a build loading over pinned maps) may do with a map. */
+enum rg_map_flags {
+	/* Contents are kept and migrated: the default. */
+	RG_MAPF_KEPT		= 0,
+	/* Only a cache or rate state: a map of another type starts afresh
+	 * instead of being migrated.
+	 */
+	RG_MAPF_TRANSIENT	= 1 << 0,
+	/* Values are inner maps, not a layout that grows: another value size
+	 * is refused, never migrated.
+	 */
+	RG_MAPF_FIXED_VALUE	= 1 << 1,
 };
 
-#define RG_NMAPS 16
-extern const char *const rg_map_names[RG_NMAPS];
+enum rg_map_id {
+#define RG_X(ID, field, flags) RG_MAP_##ID,
+	RG_MAPS(RG_X)
+#undef RG_X
+	RG_NMAPS
+};
 
-static inline int *rg_map_fd(struct rg_maps *m, int i)
-{
-	return &((int *)m)[i];
-}
+struct rg_map_desc {
+	const char *name;	/* pin file and skeleton member */
+	unsigned int flags;	/* enum rg_map_flags */
+};
+
+extern const struct rg_map_desc rg_map_descs[RG_NMAPS];
+
+/* The fds of the pinned maps, by name (m->plan) or by id (m->fd[RG_MAP_PLAN]). */
+struct rg_maps {
+	union {
+		struct {
+#define RG_X(ID, field, flags) int field;
+			RG_MAPS(RG_X)
+#undef RG_X
+		};
+		int fd[RG_NMAPS];
+	};
+};
+
+_Static_assert(sizeof(struct rg_maps) == RG_NMAPS * sizeof(int),
+	       "struct rg_maps: one fd per map of RG_MAPS");
 
 /* Resolves the state directory of this network namespace under pin_root.
  * Finds the host's bpffs from inside `ip netns exec` (which remounts /sys),

@@ -218,7 +218,7 @@ static void measure_memory(struct rig *r, struct memory *mem)
 
 	mem->total = mem->percpu = mem->tries = 0;
 	for (int i = 0; i < RG_NMAPS; i++)
-		mem->total += memlock(*rg_map_fd(m, i));
+		mem->total += memlock(m->fd[i]);
 	/* the tries and exact tables in both slots */
 	for (__u32 slot = 0; slot < 2; slot++) {
 		int outer[2] = { m->plan, m->exact };
