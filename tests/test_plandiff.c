@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include "model.h"
@@ -601,4 +602,77 @@ Test(plandiff, verdicts_match_the_model)
 		rg_plan_free(&np);
 		run_free(&r);
 	}
+}
+
+/* ---- size --------------------------------------------------------------- */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Two plans of ~10k entries: a zone that repeats its name over 400 CIDRs
+ * (half of them replaced), 9,000 prefixes of which a third moved and a
+ * third were renamed, 1,000 hosts. Comparing every pair, and counting names
+ * for each, took 17 s on two 56 kB plans; this is one sort per pass now.
+ * The bound is on CPU time (a loaded machine does not move it) and loose
+ * enough for the sanitizer build.
+ */
+static char *big_plan(bool new)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *t = malloc(cap);
+
+	len += snprintf(t + len, cap - len, "zone external egress fd00::/8\nzone internal mesh");
+	for (int k = new ? 200 : 0; k < (new ? 600 : 400); k++)
+		len += snprintf(t + len, cap - len, " fc00:%x::/32", k);
+	len += snprintf(t + len, cap - len, "\n");
+	for (int i = 0; i < 9000; i++) {
+		if (!new)
+			len += snprintf(t + len, cap - len, "prefix p%d fd00:%x::/64\n", i, i);
+		else if (i >= 8900)
+			len += snprintf(t + len, cap - len, "prefix r%d fd00:1:%x::/64\n", i, i);
+		else if (i % 3 == 1)	/* moved */
+			len += snprintf(t + len, cap - len, "prefix p%d fd00:%x:1::/64\n", i, i);
+		else if (i % 3 == 2)	/* renamed */
+			len += snprintf(t + len, cap - len, "prefix q%d fd00:%x::/64\n", i, i);
+		else
+			len += snprintf(t + len, cap - len, "prefix p%d fd00:%x::/64\n", i, i);
+	}
+	for (int i = 0; i < 1000; i++)
+		len += snprintf(t + len, cap - len, "host h%d mesh %s\n", i,
+				new && i % 10 == 0 ? "eth1" : "eth0");
+	cr_assert_lt(len, cap - 1);
+	return t;
+}
+
+Test(plandiff, ten_thousand_entries, .timeout = 60)
+{
+	char *o = big_plan(false), *n = big_plan(true);
+	struct run r;
+	double t0, dt;
+	int hosts = 0;
+	json_object *a;
+
+	t0 = now();
+	r = diff(o, n, true);
+	dt = now() - t0;
+	cr_assert_eq(r.rc, 1, "%s", r.errs);
+	/* 100 prefixes and 200 zone CIDRs that are gone, and their successors */
+	cr_expect_eq(count(r.j, "added"), 300);
+	cr_expect_eq(count(r.j, "removed"), 300);
+	a = get(r.j, "changed");
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		hosts += !strcmp(str(a, i, "kind"), "host");
+	/* of 8,900 kept prefixes, those with i % 3 != 0 moved or were renamed */
+	cr_expect_eq(json_object_array_length(a) - hosts, 5933);
+	cr_expect_eq(hosts, 100);
+	cr_expect_lt(dt, 3.0, "two 10k-entry plans took %.2f s of CPU", dt);
+	run_free(&r);
+	free(o);
+	free(n);
 }

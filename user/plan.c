@@ -31,7 +31,7 @@ struct rg_parser {
 	struct rg_plan *plan;
 	struct rg_err *errs;
 	int nerrs, caperrs;
-	int entcap;
+	int entcap, hostcap;
 };
 
 static void perr(struct rg_parser *p, int line, const char *fmt, ...)
@@ -374,13 +374,7 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 	}
 	if (!check_name(p, line, "host", tok[1], RG_NAME_LEN))
 		return;
-	for (int i = 0; i < pl->nhosts; i++) {
-		if (!strcmp(pl->hosts[i].name, tok[1])) {
-			perr(p, line, "duplicate host '%s' (first on line %d)", tok[1],
-			     pl->hosts[i].line);
-			return;
-		}
-	}
+	/* a duplicate host is reported by check_hosts(), after the whole file */
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return;
@@ -425,14 +419,16 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 	}
 	if (rg_role_parse(tok[n - 1]) >= 0)
 		perr(p, line, "role '%s' lists no interface", tok[n - 1]);
-	{
-		struct rg_host *hs = realloc(pl->hosts, (pl->nhosts + 1) * sizeof(*hs));
+	if (pl->nhosts == p->hostcap) {
+		int cap = p->hostcap ? 2 * p->hostcap : 16;
+		struct rg_host *hs = realloc(pl->hosts, cap * sizeof(*hs));
 
 		if (!hs)
 			goto out;
 		pl->hosts = hs;
-		pl->hosts[pl->nhosts++] = *h;
+		p->hostcap = cap;
 	}
+	pl->hosts[pl->nhosts++] = *h;
 out:
 	free(h);
 }
@@ -454,8 +450,11 @@ static int cmp_str(const void *a, const void *b)
 static void check_names(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
-	struct rg_entry **v = malloc(pl->nentries * sizeof(*v));
+	struct rg_entry **v;
 
+	if (pl->nentries < 2)
+		return;
+	v = malloc(pl->nentries * sizeof(*v));
 	if (!v)
 		return;
 	for (int i = 0; i < pl->nentries; i++)
@@ -479,6 +478,39 @@ static void check_names(struct rg_parser *p)
 	free(v);
 }
 
+static int cmp_host_ptr(const void *a, const void *b)
+{
+	const struct rg_host *x = *(const struct rg_host * const *)a;
+	const struct rg_host *y = *(const struct rg_host * const *)b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : x->line - y->line;
+}
+
+/* Duplicate hosts, sorted rather than pairwise: a 10k-host plan stays fast. */
+static void check_hosts(struct rg_parser *p)
+{
+	struct rg_plan *pl = p->plan;
+	struct rg_host **v;
+
+	if (pl->nhosts < 2)
+		return;
+	v = malloc(pl->nhosts * sizeof(*v));
+	if (!v)
+		return;
+	for (int i = 0; i < pl->nhosts; i++)
+		v[i] = &pl->hosts[i];
+	qsort(v, pl->nhosts, sizeof(*v), cmp_host_ptr);
+	for (int i = 1, first = 0; i < pl->nhosts; i++) {
+		if (strcmp(v[first]->name, v[i]->name))
+			first = i;
+		else
+			perr(p, v[i]->line, "duplicate host '%s' (first on line %d)", v[i]->name,
+			     v[first]->line);
+	}
+	free(v);
+}
+
 /* Sort by (address, length): every entry's ancestors then sit on a stack. */
 static void compile(struct rg_parser *p)
 {
@@ -489,6 +521,8 @@ static void compile(struct rg_parser *p)
 	int *zone_of, *pfx_of;
 	char a[64], b[64];
 
+	if (!n)
+		return;
 	v = calloc(n, sizeof(*v));
 	stack = calloc(130, sizeof(*stack));
 	allow_eff = calloc(n, sizeof(*allow_eff));
@@ -619,6 +653,7 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 			     tok[0]);
 	}
 	free(buf);
+	check_hosts(&p);
 
 	/* a writer that is not done yet (no atomic rename) leaves a last line
 	 * without its newline; a file with nothing in it enforces nothing
@@ -634,7 +669,9 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	check_names(&p);
 	compile(&p);
 
-	qsort(p.errs, p.nerrs, sizeof(*p.errs), cmp_err);
+	/* qsort's arguments must not be NULL, even for 0 elements (UBSan) */
+	if (p.nerrs > 1)
+		qsort(p.errs, p.nerrs, sizeof(*p.errs), cmp_err);
 	for (int i = 0; i < p.nerrs; i++) {
 		if (p.errs[i].line)
 			fprintf(errs, "%s:%d: %s\n", fname, p.errs[i].line, p.errs[i].msg);

@@ -58,9 +58,9 @@ struct host_pair {
 struct diff {
 	const struct rg_plan *old, *new;
 	struct pair *pairs;
-	int npairs;
+	int npairs, cappairs;
 	struct host_pair *hosts;
-	int nhosts;
+	int nhosts, caphosts;
 	struct range *ranges[2];	/* [role - 1] */
 	int nranges[2];
 	int caps[2];
@@ -77,67 +77,151 @@ static bool same_entry(const struct rg_entry *a, const struct rg_entry *b)
 	       a->allow == b->allow && a->role == b->role;
 }
 
-static int count_name(const struct rg_plan *p, const bool *used, uint32_t kind, const char *name)
-{
-	int n = 0;
-
-	for (int i = 0; i < p->nentries; i++)
-		n += !used[i] && p->entries[i].kind == kind && !strcmp(p->entries[i].name, name);
-	return n;
-}
-
 static int add_pair(struct diff *d, const struct rg_entry *o, const struct rg_entry *n)
 {
-	struct pair *p;
-
 	if (o && n && same_entry(o, n))
 		return 0;
-	p = realloc(d->pairs, (d->npairs + 1) * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	d->pairs = p;
+	if (d->npairs == d->cappairs) {
+		int cap = d->cappairs ? 2 * d->cappairs : 64;
+		struct pair *p = realloc(d->pairs, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		d->pairs = p;
+		d->cappairs = cap;
+	}
 	d->pairs[d->npairs++] = (struct pair){ o, n };
 	return 0;
+}
+
+/* The key of each matching pass: 0 kind+name+CIDR, 1 kind+name, 2 kind+CIDR. */
+static int key_cmp(const struct rg_entry *a, const struct rg_entry *b, int pass)
+{
+	int r = (a->kind > b->kind) - (a->kind < b->kind);
+
+	if (!r && pass != 2)
+		r = strcmp(a->name, b->name);
+	if (!r && pass != 1)
+		r = rg_cidr_cmp(&a->cidr, &b->cidr);
+	return r;
+}
+
+struct key_order {
+	const struct rg_plan *p;
+	int pass;
+};
+
+static int cmp_key_index(const void *a, const void *b, void *arg)
+{
+	const struct key_order *k = arg;
+	int x = *(const int *)a, y = *(const int *)b;
+	int r = key_cmp(&k->p->entries[x], &k->p->entries[y], k->pass);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+/* p's entry numbers sorted by the pass's key, then in file order. */
+static int *sorted_by(const struct rg_plan *p, int pass)
+{
+	struct key_order k = { p, pass };
+	int *v = malloc((p->nentries + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < p->nentries; i++)
+		v[i] = i;
+	if (p->nentries > 1)
+		qsort_r(v, p->nentries, sizeof(*v), cmp_key_index, &k);
+	return v;
+}
+
+/* The first position in v (sorted by the pass's key) with e's key, or -1. */
+static int group_of(const struct rg_plan *p, const int *v, const struct rg_entry *e, int pass)
+{
+	int lo = 0, hi = p->nentries;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(&p->entries[v[mid]], e, pass) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nentries && !key_cmp(&p->entries[v[lo]], e, pass) ? lo : -1;
+}
+
+/* unused[g]: how many entries of the group that starts at g are not paired */
+static void count_unused(const struct rg_plan *p, const int *v, const bool *used, int pass,
+			 int *unused)
+{
+	for (int g = 0, k; g < p->nentries; g = k) {
+		unused[g] = 0;
+		for (k = g; k < p->nentries && !key_cmp(&p->entries[v[g]], &p->entries[v[k]], pass);
+		     k++)
+			unused[g] += !used[v[k]];
+	}
 }
 
 /*
  * Pairs old and new entries, most certain match first: same kind, name and
  * CIDR; then the same name (a moved prefix; a zone name only while it is
  * unambiguous, zones repeat their name per CIDR); then the same CIDR (a
- * renamed entry). What is left was added or removed.
+ * renamed entry). What is left was added or removed. Each pass sorts the
+ * new plan by its key and looks every old entry up: O(n log n), where
+ * comparing every pair took 17 s on two 56 kB plans. Within a key, entries
+ * pair in file order.
  */
 static int match_entries(struct diff *d)
 {
 	const struct rg_plan *op = d->old, *np = d->new;
 	bool *uo = calloc(op->nentries + 1, 1), *un = calloc(np->nentries + 1, 1);
+	int *nv = NULL, *ov = NULL, *next = NULL, *cnt_o = NULL, *cnt_n = NULL;
 	int err = -ENOMEM;
 
-	if (!uo || !un)
+	next = malloc((np->nentries + 1) * sizeof(*next));
+	cnt_o = malloc((op->nentries + 1) * sizeof(*cnt_o));
+	cnt_n = malloc((np->nentries + 1) * sizeof(*cnt_n));
+	if (!uo || !un || !next || !cnt_o || !cnt_n)
 		goto out;
 	for (int pass = 0; pass < 3; pass++) {
+		free(nv);
+		free(ov);
+		ov = NULL;
+		nv = sorted_by(np, pass);
+		if (!nv)
+			goto out;
+		/* a name pairs only where it is the one left on both sides */
+		if (pass == 1) {
+			ov = sorted_by(op, pass);
+			if (!ov)
+				goto out;
+			count_unused(op, ov, uo, pass, cnt_o);
+			count_unused(np, nv, un, pass, cnt_n);
+		}
+		/* next[g]: where the search for an unpaired entry of group g resumes */
+		for (int k = 0; k < np->nentries; k++)
+			next[k] = k;
 		for (int i = 0; i < op->nentries; i++) {
 			const struct rg_entry *o = &op->entries[i];
+			int g, k;
 
 			if (uo[i])
 				continue;
-			for (int j = 0; j < np->nentries; j++) {
-				const struct rg_entry *n = &np->entries[j];
-				bool name = !strcmp(o->name, n->name), cidr = !rg_cidr_cmp(&o->cidr, &n->cidr);
-
-				if (un[j] || o->kind != n->kind)
-					continue;
-				if (pass == 0 && !(name && cidr))
-					continue;
-				if (pass == 1 && (!name || count_name(op, uo, o->kind, o->name) != 1 ||
-						  count_name(np, un, n->kind, n->name) != 1))
-					continue;
-				if (pass == 2 && !cidr)
-					continue;
-				uo[i] = un[j] = true;
-				if (add_pair(d, o, n))
-					goto out;
-				break;
-			}
+			g = group_of(np, nv, o, pass);
+			if (g < 0)
+				continue;
+			if (pass == 1 && (cnt_n[g] != 1 || cnt_o[group_of(op, ov, o, pass)] != 1))
+				continue;
+			for (k = next[g]; k < np->nentries && un[nv[k]] &&
+			     !key_cmp(&np->entries[nv[k]], o, pass); k++)
+				;
+			next[g] = k;
+			if (k == np->nentries || key_cmp(&np->entries[nv[k]], o, pass))
+				continue;
+			uo[i] = un[nv[k]] = true;
+			if (add_pair(d, o, &np->entries[nv[k]]))
+				goto out;
 		}
 	}
 	for (int i = 0; i < op->nentries; i++)
@@ -150,6 +234,11 @@ static int match_entries(struct diff *d)
 out:
 	free(uo);
 	free(un);
+	free(nv);
+	free(ov);
+	free(next);
+	free(cnt_o);
+	free(cnt_n);
 	return err;
 }
 
@@ -170,33 +259,84 @@ static bool same_ifs(const struct rg_host *a, const struct rg_host *b)
 
 static int add_host_pair(struct diff *d, const struct rg_host *o, const struct rg_host *n)
 {
-	struct host_pair *p = realloc(d->hosts, (d->nhosts + 1) * sizeof(*p));
+	if (d->nhosts == d->caphosts) {
+		int cap = d->caphosts ? 2 * d->caphosts : 16;
+		struct host_pair *p = realloc(d->hosts, cap * sizeof(*p));
 
-	if (!p)
-		return -ENOMEM;
-	d->hosts = p;
+		if (!p)
+			return -ENOMEM;
+		d->hosts = p;
+		d->caphosts = cap;
+	}
 	d->hosts[d->nhosts++] = (struct host_pair){ o, n };
 	return 0;
 }
 
+static int cmp_host_ptr(const void *a, const void *b)
+{
+	const struct rg_host *x = *(const struct rg_host * const *)a;
+	const struct rg_host *y = *(const struct rg_host * const *)b;
+	int r = strcmp(x->name, y->name);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+static const struct rg_host **hosts_by_name(const struct rg_plan *p)
+{
+	const struct rg_host **v = malloc((p->nhosts + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (int i = 0; i < p->nhosts; i++)
+		v[i] = &p->hosts[i];
+	if (p->nhosts > 1)
+		qsort(v, p->nhosts, sizeof(*v), cmp_host_ptr);
+	return v;
+}
+
+/* The first host called name in v (sorted by hosts_by_name), or NULL. */
+static const struct rg_host *host_named(const struct rg_host **v, int n, const char *name)
+{
+	int lo = 0, hi = n;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strcmp(v[lo]->name, name) ? v[lo] : NULL;
+}
+
 static int match_hosts(struct diff *d)
 {
+	const struct rg_host **ov = hosts_by_name(d->old), **nv = hosts_by_name(d->new);
+	int err = -ENOMEM;
+
+	if (!ov || !nv)
+		goto out;
 	for (int i = 0; i < d->old->nhosts; i++) {
 		const struct rg_host *o = &d->old->hosts[i];
-		const struct rg_host *n = rg_plan_host(d->new, o->name);
+		const struct rg_host *n = host_named(nv, d->new->nhosts, o->name);
 
 		if (n && same_ifs(o, n))
 			continue;
 		if (add_host_pair(d, o, n))
-			return -ENOMEM;
+			goto out;
 	}
 	for (int j = 0; j < d->new->nhosts; j++) {
 		const struct rg_host *n = &d->new->hosts[j];
 
-		if (!rg_plan_host(d->old, n->name) && add_host_pair(d, NULL, n))
-			return -ENOMEM;
+		if (!host_named(ov, d->old->nhosts, n->name) && add_host_pair(d, NULL, n))
+			goto out;
 	}
-	return 0;
+	err = 0;
+out:
+	free(ov);
+	free(nv);
+	return err;
 }
 
 /* ---- verdicts ----------------------------------------------------------- */
