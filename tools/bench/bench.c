@@ -14,11 +14,26 @@
  *               random inside it (at least 4096); real traffic's locality
  *   uniform     every packet two fresh random addresses inside random
  *               entries: no locality at all, the worst case for a cache
+ *
+ * Two modes, side by side in one run:
+ *   warm  10^6 packets a run through the mix driver: the program's maps and
+ *         code stay in the CPU's caches, as on a host that does nothing but
+ *         forward
+ *   cold  a stream of distinct frames (the flow-local and uniform mixes),
+ *         one BPF_PROG_TEST_RUN each with repeat 1: between two packets the
+ *         syscall, the frame copy and the other programs run on the CPU, as
+ *         the network stack does between two packets on a real host. F0, N
+ *         and ringguard take the same frame in turn (the order rotating
+ *         frame by frame), after a warm-up stream that fills ringguard's
+ *         address cache; blocks of COLD_BLOCK frames, each program's mean
+ *         per block, the median over the blocks. F0's cost (the hook and the
+ *         timer) is subtracted from N and ringguard.
  * Then the control plane against plan size: a full install, a one-prefix
  * change, reading every bucket's counters (what stats does), and the
  * kernel memory of the maps (fdinfo memlock), per prefix and per CPU.
  *
- *   rg-bench PLAN [ENTRIES...]     (default 1000 10000 100000)
+ *   rg-bench [-w|-c] PLAN [ENTRIES...]   (default 1000 10000 100000)
+ *     -w  warm mode only    -c  cold mode only
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +54,14 @@
 #define RUNS		5
 #define REPEAT		1000000
 #define MIX_PAIRS	65536
+#define MIX_ADDRS_OFF	22	/* IPv6 source, then destination, untagged */
+#define COLD_WARMUP	4000	/* frames before the cold measurement */
+#define COLD_BLOCK	2000
+#define COLD_BLOCKS	10	/* COLD_WARMUP + COLD_BLOCK * COLD_BLOCKS <= MIX_PAIRS */
 
 enum { P_F0, P_F1, P_N, P_RG, NPROGS };
+
+static bool do_warm = true, do_cold = true;
 
 static unsigned long long rng = 0x52474252;
 
@@ -187,6 +208,61 @@ static int measure(struct rig *r, int hook, double med[NPROGS])
 		qsort(runs[p], RUNS, sizeof(runs[p][0]), cmp_double);
 		med[p] = runs[p][RUNS / 2];
 	}
+	return 0;
+}
+
+/* Cold mode: frame i of the stream carries pairs[i]; each frame through
+ * F0, N and ringguard, one BPF_PROG_TEST_RUN with repeat 1 each. med[] gets
+ * the median over blocks of each program's mean ns, *ratio the median over
+ * blocks of (rg - F0) / (N - F0).
+ */
+static const int cold_progs[3] = { P_F0, P_N, P_RG };
+
+static int measure_cold(struct rig *r, int hook, const struct pair *pairs, double med[NPROGS],
+			double *ratio)
+{
+	static double blocks[NPROGS][COLD_BLOCKS], ratios[COLD_BLOCKS];
+	uint8_t frame[128];
+	size_t len = rg_frame_ip(frame, sizeof(frame), "fc00::1", "fc00::2", NULL, 0, 64);
+	struct __sk_buff skb = { .ifindex = RG_INSTANCE_IFINDEX };
+	double sum[NPROGS];
+
+	for (int i = 0; i < COLD_WARMUP + COLD_BLOCK * COLD_BLOCKS; i++) {
+		int b = (i - COLD_WARMUP) / COLD_BLOCK;
+
+		memcpy(frame + MIX_ADDRS_OFF, &pairs[i], sizeof(pairs[i]));
+		if (i >= COLD_WARMUP && (i - COLD_WARMUP) % COLD_BLOCK == 0)
+			memset(sum, 0, sizeof(sum));
+		for (int k = 0; k < 3; k++) {
+			int p = cold_progs[(i + k) % 3];
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+				    .repeat = 1);
+
+			if (hook) {
+				o.ctx_in = &skb;
+				o.ctx_size_in = sizeof(skb);
+			}
+			if (bpf_prog_test_run_opts(r->prog[hook][p], &o)) {
+				perror("BPF_PROG_TEST_RUN");
+				return -1;
+			}
+			sum[p] += o.duration;
+		}
+		if (i >= COLD_WARMUP && (i - COLD_WARMUP) % COLD_BLOCK == COLD_BLOCK - 1) {
+			for (int k = 0; k < 3; k++)
+				blocks[cold_progs[k]][b] = sum[cold_progs[k]] / COLD_BLOCK;
+			ratios[b] = (blocks[P_RG][b] - blocks[P_F0][b]) /
+				    (blocks[P_N][b] - blocks[P_F0][b]);
+		}
+	}
+	for (int k = 0; k < 3; k++) {
+		int p = cold_progs[k];
+
+		qsort(blocks[p], COLD_BLOCKS, sizeof(double), cmp_double);
+		med[p] = blocks[p][COLD_BLOCKS / 2];
+	}
+	qsort(ratios, COLD_BLOCKS, sizeof(double), cmp_double);
+	*ratio = ratios[COLD_BLOCKS / 2];
 	return 0;
 }
 
@@ -339,16 +415,31 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 		for (__u32 i = 0; i < MIX_PAIRS; i++)
 			bpf_map_update_elem(fd, &i, &pairs[i], BPF_ANY);
 		for (int hook = 0; hook < 2; hook++) {
-			double med[NPROGS];
+			double med[NPROGS], cold[NPROGS], ratio;
+			bool has_cold = do_cold && mix != MIX_ONE;
 
-			if (measure(&r, hook, med))
+			if (!do_warm && !has_cold)
+				continue;
+			if (do_warm && measure(&r, hook, med))
+				return 1;
+			if (has_cold && measure_cold(&r, hook, pairs, cold, &ratio))
 				return 1;
 			printf("%-9s %7d  %-10s %-4s", label, plan.nentries, mix_names[mix],
 			       hook ? "tc" : "XDP");
-			for (int p = 0; p < NPROGS; p++)
-				printf(" %7.1f", med[p]);
-			printf(" %7.2f %9.2f\n", med[P_RG] / med[P_N],
-			       (med[P_RG] - med[P_F0]) / (med[P_N] - med[P_F0]));
+			if (do_warm) {
+				for (int p = 0; p < NPROGS; p++)
+					printf(" %6.0f", med[p]);
+				printf(" %5.2f %5.2f", med[P_RG] / med[P_N],
+				       (med[P_RG] - med[P_F0]) / (med[P_N] - med[P_F0]));
+			} else {
+				printf(" %6s %6s %6s %6s %5s %5s", "", "", "", "", "", "");
+			}
+			if (has_cold)
+				printf("  | %6.0f %6.0f %6.0f %5.2f", cold[P_F0], cold[P_N],
+				       cold[P_RG], ratio);
+			else if (do_cold)
+				printf("  | %6s %6s %6s %5s", "-", "-", "-", "-");
+			printf("\n");
 			fflush(stdout);
 		}
 	}
@@ -383,8 +474,18 @@ int main(int argc, char **argv)
 	FILE *f, *ctl;
 	long len;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: rg-bench PLAN [ENTRIES...]\n");
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-w"))
+			do_cold = false;
+		else if (!strcmp(argv[1], "-c"))
+			do_warm = false;
+		else
+			break;
+		argc--;
+		argv++;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: rg-bench [-w|-c] PLAN [ENTRIES...]\n");
 		return 2;
 	}
 	if (argc > 2) {
@@ -417,16 +518,29 @@ int main(int argc, char **argv)
 	ctl = fmemopen(ctlbuf, sizeof(ctlbuf), "w");
 	setvbuf(ctl, NULL, _IONBF, 0);
 
-	printf("Per-packet cost, ns (BPF_PROG_TEST_RUN, %d packets a run, median of %d, "
-	       "64-byte frames, mesh interface)\n", REPEAT, RUNS);
-	printf("%-9s %7s  %-10s %-4s %7s %7s %7s %7s %7s %9s\n", "plan", "entries", "mix", "hook",
-	       "F0", "F1", "N", "rg", "rg/N", "net rg/N");
+	printf("Per-packet cost, ns, 64-byte frames, mesh interface, one CPU\n");
+	if (do_warm)
+		printf("  warm: BPF_PROG_TEST_RUN, %d packets a run, median of %d runs\n",
+		       REPEAT, RUNS);
+	if (do_cold)
+		printf("  cold: %d distinct frames after %d of warm-up, one "
+		       "BPF_PROG_TEST_RUN each (repeat 1),\n"
+		       "        F0/N/rg in turn on each frame, median over %d blocks of "
+		       "the mean\n", COLD_BLOCK * COLD_BLOCKS, COLD_WARMUP, COLD_BLOCKS);
+	printf("%-9s %7s  %-10s %-4s %-38s  | %s\n", "", "", "", "",
+	       do_warm ? "------------------ warm ---------------" : "",
+	       do_cold ? "------------ cold -----------" : "");
+	printf("%-9s %7s  %-10s %-4s %6s %6s %6s %6s %5s %5s  | %6s %6s %6s %5s\n", "plan",
+	       "entries", "mix", "hook", "F0", "F1", "N", "rg", "rg/N", "net", "F0", "N", "rg",
+	       "net");
 	if (bench_plan("users", text, ctl))
 		return 1;
 	free(text);
 	for (int i = 0; i < nsizes; i++) {
 		char label[32];
 
+		if (sizes[i] < 33)	/* "0": the users' plan only */
+			continue;
 		text = rg_gen_plan(sizes[i]);
 		snprintf(label, sizeof(label), "gen-%d%s", sizes[i] >= 1000 ? sizes[i] / 1000 : sizes[i],
 			 sizes[i] >= 1000 ? "k" : "");
@@ -435,7 +549,8 @@ int main(int argc, char **argv)
 		free(text);
 	}
 	fclose(ctl);
-	printf("\n(net rg/N: both beyond F0, the hook and the mix driver)\n\n");
+	printf("\n(net: rg/N, both beyond F0 (warm: the hook and the mix driver; cold: the hook "
+	       "and the\n timer of one run); cold net is the median over blocks of the ratio)\n\n");
 	printf("Control plane (in-process install, the code `sync` runs) and kernel memory\n");
 	printf("%-9s %7s %9s %9s %9s %9s %9s %9s %9s %10s\n", "plan", "entries", "full ms",
 	       "+1 ms", "-1 ms", "read ms", "maps", "/prefix", "per CPU", "128 CPUs");

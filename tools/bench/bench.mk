@@ -5,8 +5,9 @@
 #                   per traffic class (tools/bench/quick.c)
 #   rg-bench        both programs against floors F0, F1 and N on the users'
 #                   plan and generated 1k, 10k and 100k plans, three traffic
-#                   mixes; in-process sync times and map memory
-#                   (tools/bench/bench.c)
+#                   mixes, warm (10^6 repeats) and cold (distinct frames, one
+#                   run each) side by side; in-process sync times and map
+#                   memory (tools/bench/bench.c)
 #   control.sh      attach, sync, one-prefix sync, stats -j through the CLI
 #   veth.sh         against nftables, end to end through a veth pair
 #                   (tools/bench/veth.mk; `make bench-veth` alone)

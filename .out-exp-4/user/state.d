@@ -1,0 +1,3 @@
+.out-exp-4/user/state.o: user/state.c user/state.h include/ringguard.h
+user/state.h:
+include/ringguard.h:

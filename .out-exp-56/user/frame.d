@@ -1,0 +1,2 @@
+.out-exp-56/user/frame.o: user/frame.c user/frame.h
+user/frame.h:

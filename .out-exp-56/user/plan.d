@@ -1,0 +1,3 @@
+.out-exp-56/user/plan.o: user/plan.c user/plan.h include/ringguard.h
+user/plan.h:
+include/ringguard.h:
