@@ -1,2 +1,0 @@
-.out-exp-0/user/frame.o: user/frame.c user/frame.h
-user/frame.h:

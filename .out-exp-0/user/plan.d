@@ -1,3 +1,0 @@
-.out-exp-0/user/plan.o: user/plan.c user/plan.h include/ringguard.h
-user/plan.h:
-include/ringguard.h:

@@ -1,8 +1,0 @@
-.out-exp-0/user/show.o: user/show.c user/attach.h user/plan.h \
- include/ringguard.h user/state.h user/install.h user/show.h
-user/attach.h:
-user/plan.h:
-include/ringguard.h:
-user/state.h:
-user/install.h:
-user/show.h:

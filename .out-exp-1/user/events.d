@@ -1,6 +1,0 @@
-.out-exp-1/user/events.o: user/events.c user/events.h user/state.h \
- include/ringguard.h user/plan.h
-user/events.h:
-user/state.h:
-include/ringguard.h:
-user/plan.h:

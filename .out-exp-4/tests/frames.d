@@ -1,2 +1,0 @@
-.out-exp-4/tests/frames.o: tests/frames.c tests/frames.h
-tests/frames.h:

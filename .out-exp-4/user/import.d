@@ -1,6 +1,0 @@
-.out-exp-4/user/import.o: user/import.c user/import.h user/plan.h \
- include/ringguard.h user/addr128.h
-user/import.h:
-user/plan.h:
-include/ringguard.h:
-user/addr128.h:

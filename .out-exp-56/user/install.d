@@ -1,6 +1,0 @@
-.out-exp-56/user/install.o: user/install.c user/install.h user/plan.h \
- include/ringguard.h user/state.h
-user/install.h:
-user/plan.h:
-include/ringguard.h:
-user/state.h:

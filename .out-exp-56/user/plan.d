@@ -1,3 +1,0 @@
-.out-exp-56/user/plan.o: user/plan.c user/plan.h include/ringguard.h
-user/plan.h:
-include/ringguard.h:

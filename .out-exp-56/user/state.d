@@ -1,3 +1,0 @@
-.out-exp-56/user/state.o: user/state.c user/state.h include/ringguard.h
-user/state.h:
-include/ringguard.h:
