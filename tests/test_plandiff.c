@@ -33,13 +33,13 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static struct run diff_args(int argc, char **argv, bool json)
+static struct run diff_args(const char *a, const char *b, bool json)
 {
 	struct run r = {};
 	FILE *out = open_memstream(&r.out, &r.outlen);
 	FILE *errs = open_memstream(&r.errs, &r.errlen);
 
-	r.rc = rg_cmd_plan_diff(argc, argv, json, out, errs);
+	r.rc = rg_cmd_plan_diff(a, b, json, out, errs);
 	fclose(out);
 	fclose(errs);
 	if (json && r.outlen) {
@@ -51,7 +51,6 @@ static struct run diff_args(int argc, char **argv, bool json)
 
 static struct run diff(const char *old, const char *new, bool json)
 {
-	char *argv[] = { old_path, new_path, NULL };
 
 	snprintf(dir, sizeof(dir), "/tmp/rg-plandiff-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
@@ -59,7 +58,7 @@ static struct run diff(const char *old, const char *new, bool json)
 	snprintf(new_path, sizeof(new_path), "%s/new.plan", dir);
 	write_file(old_path, old);
 	write_file(new_path, new);
-	return diff_args(2, argv, json);
+	return diff_args(old_path, new_path, json);
 }
 
 static void run_free(struct run *r)
@@ -319,27 +318,18 @@ Test(plandiff, human_output)
 
 Test(plandiff, errors)
 {
-	char *argv[] = { "only-one.plan", NULL };
 	struct run r = diff(plan(""), "zone bad wan fc00::/8\n", false);
 
-	cr_expect_eq(r.rc, 2);
+	cr_expect_eq(r.rc, -EINVAL);
 	cr_expect(strstr(r.errs, "new.plan:1: unknown role 'wan' (expected mesh or egress)\n"),
 		  "%s", r.errs);
 	cr_expect(strstr(r.errs, "new.plan: plan invalid (1 error)\n"), "%s", r.errs);
 	cr_expect_str_eq(r.out, "");
 	run_free(&r);
 
-	r = diff_args(1, argv, false);
-	cr_expect_eq(r.rc, 2);
-	cr_expect(strstr(r.errs, "usage: ringguard plan diff OLD NEW [-j]"), "%s", r.errs);
-	free(r.out);
-	free(r.errs);
-
 	{
-		char *args[] = { "/nonexistent/a.plan", "/nonexistent/b.plan", NULL };
-
-		r = diff_args(2, args, false);
-		cr_expect_eq(r.rc, 2);
+		r = diff_args("/nonexistent/a.plan", "/nonexistent/b.plan", false);
+		cr_expect_eq(r.rc, -EINVAL);
 		cr_expect(strstr(r.errs, "/nonexistent/a.plan: cannot read plan"), "%s", r.errs);
 		free(r.out);
 		free(r.errs);
@@ -522,7 +512,7 @@ Test(plandiff, verdicts_match_the_model)
 		load(nt, &np);
 
 		r = diff(ot, nt, true);
-		cr_assert_neq(r.rc, 2, "%s", r.errs);
+		cr_assert_geq(r.rc, 0, "%s", r.errs);
 		for (int role = 0; role < 2; role++) {
 			json_object *a = get(get(r.j, "verdicts"), role ? "egress" : "mesh");
 			char why[128];

@@ -31,8 +31,8 @@ for t in "$OUT"/tests/test_*; do
 	failed=$((failed + f))
 done
 
-for suite in netns faults staging verify; do
-	echo "== $suite (network namespaces)"
+for suite in cli netns faults staging verify; do
+	echo "== $suite (shell suite)"
 	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
 	printf '%s\n' "$log"
 	# "SUITE: N passed, N failed[, N skipped]" (tests/lib.sh's run_tests)

@@ -1674,35 +1674,14 @@ static void importer_free(struct importer *im)
 	index_free(&im->suffixes);
 }
 
-static int usage_error(FILE *errs, const char *what)
+int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out, FILE *errs)
 {
-	fprintf(errs, "plan import: %s (usage: ringguard plan import DOC.md [-o FILE])\n", what);
-	return -EINVAL;
-}
-
-int rg_cmd_plan_import(int argc, char **argv, bool json, FILE *out, FILE *errs)
-{
-	const char *doc = NULL, *output = NULL, *slash;
+	const char *slash;
 	struct importer im = {};
 	char *text = NULL, *plan = NULL, **lines = NULL, *save, *l;
 	size_t len, plan_len = 0;
 	int nlines = 0, err;
 	FILE *pf;
-
-	for (int i = 0; i < argc; i++) {
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
-			output = argv[++i];
-		else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return usage_error(errs, "unknown option");
-		else if (!doc)
-			doc = argv[i];
-		else
-			return usage_error(errs, "one document at a time");
-	}
-	if (!doc)
-		return usage_error(errs, "which document?");
 
 	err = read_file(doc, &text, &len, errs);
 	if (err)

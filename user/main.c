@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * main.c - the ringguard command line: global options, the command table,
- * and one small function per command. Commands report their own errors on
- * `errs`; under -j those become {"error": "..."} on stdout.
+ * main.c - the ringguard command line: the commands, each described once
+ * (struct rg_cmd: options, usage, examples; see opts.h) next to the small
+ * function that runs it. Commands report their own errors on `errs`; under
+ * -j those become {"error": "..."} on stdout. Exit status: 0 ok, 1 a
+ * finding, 2 usage error or failure (RG_EXIT_*).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <bpf/libbpf.h>
@@ -20,6 +23,7 @@
 #include "plandiff.h"
 #include "verify.h"
 #include "install.h"
+#include "opts.h"
 #include "plan.h"
 #include "show.h"
 #include "state.h"
@@ -28,83 +32,33 @@
 #define RG_VERSION "0.1.0"
 #endif
 
-struct cli {
+struct rg_cli {
 	bool json;
 	bool verbose;
+	bool version;
 	const char *pin_root;
 	char dir[PATH_MAX];
 	FILE *errs;
-	int argc;
+	int argc;		/* the words after the command's name */
 	char **argv;
+	const struct rg_cmd *cmd;
 	int exit_code;		/* for a command that succeeds with a verdict */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: ringguard [OPTIONS] COMMAND [ARGS]\n"
-"\n"
-"Enforce a semantic IPv6 address plan (fc00::/8 on mesh, fd00::/8 on egress)\n"
-"with XDP (ingress) and tc (egress), and count traffic per prefix.\n"
-"\n"
-"Commands:\n"
-"  attach --plan FILE [--host NAME | --mesh IF... --egress IF...]\n"
-"         [--mode monitor|enforce] [--xdp auto|native|generic] [--tc auto|tcx|clsact]\n"
-"                        load, install the plan, attach, pin (default mode: monitor)\n"
-"  daemon --plan FILE [--host NAME | --mesh IF... --egress IF...] [--mode ...]\n"
-"         [--detach-on-exit] [--metrics [ADDR:]PORT]\n"
-"                        attach or adopt, then keep the plan and interfaces in\n"
-"                        sync (inotify, netlink); SIGHUP syncs; systemd notify;\n"
-"                        --metrics serves Prometheus /metrics (127.0.0.1 unless\n"
-"                        an address is given)\n"
-"  sync [--plan FILE]    re-read the plan, validate, swap it in atomically\n"
-"  mode [monitor | enforce [--confirm-within SECONDS] | confirm]\n"
-"                        show or switch the mode, no reload; with\n"
-"                        --confirm-within, enforce reverts to monitor by itself\n"
-"                        (in the datapath) unless 'mode confirm' comes in time\n"
-"  events [--count N]    live violations (rate-limited per bucket)\n"
-"  replay --plan FILE --role mesh|egress [--dir in|out] CAPTURE [-v]\n"
-"                        run the real programs (privately) over a pcap/pcapng\n"
-"                        capture: what would drop; exit 1 if anything would\n"
-"  status                plan, mode, interfaces and how they are attached\n"
-"  stats [--all] [--sort cidr|name|packets|bytes|violations] [--tree]\n"
-"        [--watch SECONDS] [--prometheus]\n"
-"                        per-bucket and per-interface counters (the table hides\n"
-"                        buckets without traffic unless --all; -j has them all);\n"
-"                        --tree rolls them up the prefix hierarchy, --watch shows\n"
-"                        live rates, --prometheus the text exposition format\n"
-"  plan check FILE       validate a plan and summarise it; touches nothing\n"
-"  plan import DOC.md [-o FILE]\n"
-"                        turn a markdown allocation plan into a plan (stdout, or\n"
-"                        FILE replaced atomically); report the document's\n"
-"                        inconsistencies as DOC.md:LINE: message (exit 1 if any)\n"
-"  plan diff OLD NEW     prefixes, zones and hosts added, removed or changed, and\n"
-"                        per role the addresses whose verdict changes, as CIDRs\n"
-"                        (exit 0: same, 1: different, 2: error)\n"
-"  verify [--plan FILE] [--host NAME | --mesh IF... --egress IF...]\n"
-"                        check this host against the plan: role interfaces up,\n"
-"                        their addresses and MTU, and the route of every planned\n"
-"                        prefix; exit 1 on a mismatch (default plan: the attached one)\n"
-"  detach                remove programs, links, pins and the qdiscs ringguard added\n"
-"\n"
-"Options:\n"
-"  -j, --json            JSON output (errors too)\n"
-"  -v, --verbose         show libbpf's log\n"
-"      --pin-dir DIR     pin root (default %s); state is kept per\n"
-"                        network namespace in DIR/netns-<inode>\n"
-"  -h, --help            this help;  -V, --version  the version\n"
-"\n"
-"Examples:\n"
-"  ringguard plan check maps/sol.plan\n"
-"  ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1\n"
-"  ringguard stats -j\n"
-"  ringguard mode enforce\n", RG_DEFAULT_PIN_DIR);
-}
+static const struct rg_opt global_opts[] = {
+	RG_OPT_FLAG("json", 'j', struct rg_cli, json, "JSON output (errors too)"),
+	RG_OPT_FLAG("verbose", 'v', struct rg_cli, verbose,
+		    "show libbpf's log (replay: a line per frame)"),
+	RG_OPT_STR("pin-dir", 0, struct rg_cli, pin_root, "DIR",
+		   "pin root (default " RG_DEFAULT_PIN_DIR ")",
+		   .max = 200),
+	RG_OPT_END
+};
 
-static int fail(struct cli *c, int err, const char *fmt, ...)
+static int fail(struct rg_cli *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail(struct cli *c, int err, const char *fmt, ...)
+static int fail(struct rg_cli *c, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -115,9 +69,24 @@ static int fail(struct cli *c, int err, const char *fmt, ...)
 	return err ? err : -EINVAL;
 }
 
-static bool is_prefix(const char *arg, const char *word)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return *arg && !strncmp(arg, word, strlen(arg));
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
+static int parse(struct rg_cli *c, void *cfg, struct rg_args *pos)
+{
+	int err = rg_opts_parse(c->cmd, c->argc, c->argv, cfg, pos, c->errs);
+
+	/* -v may come after the command: known from here on */
+	libbpf_set_print(c->verbose ? libbpf_print : libbpf_quiet);
+	return err;
 }
 
 /* Root, or the capabilities themselves (a systemd User= with ambient caps). */
@@ -137,7 +106,7 @@ static bool has_caps(void)
 	return (eff & (1ull << 12)) && (eff & ((1ull << 39) | (1ull << 21)));
 }
 
-static int need_root(struct cli *c)
+static int need_root(struct rg_cli *c)
 {
 	if (geteuid() != 0 && !has_caps())
 		return fail(c, -EPERM, "ringguard needs root, or CAP_BPF and CAP_NET_ADMIN: "
@@ -145,7 +114,7 @@ static int need_root(struct cli *c)
 	return 0;
 }
 
-static int resolve_dir(struct cli *c, bool mount)
+static int resolve_dir(struct rg_cli *c, bool mount)
 {
 	int err = need_root(c);
 
@@ -161,7 +130,7 @@ static int resolve_dir(struct cli *c, bool mount)
 	return 0;
 }
 
-static int open_state(struct cli *c, struct rg_maps *m, bool rdonly)
+static int open_state(struct rg_cli *c, struct rg_maps *m, bool rdonly)
 {
 	int err = resolve_dir(c, false);
 
@@ -182,7 +151,7 @@ static int open_state(struct cli *c, struct rg_maps *m, bool rdonly)
 	return 0;
 }
 
-static int load_plan(struct cli *c, const char *path, struct rg_plan *plan)
+static int load_plan(struct rg_cli *c, const char *path, struct rg_plan *plan)
 {
 	int n = rg_plan_load(path, plan, c->errs);
 
@@ -197,118 +166,30 @@ static int load_plan(struct cli *c, const char *path, struct rg_plan *plan)
 }
 
 /* Absolute, but symlinks kept: a ConfigMap's file is a symlink through
- * `..data`, which the kubelet swaps on every update.
+ * `..data`, which the kubelet swaps on every update. The pinned metadata
+ * keeps the path for sync and status: one that does not fit is refused,
+ * not cut.
  */
-static char *abs_path(const char *p)
+static int abs_path(struct rg_cli *c, const char *p, char **out)
 {
-	char cwd[PATH_MAX], *r;
+	char cwd[PATH_MAX];
 
+	*out = NULL;
 	if (p[0] == '/' || !getcwd(cwd, sizeof(cwd)))
-		return strdup(p);
-	if (asprintf(&r, "%s/%s", cwd, p) < 0)
-		return NULL;
-	return r;
-}
+		*out = strdup(p);
+	else if (asprintf(out, "%s/%s", cwd, p) < 0)
+		*out = NULL;
+	if (!*out)
+		return -ENOMEM;
+	if (strlen(*out) >= RG_PATH_LEN) {
+		int err = fail(c, -ENAMETOOLONG, "plan path %.40s... is %zu characters long as an "
+			       "absolute path, the limit is %d: move the plan to a shorter path",
+			       *out, strlen(*out), RG_PATH_LEN - 1);
 
-static int add_iface(struct cli *c, struct rg_host_if *ifs, int *n, const char *name,
-		     __u32 role)
-{
-	for (int i = 0; i < *n; i++) {
-		if (strcmp(ifs[i].name, name))
-			continue;
-		if (ifs[i].role != role)
-			return fail(c, -EINVAL, "interface %s given as both mesh and egress", name);
-		return 0;
+		free(*out);
+		*out = NULL;
+		return err;
 	}
-	if (*n == RG_MAX_IFACES)
-		return fail(c, -E2BIG, "more than %d interfaces", RG_MAX_IFACES);
-	if (strlen(name) >= RG_IFNAME_LEN)
-		return fail(c, -EINVAL, "interface name '%s' is too long", name);
-	snprintf(ifs[*n].name, RG_IFNAME_LEN, "%s", name);
-	ifs[*n].role = role;
-	(*n)++;
-	return 0;
-}
-
-/* Options shared by attach and daemon. */
-struct attach_args {
-	const char *plan_path;
-	const char *host;
-	struct rg_host_if ifs[RG_MAX_IFACES];
-	int nifs;
-	__u32 mode;
-	int want_xdp;
-	int want_tc;
-	bool detach_on_exit;
-	bool mode_given;
-	const char *metrics;
-};
-
-static int parse_attach_args(struct cli *c, const char *cmd, bool daemon, struct attach_args *a)
-{
-	__u32 role = 0;
-	int err;
-
-	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < c->argc; i++) {
-		const char *arg = c->argv[i];
-		bool has_next = i + 1 < c->argc;
-
-		if (!strcmp(arg, "--plan") && has_next) {
-			a->plan_path = c->argv[++i];
-		} else if (!strcmp(arg, "--host") && has_next) {
-			a->host = c->argv[++i];
-		} else if (!strcmp(arg, "--mode") && has_next) {
-			int mode = rg_mode_parse(c->argv[++i]);
-
-			if (mode < 0)
-				return fail(c, -EINVAL, "unknown mode '%s': use monitor or enforce",
-					    c->argv[i]);
-			a->mode = mode;
-			a->mode_given = true;
-		} else if (!strcmp(arg, "--xdp") && has_next) {
-			const char *v = c->argv[++i];
-
-			a->want_xdp = !strcmp(v, "native") ? RG_WANT_XDP_NATIVE :
-				      !strcmp(v, "generic") ? RG_WANT_XDP_GENERIC :
-				      !strcmp(v, "auto") ? RG_WANT_XDP_AUTO : -1;
-			if (a->want_xdp < 0)
-				return fail(c, -EINVAL, "unknown --xdp '%s': use auto, native or generic", v);
-		} else if (!strcmp(arg, "--tc") && has_next) {
-			const char *v = c->argv[++i];
-
-			a->want_tc = !strcmp(v, "tcx") ? RG_WANT_TC_TCX :
-				     !strcmp(v, "clsact") ? RG_WANT_TC_CLSACT :
-				     !strcmp(v, "auto") ? RG_WANT_TC_AUTO : -1;
-			if (a->want_tc < 0)
-				return fail(c, -EINVAL, "unknown --tc '%s': use auto, tcx or clsact", v);
-		} else if (daemon && !strcmp(arg, "--detach-on-exit")) {
-			a->detach_on_exit = true;
-		} else if (daemon && !strcmp(arg, "--metrics") && has_next) {
-			a->metrics = c->argv[++i];
-		} else if (!strcmp(arg, "--mesh")) {
-			role = RG_ROLE_MESH;
-		} else if (!strcmp(arg, "--egress")) {
-			role = RG_ROLE_EGRESS;
-		} else if (arg[0] != '-' && role) {
-			char *dup = strdup(arg), *save = NULL;
-
-			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				err = add_iface(c, a->ifs, &a->nifs, t, role);
-				if (err) {
-					free(dup);
-					return err;
-				}
-			}
-			free(dup);
-		} else {
-			return fail(c, -EINVAL, "%s: unexpected '%s' (see 'ringguard help')", cmd, arg);
-		}
-	}
-	if (!a->plan_path)
-		return fail(c, -EINVAL, "%s needs --plan FILE", cmd);
-	if (a->host && a->nifs)
-		return fail(c, -EINVAL, "give either --host or --mesh/--egress, not both");
 	return 0;
 }
 
@@ -321,7 +202,110 @@ static const char *default_host(void)
 	return hostname;
 }
 
-static int cmd_attach(struct cli *c)
+/* ---- attach, daemon ------------------------------------------------------ */
+
+/* Options shared by attach and daemon (and verify: plan, host, ifs). */
+struct attach_args {
+	const char *plan_path;
+	const char *host;
+	struct rg_iflist ifs;
+	int mode;
+	int want_xdp;
+	int want_tc;
+	bool detach_on_exit;
+	const char *metrics;
+};
+
+static const char *const mode_words[] = { "monitor", "enforce", NULL };
+static const int mode_values[] = { RG_MODE_MONITOR, RG_MODE_ENFORCE };
+static const char *const xdp_words[] = { "auto", "native", "generic", NULL };
+static const int xdp_values[] = { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC };
+static const char *const tc_words[] = { "auto", "tcx", "clsact", NULL };
+static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
+
+#define ROLE_OPTS(req)								\
+	RG_OPT_STR("plan", 'p', struct attach_args, plan_path, "FILE",		\
+		   "the plan file", .required = (req)),				\
+	RG_OPT_STR("host", 0, struct attach_args, host, "NAME",			\
+		   "roles from the plan's host NAME (default: hostname)", \
+		   .max = RG_NAME_LEN - 1),					\
+	RG_OPT_IFLIST("mesh", 0, struct attach_args, ifs, RG_ROLE_MESH,		\
+		      "mesh interfaces (comma list, repeatable)"),		\
+	RG_OPT_IFLIST("egress", 0, struct attach_args, ifs, RG_ROLE_EGRESS,	\
+		      "egress interfaces (comma list, repeatable)")
+
+#define LOAD_OPTS								\
+	RG_OPT_CHOICE("mode", 0, struct attach_args, mode, mode_words,		\
+		      "enforce drops violations (default: monitor)", \
+		      .values = mode_values),					\
+	RG_OPT_CHOICE("xdp", 0, struct attach_args, want_xdp, xdp_words,	\
+		      "XDP attach mode (default: auto)", \
+		      .values = xdp_values),					\
+	RG_OPT_CHOICE("tc", 0, struct attach_args, want_tc, tc_words,		\
+		      "tc attach point (default: auto)", \
+		      .values = tc_values)
+
+static const struct rg_opt attach_opts[] = {
+	ROLE_OPTS(true),
+	LOAD_OPTS,
+	RG_OPT_END
+};
+
+static const struct rg_cmd attach_cmd = {
+	.name = "attach",
+	.summary = "validate, load and install the plan, attach XDP and tc, pin it all",
+	.description =
+"Validates the plan first and changes nothing if it is invalid. The roles of\n"
+"the interfaces come from --mesh/--egress, or else from the plan's host line\n"
+"for --host NAME or this machine's hostname. Default mode: monitor.\n",
+	.examples =
+"  ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1\n"
+"  ringguard attach --plan maps/sol.plan --host pve01 --mode enforce\n"
+"  ringguard attach --plan maps/sol.plan --mesh eth0,eth2 --egress eth1\n",
+	.opts = attach_opts,
+};
+
+static const struct rg_opt daemon_opts[] = {
+	ROLE_OPTS(true),
+	LOAD_OPTS,
+	RG_OPT_FLAG("detach-on-exit", 0, struct attach_args, detach_on_exit,
+		    "detach on SIGTERM (default: stay pinned)"),
+	RG_OPT_STR("metrics", 0, struct attach_args, metrics, "[ADDR:]PORT",
+		   "serve Prometheus /metrics (default 127.0.0.1)"),
+	RG_OPT_END
+};
+
+static const struct rg_cmd daemon_cmd = {
+	.name = "daemon",
+	.summary = "attach or adopt, then keep the plan and interfaces in sync",
+	.description =
+"Attaches, or adopts the pinned state (counters kept), then watches the plan\n"
+"(inotify) and the interfaces (netlink) and syncs on every change; SIGHUP\n"
+"syncs, SIGTERM exits leaving enforcement pinned. systemd Type=notify.\n",
+	.examples =
+"  ringguard daemon --plan /etc/ringguard/sol.plan\n"
+"  ringguard daemon --plan /etc/ringguard/sol.plan --metrics 9469\n",
+	.opts = daemon_opts,
+};
+
+/* attach and daemon: the arguments, checked; RG_OPTS_HELP passes through. */
+static int attach_parse(struct rg_cli *c, struct attach_args *a)
+{
+	struct rg_args pos;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = -1;
+	err = parse(c, a, &pos);
+	if (err)
+		return err;
+	if (a->host && a->ifs.n)
+		return fail(c, -EINVAL, "%s: give either --host or --mesh/--egress, not both",
+			    c->cmd->name);
+	return 0;
+}
+
+static int cmd_attach(struct rg_cli *c)
 {
 	struct rg_attach_opts o = {};
 	struct attach_args a;
@@ -329,15 +313,22 @@ static int cmd_attach(struct cli *c)
 	char *abs = NULL;
 	int err, lock;
 
-	err = parse_attach_args(c, "attach", false, &a);
+	err = attach_parse(c, &a);
 	if (!err)
 		err = need_root(c);
 	if (err)
 		return err;
-	err = load_plan(c, a.plan_path, &plan);
+	err = abs_path(c, a.plan_path, &abs);
 	if (err)
 		return err;
-	if (!a.nifs) {
+	err = load_plan(c, a.plan_path, &plan);
+	if (err) {
+		free(abs);
+		return err;
+	}
+	if (a.mode < 0)
+		a.mode = RG_MODE_MONITOR;
+	if (!a.ifs.n) {
 		const char *host = a.host ? a.host : default_host();
 		const struct rg_host *h = rg_plan_host(&plan, host);
 
@@ -348,27 +339,26 @@ static int cmd_attach(struct cli *c)
 			goto out;
 		}
 		for (int i = 0; i < h->nifs; i++)
-			a.ifs[a.nifs++] = h->ifs[i];
+			a.ifs.ifs[a.ifs.n++] = h->ifs[i];
 	}
 	err = resolve_dir(c, true);
 	if (err)
 		goto out;
 	lock = rg_state_lock(c->dir);
-	abs = abs_path(a.plan_path);
 	o = (struct rg_attach_opts){
-		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .want_xdp = a.want_xdp,
+		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode, .want_xdp = a.want_xdp,
 		.want_tc = a.want_tc, .plan_path = abs,
 	};
 	err = rg_attach(c->dir, &plan, &o, c->errs);
 	if (lock >= 0)
 		close(lock);
 	if (!err && !c->json) {
-		printf("attached to %d interface%s in %s mode, plan %s\n", a.nifs,
-		       a.nifs == 1 ? "" : "s", rg_mode_name(a.mode), abs);
+		printf("attached to %d interface%s in %s mode, plan %s\n", a.ifs.n,
+		       a.ifs.n == 1 ? "" : "s", rg_mode_name(a.mode), abs);
 	} else if (!err) {
 		json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "attached", json_object_new_int(a.nifs));
+		json_object_object_add(j, "attached", json_object_new_int(a.ifs.n));
 		json_object_object_add(j, "mode", json_object_new_string(rg_mode_name(a.mode)));
 		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 		json_object_put(j);
@@ -379,47 +369,72 @@ out:
 	return err;
 }
 
-static int cmd_daemon(struct cli *c)
+static int cmd_daemon(struct rg_cli *c)
 {
 	struct attach_args a;
 	struct rg_daemon_opts o;
 	char *abs;
 	int err;
 
-	err = parse_attach_args(c, "daemon", true, &a);
+	err = attach_parse(c, &a);
 	if (!err)
-		err = resolve_dir(c, true);
+		err = abs_path(c, a.plan_path, &abs);
 	if (err)
 		return err;
-	abs = abs_path(a.plan_path);
+	err = resolve_dir(c, true);
+	if (err) {
+		free(abs);
+		return err;
+	}
 	o = (struct rg_daemon_opts){
 		.dir = c->dir, .plan_path = abs, .host = a.host ? a.host : default_host(),
-		.ifs = a.ifs, .nifs = a.nifs, .mode = a.mode, .mode_given = a.mode_given,
-		.want_xdp = a.want_xdp, .want_tc = a.want_tc, .detach_on_exit = a.detach_on_exit,
-		.metrics = a.metrics,
+		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode < 0 ? RG_MODE_MONITOR : a.mode,
+		.mode_given = a.mode >= 0, .want_xdp = a.want_xdp, .want_tc = a.want_tc,
+		.detach_on_exit = a.detach_on_exit, .metrics = a.metrics,
 	};
 	err = rg_daemon(&o);
 	free(abs);
 	return err ? fail(c, err, "daemon stopped: %s", strerror(-err)) : 0;
 }
 
-static int cmd_sync(struct cli *c)
+/* ---- sync, mode ---------------------------------------------------------- */
+
+struct sync_args {
+	const char *plan_path;
+};
+
+static const struct rg_opt sync_opts[] = {
+	RG_OPT_STR("plan", 'p', struct sync_args, plan_path, "FILE",
+		   "the plan (default: the attached plan's file)"),
+	RG_OPT_END
+};
+
+static const struct rg_cmd sync_cmd = {
+	.name = "sync",
+	.summary = "re-read the plan, validate it, swap it in atomically",
+	.description =
+"An invalid plan is refused with FILE:LINE messages; the active plan stays.\n",
+	.examples =
+"  ringguard sync\n"
+"  ringguard sync --plan maps/sol.plan\n",
+	.opts = sync_opts,
+};
+
+static int cmd_sync(struct rg_cli *c)
 {
-	const char *plan_path = NULL;
+	struct sync_args a = {};
+	struct rg_args pos;
 	struct rg_plan plan;
 	struct rg_meta meta;
 	struct rg_maps m;
+	const char *plan_path;
 	long long gen;
 	char *abs;
 	int err, lock;
 
-	for (int i = 0; i < c->argc; i++) {
-		if (!strcmp(c->argv[i], "--plan") && i + 1 < c->argc)
-			plan_path = c->argv[++i];
-		else
-			return fail(c, -EINVAL, "sync: unexpected '%s' (usage: sync [--plan FILE])",
-				    c->argv[i]);
-	}
+	err = parse(c, &a, &pos);
+	if (err)
+		return err;
 	err = open_state(c, &m, false);
 	if (err)
 		return err;
@@ -428,14 +443,18 @@ static int cmd_sync(struct cli *c)
 		rg_maps_close(&m);
 		return fail(c, err, "cannot read plan metadata: %s", strerror(-err));
 	}
-	if (!plan_path)
-		plan_path = meta.plan_path;
-	err = load_plan(c, plan_path, &plan);
+	plan_path = a.plan_path ? a.plan_path : meta.plan_path;
+	err = abs_path(c, plan_path, &abs);
 	if (err) {
 		rg_maps_close(&m);
 		return err;
 	}
-	abs = abs_path(plan_path);
+	err = load_plan(c, plan_path, &plan);
+	if (err) {
+		free(abs);
+		rg_maps_close(&m);
+		return err;
+	}
 	lock = rg_state_lock(c->dir);
 	gen = rg_install(&m, &plan, abs);
 	if (lock >= 0)
@@ -459,32 +478,51 @@ static int cmd_sync(struct cli *c)
 	return err;
 }
 
-static int cmd_mode(struct cli *c)
+struct mode_args {
+	long within;
+};
+
+static const struct rg_opt mode_opts[] = {
+	RG_OPT_DURATION("confirm-within", 0, struct mode_args, within, "SECONDS",
+			"enforce reverts to monitor unless 'mode confirm'", .min = 1, .max = 86400 * 365),
+	RG_OPT_END
+};
+
+static const struct rg_cmd mode_cmd = {
+	.name = "mode",
+	.args = "[monitor | enforce | confirm]",
+	.max_args = 1,
+	.summary = "show or switch the mode, without a reload",
+	.description =
+"With no argument, shows the mode. 'enforce --confirm-within SECONDS' arms a\n"
+"dead man's switch: unless 'mode confirm' comes in time, the datapath goes\n"
+"back to monitor by itself.\n",
+	.examples =
+"  ringguard mode\n"
+"  ringguard mode enforce --confirm-within 5m\n"
+"  ringguard mode confirm\n",
+	.opts = mode_opts,
+};
+
+static int cmd_mode(struct rg_cli *c)
 {
+	struct mode_args a = {};
 	struct rg_config cfg;
+	struct rg_args pos;
 	struct rg_maps m;
-	long within = -1;
 	int err, want = -1;
 	bool confirm = false;
 	__u32 mode;
 
-	for (int i = 0; i < c->argc; i++) {
-		if (!strcmp(c->argv[i], "--confirm-within") && i + 1 < c->argc) {
-			char *end;
-
-			within = strtol(c->argv[++i], &end, 10);
-			if (*end || within <= 0)
-				return fail(c, -EINVAL, "--confirm-within needs a number of seconds");
-		} else if (!strcmp(c->argv[i], "confirm")) {
-			confirm = true;
-		} else if (want < 0 && rg_mode_parse(c->argv[i]) >= 0) {
-			want = rg_mode_parse(c->argv[i]);
-		} else {
-			return fail(c, -EINVAL, "usage: ringguard mode [monitor | enforce "
-				    "[--confirm-within SECONDS] | confirm]");
-		}
-	}
-	if (within > 0 && want != RG_MODE_ENFORCE)
+	err = parse(c, &a, &pos);
+	if (err)
+		return err;
+	if (pos.n && !strcmp(pos.v[0], "confirm"))
+		confirm = true;
+	else if (pos.n && (want = rg_mode_parse(pos.v[0])) < 0)
+		return fail(c, -EINVAL, "mode: unknown mode '%s': use monitor, enforce or confirm",
+			    pos.v[0]);
+	if (a.within > 0 && want != RG_MODE_ENFORCE)
 		return fail(c, -EINVAL, "--confirm-within goes with 'mode enforce'");
 	err = open_state(c, &m, want < 0 && !confirm);
 	if (err)
@@ -506,7 +544,7 @@ static int cmd_mode(struct cli *c)
 		err = rg_config_write(&m, &cfg);
 	} else if (!err && want >= 0) {
 		cfg.mode = want;
-		cfg.enforce_until = within > 0 ? rg_monotonic_ns() + within * 1000000000ull : 0;
+		cfg.enforce_until = a.within > 0 ? rg_monotonic_ns() + a.within * 1000000000ull : 0;
 		err = rg_config_write(&m, &cfg);
 	}
 	if (!err)
@@ -537,41 +575,64 @@ out:
 	return err;
 }
 
-static int cmd_replay(struct cli *c)
+/* ---- replay, events ------------------------------------------------------ */
+
+struct replay_args {
+	const char *plan_path;
+	int role;
+	int dir;
+};
+
+static const char *const role_words[] = { "mesh", "egress", NULL };
+static const int role_values[] = { RG_ROLE_MESH, RG_ROLE_EGRESS };
+static const char *const dir_words[] = { "in", "out", NULL };
+static const int dir_values[] = { RG_DIR_IN, RG_DIR_OUT };
+
+static const struct rg_opt replay_opts[] = {
+	RG_OPT_STR("plan", 'p', struct replay_args, plan_path, "FILE", "the plan",
+		   .required = true),
+	RG_OPT_CHOICE("role", 0, struct replay_args, role, role_words,
+		      "the role of the captured interface",
+		      .values = role_values, .required = true),
+	RG_OPT_CHOICE("dir", 0, struct replay_args, dir, dir_words,
+		      "in: XDP (default), out: tc",
+		      .values = dir_values),
+	RG_OPT_END
+};
+
+static const struct rg_cmd replay_cmd = {
+	.name = "replay",
+	.args = "CAPTURE",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "what would the plan drop on this capture (pcap or pcapng)?",
+	.description =
+"Runs the real programs, in a private instance that touches no live state,\n"
+"over every frame, in enforce mode. -v: a line per frame. Exit 1 if anything\n"
+"would drop.\n",
+	.examples =
+"  ringguard replay --plan maps/sol.plan --role egress eth1.pcap\n"
+"  ringguard replay --plan maps/sol.plan --role mesh --dir out -v eth0.pcapng\n",
+	.opts = replay_opts,
+};
+
+static int cmd_replay(struct rg_cli *c)
 {
-	const char *plan_path = NULL, *capture = NULL;
-	int role = -1, dir = RG_DIR_IN, r;
-	bool verbose = c->verbose;
+	struct replay_args a = { .dir = RG_DIR_IN };
+	struct rg_args pos;
 	struct rg_plan plan;
+	int r;
 
-	for (int i = 0; i < c->argc; i++) {
-		const char *a = c->argv[i];
-		bool has_next = i + 1 < c->argc;
-
-		if (!strcmp(a, "--plan") && has_next)
-			plan_path = c->argv[++i];
-		else if (!strcmp(a, "--role") && has_next)
-			role = rg_role_parse(c->argv[++i]);
-		else if (!strcmp(a, "--dir") && has_next)
-			dir = !strcmp(c->argv[++i], "out") ? RG_DIR_OUT :
-			      !strcmp(c->argv[i], "in") ? RG_DIR_IN : -1;
-		else if (a[0] != '-' && !capture)
-			capture = a;
-		else
-			return fail(c, -EINVAL, "usage: ringguard replay --plan FILE --role mesh|egress "
-				    "[--dir in|out] CAPTURE [-j] [-v]");
-	}
-	if (!plan_path || role < 0 || dir < 0 || !capture)
-		return fail(c, -EINVAL, "usage: ringguard replay --plan FILE --role mesh|egress "
-			    "[--dir in|out] CAPTURE [-j] [-v]");
-	r = need_root(c);
+	r = parse(c, &a, &pos);
 	if (!r)
-		r = load_plan(c, plan_path, &plan);
+		r = need_root(c);
+	if (!r)
+		r = load_plan(c, a.plan_path, &plan);
 	if (r)
 		return r;
 	/* the libbpf log is for attach; here -v means a line per frame */
 	libbpf_set_print(NULL);
-	r = rg_replay(&plan, role, dir, capture, c->json, verbose, stdout, c->errs);
+	r = rg_replay(&plan, a.role, a.dir, pos.v[0], c->json, c->verbose, stdout, c->errs);
 	rg_plan_free(&plan);
 	if (r < 0)
 		return r;
@@ -579,62 +640,99 @@ static int cmd_replay(struct cli *c)
 	return 0;
 }
 
-static int cmd_events(struct cli *c)
+struct events_args {
+	long count;
+};
+
+static const struct rg_opt events_opts[] = {
+	RG_OPT_NUM("count", 'c', struct events_args, count, "N",
+		   "stop after N events (default: run until ^C)", .min = 1,
+		   .max = 1000000000),
+	RG_OPT_END
+};
+
+static const struct rg_cmd events_cmd = {
+	.name = "events",
+	.summary = "live violations, rate-limited per bucket",
+	.examples =
+"  ringguard events\n"
+"  ringguard -j events --count 10\n",
+	.opts = events_opts,
+};
+
+static int cmd_events(struct rg_cli *c)
 {
+	struct events_args a = {};
+	struct rg_args pos;
 	struct rg_maps m;
-	long max = 0;
 	int err;
 
-	for (int i = 0; i < c->argc; i++) {
-		if (!strcmp(c->argv[i], "--count") && i + 1 < c->argc)
-			max = atol(c->argv[++i]);
-		else
-			return fail(c, -EINVAL, "usage: ringguard events [-j] [--count N]");
-	}
-	err = open_state(c, &m, false);
+	err = parse(c, &a, &pos);
+	if (!err)
+		err = open_state(c, &m, false);
 	if (err)
 		return err;
-	err = rg_events(&m, c->json, max, stdout, c->json ? c->errs : stderr);
+	err = rg_events(&m, c->json, a.count, stdout, c->json ? c->errs : stderr);
 	rg_maps_close(&m);
 	return err;
 }
 
-static int cmd_show(struct cli *c, bool stats)
+/* ---- status, stats ------------------------------------------------------- */
+
+static const struct rg_cmd status_cmd = {
+	.name = "status",
+	.summary = "plan, mode, interfaces and how they are attached",
+	.examples =
+"  ringguard status\n"
+"  ringguard -j status\n",
+};
+
+struct stats_args {
+	bool all, tree, prometheus;
+	long watch;
+	int sort;
+};
+
+static const char *const sort_words[] = { "cidr", "name", "packets", "bytes", "violations",
+					  NULL };
+
+static const struct rg_opt stats_opts[] = {
+	RG_OPT_FLAG("all", 'a', struct stats_args, all,
+		    "buckets without traffic too (-j has all)"),
+	RG_OPT_CHOICE("sort", 's', struct stats_args, sort, sort_words, "the order of the buckets"),
+	RG_OPT_FLAG("tree", 't', struct stats_args, tree,
+		    "roll counters up the prefix hierarchy"),
+	RG_OPT_DURATION("watch", 'w', struct stats_args, watch, "SECONDS",
+			"live rates, redrawn every SECONDS", .min = 1, .max = 86400),
+	RG_OPT_FLAG("prometheus", 0, struct stats_args, prometheus,
+		    "Prometheus text exposition format"),
+	RG_OPT_END
+};
+
+static const struct rg_cmd stats_cmd = {
+	.name = "stats",
+	.summary = "per-bucket and per-interface counters",
+	.examples =
+"  ringguard stats\n"
+"  ringguard stats --tree --sort bytes\n"
+"  ringguard stats --watch 2\n"
+"  ringguard -j stats\n",
+	.opts = stats_opts,
+};
+
+static int cmd_show(struct rg_cli *c, bool stats)
 {
-	struct rg_stats_opts o = { .json = c->json };
+	struct stats_args a = {};
+	struct rg_stats_opts o;
+	struct rg_args pos;
 	struct rg_maps m;
 	int err;
 
-	for (int i = 0; i < c->argc; i++) {
-		const char *a = c->argv[i], *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
-
-		if (stats && !strcmp(a, "--all")) {
-			o.all = true;
-		} else if (stats && !strcmp(a, "--tree")) {
-			o.tree = true;
-		} else if (stats && !strcmp(a, "--prometheus")) {
-			o.prometheus = true;
-		} else if (stats && !strcmp(a, "--watch") && v) {
-			o.watch = atoi(v);
-			i++;
-			if (o.watch <= 0)
-				return fail(c, -EINVAL, "--watch needs a number of seconds");
-		} else if (stats && !strcmp(a, "--sort") && v) {
-			static const char *const keys[] = { "cidr", "name", "packets", "bytes",
-							    "violations" };
-
-			o.sort = -1;
-			for (int k = 0; k < 5; k++)
-				if (!strcmp(v, keys[k]))
-					o.sort = k;
-			i++;
-			if (o.sort < 0)
-				return fail(c, -EINVAL, "unknown --sort '%s': use cidr, name, packets, "
-					    "bytes or violations", v);
-		} else {
-			return fail(c, -EINVAL, "%s: unexpected '%s'", stats ? "stats" : "status", a);
-		}
-	}
+	err = parse(c, &a, &pos);
+	if (err)
+		return err;
+	o = (struct rg_stats_opts){ .json = c->json, .all = a.all, .tree = a.tree,
+				    .prometheus = a.prometheus, .sort = a.sort, .watch = a.watch };
 	err = open_state(c, &m, true);
 	if (err)
 		return err;
@@ -645,22 +743,90 @@ static int cmd_show(struct cli *c, bool stats)
 	return 0;
 }
 
-static int cmd_status(struct cli *c)
+static int cmd_status(struct rg_cli *c)
 {
 	return cmd_show(c, false);
 }
 
-static int cmd_stats(struct cli *c)
+static int cmd_stats(struct rg_cli *c)
 {
 	return cmd_show(c, true);
 }
 
-static int cmd_plan_check(struct cli *c, const char *file)
+/* ---- plan check, import, diff ------------------------------------------- */
+
+static const struct rg_cmd plan_check_cmd = {
+	.name = "plan check",
+	.args = "FILE",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "validate a plan and summarise it; touches nothing",
+	.examples =
+"  ringguard plan check maps/sol.plan\n",
+};
+
+struct import_args {
+	const char *output;
+};
+
+static const struct rg_opt import_opts[] = {
+	RG_OPT_STR("output", 'o', struct import_args, output, "FILE",
+		   "write the plan to FILE (atomically)"),
+	RG_OPT_END
+};
+
+static const struct rg_cmd plan_import_cmd = {
+	.name = "plan import",
+	.args = "DOC.md",
+	.min_args = 1,
+	.max_args = 1,
+	.summary = "turn a markdown allocation plan into a plan",
+	.description =
+"The document's inconsistencies are reported as DOC.md:LINE: message; exit 1\n"
+"if there are any (the best plan it can make is written all the same).\n",
+	.examples =
+"  ringguard plan import ipv6-prefix-allocation-plan.md -o sol.plan\n",
+	.opts = import_opts,
+};
+
+static const struct rg_cmd plan_diff_cmd = {
+	.name = "plan diff",
+	.args = "OLD NEW",
+	.min_args = 2,
+	.max_args = 2,
+	.summary = "what changes between two plans, and which verdicts",
+	.description =
+"Prefixes, zones and hosts added, removed or changed, and per role the\n"
+"addresses whose verdict changes, as CIDRs. Exit 0: same, 1: different.\n",
+	.examples =
+"  ringguard plan diff /etc/ringguard/sol.plan maps/sol.plan\n",
+};
+
+static const struct rg_cmd *const plan_subs[] = {
+	&plan_check_cmd, &plan_import_cmd, &plan_diff_cmd, NULL
+};
+
+static const struct rg_cmd plan_cmd = {
+	.name = "plan",
+	.summary = "check, import and compare plan files (no root needed)",
+	.examples =
+"  ringguard plan check maps/sol.plan\n"
+"  ringguard plan diff old.plan new.plan\n",
+	.subs = plan_subs,
+};
+
+static int cmd_plan_check(struct rg_cli *c)
 {
+	struct rg_args pos;
 	struct rg_plan plan;
+	const char *file;
 	char sha[65];
 	int err;
 
+	err = parse(c, NULL, &pos);
+	if (err)
+		return err;
+	file = pos.v[0];
 	err = load_plan(c, file, &plan);
 	if (err)
 		return err;
@@ -688,10 +854,8 @@ static int cmd_plan_check(struct cli *c, const char *file)
 	return 0;
 }
 
-/* plan import / plan diff answer with an exit code (1: inconsistencies,
- * differences) and report errors themselves; pass that through.
- */
-static int verdict_code(struct cli *c, int r)
+/* A command that answers with a verdict (0 or 1) or -errno. */
+static int verdict_code(struct rg_cli *c, int r)
 {
 	if (r < 0)
 		return r;
@@ -699,52 +863,63 @@ static int verdict_code(struct cli *c, int r)
 	return 0;
 }
 
-static int cmd_plan(struct cli *c)
+static int cmd_plan_import(struct rg_cli *c)
 {
-	const char *sub = c->argc ? c->argv[0] : "";
+	struct import_args a = {};
+	struct rg_args pos;
+	int err = parse(c, &a, &pos);
 
-	if (c->argc == 2 && is_prefix(sub, "check"))
-		return cmd_plan_check(c, c->argv[1]);
-	if (c->argc >= 2 && is_prefix(sub, "import"))
-		return verdict_code(c, rg_cmd_plan_import(c->argc - 1, c->argv + 1, c->json, stdout,
-							  c->errs));
-	if (c->argc >= 3 && is_prefix(sub, "diff")) {
-		int r = rg_cmd_plan_diff(c->argc - 1, c->argv + 1, c->json, stdout, c->errs);
-
-		return r == 2 ? -EINVAL : verdict_code(c, r);
-	}
-	return fail(c, -EINVAL, "usage: ringguard plan check FILE | plan import DOC.md [-o FILE] "
-		    "| plan diff OLD NEW");
+	if (err)
+		return err;
+	return verdict_code(c, rg_cmd_plan_import(pos.v[0], a.output, c->json, stdout, c->errs));
 }
 
-static int cmd_verify(struct cli *c)
+static int cmd_plan_diff(struct rg_cli *c)
 {
-	const char *plan_path = NULL, *host = NULL;
-	struct rg_host_if ifs[RG_MAX_IFACES];
-	const struct rg_host_if *use = ifs;
+	struct rg_args pos;
+	int err = parse(c, NULL, &pos);
+
+	if (err)
+		return err;
+	return verdict_code(c, rg_cmd_plan_diff(pos.v[0], pos.v[1], c->json, stdout, c->errs));
+}
+
+/* ---- verify, detach ------------------------------------------------------ */
+
+static const struct rg_opt verify_opts[] = {
+	ROLE_OPTS(false),
+	RG_OPT_END
+};
+
+static const struct rg_cmd verify_cmd = {
+	.name = "verify",
+	.summary = "check this host against the plan: links, addresses, MTU, routes",
+	.description =
+"Role interfaces up, carrying addresses of their zone, their MTU, and the\n"
+"route of every planned prefix leaving through an interface of the right\n"
+"role. Exit 1 on a mismatch. Default plan: the attached one.\n",
+	.examples =
+"  ringguard verify\n"
+"  ringguard verify --plan maps/sol.plan --mesh eth0 --egress eth1\n",
+	.opts = verify_opts,
+};
+
+static int cmd_verify(struct rg_cli *c)
+{
+	const struct rg_host_if *use;
+	struct attach_args a = {};
+	struct rg_args pos;
 	struct rg_plan plan;
 	struct rg_meta meta;
-	__u32 role = 0;
-	int nifs = 0, err, r;
+	const char *plan_path;
+	int nifs, err, r;
 
-	for (int i = 0; i < c->argc; i++) {
-		const char *a = c->argv[i];
-
-		if (!strcmp(a, "--plan") && i + 1 < c->argc) {
-			plan_path = c->argv[++i];
-		} else if (!strcmp(a, "--host") && i + 1 < c->argc) {
-			host = c->argv[++i];
-		} else if (!strcmp(a, "--mesh") || !strcmp(a, "--egress")) {
-			role = !strcmp(a, "--mesh") ? RG_ROLE_MESH : RG_ROLE_EGRESS;
-		} else if (a[0] != '-' && role) {
-			err = add_iface(c, ifs, &nifs, a, role);
-			if (err)
-				return err;
-		} else {
-			return fail(c, -EINVAL, "usage: ringguard verify [--plan FILE] "
-				    "[--host NAME | --mesh IF... --egress IF...]");
-		}
-	}
+	err = parse(c, &a, &pos);
+	if (err)
+		return err;
+	if (a.host && a.ifs.n)
+		return fail(c, -EINVAL, "verify: give either --host or --mesh/--egress, not both");
+	plan_path = a.plan_path;
 	if (!plan_path) {
 		/* the attached plan */
 		struct rg_maps m;
@@ -761,13 +936,16 @@ static int cmd_verify(struct cli *c)
 	err = load_plan(c, plan_path, &plan);
 	if (err)
 		return err;
+	use = a.ifs.ifs;
+	nifs = a.ifs.n;
 	if (!nifs) {
-		const struct rg_host *h = rg_plan_host(&plan, host ? host : default_host());
+		const char *host = a.host ? a.host : default_host();
+		const struct rg_host *h = rg_plan_host(&plan, host);
 
 		if (!h) {
 			rg_plan_free(&plan);
 			return fail(c, -ENOENT, "the plan has no host line for '%s': pass --host or "
-				    "--mesh/--egress", host ? host : default_host());
+				    "--mesh/--egress", host);
 		}
 		/* the host's own list: verify names the host from it */
 		use = h->ifs;
@@ -778,13 +956,20 @@ static int cmd_verify(struct cli *c)
 	return verdict_code(c, r);
 }
 
-static int cmd_detach(struct cli *c)
+static const struct rg_cmd detach_cmd = {
+	.name = "detach",
+	.summary = "remove programs, links, pins and the qdiscs ringguard added",
+	.examples = "  ringguard detach\n",
+};
+
+static int cmd_detach(struct rg_cli *c)
 {
+	struct rg_args pos;
 	int err, lock;
 
-	if (c->argc)
-		return fail(c, -EINVAL, "detach: unexpected '%s'", c->argv[0]);
-	err = resolve_dir(c, false);
+	err = parse(c, NULL, &pos);
+	if (!err)
+		err = resolve_dir(c, false);
 	if (err)
 		return err;
 	if (!rg_state_exists(c->dir))
@@ -803,104 +988,162 @@ static int cmd_detach(struct cli *c)
 	return 0;
 }
 
-static int cmd_help(struct cli *c)
-{
-	usage(stdout);
-	return 0;
-}
+/* ---- the command table, help --------------------------------------------- */
 
-static const struct {
-	const char *name;
-	int (*fn)(struct cli *c);
-} commands[] = {
-	{ "attach", cmd_attach },
-	{ "daemon", cmd_daemon },
-	{ "sync", cmd_sync },
-	{ "mode", cmd_mode },
-	{ "status", cmd_status },
-	{ "events", cmd_events },
-	{ "replay", cmd_replay },
-	{ "stats", cmd_stats },
-	{ "plan", cmd_plan },
-	{ "verify", cmd_verify },
-	{ "detach", cmd_detach },
-	{ "help", cmd_help },
+static const struct rg_cmd help_cmd = {
+	.name = "help",
+	.args = "[COMMAND [SUBCOMMAND]]",
+	.max_args = 2,
+	.summary = "this help, or a command's usage, options and examples",
+	.examples =
+"  ringguard help attach\n"
+"  ringguard help plan diff\n",
 };
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int cmd_help(struct rg_cli *c);
+
+static const struct command {
+	const struct rg_cmd *cmd;
+	int (*fn)(struct rg_cli *c);
+} commands[] = {
+	{ &attach_cmd, cmd_attach },
+	{ &daemon_cmd, cmd_daemon },
+	{ &sync_cmd, cmd_sync },
+	{ &mode_cmd, cmd_mode },
+	{ &status_cmd, cmd_status },
+	{ &events_cmd, cmd_events },
+	{ &replay_cmd, cmd_replay },
+	{ &stats_cmd, cmd_stats },
+	{ &plan_check_cmd, cmd_plan_check },
+	{ &plan_import_cmd, cmd_plan_import },
+	{ &plan_diff_cmd, cmd_plan_diff },
+	{ &verify_cmd, cmd_verify },
+	{ &detach_cmd, cmd_detach },
+	{ &help_cmd, cmd_help },
+};
+
+static const struct rg_cmd *const top_cmds[] = {
+	&attach_cmd, &daemon_cmd, &sync_cmd, &mode_cmd, &status_cmd, &events_cmd, &replay_cmd,
+	&stats_cmd, &plan_cmd, &verify_cmd, &detach_cmd, &help_cmd, NULL
+};
+
+struct top_args {
+	bool version;
+};
+
+static const struct rg_opt top_opts[] = {
+	RG_OPT_FLAG("version", 'V', struct top_args, version, "the version"),
+	RG_OPT_END
+};
+
+static const struct rg_cmd top_cmd = {
+	.name = NULL,
+	.summary =
+"Enforce a semantic IPv6 address plan (fc00::/8 on mesh, fd00::/8 on egress)\n"
+"with XDP (ingress) and tc (egress), and count traffic per prefix.",
+	.description =
+"'ringguard help COMMAND' (or COMMAND --help) gives a command's options and\n"
+"examples. Commands and options may be shortened while unambiguous.\n",
+	.examples =
+"  ringguard plan check maps/sol.plan\n"
+"  ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1\n"
+"  ringguard stats -j\n"
+"  ringguard mode enforce\n",
+	.opts = top_opts,
+	.subs = top_cmds,
+};
+
+/* Runs cmd with the words in c->argc/argv: a command with subcommands
+ * picks one by its first word.
+ */
+static int run(struct rg_cli *c, const struct rg_cmd *cmd)
 {
-	return vfprintf(stderr, fmt, ap);
+	const struct rg_cmd *sub;
+	struct rg_args pos;
+	int err;
+
+	c->cmd = cmd;
+	if (!cmd->subs) {
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (commands[i].cmd == cmd)
+				return commands[i].fn(c);
+		return -ENOENT;
+	}
+	err = parse(c, NULL, &pos);
+	if (err)
+		return err;
+	if (!pos.n) {
+		rg_opts_usage(cmd, c->errs);
+		return -EINVAL;
+	}
+	sub = rg_opts_find(cmd, pos.v[0], c->errs);
+	if (!sub)
+		return -EINVAL;
+	c->argc = pos.nrest;
+	c->argv = pos.rest;
+	return run(c, sub);
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int cmd_help(struct rg_cli *c)
 {
+	const struct rg_cmd *cmd = &top_cmd;
+	struct rg_args pos;
+	int err = parse(c, NULL, &pos);
+
+	if (err)
+		return err;
+	for (int i = 0; i < pos.n; i++) {
+		if (!cmd->subs) {
+			return fail(c, -EINVAL, "help: '%s' has no subcommand '%s'", cmd->name,
+				    pos.v[i]);
+		}
+		cmd = rg_opts_find(cmd, pos.v[i], c->errs);
+		if (!cmd)
+			return -EINVAL;
+	}
+	rg_opts_usage(cmd, stdout);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli c = { .pin_root = RG_DEFAULT_PIN_DIR, .errs = stderr };
-	char **rest = calloc(argc + 1, sizeof(*rest)), *errbuf = NULL;
-	const char *cmd = NULL;
-	int nrest = 0, err = 0, match = -1;
+	struct rg_cli c = { .pin_root = RG_DEFAULT_PIN_DIR, .errs = stderr };
+	const struct rg_cmd *cmd;
+	struct top_args top = {};
+	struct rg_args pos;
+	char *errbuf = NULL;
 	size_t errlen = 0;
+	int err;
 
-	if (!rest)
-		return 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
-			c.json = true;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			c.verbose = true;
-		} else if (!strcmp(a, "--pin-dir")) {
-			if (i + 1 == argc || strlen(argv[i + 1]) > 200) {
-				fprintf(stderr, "ringguard: --pin-dir needs a directory (at most 200 characters)\n");
-				return 2;
-			}
-			c.pin_root = argv[++i];
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("ringguard %s (libbpf %s)\n", RG_VERSION, libbpf_version_string());
-			return 0;
-		} else if (!cmd) {
-			cmd = a;
-		} else {
-			rest[nrest++] = argv[i];
-		}
+	rg_opts_globals(global_opts, &c);
+	c.cmd = &top_cmd;
+	err = rg_opts_parse(&top_cmd, argc - 1, argv + 1, &top, &pos, stderr);
+	if (err == RG_OPTS_HELP)
+		return RG_EXIT_OK;
+	if (err)
+		return RG_EXIT_FAIL;
+	if (top.version) {
+		printf("ringguard %s (libbpf %s)\n", RG_VERSION, libbpf_version_string());
+		return RG_EXIT_OK;
 	}
-	libbpf_set_print(c.verbose ? libbpf_print : libbpf_quiet);
-	if (!cmd) {
-		usage(stderr);
-		free(rest);
-		return 2;
+	if (!pos.n) {
+		rg_opts_usage(&top_cmd, stderr);
+		return RG_EXIT_FAIL;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!is_prefix(cmd, commands[i].name))
-			continue;
-		if (match >= 0) {
-			fprintf(stderr, "ringguard: '%s' is ambiguous: say more\n", cmd);
-			free(rest);
-			return 2;
-		}
-		match = i;
-	}
-	if (match < 0) {
-		fprintf(stderr, "ringguard: unknown command '%s' (see 'ringguard help')\n", cmd);
-		free(rest);
-		return 2;
-	}
+	cmd = rg_opts_find(&top_cmd, pos.v[0], stderr);
+	if (!cmd)
+		return RG_EXIT_FAIL;
 	if (c.json)
 		c.errs = open_memstream(&errbuf, &errlen);
-	c.argc = nrest;
-	c.argv = rest;
-	err = commands[match].fn(&c);
+	if (!c.errs)
+		return RG_EXIT_FAIL;
+	c.argc = pos.nrest;
+	c.argv = pos.rest;
+	libbpf_set_print(c.verbose ? libbpf_print : libbpf_quiet);
+	err = run(&c, cmd);
 	if (c.json) {
 		fclose(c.errs);
-		if (err) {
+		if (err && err != RG_OPTS_HELP) {
 			json_object *j = json_object_new_object();
 			char *end = errbuf + strlen(errbuf);
 
@@ -916,6 +1159,9 @@ int main(int argc, char **argv)
 		}
 		free(errbuf);
 	}
-	free(rest);
-	return err ? (c.exit_code > 1 ? c.exit_code : 1) : c.exit_code;
+	if (err == RG_OPTS_HELP)
+		return RG_EXIT_OK;
+	if (fflush(stdout))
+		return RG_EXIT_FAIL;
+	return err ? RG_EXIT_FAIL : c.exit_code;
 }

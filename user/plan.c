@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <nettle/sha2.h>
 #include "plan.h"
 
@@ -233,6 +234,12 @@ static bool check_name(struct rg_parser *p, int line, const char *what,
 {
 	if (valid_name(name, max))
 		return true;
+	/* the message has a fixed size: say how long, not the whole name */
+	if (strlen(name) >= max) {
+		perr(p, line, "%s name '%.20s...' is %zu characters long, the limit is %zu",
+		     what, name, strlen(name), max - 1);
+		return false;
+	}
 	perr(p, line, "bad %s name '%s': use 1-%zu letters, digits, '-', '_' or '.'",
 	     what, name, max - 1);
 	return false;
@@ -394,10 +401,8 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 			perr(p, line, "unknown role '%s' (expected mesh or egress)", tok[i]);
 			goto out;
 		}
-		if (strlen(tok[i]) >= RG_IFNAME_LEN || !valid_name(tok[i], RG_IFNAME_LEN)) {
-			perr(p, line, "bad interface name '%s'", tok[i]);
+		if (!check_name(p, line, "interface", tok[i], RG_IFNAME_LEN))
 			continue;
-		}
 		for (int j = 0; j < h->nifs; j++) {
 			if (strcmp(h->ifs[j].name, tok[i]))
 				continue;
@@ -687,6 +692,7 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 {
+	struct stat st;
 	size_t cap = 0, len = 0;
 	char *text = NULL;
 	FILE *f;
@@ -696,8 +702,14 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 	f = fopen(path, "r");
 	if (!f) {
 		r = -errno;
-		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(errno));
+		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(-r));
 		return r;
+	}
+	/* fopen takes a directory; fread then fails with a bare EIO */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
+		fclose(f);
+		return -EISDIR;
 	}
 	for (;;) {
 		size_t got;

@@ -837,35 +837,19 @@ static int load(const char *path, struct rg_plan *plan, FILE *errs)
 	return n;
 }
 
-int rg_cmd_plan_diff(int argc, char **argv, bool json, FILE *out, FILE *errs)
+int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE *out,
+		     FILE *errs)
 {
-	const char *paths[2] = {};
+	const char *paths[2] = { old_path, new_path };
 	struct rg_plan old, new;
 	struct diff d = {};
-	int npaths = 0, err, ret = 2;
+	int err, ret = -EINVAL;
 
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(errs, "plan diff: unknown option '%s' (usage: ringguard plan diff "
-				"OLD NEW [-j])\n", argv[i]);
-			return 2;
-		} else if (npaths < 2) {
-			paths[npaths++] = argv[i];
-		} else {
-			npaths++;
-		}
-	}
-	if (npaths != 2) {
-		fprintf(errs, "plan diff: needs two plans (usage: ringguard plan diff OLD NEW [-j])\n");
-		return 2;
-	}
 	if (load(paths[0], &old, errs))
-		return 2;
+		return -EINVAL;
 	if (load(paths[1], &new, errs)) {
 		rg_plan_free(&old);
-		return 2;
+		return -EINVAL;
 	}
 	d.old = &old;
 	d.new = &new;
@@ -876,6 +860,7 @@ int rg_cmd_plan_diff(int argc, char **argv, bool json, FILE *out, FILE *errs)
 		err = verdicts(&d);
 	if (err) {
 		fprintf(errs, "plan diff: %s\n", strerror(-err));
+		ret = err;
 		goto out;
 	}
 	if (d.npairs)
@@ -886,6 +871,7 @@ int rg_cmd_plan_diff(int argc, char **argv, bool json, FILE *out, FILE *errs)
 		err = print_text(&d, paths[0], paths[1], out);
 	if (err || fflush(out)) {
 		fprintf(errs, "plan diff: cannot write: %s\n", strerror(err ? -err : errno));
+		ret = err ? err : -EIO;
 		goto out;
 	}
 	ret = d.npairs || d.nhosts || d.nranges[0] || d.nranges[1] ? 1 : 0;

@@ -8,7 +8,7 @@
  * role, the exact set of addresses that break the plan on an interface of
  * that role in one plan and not in the other, as a minimal list of CIDRs.
  *
- * Returns like diff(1): 0 no differences, 1 differences, 2 error (usage, a
+ * Returns 0 for no differences, 1 for differences, -errno on an error (a
  * plan that cannot be read or is invalid; reported on errs).
  */
 #ifndef RG_PLANDIFF_H
@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-int rg_cmd_plan_diff(int argc, char **argv, bool json, FILE *out, FILE *errs);
+int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE *out,
+		     FILE *errs);
 
 #endif /* RG_PLANDIFF_H */

@@ -57,7 +57,7 @@ check-doc:
 	$(Q)lexgrog $(DOC_MAN) | grep -q ': "ringguard - ' || { \
 		lexgrog $(DOC_MAN); echo "check-doc: lexgrog finds no NAME line in $(DOC_MAN)"; exit 1; }
 	$(call msg,COMMANDS,user/main.c)
-	$(Q)cmds=$$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_[a-z_]* },.*/\1/p' user/main.c); \
+	$(Q)cmds=$$(sed -n 's/^[[:space:]]*\.name = "\([a-z-]*\)",.*/\1/p' user/main.c); \
 		[ -n "$$cmds" ] || { echo "check-doc: cannot read the command table of user/main.c"; exit 1; }; \
 		bad=0; for c in $$cmds; do \
 			[ "$$c" = help ] || grep -Eq "^\.SS \"?$$c( |\"|$$)" $(DOC_MAN) || { \

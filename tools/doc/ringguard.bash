@@ -6,9 +6,10 @@
 # otherwise. Plain bash 4.4+: it uses no helper of bash-completion.
 # tools/doc/test-completion.sh tests it (`make check-doc`).
 #
-# It follows the CLI's own parsing (user/main.c): global options anywhere,
-# commands and `plan` subcommands matched by unambiguous prefix, and
-# --mesh/--egress taking every bare word after them as an interface.
+# It follows the CLI's own parsing (user/opts.c, the tables in user/main.c):
+# global options anywhere, commands and `plan` subcommands matched by
+# unambiguous prefix, and --mesh/--egress taking a comma list, with the bare
+# words right after them continuing it.
 
 _ringguard_commands='attach daemon sync mode status stats events replay plan verify detach help'
 _ringguard_globals='-j --json -v --verbose --pin-dir'
@@ -107,7 +108,7 @@ _ringguard()
 		fi
 		case $w in
 		--plan | --host | --mode | --xdp | --tc | --metrics | --confirm-within | \
-			--sort | --watch | --role | --dir | --count | -o)
+			--sort | --watch | --role | --dir | --count | -o | --output)
 			used[$w]=1
 			[[ $w == --plan ]] && plan=${COMP_WORDS[i + 1]}
 			list=
@@ -122,7 +123,7 @@ _ringguard()
 	# the value of an option
 	case $prev in
 	--pin-dir) _ringguard_dirs; return 0 ;;
-	--plan | -o) _ringguard_files; return 0 ;;
+	--plan | -o | --output) _ringguard_files; return 0 ;;
 	--host) _ringguard_hosts "$plan"; return 0 ;;
 	--mesh | --egress) _ringguard_ifaces; return 0 ;;
 	--mode) _ringguard_words 'monitor enforce'; return 0 ;;
@@ -161,7 +162,7 @@ _ringguard()
 		stats) opts='--all --sort --tree --watch --prometheus' ;;
 		replay) opts='--plan --role --dir' ;;
 		verify) opts='--plan --host --mesh --egress' ;;
-		plan) [[ $sub == import ]] && opts='-o' ;;
+		plan) [[ $sub == import ]] && opts='-o --output' ;;
 		esac
 		for o in $opts $_ringguard_globals; do
 			case $o in
@@ -178,6 +179,15 @@ _ringguard()
 	fi
 
 	case $cmd in
+	help)
+		# help COMMAND [SUBCOMMAND]: what `ringguard help` describes
+		if ((npos == 0)); then
+			_ringguard_words "$_ringguard_commands"
+		elif ((npos == 1)) && [[ $(_ringguard_resolve "${COMP_WORDS[COMP_CWORD - 1]}" \
+			$_ringguard_commands) == plan ]]; then
+			_ringguard_words 'check import diff'
+		fi
+		;;
 	mode) ((npos == 0)) && _ringguard_words 'monitor enforce confirm' ;;
 	replay) ((npos == 0)) && _ringguard_files ;;
 	plan)

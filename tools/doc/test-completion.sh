@@ -113,7 +113,10 @@ expect '--confirm-within' mode enforce --c
 expect 'check import diff' plan ''
 expect 'import' plan im
 expect 'import' pl i
-expect '-o -j --json -v --verbose --pin-dir' plan import doc.md -
+expect '-o --output -j --json -v --verbose --pin-dir' plan import doc.md -
+expect 'attach' help at
+expect 'check import diff' help plan ''
+expect '' help attach ''
 expect "$tmp/a.pcap" plan diff "$tmp/b.plan" "$tmp/a"
 expect '' plan diff old.plan new.plan ''
 expect "$tmp/b.plan" plan check "$tmp/b"
