@@ -19,6 +19,8 @@ DEFAULT_PKGS=(
 	nftables
 	# deployment checks (systemd-analyze verify, the manifests)
 	systemd python3-yaml
+	# packaging (tools/pkg/pkg.mk): make deb, make image, the Ansible role
+	debhelper lintian mmdebstrap podman runc ansible ansible-lint
 )
 if [ $# -gt 0 ]; then PKGS=("$@"); else PKGS=("${DEFAULT_PKGS[@]}"); fi
 

@@ -31,7 +31,7 @@ for t in "$OUT"/tests/test_*; do
 	failed=$((failed + f))
 done
 
-for suite in cli netns faults staging verify; do
+for suite in cli netns faults staging verify packaging; do
 	echo "== $suite (shell suite)"
 	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
 	printf '%s\n' "$log"

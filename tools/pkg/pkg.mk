@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# tools/pkg/pkg.mk - the three ways to install ringguard (included by the
+# top-level Makefile):
+#
+#   make deb          $(DEB): a Debian package built with debhelper from a
+#                     clean copy of the tree (.output/pkg/src: the files git
+#                     knows, or all but .output* outside git), with
+#                     tools/pkg/debian/ as its debian/; then lintian, which
+#                     must report no error
+#   make image        $(IMAGE_ARCHIVE): an OCI image (tag $(IMAGE)) made from
+#                     Debian packages only: the .deb above and the packages
+#                     its Depends name (dpkg-shlibdeps, from the binary's
+#                     real links), unpacked by mmdebstrap; tools/pkg/image.sh
+#   make test-packaging
+#                     tests/packaging.sh: the .deb installed, upgraded,
+#                     removed and purged on this machine, the image run with
+#                     podman in a lab namespace, the Ansible role
+#                     (tools/deploy/ansible/) with ansible-lint and a real run
+#
+# The version is debian/changelog's; `make deb` fails if the binary reports
+# another one (user/main.c's RG_VERSION).
+
+PKG_DEBIAN	:= tools/pkg/debian
+PKG_VERSION	:= $(shell dpkg-parsechangelog -l $(PKG_DEBIAN)/changelog -S Version 2>/dev/null)
+PKG_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+PKG_WORK	:= $(OUTPUT)/pkg
+PKG_SRC		:= $(PKG_WORK)/src
+DEB		:= $(OUTPUT)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).deb
+IMAGE		?= localhost/ringguard:$(PKG_VERSION)
+IMAGE_ARCHIVE	:= $(OUTPUT)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).oci.tar
+# the same lists as tools/deps.sh's, for these targets alone
+DEB_DEPS	:= debhelper lintian
+IMAGE_DEPS	:= mmdebstrap podman runc
+ROLE_DEPS	:= ansible ansible-lint
+
+.PHONY: deb image test-packaging
+
+deb:
+	$(Q)tools/deps.sh $(DEB_DEPS)
+	$(call msg,DEB,$(DEB))
+	$(Q)rm -rf $(PKG_WORK) && mkdir -p $(PKG_SRC)
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			xargs -0 -I{} sh -c '[ ! -e "{}" ] || cp -a --parents "{}" $(PKG_SRC)/'; \
+	else \
+		tar -c --exclude='./.output*' . | tar -x -C $(PKG_SRC); \
+	fi
+	$(Q)cp -a $(PKG_DEBIAN) $(PKG_SRC)/debian
+	$(Q)cd $(PKG_SRC) && dpkg-buildpackage -b -us -uc --no-sign >../build.log 2>&1 || { \
+		tail -40 ../build.log; echo "deb: dpkg-buildpackage failed (log: $(PKG_WORK)/build.log)"; exit 1; }
+	$(Q)cp $(PKG_WORK)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).deb $(DEB)
+	$(Q)got=$$($(PKG_SRC)/.output/ringguard --version | cut -d' ' -f2); \
+		[ "$$got" = "$(PKG_VERSION)" ] || { \
+		echo "deb: the binary says version $$got, $(PKG_DEBIAN)/changelog $(PKG_VERSION): bump both"; exit 1; }
+	$(call msg,LINTIAN,$(DEB))
+	$(Q)lintian --fail-on error $(PKG_WORK)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).changes
+	$(Q)printf '  %-8s %s: %s bytes\n' SIZE $(DEB) "$$(stat -c %s $(DEB))"
+
+image: deb
+	$(Q)tools/deps.sh $(IMAGE_DEPS)
+	$(call msg,IMAGE,$(IMAGE_ARCHIVE))
+	$(Q)tools/pkg/image.sh $(DEB) $(IMAGE) $(IMAGE_ARCHIVE)
+
+test-packaging:
+	$(Q)tools/deps.sh $(DEB_DEPS) $(IMAGE_DEPS) $(ROLE_DEPS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_TOOLS)
+	$(Q)tests/packaging.sh $(OUTPUT)
