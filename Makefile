@@ -118,6 +118,6 @@ clean:
 	$(Q)rm -rf $(OUTPUT)
 
 # Extra targets live beside their tools (tools/kernels/kernels.mk, ...).
-include $(wildcard tools/*/*.mk)
+include $(wildcard tools/*/*.mk tests/*/*.mk)
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

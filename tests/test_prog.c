@@ -344,9 +344,10 @@ Test(prog, no_packet_sees_a_mix_of_two_plans, .timeout = 120)
 	d1 = h_dc(&in, RG_DIR_IN);
 	cr_log_info("%ld packets during %d plan swaps", runs, s.swaps);
 	cr_expect_geq(s.swaps, 100, "too few swaps to mean anything");
-	cr_expect_eq(d1.packets - d0.packets, runs);
-	cr_expect_eq(d1.violations - d0.violations, runs, "a packet saw a mix of plans");
-	cr_expect_eq(d1.dropped - d0.dropped, runs);
+	cr_expect_eq(d1.packets - d0.packets, (unsigned long long)runs);
+	cr_expect_eq(d1.violations - d0.violations, (unsigned long long)runs,
+		     "a packet saw a mix of plans");
+	cr_expect_eq(d1.dropped - d0.dropped, (unsigned long long)runs);
 	rg_plan_free(&s.a);
 	rg_plan_free(&s.b);
 }
