@@ -50,7 +50,7 @@ TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
 TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ)
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test demo deps install bench
+.PHONY: all clean test check demo deps install bench
 
 all: $(BIN)
 
@@ -101,9 +101,16 @@ $(TEST_BPF_OBJ): tests/bpf/testprogs.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)
 deps:
 	$(Q)tools/deps.sh
 
+# the sanitizer build and the fuzz targets: tests/fuzz/fuzz.mk
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(TEST_TOOLS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(TEST_TOOLS) $(SAN_TEST_BINS) \
+		$(FUZZ_BINS)
 	$(Q)tools/run-tests.sh $(OUTPUT)
+
+# what needs no root: the suites that load no BPF, fuzz smoke runs, file checks
+check:
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(SAN_TEST_BINS) $(FUZZ_BINS)
+	$(Q)tools/run-tests.sh --check $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(INJECT)

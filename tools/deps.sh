@@ -11,6 +11,8 @@ DEFAULT_PKGS=(
 	make gcc libc6-dev clang llvm pkg-config bpftool
 	libbpf-dev libelf-dev zlib1g-dev libjson-c-dev nettle-dev
 	libpcap-dev libmicrohttpd-dev libmnl-dev
+	# sanitizers and libFuzzer for clang 14 (make fuzz, make test, make check)
+	libclang-rt-14-dev
 	# test and lab
 	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump curl
 	# promtool, to check the metrics format

@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run-tests.sh OUTPUT_DIR - every suite: Criterion (parser, BPF_PROG_TEST_RUN
-# table, differential) then the network-namespace integration suite. Prints
-# one closing line with the totals.
+# run-tests.sh [--check] OUTPUT_DIR - every suite: Criterion (parser,
+# importer, plan diff, BPF_PROG_TEST_RUN table, differential), the same
+# suites built with ASan + UBSan (OUTPUT_DIR/san), each libFuzzer target for
+# FUZZ_SMOKE seconds (20), the shell suites, the kernels, the deployment
+# files and the documentation. Prints one closing line with the totals.
+#
+# --check (make check): only what needs no root: the Criterion suites that
+# load no BPF program (plain and sanitized), the fuzz smoke runs, the command
+# line suite (its BPF tests skip) and the file checks.
 set -u
+CHECK=
+if [ "${1:-}" = --check ]; then
+	CHECK=1
+	shift
+fi
 OUT=${1:-.output}
+FUZZ_SMOKE=${FUZZ_SMOKE:-20}
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" != 0 ]; then
-	echo "tests need root (BPF and network namespaces): run 'make test' as root" >&2
+if [ -z "$CHECK" ] && [ "$(id -u)" != 0 ]; then
+	echo "tests need root (BPF and network namespaces): run 'make test' as root," \
+	     "or 'make check' for the suites that need none" >&2
 	exit 1
 fi
+
+# Criterion suites that load BPF programs (root, BPF_PROG_TEST_RUN)
+ROOT_SUITES=" test_prog test_diff "
 
 passed=0
 failed=0
 skipped=0
-for t in "$OUT"/tests/test_*; do
-	[ -x "$t" ] || continue
-	echo "== $(basename "$t")"
-	log=$("$t" 2>&1)
+
+# criterion BINARY: run one Criterion suite, add its counts
+criterion() {
+	local log rc line p f
+	log=$("$1" 2>&1)
 	rc=$?
-	printf '%s\n' "$log" | grep -v '^\[----\]   $' | grep -E 'FAIL|Assert|\[----\]   |Synthesis' | tail -40
+	printf '%s\n' "$log" | grep -v '^\[----\]   $' |
+		grep -E 'FAIL|Assert|\[----\]   |Synthesis|ERROR: (Address|Leak)Sanitizer|runtime error' | tail -40
 	line=$(printf '%s\n' "$log" | grep 'Synthesis' | tail -1)
 	p=$(sed -nE 's/.*Passing: ([0-9]+).*/\1/p' <<<"$line")
 	f=$(sed -nE 's/.*Failing: ([0-9]+).*/\1/p' <<<"$line")
@@ -29,29 +47,60 @@ for t in "$OUT"/tests/test_*; do
 	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
 	passed=$((passed + p))
 	failed=$((failed + f))
-done
+}
 
-for suite in cli netns faults staging verify packaging; do
-	echo "== $suite (shell suite)"
-	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
-	printf '%s\n' "$log"
-	# "SUITE: N passed, N failed[, N skipped]" (tests/lib.sh's run_tests)
-	p=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\1/p" <<<"$log")
-	f=$(sed -nE "s/^$suite: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\2/p" <<<"$log")
-	k=$(sed -nE "s/^$suite: [0-9]+ passed, [0-9]+ failed, ([0-9]+) skipped\$/\\1/p" <<<"$log")
+# closing SUITE LOG: add "SUITE: N passed, N failed[, N skipped]"
+closing() {
+	local p f k
+	p=$(sed -nE "s/^$1: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\1/p" <<<"$2")
+	f=$(sed -nE "s/^$1: ([0-9]+) passed, ([0-9]+) failed(, [0-9]+ skipped)?\$/\\2/p" <<<"$2")
+	k=$(sed -nE "s/^$1: [0-9]+ passed, [0-9]+ failed, ([0-9]+) skipped\$/\\1/p" <<<"$2")
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-1}))
 	skipped=$((skipped + ${k:-0}))
+}
+
+for dir in "$OUT/tests" "$OUT/san/tests"; do
+	for t in "$dir"/test_*; do
+		[ -x "$t" ] || continue
+		[[ $t == *.o || $t == *.d ]] && continue
+		name=$(basename "$t")
+		if [ -n "$CHECK" ] && [[ $ROOT_SUITES == *" $name "* ]]; then
+			continue
+		fi
+		if [ "$dir" = "$OUT/san/tests" ]; then
+			echo "== $name (ASan + UBSan)"
+		else
+			echo "== $name"
+		fi
+		criterion "$t"
+	done
 done
 
-echo "== kernels: Debian 12's 6.1 under qemu, and this one"
-log=$(make --no-print-directory test-kernels OUTPUT="$OUT" 2>&1)
-printf '%s\n' "$log" | grep -E '^kernel |^test-kernels:|FAIL|fail' | tail -20
-p=$(sed -nE 's/^test-kernels: ([0-9]+) passed, ([0-9]+) failed$/\1/p' <<<"$log")
-f=$(sed -nE 's/^test-kernels: ([0-9]+) passed, ([0-9]+) failed$/\2/p' <<<"$log")
-[ -z "$p" ] && printf '%s\n' "$log" | tail -20
-passed=$((passed + ${p:-0}))
-failed=$((failed + ${f:-1}))
+echo "== fuzz: each target ${FUZZ_SMOKE} s under ASan + UBSan"
+log=$(tests/fuzz/run.sh "$OUT" "$FUZZ_SMOKE" 2>&1)
+printf '%s\n' "$log"
+closing fuzz "$log"
+
+if [ -n "$CHECK" ]; then
+	suites=(cli)
+else
+	suites=(cli netns faults staging verify packaging)
+fi
+for suite in "${suites[@]}"; do
+	echo "== $suite (shell suite)"
+	log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
+	printf '%s\n' "$log"
+	closing "$suite" "$log"
+done
+
+if [ -z "$CHECK" ]; then
+	echo "== kernels: Debian 12's 6.1 under qemu, and this one"
+	log=$(make --no-print-directory test-kernels OUTPUT="$OUT" 2>&1)
+	printf '%s\n' "$log" | grep -E '^kernel |^test-kernels:|FAIL|fail' | tail -20
+	grep -q '^test-kernels: ' <<<"$log" || printf '%s\n' "$log" | tail -20
+	closing test-kernels "$log"
+fi
 
 echo "== deployment files and documentation"
 for check in check-unit check-k8s check-doc; do

@@ -13,8 +13,7 @@
 static int import(const char *path, char **out, size_t *len)
 {
 	FILE *f = open_memstream(out, len);
-	char *argv[] = { (char *)path, NULL };
-	int rc = rg_cmd_plan_import(1, argv, false, f, fuzz_sink());
+	int rc = rg_cmd_plan_import(path, NULL, false, f, fuzz_sink());
 
 	fclose(f);
 	return rc;
