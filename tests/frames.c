@@ -24,6 +24,22 @@ static size_t l2(uint8_t *buf, const uint16_t *tags, int ntags, uint16_t etherty
 	return off;
 }
 
+/* The IPv4 header checksum (RFC 791), which the stack checks before
+ * PREROUTING: frames that should reach it must carry a right one.
+ */
+static void ipv4_csum(uint8_t *ip)
+{
+	uint32_t sum = 0;
+
+	ip[10] = ip[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = ~sum >> 8;
+	ip[11] = ~sum & 0xff;
+}
+
 size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		   const uint16_t *tags, int ntags, size_t total)
 {
@@ -60,6 +76,7 @@ size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		buf[off + 9] = 253;	/* experimental */
 		memcpy(buf + off + 12, s, 4);
 		memcpy(buf + off + 16, d, 4);
+		ipv4_csum(buf + off);
 	}
 	return len;
 }

@@ -11,7 +11,8 @@
 #define RG_FRAME_MAX	16384
 
 /* Builds Ethernet [+ tags] + IPv6 or IPv4 (picked from the address family
- * of src) + zero payload up to total bytes (at least the headers).
+ * of src) + zero payload up to total bytes (at least the headers); an
+ * IPv4 header carries its checksum, so the stack takes the frame.
  * tags: ethertypes of the VLAN tags, outermost first (0x8100, 0x88a8).
  * Returns the frame length, 0 if an address does not parse.
  */

@@ -20,7 +20,6 @@
  * Every CIDR is emitted once, under the name of its first occurrence; the
  * comment of each line names every source line.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -32,7 +31,6 @@
 #include <json-c/json.h>
 #include "import.h"
 #include "plan.h"
-#include "addr128.h"
 
 
 #define IMP_MSG_LEN	384
@@ -162,91 +160,11 @@ static void problem(struct importer *im, int line, bool note, const char *fmt, .
 
 /* ---- addresses ---------------------------------------------------------- */
 
-static bool has_host_bits(const struct rg_cidr *c)
-{
-	return to_u128(c->addr) & host_mask(c->len);
-}
-
-static void clear_host_bits(struct rg_cidr *c)
-{
-	from_u128(cidr_first(c), c->addr);
-}
-
-static bool inside(const struct rg_cidr *inner, const struct rg_cidr *outer)
-{
-	return inner->len >= outer->len && rg_cidr_contains(outer, inner->addr);
-}
-
-static void addr_format(u128 v, bool v4, char *buf, size_t len)
-{
-	uint8_t a[16];
-
-	from_u128(v, a);
-	if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, buf, len))
-		snprintf(buf, len, "?");
-}
-
-/* "ADDR" or "ADDR/LEN", IPv6 or IPv4; host bits are kept as written. */
-static int parse_addr(const char *s, struct rg_cidr *c, bool *has_len)
-{
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	char a[INET6_ADDRSTRLEN + 1];
-	unsigned long plen = 0;
-	uint8_t v4[4];
-
-	memset(c, 0, sizeof(*c));
-	*has_len = slash != NULL;
-	if (!alen || alen >= sizeof(a))
-		return -EINVAL;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	if (slash) {
-		char *end;
-
-		if (!isdigit((unsigned char)slash[1]))
-			return -EINVAL;
-		errno = 0;
-		plen = strtoul(slash + 1, &end, 10);
-		if (*end || errno)
-			return -EINVAL;
-	}
-	if (inet_pton(AF_INET6, a, c->addr) == 1) {
-		if (!slash)
-			plen = 128;
-		if (plen > 128)
-			return -ERANGE;
-		c->len = plen;
-	} else if (inet_pton(AF_INET, a, v4) == 1) {
-		if (!slash)
-			plen = 32;
-		if (plen > 32)
-			return -ERANGE;
-		c->v4 = true;
-		c->addr[10] = c->addr[11] = 0xff;
-		memcpy(c->addr + 12, v4, 4);
-		c->len = 96 + plen;
-	} else {
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A plain address, no length. */
-static int parse_plain(const char *s, u128 *v, bool *v4)
-{
-	struct rg_cidr c;
-	bool has_len;
-	int err = parse_addr(s, &c, &has_len);
-
-	if (err)
-		return err;
-	if (has_len)
-		return -EINVAL;
-	*v = to_u128(c.addr);
-	*v4 = c.v4;
-	return 0;
-}
+/*
+ * The parsers below read what a document writes, not what a plan does:
+ * ranges "A-B" with shortened ends, and words that merely look like an
+ * address. Single addresses and CIDRs go through addr.c.
+ */
 
 /*
  * "A-B": B is a whole address or replaces A's last group ("fd00:70::21-ff"
@@ -266,9 +184,9 @@ static int parse_range(const char *s, u128 *lo, u128 *hi, bool *v4)
 		return -EINVAL;
 	memcpy(a, s, alen);
 	a[alen] = '\0';
-	if (parse_plain(a, lo, v4))
+	if (rg_addr_parse(a, lo, v4))
 		return -EINVAL;
-	if (parse_plain(dash + 1, hi, &v4b) || v4b != *v4) {
+	if (rg_addr_parse(dash + 1, hi, &v4b) || v4b != *v4) {
 		const char *sep = strrchr(a, *v4 ? '.' : ':');
 		size_t keep = sep - a + 1;
 
@@ -277,7 +195,7 @@ static int parse_range(const char *s, u128 *lo, u128 *hi, bool *v4)
 				return -EINVAL;
 		memcpy(b, a, keep);
 		snprintf(b + keep, sizeof(b) - keep, "%s", dash + 1);
-		if (parse_plain(b, hi, &v4b) || v4b != *v4)
+		if (rg_addr_parse(b, hi, &v4b) || v4b != *v4)
 			return -EINVAL;
 	}
 	return *hi < *lo ? -ERANGE : 0;
@@ -905,7 +823,7 @@ static void zone_bullet(struct importer *im, char *text, int line)
 	desc = tok + strcspn(tok, " \t");
 	if (*desc)
 		*desc++ = '\0';
-	if (parse_addr(tok, &c, &has_len) || !has_len) {
+	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0) || !has_len) {
 		if (looks_like_addr(tok))
 			problem(im, line, false, "'%s' is not a valid CIDR: zone skipped", tok);
 		return;
@@ -915,8 +833,8 @@ static void zone_bullet(struct importer *im, char *text, int line)
 	desc = trim(desc);
 	while (*desc && !isalnum((unsigned char)*desc))
 		desc++;
-	if (has_host_bits(&c)) {
-		clear_host_bits(&c);
+	if (rg_cidr_has_host_bits(&c)) {
+		rg_cidr_clear_host_bits(&c);
 		rg_cidr_format(&c, cs, sizeof(cs));
 		problem(im, line, false, "host bits set in %s: the network is %s (used in the plan)",
 			literal, cs);
@@ -931,7 +849,7 @@ static void zone_bullet(struct importer *im, char *text, int line)
 	for (int i = 0; i < im->n; i++) {
 		char os[64];
 
-		if (!inside(&c, &im->e[i].cidr) && !inside(&im->e[i].cidr, &c))
+		if (!rg_cidr_inside(&c, &im->e[i].cidr) && !rg_cidr_inside(&im->e[i].cidr, &c))
 			continue;
 		rg_cidr_format(&im->e[i].cidr, os, sizeof(os));
 		problem(im, line, false, "zone %s overlaps zone %s (line %d): skipped", cs, os,
@@ -987,7 +905,7 @@ static void check_inside(struct importer *im, const struct rg_cidr *c, const cha
 {
 	const struct imp_heading *up = cidr_parent(im);
 
-	if (!up || up->cidr.v4 != c->v4 || inside(c, &up->cidr))
+	if (!up || up->cidr.v4 != c->v4 || rg_cidr_inside(c, &up->cidr))
 		return;
 	problem(im, line, false, "%s is listed under %s (line %d) but is not inside it",
 		what, up->literal, up->line);
@@ -1019,7 +937,7 @@ static void heading(struct importer *im, int level, char *text, int line)
 	hd->level = level;
 	hd->line = line;
 
-	if (parse_addr(tok, &c, &has_len)) {
+	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
 		if (looks_like_addr(tok))
 			problem(im, line, false, "'%s' looks like an address but is not a valid "
 				"address or CIDR: heading skipped", tok);
@@ -1040,8 +958,8 @@ static void heading(struct importer *im, int level, char *text, int line)
 		*paren = '\0';
 	kebab(rest, name, IMP_WORDS_LEN - 1);
 	snprintf(hd->literal, sizeof(hd->literal), "%s", tok);
-	if (has_len && has_host_bits(&c)) {
-		clear_host_bits(&c);
+	if (has_len && rg_cidr_has_host_bits(&c)) {
+		rg_cidr_clear_host_bits(&c);
 		rg_cidr_format(&c, cs, sizeof(cs));
 		problem(im, line, false, "host bits set in %s: the network is %s (used in the plan)",
 			tok, cs);
@@ -1077,7 +995,7 @@ static void range_line(struct importer *im, char *text, int line)
 		return;
 	if (strcmp(dash, "-") && strcmp(dash, "\xe2\x80\x93") && strcmp(dash, "to"))
 		return;
-	if (parse_plain(a, &lo, &v4a) || parse_plain(b, &hi, &v4b) || v4a != v4b ||
+	if (rg_addr_parse(a, &lo, &v4a) || rg_addr_parse(b, &hi, &v4b) || v4a != v4b ||
 	    v4a != up->cidr.v4)
 		return;
 	first = cidr_first(&up->cidr);
@@ -1085,8 +1003,8 @@ static void range_line(struct importer *im, char *text, int line)
 	/* "first usable - last usable", the IPv4 habit, is the same range */
 	if ((lo == first || lo == first + 1) && (hi == last || hi == last - 1) && lo < hi)
 		return;
-	addr_format(first, v4a, f, sizeof(f));
-	addr_format(last, v4a, l, sizeof(l));
+	rg_u128_format(first, v4a, f, sizeof(f));
+	rg_u128_format(last, v4a, l, sizeof(l));
 	rg_cidr_format(&up->cidr, cs, sizeof(cs));
 	if (lo <= hi && covering(lo, hi, v4a, &exact)) {
 		char es[64];
@@ -1277,15 +1195,15 @@ static void table_cell(struct importer *im, const struct table_col *lab, const c
 		check_inside(im, &c, what, line, idx);
 		return;
 	}
-	if (parse_addr(tok, &c, &has_len)) {
+	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
 		if (looks_like_addr(tok))
 			problem(im, line, false, "'%s' looks like an address but is not a valid "
 				"address or CIDR: skipped", tok);
 		return;
 	}
-	if (has_len && has_host_bits(&c)) {
+	if (has_len && rg_cidr_has_host_bits(&c)) {
 		if (col->kind == COL_NET) {
-			clear_host_bits(&c);
+			rg_cidr_clear_host_bits(&c);
 			rg_cidr_format(&c, cs, sizeof(cs));
 			problem(im, line, false, "host bits set in %s: the network is %s (used in "
 				"the plan)", tok, cs);

@@ -14,12 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "ringguard.h"
-
-struct rg_cidr {
-	uint8_t addr[16];	/* IPv4 as ::ffff:a.b.c.d */
-	uint8_t len;		/* prefix length in the 128-bit space */
-	bool v4;
-};
+#include "addr.h"
 
 struct rg_entry {
 	char name[RG_NAME_LEN];
@@ -69,14 +64,6 @@ void rg_plan_free(struct rg_plan *plan);
  */
 int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16]);
 const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
-
-int rg_cidr_parse(const char *s, struct rg_cidr *c, char *why, size_t whylen);
-void rg_cidr_format(const struct rg_cidr *c, char *buf, size_t len);
-void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len);
-/* One address, IPv4 (::ffff:a.b.c.d) written as a.b.c.d. */
-void rg_addr_format(const uint8_t a[16], char *buf, size_t len);
-bool rg_cidr_contains(const struct rg_cidr *outer, const uint8_t addr[16]);
-int rg_cidr_cmp(const struct rg_cidr *a, const struct rg_cidr *b);
 
 const char *rg_role_name(uint32_t role);
 int rg_role_parse(const char *s);	/* -1 if unknown */

@@ -19,10 +19,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "plan.h"
-#include "addr128.h"
 #include "plandiff.h"
-
-
 
 static u128 first_of(const struct rg_entry *e)
 {
@@ -32,17 +29,6 @@ static u128 first_of(const struct rg_entry *e)
 static u128 last_of(const struct rg_entry *e)
 {
 	return cidr_last(&e->cidr);
-}
-
-static void cidr_of(u128 addr, int len, struct rg_cidr *c)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	memset(c, 0, sizeof(*c));
-	from_u128(addr, c->addr);
-	c->len = len;
-	/* as the plan writes it: IPv4 inside ::ffff:0:0/96 */
-	c->v4 = len >= 96 && !memcmp(c->addr, mapped, sizeof(mapped));
 }
 
 /* ---- entries ------------------------------------------------------------ */
@@ -406,7 +392,7 @@ static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb
 		d->caps[r] = cap;
 	}
 	v = &d->ranges[r][d->nranges[r]++];
-	cidr_of(addr, len, &v->cidr);
+	rg_cidr_from_u128(addr, len, &v->cidr);
 	v->old_breaks = ob;
 	v->new_breaks = nb;
 	return 0;

@@ -40,13 +40,6 @@ struct snapshot {
 	int nifaces;
 };
 
-static bool is_v4(const struct rg_lpm_key *k)
-{
-	static const __u8 pfx[12] = { [10] = 0xff, [11] = 0xff };
-
-	return k->prefixlen >= 96 && !memcmp(k->addr, pfx, 12);
-}
-
 /* IPv6 before IPv4, then by address and length (parents before children);
  * the catch-all last.
  */
@@ -57,8 +50,8 @@ static int cmp_bucket(const void *a, const void *b)
 
 	if ((x->info.kind == RG_KIND_UNPLANNED) != (y->info.kind == RG_KIND_UNPLANNED))
 		return x->info.kind == RG_KIND_UNPLANNED ? 1 : -1;
-	if (is_v4(&x->info.cidr) != is_v4(&y->info.cidr))
-		return is_v4(&x->info.cidr) ? 1 : -1;
+	if (rg_key_is_v4(&x->info.cidr) != rg_key_is_v4(&y->info.cidr))
+		return rg_key_is_v4(&x->info.cidr) ? 1 : -1;
 	r = memcmp(x->info.cidr.addr, y->info.cidr.addr, 16);
 	if (r)
 		return r;
@@ -316,15 +309,6 @@ static int cmp_sort(const void *a, const void *b)
 	return vx < vy ? 1 : vx > vy ? -1 : cmp_bucket(a, b);
 }
 
-static bool key_contains(const struct rg_lpm_key *outer, const struct rg_lpm_key *inner)
-{
-	int full = outer->prefixlen / 8, rest = outer->prefixlen % 8;
-
-	if (outer->prefixlen > inner->prefixlen || memcmp(outer->addr, inner->addr, full))
-		return false;
-	return !rest || !((outer->addr[full] ^ inner->addr[full]) & (0xff00 >> rest));
-}
-
 static void pc_add(struct rg_pc *a, const struct rg_pc *b)
 {
 	a->packets += b->packets;
@@ -348,7 +332,7 @@ static void roll_up(struct snapshot *s, int *depth)
 			depth[i] = 0;
 			continue;
 		}
-		while (top && !key_contains(&s->buckets[stack[top - 1]].info.cidr, &in->cidr))
+		while (top && !rg_key_inside(&in->cidr, &s->buckets[stack[top - 1]].info.cidr))
 			top--;
 		parent[i] = top ? stack[top - 1] : -1;
 		depth[i] = top;

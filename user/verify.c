@@ -238,9 +238,7 @@ static bool attr_addr(const struct nlattr *a, int family, struct rg_cidr *c)
 	}
 	if (family == AF_INET && len == 4) {
 		/* the plan keeps IPv4 as ::ffff:a.b.c.d, so lookups just work */
-		c->v4 = true;
-		c->addr[10] = c->addr[11] = 0xff;
-		memcpy(c->addr + 12, mnl_attr_get_payload(a), 4);
+		rg_cidr_set_v4(c, mnl_attr_get_payload(a));
 		return true;
 	}
 	return false;
@@ -557,12 +555,6 @@ static const struct vlink *link_by_index(const struct live *lv, int index)
 	return NULL;
 }
 
-static void addr_format(const struct rg_cidr *c, char *buf, size_t len)
-{
-	if (!inet_ntop(c->v4 ? AF_INET : AF_INET6, c->v4 ? c->addr + 12 : c->addr, buf, len))
-		snprintf(buf, len, "?");
-}
-
 /* ---- the checks ------------------------------------------------------------ */
 
 static int check_link(struct vreport *r, const struct rg_host_if *hi, const struct vlink *l)
@@ -730,7 +722,7 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 	int err;
 
 	representative(&e->cidr, &ra);
-	addr_format(&ra, rep, sizeof(rep));
+	rg_cidr_addr_format(&ra, rep, sizeof(rep));
 	err = route_get(nl, &ra, &rt);
 	if (err && err != -ENETUNREACH && !reject_kind(err))
 		return err;
@@ -774,11 +766,11 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 		snprintf(oifname, sizeof(oifname), "ifindex %d", rt.oif);
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ol ? ol->name : "");
 	if (rt.has_gw) {
-		addr_format(&rt.gw, s, sizeof(s));
+		rg_cidr_addr_format(&rt.gw, s, sizeof(s));
 		snprintf(gw, sizeof(gw), " via %s", s);
 	}
 	if (rt.has_src) {
-		addr_format(&rt.src, s, sizeof(s));
+		rg_cidr_addr_format(&rt.src, s, sizeof(s));
 		snprintf(src, sizeof(src), " src %s", s);
 	}
 	role = ol ? role_of(ifs, nifs, ol->name) : RG_ROLE_NONE;
@@ -805,7 +797,7 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 
 		if (m && (m->breaks & RG_BREAKS(role))) {
 			c->level = V_FAIL;
-			addr_format(&rt.src, s, sizeof(s));
+			rg_cidr_addr_format(&rt.src, s, sizeof(s));
 			snprintf(c->detail, sizeof(c->detail),
 				 "-> %s (%s)%s, but with source %s, which breaks the plan on %s",
 				 oifname, rg_role_name(role), gw, s, rg_role_name(role));

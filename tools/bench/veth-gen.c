@@ -4,8 +4,8 @@
  * ruleset a user would write for a plan, the frames, the traffic generator
  * and the counters the end-to-end veth bench needs.
  *
- *   rg-veth-gen plan CLUSTERS            a plan shaped like the users' (same
- *                                        shape as gen_plan() in bench.c)
+ *   rg-veth-gen plan CLUSTERS            a plan shaped like the users'
+ *                                        (rg_gen_plan() of genplan.h)
  *   rg-veth-gen nft PLAN IFNAME TABLE [--vmap]
  *                                        the nftables ruleset (stdout)
  *   rg-veth-gen flows PLAN               pass and drop flows to measure, and
@@ -83,13 +83,9 @@
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
 #include "frames.h"
+#include "genplan.h"
 #include "plan.h"
 
-typedef unsigned __int128 u128;
-
-#define U128_MAX	(~(u128)0)
-#define V4_LO		((u128)0xffff << 32)
-#define V4_HI		(V4_LO | 0xffffffffu)
 #define MESH		RG_BREAKS(RG_ROLE_MESH)
 
 static void die(const char *fmt, const char *arg)
@@ -100,65 +96,11 @@ static void die(const char *fmt, const char *arg)
 	exit(1);
 }
 
-static u128 a2u(const uint8_t a[16])
-{
-	u128 v = 0;
-
-	for (int i = 0; i < 16; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
-static void u2a(u128 v, uint8_t a[16])
-{
-	for (int i = 15; i >= 0; i--, v >>= 8)
-		a[i] = v & 0xff;
-}
-
-static u128 cidr_lo(const struct rg_cidr *c)
-{
-	return a2u(c->addr);
-}
-
-static u128 cidr_hi(const struct rg_cidr *c)
-{
-	if (!c->len)
-		return U128_MAX;
-	return cidr_lo(c) | ((((u128)1) << (128 - c->len)) - 1);
-}
-
-static bool is_v4(u128 a)
-{
-	return a >= V4_LO && a <= V4_HI;
-}
-
 /* an address of the 128-bit space as text: IPv4 for ::ffff:a.b.c.d */
 static const char *fmt_addr(u128 a, char *buf, size_t len)
 {
-	uint8_t b[16];
-
-	u2a(a, b);
-	if (is_v4(a))
-		inet_ntop(AF_INET, b + 12, buf, len);
-	else
-		inet_ntop(AF_INET6, b, buf, len);
+	rg_u128_format(a, u128_is_v4(a), buf, len);
 	return buf;
-}
-
-static int parse_addr(const char *s, u128 *a)
-{
-	uint8_t b[16] = { 0 };
-
-	if (strchr(s, ':')) {
-		if (inet_pton(AF_INET6, s, b) != 1)
-			return -1;
-	} else {
-		b[10] = b[11] = 0xff;
-		if (inet_pton(AF_INET, s, b + 12) != 1)
-			return -1;
-	}
-	*a = a2u(b);
-	return 0;
 }
 
 static void load_plan(const char *path, struct rg_plan *plan)
@@ -181,7 +123,7 @@ static int lpm(const struct rg_plan *plan, u128 a)
 	for (int i = 0; i < plan->nentries; i++) {
 		const struct rg_cidr *c = &plan->entries[i].cidr;
 
-		if (a >= cidr_lo(c) && a <= cidr_hi(c) &&
+		if (a >= cidr_first(c) && a <= cidr_last(c) &&
 		    (best < 0 || c->len > plan->entries[best].cidr.len))
 			best = i;
 	}
@@ -210,14 +152,14 @@ struct ivs {
 static void iv_add(struct ivs *s, u128 lo, u128 hi, int e)
 {
 	/* the IPv4 space goes to its own sets: split a range that straddles it */
-	if (lo < V4_LO && hi >= V4_LO) {
-		iv_add(s, lo, V4_LO - 1, e);
-		iv_add(s, V4_LO, hi, e);
+	if (lo < U128_V4_FIRST && hi >= U128_V4_FIRST) {
+		iv_add(s, lo, U128_V4_FIRST - 1, e);
+		iv_add(s, U128_V4_FIRST, hi, e);
 		return;
 	}
-	if (lo <= V4_HI && hi > V4_HI) {
-		iv_add(s, lo, V4_HI, e);
-		iv_add(s, V4_HI + 1, hi, e);
+	if (lo <= U128_V4_LAST && hi > U128_V4_LAST) {
+		iv_add(s, lo, U128_V4_LAST, e);
+		iv_add(s, U128_V4_LAST + 1, hi, e);
 		return;
 	}
 	if (s->n == s->cap) {
@@ -235,7 +177,7 @@ static int cmp_entry(const void *a, const void *b)
 {
 	const struct rg_cidr *x = &sort_plan->entries[*(const int *)a].cidr;
 	const struct rg_cidr *y = &sort_plan->entries[*(const int *)b].cidr;
-	u128 lx = cidr_lo(x), ly = cidr_lo(y);
+	u128 lx = cidr_first(x), ly = cidr_first(y);
 
 	if (lx != ly)
 		return lx < ly ? -1 : 1;
@@ -262,10 +204,10 @@ static struct ivs flatten(const struct rg_plan *plan)
 	qsort(order, plan->nentries, sizeof(int), cmp_entry);
 	for (int k = 0; k < plan->nentries; k++) {
 		int e = order[k];
-		u128 lo = cidr_lo(&plan->entries[e].cidr);
+		u128 lo = cidr_first(&plan->entries[e].cidr);
 
-		while (sp && cidr_hi(&plan->entries[stack[sp - 1]].cidr) < lo) {
-			u128 hi = cidr_hi(&plan->entries[stack[sp - 1]].cidr);
+		while (sp && cidr_last(&plan->entries[stack[sp - 1]].cidr) < lo) {
+			u128 hi = cidr_last(&plan->entries[stack[sp - 1]].cidr);
 
 			if (cur <= hi)
 				iv_add(&s, cur, hi, stack[sp - 1]);
@@ -278,7 +220,7 @@ static struct ivs flatten(const struct rg_plan *plan)
 		stack[sp++] = e;
 	}
 	while (sp && !done) {
-		u128 hi = cidr_hi(&plan->entries[stack[sp - 1]].cidr);
+		u128 hi = cidr_last(&plan->entries[stack[sp - 1]].cidr);
 
 		if (cur <= hi)
 			iv_add(&s, cur, hi, stack[sp - 1]);
@@ -311,7 +253,7 @@ static void fmt_range(u128 lo, u128 hi, char *buf, size_t len)
 		else
 			bits = 128;
 		snprintf(buf, len, "%s/%d", fmt_addr(lo, a, sizeof(a)),
-			 is_v4(lo) ? 32 - bits : 128 - bits);
+			 u128_is_v4(lo) ? 32 - bits : 128 - bits);
 		return;
 	}
 	snprintf(buf, len, "%s-%s", fmt_addr(lo, a, sizeof(a)), fmt_addr(hi, b, sizeof(b)));
@@ -350,9 +292,9 @@ static int emit_elems(FILE *o, const struct rg_plan *plan, const struct ivs *s, 
 		u128 lo = s->v[i].lo, hi = s->v[i].hi;
 		char r[128];
 
-		if (is_v4(lo) != v4 || (k == BREAKS && !(e->breaks & MESH)))
+		if (u128_is_v4(lo) != v4 || (k == BREAKS && !(e->breaks & MESH)))
 			continue;
-		while (i + 1 < s->n && s->v[i + 1].lo == hi + 1 && is_v4(s->v[i + 1].lo) == v4 &&
+		while (i + 1 < s->n && s->v[i + 1].lo == hi + 1 && u128_is_v4(s->v[i + 1].lo) == v4 &&
 		       same_elem(plan, k, s->v[i].e, s->v[i + 1].e))
 			hi = s->v[++i].hi;
 		fmt_range(lo, hi, r, sizeof(r));
@@ -461,27 +403,17 @@ static int cmd_nft(int argc, char **argv)
 static int cmd_plan(int argc, char **argv)
 {
 	int clusters = argc == 3 ? atoi(argv[2]) : 0;
+	char *text;
 
 	if (clusters < 1 || clusters > 4000)
 		die("%s", "usage: plan CLUSTERS (1..4000)");
-	printf("# generated by rg-veth-gen plan %d: shaped like the users' plan\n", clusters);
-	printf("zone internal mesh fc00::/8\nzone external egress fd00::/8\n");
-	for (int c = 1; c <= clusters; c++) {
-		printf("prefix c%d-mesh fc00:%x::/64\n", c, c);
-		printf("prefix c%d-egress fd00:%x::/64\n", c, c);
-		printf("prefix c%d-lo fd00:255:%x::/64 allow mesh\n", c, c);
-		printf("prefix c%d-pods fd00:%x:44::/60 allow mesh\n", c, c);
-		printf("prefix c%d-svc fd00:%x:96::/108\n", c, c);
-		printf("prefix c%d-lb fd00:%x:cafe::/112\n", c, c);
-		printf("prefix c%d-pods-v4 10.%d.%d.0/24\n", c, c >> 8, c & 255);
-		for (int node = 1; node <= 6; node++) {
-			printf("prefix c%d-n%d-mesh fc00:%x::%x/128\n", c, node, c, node);
-			printf("prefix c%d-n%d-egress fd00:%x::%x/128\n", c, node, c, node);
-			printf("prefix c%d-n%d-lo fd00:255:%x::%x/128\n", c, node, c, node);
-			printf("prefix c%d-n%d-pods fd00:%x:44:%x::/64\n", c, node, c, node);
-		}
-	}
+	text = rg_gen_plan(2 + clusters * RG_GEN_PER_CLUSTER);
+	if (!text)
+		die("%s", "out of memory");
+	printf("# generated by rg-veth-gen plan %d: shaped like the users' plan\n%s", clusters,
+	       text);
 	printf("host bench mesh eth0\n");
+	free(text);
 	return 0;
 }
 
@@ -491,7 +423,7 @@ static bool good_pass(const struct rg_plan *plan, int i)
 	const struct rg_entry *e = &plan->entries[i];
 
 	return !e->cidr.v4 && e->zone[0] && !(e->breaks & MESH) &&
-	       !breaks_mesh(plan, cidr_lo(&e->cidr)) && lpm(plan, cidr_lo(&e->cidr)) == i;
+	       !breaks_mesh(plan, cidr_first(&e->cidr)) && lpm(plan, cidr_first(&e->cidr)) == i;
 }
 
 static int cmd_flows(int argc, char **argv)
@@ -506,8 +438,8 @@ static int cmd_flows(int argc, char **argv)
 		die("%s", "usage: flows PLAN");
 	load_plan(argv[2], &plan);
 	/* the users' plan: the flows of the issue */
-	if (!parse_addr(ps, &a) && !parse_addr(pd, &b) && !parse_addr(ds, &c) &&
-	    lpm(&plan, a) >= 0 && lpm(&plan, b) >= 0 && !breaks_mesh(&plan, a) &&
+	if (!rg_addr_parse(ps, &a, NULL) && !rg_addr_parse(pd, &b, NULL) &&
+	    !rg_addr_parse(ds, &c, NULL) && lpm(&plan, a) >= 0 && lpm(&plan, b) >= 0 && !breaks_mesh(&plan, a) &&
 	    !breaks_mesh(&plan, b) && breaks_mesh(&plan, c)) {
 		fmt_addr(a, s1, sizeof(s1));
 		fmt_addr(b, s2, sizeof(s2));
@@ -527,7 +459,7 @@ static int cmd_flows(int argc, char **argv)
 		for (int i = 0; i < plan.nentries; i++) {
 			const struct rg_entry *e = &plan.entries[i];
 
-			if (!e->cidr.v4 && (e->breaks & MESH) && lpm(&plan, cidr_lo(&e->cidr)) == i &&
+			if (!e->cidr.v4 && (e->breaks & MESH) && lpm(&plan, cidr_first(&e->cidr)) == i &&
 			    e->cidr.len > best) {
 				best = e->cidr.len;
 				drop = i;
@@ -535,23 +467,23 @@ static int cmd_flows(int argc, char **argv)
 		}
 		if (first < 0 || drop < 0)
 			die("%s: no planned mesh address that passes, or none that breaks", argv[2]);
-		fmt_addr(cidr_lo(&plan.entries[first].cidr), s1, sizeof(s1));
-		fmt_addr(cidr_lo(&plan.entries[last].cidr), s2, sizeof(s2));
-		fmt_addr(cidr_lo(&plan.entries[drop].cidr), s3, sizeof(s3));
+		fmt_addr(cidr_first(&plan.entries[first].cidr), s1, sizeof(s1));
+		fmt_addr(cidr_first(&plan.entries[last].cidr), s2, sizeof(s2));
+		fmt_addr(cidr_first(&plan.entries[drop].cidr), s3, sizeof(s3));
 	}
 	/* an IPv4 address that passes, for the IPv4 probes */
 	strcpy(n4, "192.0.2.1");
 	for (int i = 0; i < plan.nentries; i++)
-		if (plan.entries[i].cidr.v4 && !breaks_mesh(&plan, cidr_lo(&plan.entries[i].cidr)) &&
-		    lpm(&plan, cidr_lo(&plan.entries[i].cidr)) == i) {
-			fmt_addr(cidr_lo(&plan.entries[i].cidr), n4, sizeof(n4));
+		if (plan.entries[i].cidr.v4 && !breaks_mesh(&plan, cidr_first(&plan.entries[i].cidr)) &&
+		    lpm(&plan, cidr_first(&plan.entries[i].cidr)) == i) {
+			fmt_addr(cidr_first(&plan.entries[i].cidr), n4, sizeof(n4));
 			break;
 		}
 	printf("PASS_SRC=%s\nPASS_DST=%s\nDROP_SRC=%s\nDROP_DST=%s\nNEUTRAL4=%s\n", s1, s2, s3, s2,
 	       n4);
 	/* the buckets that count the sources, for the counter checks */
-	parse_addr(s1, &a);
-	parse_addr(s3, &c);
+	rg_addr_parse(s1, &a, NULL);
+	rg_addr_parse(s3, &c, NULL);
 	printf("PASS_BUCKET=%s\nDROP_BUCKET=%s\n",
 	       plan.entries[plan.entries[lpm(&plan, a)].bucket_of].name,
 	       plan.entries[plan.entries[lpm(&plan, c)].bucket_of].name);
@@ -564,13 +496,13 @@ static int cmd_flows(int argc, char **argv)
  */
 static bool stack_drops(u128 a)
 {
-	return (!is_v4(a) && (a >> 120) == 0xff) || a <= 1;
+	return (!u128_is_v4(a) && (a >> 120) == 0xff) || a <= 1;
 }
 
 static void probe(const struct rg_plan *plan, u128 a, u128 n6, u128 n4)
 {
 	char x[64], y[64];
-	u128 peer = is_v4(a) ? n4 : n6;
+	u128 peer = u128_is_v4(a) ? n4 : n6;
 	bool brk = breaks_mesh(plan, a) || breaks_mesh(plan, peer);
 
 	if (stack_drops(a))
@@ -592,7 +524,7 @@ static int cmd_probes(int argc, char **argv)
 		die("%s", "usage: probes PLAN MAX NEUTRAL6 NEUTRAL4");
 	load_plan(argv[2], &plan);
 	max = atoi(argv[3]);
-	if (parse_addr(argv[4], &n6) || parse_addr(argv[5], &n4))
+	if (rg_addr_parse(argv[4], &n6, NULL) || rg_addr_parse(argv[5], &n4, NULL))
 		die("%s", "bad neutral address");
 	if (breaks_mesh(&plan, n6) || breaks_mesh(&plan, n4))
 		die("%s", "a neutral address breaks the plan");
@@ -610,7 +542,7 @@ static int cmd_probes(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 		u128 a;
 
-		parse_addr(extra[i], &a);
+		rg_addr_parse(extra[i], &a, NULL);
 		probe(&plan, a, n6, n4);
 	}
 	fprintf(stderr, "probes: %d of %d flattened ranges\n", (s.n + step - 1) / step, s.n);
@@ -632,9 +564,7 @@ static int parse_mac(const char *s, uint8_t m[6])
 	return 0;
 }
 
-/* A frame from frames.c, with its destination MAC, and the IPv4 header
- * checksum filled in (the stack checks it before PREROUTING).
- */
+/* A frame from frames.c, with its destination MAC. */
 static size_t build(uint8_t *f, size_t cap, const char *src, const char *dst, size_t len,
 		    const uint8_t *dmac)
 {
@@ -644,17 +574,6 @@ static size_t build(uint8_t *f, size_t cap, const char *src, const char *dst, si
 		die("bad address in %s", src);
 	if (dmac)
 		memcpy(f, dmac, 6);
-	if (f[12] == 0x08 && f[13] == 0x00) {
-		uint32_t sum = 0;
-
-		f[24] = f[25] = 0;
-		for (int i = 14; i < 34; i += 2)
-			sum += f[i] << 8 | f[i + 1];
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		f[24] = ~sum >> 8;
-		f[25] = ~sum & 0xff;
-	}
 	return n;
 }
 
