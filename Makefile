@@ -47,7 +47,11 @@ TEST_LIB_OBJS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_LIB_SRCS))
 INJECT		:= $(OUTPUT)/rg-inject
 TCX		:= $(OUTPUT)/rg-tcx
 TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
-TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ)
+# The CLI with its test hooks (user/testhook.h): for the suites only.
+HOOKED		:= $(OUTPUT)/ringguard-hooks
+HOOKED_SRCS	:= user/install.c		# the files that call rg_test_hook()
+HOOKED_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%-hooks.o,$(HOOKED_SRCS))
+TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
 
 .DELETE_ON_ERROR:
 .PHONY: all clean test check demo deps install bench
@@ -74,6 +78,15 @@ $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
+$(OUTPUT)/user/%-hooks.o: user/%.c $(SKEL) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -DRG_TEST_HOOKS -c $< -o $@
+
+$(HOOKED): $(filter-out $(HOOKED_OBJS:-hooks.o=.o),$(LIB_OBJS)) $(HOOKED_OBJS) \
+	   $(MAIN_OBJ) $(OUTPUT)/tests/hooks.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
 

@@ -159,7 +159,8 @@ sleep 0.5
 # --- kill -9 in the middle of a sync ------------------------------------------
 stop_daemon
 n=$(log_count watching)
-start_daemon RG_FAULT_SYNC_PAUSE_MS=3000
+# the test build of the CLI: only it has the pause (user/testhook.h)
+RG="$(realpath "$OUT/ringguard-hooks")" start_daemon RG_FAULT_SYNC_PAUSE_MS=3000
 within "daemon restarts (its first sync pauses 3 s)" 10 log_count_is watching $((n + 1))
 g0=$(gen)
 rg mode enforce >/dev/null

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "install.h"
+#include "log.h"
 #include "ringguard.skel.h"
 
 /* Not in Debian 12's uapi headers (tcx arrived in Linux 6.6). */
@@ -62,33 +62,6 @@ const char *rg_tc_kind_name(__u32 kind)
 	default:
 		return "none";
 	}
-}
-
-bool rg_state_exists(const char *dir)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/maps/rg_meta", dir);
-	return stat(path, &st) == 0;
-}
-
-int rg_state_lock(const char *dir)
-{
-	int fd, err;
-
-	err = rg_mkdir_p(dir, 0700);
-	if (err)
-		return err;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
 }
 
 static int if_mtu(const char *name)
@@ -245,218 +218,288 @@ out:
 	return err;
 }
 
+/* A map pinned by the build that loaded before. */
 struct pinned {
 	int fd;
 	struct bpf_map_info info;
 	bool migrate;
 };
 
-int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log)
-{
-	struct bpf_map_info cinfo = {};
-	__u32 clen = sizeof(cinfo);
-	int cfd;
+/* What rg_load's steps share. */
+struct load {
+	struct rg_loader *l;
+	const char *dir;
 	struct pinned old[RG_NMAPS];
+};
+
+static int make_pin_dirs(const char *dir)
+{
+	static const char *const subs[] = { "maps", "links", "progs" };
 	char path[PATH_MAX];
-	int err = 0;
+	int err;
 
-	memset(l, 0, sizeof(*l));
-	rg_maps_init(&l->m);
-	snprintf(l->dir, sizeof(l->dir), "%s", dir);
-	memset(old, 0, sizeof(old));
-	for (int i = 0; i < RG_NMAPS; i++)
-		old[i].fd = -1;
-
-	for (const char *sub = "maps"; sub; sub = !strcmp(sub, "maps") ? "links" :
-					       !strcmp(sub, "links") ? "progs" : NULL) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
 		err = rg_mkdir_p(path, 0700);
 		if (err) {
-			fprintf(log, "cannot create pin directory %s: %s\n", path, strerror(-err));
+			rg_err("cannot create pin directory %s: %s", path, strerror(-err));
 			return err;
 		}
 	}
+	return 0;
+}
 
-	l->skel = ringguard_bpf__open();
-	if (!l->skel) {
+/* Opens the object; counter slots as many as pinned (their counts stay),
+ * else sized to the plan.
+ */
+static int open_skel(struct load *ld, int plan_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	ld->l->skel = ringguard_bpf__open();
+	if (!ld->l->skel) {
 		err = -errno;
-		fprintf(log, "cannot open the BPF object: %s\n", strerror(errno));
+		rg_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
-	/* counter slots: as many as pinned (their counts stay), else sized to
-	 * the plan
-	 */
-	snprintf(path, sizeof(path), "%s/maps/rg_counts", dir);
-	cfd = bpf_obj_get(path);
-	if (cfd >= 0 && !bpf_obj_get_info_by_fd(cfd, &cinfo, &clen) &&
-	    cinfo.max_entries >= RG_COUNT_SLOTS_MIN && cinfo.max_entries <= RG_COUNT_SLOTS_MAX &&
-	    !(cinfo.max_entries & (cinfo.max_entries - 1)))
-		rg_skel_size_counts(l->skel, cinfo.max_entries);
+	snprintf(path, sizeof(path), "%s/maps/%s", ld->dir, rg_map_descs[RG_MAP_COUNTS].name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.max_entries >= RG_COUNT_SLOTS_MIN && info.max_entries <= RG_COUNT_SLOTS_MAX &&
+	    !(info.max_entries & (info.max_entries - 1)))
+		rg_skel_size_counts(ld->l->skel, info.max_entries);
 	else
-		rg_skel_size_counts(l->skel, rg_count_slots_for(plan_entries));
-	if (cfd >= 0)
-		close(cfd);
-	for (int i = 0; i < RG_NMAPS; i++) {
-		struct bpf_map *map = rg_skel_map(l->skel, i);
-		unsigned int flags = rg_map_descs[i].flags;
-		__u32 len = sizeof(old[i].info);
+		rg_skel_size_counts(ld->l->skel, rg_count_slots_for(plan_entries));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
 
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[i].name);
-		old[i].fd = bpf_obj_get(path);
-		if (old[i].fd < 0)
-			continue;
-		l->adopted = true;
-		memset(&old[i].info, 0, sizeof(old[i].info));
-		if (bpf_obj_get_info_by_fd(old[i].fd, &old[i].info, &len)) {
-			err = -errno;
-			goto fail;
-		}
-		if (old[i].info.type != bpf_map__type(map) && (flags & RG_MAPF_TRANSIENT)) {
-			close(old[i].fd);	/* starts afresh */
-			old[i].fd = -1;
-			continue;
-		}
-		if (!migratable(old[i].info.type, bpf_map__type(map)) ||
-		    old[i].info.key_size != bpf_map__key_size(map) ||
-		    ((flags & RG_MAPF_FIXED_VALUE) &&
-		     old[i].info.value_size != bpf_map__value_size(map))) {
-			fprintf(log, "pinned map %s has a layout this build cannot migrate "
-				"(type %u key %u, want type %u key %u): detach with the build "
-				"that attached it, then attach again\n", rg_map_descs[i].name,
-				old[i].info.type, old[i].info.key_size, bpf_map__type(map),
-				bpf_map__key_size(map));
-			err = -EPROTO;
-			goto fail;
-		}
-		if (old[i].info.value_size == bpf_map__value_size(map) &&
-		    old[i].info.max_entries == bpf_map__max_entries(map) &&
-		    old[i].info.map_flags == bpf_map__map_flags(map)) {
-			err = bpf_map__reuse_fd(map, old[i].fd);
-			if (err)
-				goto fail;
-			continue;
-		}
-		if (old[i].info.value_size > bpf_map__value_size(map)) {
-			fprintf(log, "pinned map %s has %u-byte values, this build %u: it is "
-				"older than the pinned state; use the newer build\n",
-				rg_map_descs[i].name, old[i].info.value_size, bpf_map__value_size(map));
-			err = -EPROTO;
-			goto fail;
-		}
-		old[i].migrate = true;
+/* The pinned map id, if any: reused as it is, marked for migration, left
+ * to start afresh, or refused.
+ */
+static int adopt_map(struct load *ld, enum rg_map_id id)
+{
+	struct bpf_map *map = rg_skel_map(ld->l->skel, id);
+	const struct rg_map_desc *d = &rg_map_descs[id];
+	struct pinned *o = &ld->old[id];
+	__u32 len = sizeof(o->info);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/maps/%s", ld->dir, d->name);
+	o->fd = bpf_obj_get(path);
+	if (o->fd < 0)
+		return 0;
+	ld->l->adopted = true;
+	memset(&o->info, 0, sizeof(o->info));
+	if (bpf_obj_get_info_by_fd(o->fd, &o->info, &len))
+		return -errno;
+	if (o->info.type != bpf_map__type(map) && (d->flags & RG_MAPF_TRANSIENT)) {
+		rg_debug("map %s: another type, starts afresh", d->name);
+		close(o->fd);
+		o->fd = -1;
+		return 0;
 	}
+	if (!migratable(o->info.type, bpf_map__type(map)) ||
+	    o->info.key_size != bpf_map__key_size(map) ||
+	    ((d->flags & RG_MAPF_FIXED_VALUE) && o->info.value_size != bpf_map__value_size(map))) {
+		rg_err("pinned map %s has a layout this build cannot migrate "
+		       "(type %u key %u, want type %u key %u): detach with the build "
+		       "that attached it, then attach again", d->name,
+		       o->info.type, o->info.key_size, bpf_map__type(map), bpf_map__key_size(map));
+		return -EPROTO;
+	}
+	if (o->info.value_size == bpf_map__value_size(map) &&
+	    o->info.max_entries == bpf_map__max_entries(map) &&
+	    o->info.map_flags == bpf_map__map_flags(map)) {
+		rg_debug("map %s: reused", d->name);
+		return bpf_map__reuse_fd(map, o->fd);
+	}
+	if (o->info.value_size > bpf_map__value_size(map)) {
+		rg_err("pinned map %s has %u-byte values, this build %u: it is "
+		       "older than the pinned state; use the newer build",
+		       d->name, o->info.value_size, bpf_map__value_size(map));
+		return -EPROTO;
+	}
+	o->migrate = true;
+	return 0;
+}
+
+static int load_progs(struct load *ld)
+{
+	struct rg_loader *l = ld->l;
+	int err;
 
 	err = ringguard_bpf__load(l->skel);
 	if (err) {
-		fprintf(log, "cannot load the BPF programs: %s (run with -v for the verifier log)\n",
-			strerror(-err));
-		goto fail;
+		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		return err;
 	}
 	rg_maps_from_skel(l->skel, &l->m);
 	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
 	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
+	return 0;
+}
 
-	for (int i = 0; i < RG_NMAPS; i++) {
-		struct bpf_map *map = rg_skel_map(l->skel, i);
-		int fd = bpf_map__fd(map);
+/* Pins map id unless the pinned one is reused, migrating its contents in
+ * first.
+ */
+static int pin_map(struct load *ld, enum rg_map_id id)
+{
+	int fd = bpf_map__fd(rg_skel_map(ld->l->skel, id));
+	const char *name = rg_map_descs[id].name;
+	struct pinned *o = &ld->old[id];
+	char path[PATH_MAX];
+	int err;
 
-		if (old[i].fd >= 0 && !old[i].migrate)
-			continue;
-		if (old[i].migrate) {
-			struct bpf_map_info ni = {};
-			__u32 len = sizeof(ni);
+	if (o->fd >= 0 && !o->migrate)
+		return 0;
+	if (o->migrate) {
+		struct bpf_map_info ni = {};
+		__u32 len = sizeof(ni);
 
-			bpf_obj_get_info_by_fd(fd, &ni, &len);
-			err = migrate_map(old[i].fd, &old[i].info, fd, &ni);
-			if (err) {
-				fprintf(log, "cannot migrate map %s: %s\n", rg_map_descs[i].name,
-					strerror(-err));
-				goto fail;
-			}
-			fprintf(log, "migrated map %s: %u-byte values to %u, %u entries to %u\n",
-				rg_map_descs[i].name, old[i].info.value_size, ni.value_size,
-				old[i].info.max_entries, ni.max_entries);
-		}
-		snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[i].name);
-		err = repin(fd, path);
+		bpf_obj_get_info_by_fd(fd, &ni, &len);
+		err = migrate_map(o->fd, &o->info, fd, &ni);
 		if (err) {
-			fprintf(log, "cannot pin map %s: %s\n", path, strerror(-err));
-			goto fail;
+			rg_err("cannot migrate map %s: %s", name, strerror(-err));
+			return err;
 		}
+		rg_info("migrated map %s: %u-byte values to %u, %u entries to %u", name,
+			o->info.value_size, ni.value_size, o->info.max_entries, ni.max_entries);
 	}
+	snprintf(path, sizeof(path), "%s/maps/%s", ld->dir, name);
+	err = repin(fd, path);
+	if (err)
+		rg_err("cannot pin map %s: %s", path, strerror(-err));
+	return err;
+}
 
-	/* An adopted state keeps enforcing through the upgrade: each link
-	 * switches to the new program atomically, once the maps only this
-	 * build has are filled in.
-	 */
-	if (l->adopted) {
-		struct rg_meta meta;
-		__u32 key, next, *prev = NULL;
+/* Moves the pinned link of ifindex named fmt to prog; false if there is
+ * none. A failure is reported, not fatal.
+ */
+static bool move_link(const char *dir, const char *fmt, __u32 ifindex, int prog,
+		      const char *ifname, const char *what)
+{
+	char path[PATH_MAX];
+	int fd;
 
-		err = rg_iface_index_sync(&l->m);
-		if (err) {
-			fprintf(log, "cannot index the interfaces: %s\n", strerror(-err));
-			goto fail;
-		}
+	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	if (bpf_link_update(fd, prog, NULL))
+		rg_warn("cannot move %s's %s link to the new program: %s", ifname, what,
+			strerror(errno));
+	close(fd);
+	return true;
+}
 
-		while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0) {
-			struct rg_iface ifc;
-			int fd;
+/* Moves one interface's pinned links (or its clsact filter) to the new
+ * programs.
+ */
+static void move_hooks(struct rg_loader *l, __u32 ifindex, const struct rg_iface *ifc)
+{
+	move_link(l->dir, "xdp-%u", ifindex, l->xdp_fd, ifc->name, "XDP");
+	if (!move_link(l->dir, "tc-%u", ifindex, l->tc_fd, ifc->name, "tc") &&
+	    (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO,
+			    .prog_fd = l->tc_fd, .flags = BPF_TC_F_REPLACE);
 
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
-				continue;
-			pin_path(path, sizeof(path), dir, "links", "xdp-%u", key);
-			fd = bpf_obj_get(path);
-			if (fd >= 0) {
-				if (bpf_link_update(fd, l->xdp_fd, NULL))
-					fprintf(log, "cannot move %s's XDP link to the new program: %s\n",
-						ifc.name, strerror(errno));
-				close(fd);
-			}
-			pin_path(path, sizeof(path), dir, "links", "tc-%u", key);
-			fd = bpf_obj_get(path);
-			if (fd >= 0) {
-				if (bpf_link_update(fd, l->tc_fd, NULL))
-					fprintf(log, "cannot move %s's tc link to the new program: %s\n",
-						ifc.name, strerror(errno));
-				close(fd);
-			} else if (ifc.tc_kind == RG_TC_CLSACT || ifc.tc_kind == RG_TC_CLSACT_SHARED) {
-				LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = key,
-					    .attach_point = BPF_TC_EGRESS);
-				LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE,
-					    .priority = RG_TC_PRIO, .prog_fd = l->tc_fd,
-					    .flags = BPF_TC_F_REPLACE);
-
-				if (bpf_tc_attach(&hook, &to))
-					fprintf(log, "cannot replace %s's tc filter\n", ifc.name);
-			}
-		}
-		if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
-			meta.layout_version = RG_LAYOUT_VERSION;
-			rg_meta_write(&l->m, &meta);
-		}
+		if (bpf_tc_attach(&hook, &to))
+			rg_warn("cannot replace %s's tc filter", ifc->name);
 	}
-	snprintf(path, sizeof(path), "%s/progs/xdp", dir);
+}
+
+/* An adopted state keeps enforcing through the upgrade: each link switches
+ * to the new program atomically, once the maps only this build has are
+ * filled in.
+ */
+static int take_over(struct rg_loader *l)
+{
+	__u32 key, next, *prev = NULL;
+	struct rg_meta meta;
+	int err;
+
+	err = rg_iface_index_sync(&l->m);
+	if (err) {
+		rg_err("cannot index the interfaces: %s", strerror(-err));
+		return err;
+	}
+	while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0) {
+		struct rg_iface ifc;
+
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
+			move_hooks(l, key, &ifc);
+	}
+	if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
+		meta.layout_version = RG_LAYOUT_VERSION;
+		rg_meta_write(&l->m, &meta);
+	}
+	return 0;
+}
+
+static int pin_progs(struct rg_loader *l)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/progs/xdp", l->dir);
 	err = repin(l->xdp_fd, path);
-	snprintf(path, sizeof(path), "%s/progs/tc", dir);
+	snprintf(path, sizeof(path), "%s/progs/tc", l->dir);
 	if (!err)
 		err = repin(l->tc_fd, path);
-	if (err) {
-		fprintf(log, "cannot pin programs in %s: %s\n", dir, strerror(-err));
-		goto fail;
-	}
-	for (int i = 0; i < RG_NMAPS; i++)
-		if (old[i].fd >= 0)
-			close(old[i].fd);
-	return 0;
+	if (err)
+		rg_err("cannot pin programs in %s: %s", l->dir, strerror(-err));
+	return err;
+}
 
-fail:
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
+{
+	struct load ld = { .l = l, .dir = dir };
+	int err;
+
+	memset(l, 0, sizeof(*l));
+	rg_maps_init(&l->m);
+	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	for (int i = 0; i < RG_NMAPS; i++)
-		if (old[i].fd >= 0)
-			close(old[i].fd);
-	rg_loader_close(l);
+		ld.old[i].fd = -1;
+
+	err = make_pin_dirs(dir);
+	if (err)
+		goto cleanup;
+	err = open_skel(&ld, plan_entries);
+	if (err)
+		goto cleanup;
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = adopt_map(&ld, i);
+	if (err)
+		goto cleanup;
+	err = load_progs(&ld);
+	if (err)
+		goto cleanup;
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = pin_map(&ld, i);
+	if (err)
+		goto cleanup;
+	if (l->adopted) {
+		err = take_over(l);
+		if (err)
+			goto cleanup;
+	}
+	err = pin_progs(l);
+cleanup:
+	for (int i = 0; i < RG_NMAPS; i++)
+		if (ld.old[i].fd >= 0)
+			close(ld.old[i].fd);
+	if (err)
+		rg_loader_close(l);
 	return err;
 }
 
@@ -470,10 +513,10 @@ void rg_loader_close(struct rg_loader *l)
 /* --- hooks ------------------------------------------------------------- */
 
 static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int want,
-		      __u32 *kind, FILE *log)
+		      __u32 *kind)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
-	int fd = -1;
+	int fd = -1, err;
 
 	if (want != RG_WANT_XDP_GENERIC) {
 		o.flags = XDP_FLAGS_DRV_MODE;
@@ -492,13 +535,14 @@ static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int wa
 		return fd;
 	}
 fail:
-	if (errno == EBUSY || errno == EEXIST)
-		fprintf(log, "%s already has an XDP program that is not ringguard's: "
-			"remove it ('ip link set dev %s xdp off') or leave %s out\n",
-			ifname, ifname, ifname);
+	err = -errno;
+	if (err == -EBUSY || err == -EEXIST)
+		rg_err("%s already has an XDP program that is not ringguard's: "
+		       "remove it ('ip link set dev %s xdp off') or leave %s out",
+		       ifname, ifname, ifname);
 	else
-		fprintf(log, "cannot attach XDP to %s: %s\n", ifname, strerror(errno));
-	return -errno;
+		rg_err("cannot attach XDP to %s: %s", ifname, strerror(-err));
+	return err;
 }
 
 /* tcx: attach at the head of the chain (BPF_F_BEFORE with no anchor). The
@@ -506,7 +550,7 @@ fail:
  * programs after it (Cilium, Calico) still see that traffic.
  */
 static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int want,
-		     __u32 *kind, int *link_fd, FILE *log)
+		     __u32 *kind, int *link_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
@@ -523,21 +567,21 @@ static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int wan
 		}
 		if (want == RG_WANT_TC_TCX) {
 			err = -errno;
-			fprintf(log, "cannot attach tcx egress to %s: %s (tcx needs Linux 6.6+; "
-				"try --tc clsact)\n", ifname, strerror(errno));
+			rg_err("cannot attach tcx egress to %s: %s (tcx needs Linux 6.6+; "
+			       "try --tc clsact)", ifname, strerror(errno));
 			return err;
 		}
 	}
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST) {
-		fprintf(log, "cannot create clsact qdisc on %s: %s\n", ifname, strerror(-err));
+		rg_err("cannot create clsact qdisc on %s: %s", ifname, strerror(-err));
 		return err;
 	}
 	*kind = err == -EEXIST ? RG_TC_CLSACT_SHARED : RG_TC_CLSACT;
 	to.prog_fd = prog;
 	err = bpf_tc_attach(&hook, &to);
 	if (err) {
-		fprintf(log, "cannot attach tc egress filter to %s: %s\n", ifname, strerror(-err));
+		rg_err("cannot attach tc egress filter to %s: %s", ifname, strerror(-err));
 		if (*kind == RG_TC_CLSACT) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
@@ -587,7 +631,7 @@ static bool hooked(const char *dir, __u32 ifindex)
 }
 
 static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *name,
-			__u32 role, __u32 slot, __u32 reattaches, FILE *log)
+			__u32 role, __u32 slot, __u32 reattaches)
 {
 	struct rg_iface ifc = {
 		.role = role,
@@ -602,10 +646,10 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 	/* the entry goes in first so the very first packet is counted */
 	err = rg_iface_put(&l->m, ifindex, &ifc);
 	if (err) {
-		fprintf(log, "cannot register %s: %s\n", name, strerror(-err));
+		rg_err("cannot register %s: %s", name, strerror(-err));
 		return err;
 	}
-	fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind, log);
+	fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind);
 	if (fd < 0) {
 		err = fd;
 		goto fail;
@@ -614,12 +658,12 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 	err = repin(fd, path);
 	close(fd);
 	if (err) {
-		fprintf(log, "cannot pin XDP link of %s: %s\n", name, strerror(-err));
+		rg_err("cannot pin XDP link of %s: %s", name, strerror(-err));
 		goto fail;
 	}
 	rg_iface_put(&l->m, ifindex, &ifc);
 
-	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, &ifc.tc_kind, &fd, log);
+	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, &ifc.tc_kind, &fd);
 	if (err)
 		goto fail;
 	rg_iface_put(&l->m, ifindex, &ifc);
@@ -628,7 +672,7 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 		err = repin(fd, path);
 		close(fd);
 		if (err) {
-			fprintf(log, "cannot pin tc link of %s: %s\n", name, strerror(-err));
+			rg_err("cannot pin tc link of %s: %s", name, strerror(-err));
 			goto fail;
 		}
 	}
@@ -645,7 +689,7 @@ struct cur_iface {
 };
 
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
-		 bool *missing, FILE *log)
+		 bool *missing)
 {
 	struct cur_iface cur[RG_MAX_IFACES];
 	__u32 key, next, *prev = NULL;
@@ -677,7 +721,7 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			if (cur[i].ifc.role != want[w].role) {
 				cur[i].ifc.role = want[w].role;
 				rg_iface_put(&l->m, cur[i].ifindex, &cur[i].ifc);
-				fprintf(log, "%s: role is now %s\n", name, rg_role_name(want[w].role));
+				rg_info("%s: role is now %s", name, rg_role_name(want[w].role));
 				changes++;
 			}
 		}
@@ -698,10 +742,10 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		detach_iface(l->dir, &l->m, cur[i].ifindex, &cur[i].ifc,
 			     !(wanted && !if_nametoindex(cur[i].ifc.name)));
 		if (!wanted)
-			fprintf(log, "%s: detached (no longer in the plan)\n", cur[i].ifc.name);
+			rg_info("%s: detached (no longer in the plan)", cur[i].ifc.name);
 		else if (!if_nametoindex(cur[i].ifc.name))
-			fprintf(log, "%s: gone (ifindex %u); it will be re-attached when it "
-				"appears\n", cur[i].ifc.name, cur[i].ifindex);
+			rg_warn("%s: gone (ifindex %u); it will be re-attached when it "
+				"appears", cur[i].ifc.name, cur[i].ifindex);
 		changes++;
 	}
 
@@ -733,8 +777,8 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			continue;
 		if (!ifindex) {
 			if (!missing || !missing[w])
-				fprintf(log, "%s: interface not found; it will be attached when it "
-					"appears\n", want[w].name);
+				rg_warn("%s: interface not found; it will be attached when it "
+					"appears", want[w].name);
 			if (missing)
 				missing[w] = true;
 			continue;
@@ -751,10 +795,10 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 			rg_percpu_zero(l->m.if_stats, slot, sizeof(zero));
 		}
 		slot_used[slot] = true;
-		err = attach_iface(l, ifindex, want[w].name, want[w].role, slot, reattaches, log);
+		err = attach_iface(l, ifindex, want[w].name, want[w].role, slot, reattaches);
 		if (err)
 			break;
-		fprintf(log, "%s: %s as %s (ifindex %u)\n", want[w].name,
+		rg_info("%s: %s as %s (ifindex %u)", want[w].name,
 			seen ? "re-attached" : "attached", rg_role_name(want[w].role), ifindex);
 		changes++;
 	}
@@ -769,7 +813,7 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 int rg_attach(const char *dir, const struct rg_plan *plan,
-	      const struct rg_attach_opts *o, FILE *errs)
+	      const struct rg_attach_opts *o)
 {
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
 	struct rg_loader l;
@@ -778,19 +822,19 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 
 	for (int i = 0; i < o->nifs; i++) {
 		if (!if_nametoindex(o->ifs[i].name)) {
-			fprintf(errs, "interface %s not found in this network namespace: "
-				"check 'ip link' or the plan's host line\n", o->ifs[i].name);
+			rg_err("interface %s not found in this network namespace: "
+			       "check 'ip link' or the plan's host line", o->ifs[i].name);
 			return -ENODEV;
 		}
 	}
 	if (rg_state_exists(dir)) {
-		fprintf(errs, "ringguard is already attached in this network namespace (%s): "
-			"use 'ringguard sync' to change the plan, or 'ringguard detach' first\n",
-			rg_state_display(dir));
+		rg_err("ringguard is already attached in this network namespace (%s): "
+		       "use 'ringguard sync' to change the plan, or 'ringguard detach' first",
+		       rg_state_display(dir));
 		return -EEXIST;
 	}
 
-	err = rg_load(&l, dir, plan->nentries, errs);
+	err = rg_load(&l, dir, plan->nentries);
 	if (err)
 		goto fail_nol;
 	l.want_xdp = o->want_xdp;
@@ -799,16 +843,16 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 	if (!err)
 		err = rg_mode_write(&l.m, o->mode);
 	if (err) {
-		fprintf(errs, "cannot initialise maps: %s\n", strerror(-err));
+		rg_err("cannot initialise maps: %s", strerror(-err));
 		goto fail;
 	}
 	gen = rg_install(&l.m, plan, o->plan_path);
 	if (gen < 0) {
 		err = gen;
-		fprintf(errs, "cannot install plan: %s\n", strerror(-err));
+		rg_err("cannot install plan: %s", strerror(-err));
 		goto fail;
 	}
-	n = rg_reconcile(&l, o->ifs, o->nifs, NULL, errs);
+	n = rg_reconcile(&l, o->ifs, o->nifs, NULL);
 	if (n < 0) {
 		err = n;
 		goto fail;
@@ -822,7 +866,7 @@ fail_nol:
 	{
 		libbpf_print_fn_t old = libbpf_set_print(silent_print);
 
-		rg_detach(dir, stderr);
+		rg_detach(dir);
 		libbpf_set_print(old);
 	}
 	return err;
@@ -846,7 +890,7 @@ static void unpin_dir(const char *dir)
 	rmdir(dir);
 }
 
-int rg_detach(const char *dir, FILE *errs)
+int rg_detach(const char *dir)
 {
 	const char *subs[] = { "links", "progs", "maps" };
 	char path[PATH_MAX];
@@ -874,9 +918,10 @@ int rg_detach(const char *dir, FILE *errs)
 		unpin_dir(path);
 	}
 	if (rmdir(dir) && errno != ENOENT) {
-		fprintf(errs, "cannot remove %s: %s (remove what is left by hand)\n",
-			rg_state_display(dir), strerror(errno));
-		return -errno;
+		err = -errno;
+		rg_err("cannot remove %s: %s (remove what is left by hand)",
+		       rg_state_display(dir), strerror(-err));
+		return err;
 	}
 	return 0;
 }

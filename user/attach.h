@@ -37,23 +37,25 @@ struct rg_loader {
 	int want_tc;
 };
 
+/* These report what they change and why they fail through log.h. */
+
 /* Loads this build's programs with the maps pinned in dir: reuses maps of
  * the same layout, migrates maps whose values grew (old value copied into
  * the front of the new), pins what is new, and moves every pinned link and
  * clsact filter to the new programs in place (no gap in enforcement).
  * plan_entries sizes the counter slots of a new state (0: the minimum).
  */
-int rg_load(struct rg_loader *l, const char *dir, int plan_entries, FILE *log);
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
 void rg_loader_close(struct rg_loader *l);
 
 /* Makes the attached interfaces match want[]: attaches what is missing,
  * re-attaches an interface that was recreated (new ifindex) or renamed back,
  * detaches what is no longer wanted or was renamed away. Missing interfaces
- * are reported on log once (missing[], nwant long, remembers; may be NULL),
- * not fatal. Returns the number of changes or -errno.
+ * are reported once (missing[], nwant long, remembers; may be NULL), not
+ * fatal. Returns the number of changes or -errno.
  */
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
-		 bool *missing, FILE *log);
+		 bool *missing);
 
 struct rg_attach_opts {
 	const struct rg_host_if *ifs;
@@ -66,17 +68,10 @@ struct rg_attach_opts {
 
 /* attach: fresh state only. On failure nothing is left behind. */
 int rg_attach(const char *dir, const struct rg_plan *plan,
-	      const struct rg_attach_opts *o, FILE *errs);
+	      const struct rg_attach_opts *o);
 
 /* Removes links, filters, the qdiscs ringguard created, pins and dir. */
-int rg_detach(const char *dir, FILE *errs);
-
-bool rg_state_exists(const char *dir);
-
-/* Serialises writers (CLI sync/attach/detach, the daemon) on one state
- * directory; returns an fd to close, or -errno.
- */
-int rg_state_lock(const char *dir);
+int rg_detach(const char *dir);
 
 const char *rg_xdp_kind_name(__u32 kind);
 const char *rg_tc_kind_name(__u32 kind);

@@ -33,6 +33,7 @@
 #include "attach.h"
 #include "daemon.h"
 #include "install.h"
+#include "log.h"
 #include "show.h"
 
 #define PLAN_DEBOUNCE_MS	150
@@ -57,9 +58,8 @@ static void logf_(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rg_vlog(RG_LOG_INFO, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static long long now_ms(void)
@@ -198,7 +198,7 @@ static void reconcile(struct daemon *d)
 {
 	int lock = rg_state_lock(d->l.dir), n;
 
-	n = rg_reconcile(&d->l, d->want, d->nwant, d->missing, stderr);
+	n = rg_reconcile(&d->l, d->want, d->nwant, d->missing);
 	if (lock >= 0)
 		close(lock);
 	if (n < 0)
@@ -339,7 +339,7 @@ static int start(struct daemon *d)
 			return err;
 		}
 	}
-	err = rg_load(&d->l, d->o->dir, entries, stderr);
+	err = rg_load(&d->l, d->o->dir, entries);
 	if (err) {
 		close(lock);
 		return err;
@@ -370,7 +370,7 @@ static int start(struct daemon *d)
 	 * build's trie layout is the one in use
 	 */
 	if (sync_plan(d, true) <= 0 && !existed) {
-		rg_detach(d->o->dir, stderr);
+		rg_detach(d->o->dir);
 		return -EINVAL;
 	}
 	if (existed && d->nwant == 0) {
@@ -417,8 +417,10 @@ int rg_daemon(const struct rg_daemon_opts *o)
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	nlfd = open_netlink();
 	if (sfd < 0 || ifd < 0 || nlfd < 0) {
-		logf_("cannot set up signal, inotify or netlink watches: %s", strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		logf_("cannot set up signal, inotify or netlink watches: %s", strerror(-err));
+		return err;
 	}
 	/* the directory, not the file: renames and symlink swaps replace it;
 	 * IN_CLOSE_WRITE, not IN_MODIFY, so a writer is done before we read
@@ -477,7 +479,7 @@ int rg_daemon(const struct rg_daemon_opts *o)
 						MHD_stop_daemon(mhd);
 					if (o->detach_on_exit) {
 						rg_loader_close(&d.l);
-						rg_detach(o->dir, stderr);
+						rg_detach(o->dir);
 						logf_("exiting: detached (--detach-on-exit)");
 					} else {
 						rg_loader_close(&d.l);

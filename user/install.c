@@ -34,6 +34,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "install.h"
+#include "testhook.h"
 
 /* Above this share of the plan changing, building afresh is cheaper than
  * editing entry by entry; small plans are always edited (a rebuild costs
@@ -427,232 +428,323 @@ static int index_find(const struct index *ix, const struct old_bucket *old,
 	return -1;
 }
 
-long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
-		     const char *plan_path)
-{
-	int nent = plan->nentries, nold, nprev = 0, err, fresh_n = 0, kept_n = 0;
-	struct rg_bucket_info *infos = NULL, *fresh = NULL, *keptv = NULL;
-	struct tentry *next = NULL;
-	struct index ix = {};
-	int *hit = NULL;
-	struct old_bucket *old = NULL;
-	__u32 *ids = NULL, *entry_id = NULL, *fresh_ids = NULL, *kept_ids = NULL;
-	struct rg_bucket_counters *zeros = NULL;
-	unsigned char *used = NULL;
-	struct edit ed = {};
-	struct slot_maps built[2] = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } };
-	struct rg_lengths ls;
+/* One plan installation: what the steps above share. */
+struct install {
+	const struct rg_maps *m;
+	const struct rg_plan *plan;
+	int nent;
 	struct rg_meta meta;
-	__u32 zero = 0, cur = 0, next_free = 1, gen32;
-	int need_new = 0;
-	bool twins;
-	__u64 gen;
+	__u32 cur;		/* the generation in force (rg_plan_gen) */
+	__u64 gen;		/* the new one */
+	__u32 gen32;
+	bool twins;		/* both slots hold the plan in force: edit them */
+	/* every bucket rg_buckets knows */
+	int nold;
+	int nprev;		/* how many of them the plan in force has */
+	__u32 *ids;
+	struct rg_bucket_info *infos;
+	struct old_bucket *old;
+	struct index ix;
+	unsigned char *used;	/* bucket ids taken */
+	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
+	int *hit;
+	__u32 *entry_id;
+	struct tentry *next;
+	struct edit ed;		/* from the plan in force, for twins */
+	/* names to write: new buckets (2.), kept ones that changed (6.) */
+	struct rg_bucket_info *fresh, *keptv;
+	__u32 *fresh_ids, *kept_ids;
+	int fresh_n, kept_n;
+	struct rg_bucket_counters *zeros;
+	struct slot_maps built[2];
+	struct rg_lengths ls;
+};
 
-	err = rg_meta_read(m, &meta);
+/* The new generation: past rg_meta's, and of the other parity than the one
+ * in force, which may be ahead of rg_meta (a sync that stopped after its
+ * switch).
+ */
+static int pick_generation(struct install *in)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = rg_meta_read(in->m, &in->meta);
 	if (err)
 		return err;
-	bpf_map_lookup_elem(m->plan_gen, &zero, &cur);
-	/* the generation in force may be ahead of rg_meta (a sync that stopped
-	 * after its switch); the new one must use the other slot
-	 */
-	gen = meta.generation + 1;
-	if ((__u32)gen == cur)
-		gen++;
-	if (((__u32)gen & 1) == (cur & 1))
-		gen++;
-	gen32 = (__u32)gen;
-	twins = meta.twin_gen && meta.twin_gen == meta.generation && cur == (__u32)meta.generation;
+	bpf_map_lookup_elem(in->m->plan_gen, &zero, &in->cur);
+	in->gen = in->meta.generation + 1;
+	if ((__u32)in->gen == in->cur)
+		in->gen++;
+	if (((__u32)in->gen & 1) == (in->cur & 1))
+		in->gen++;
+	in->gen32 = (__u32)in->gen;
+	in->twins = in->meta.twin_gen && in->meta.twin_gen == in->meta.generation &&
+		    in->cur == (__u32)in->meta.generation;
+	return 0;
+}
 
-	/* every bucket rg_buckets knows, whatever its generation: a stopped
-	 * sync may have left names of either plan
-	 */
-	nold = read_buckets(m, meta.nbuckets, &ids, &infos);
-	if (nold < 0) {
-		err = nold;
-		goto out;
-	}
-	old = calloc(nold + 1, sizeof(*old));
-	used = calloc(RG_MAX_BUCKETS, 1);
-	hit = calloc(nent + 1, sizeof(*hit));
-	next = calloc(nent ? nent : 1, sizeof(*next));
-	entry_id = calloc(nent ? nent : 1, sizeof(*entry_id));
-	fresh = calloc(nent + 1, sizeof(*fresh));
-	fresh_ids = calloc(nent + 1, sizeof(*fresh_ids));
-	keptv = calloc(nent + 1, sizeof(*keptv));
-	kept_ids = calloc(nent + 1, sizeof(*kept_ids));
-	zeros = calloc(nent + 1, sizeof(*zeros));
-	if (!ids || !infos || !old || !used || !hit || !next || !entry_id || !fresh ||
-	    !fresh_ids || !keptv || !kept_ids || !zeros) {
-		err = -ENOMEM;
-		goto out;
-	}
+/* Every bucket rg_buckets knows, whatever its generation (a stopped sync
+ * may have left names of either plan), indexed by (kind, CIDR); and the
+ * arrays the other steps fill.
+ */
+static int read_old(struct install *in)
+{
+	int nent = in->nent, err;
 
-	for (int i = 0; i < nold; i++) {
-		old[i].key = infos[i].cidr;
-		old[i].kind = infos[i].kind;
-		old[i].id = ids[i];
-		used[ids[i]] = 1;
+	in->nold = read_buckets(in->m, in->meta.nbuckets, &in->ids, &in->infos);
+	if (in->nold < 0)
+		return in->nold;
+	in->old = calloc(in->nold + 1, sizeof(*in->old));
+	in->used = calloc(RG_MAX_BUCKETS, 1);
+	in->hit = calloc(nent + 1, sizeof(*in->hit));
+	in->next = calloc(nent ? nent : 1, sizeof(*in->next));
+	in->entry_id = calloc(nent ? nent : 1, sizeof(*in->entry_id));
+	in->fresh = calloc(nent + 1, sizeof(*in->fresh));
+	in->fresh_ids = calloc(nent + 1, sizeof(*in->fresh_ids));
+	in->keptv = calloc(nent + 1, sizeof(*in->keptv));
+	in->kept_ids = calloc(nent + 1, sizeof(*in->kept_ids));
+	in->zeros = calloc(nent + 1, sizeof(*in->zeros));
+	in->ed.set = calloc(nent + 1, sizeof(*in->ed.set));
+	in->ed.del = calloc(in->nold + 1, sizeof(*in->ed.del));
+	if (!in->ids || !in->infos || !in->old || !in->used || !in->hit || !in->next ||
+	    !in->entry_id || !in->fresh || !in->fresh_ids || !in->keptv || !in->kept_ids ||
+	    !in->zeros || !in->ed.set || !in->ed.del)
+		return -ENOMEM;
+
+	for (int i = 0; i < in->nold; i++) {
+		struct old_bucket *o = &in->old[i];
+
+		o->key = in->infos[i].cidr;
+		o->kind = in->infos[i].kind;
+		o->id = in->ids[i];
+		in->used[in->ids[i]] = 1;
 		/* what both slots hold, when they are twins */
-		old[i].in_plan = infos[i].generation <= meta.generation &&
-				 infos[i].kind != RG_KIND_UNPLANNED;
-		nprev += old[i].in_plan;
+		o->in_plan = in->infos[i].generation <= in->meta.generation &&
+			     in->infos[i].kind != RG_KIND_UNPLANNED;
+		in->nprev += o->in_plan;
 	}
-	used[RG_BUCKET_UNPLANNED] = 1;
-	err = index_build(&ix, old, nold);
-	if (err)
-		goto out;
+	in->used[RG_BUCKET_UNPLANNED] = 1;
+	err = index_build(&in->ix, in->old, in->nold);
+	return err;
+}
 
-	/* 1. ids: kept ones first; new ones only once the caches are known */
-	for (int i = 0; i < nent; i++) {
-		const struct rg_entry *e = &plan->entries[i];
+/* 1. ids: kept ones first; new ones only once the caches are known. */
+static int assign_ids(struct install *in)
+{
+	__u32 next_free = 1;
+	int need_new = 0, err;
+
+	for (int i = 0; i < in->nent; i++) {
+		const struct rg_entry *e = &in->plan->entries[i];
 		struct rg_lpm_key key;
 
 		key_of(&e->cidr, &key);
-		hit[i] = e->kind == RG_KIND_UNPLANNED ? -1 : index_find(&ix, old, &key, e->kind);
-		if (hit[i] >= 0) {
-			old[hit[i]].kept = true;
-			entry_id[i] = old[hit[i]].id;
+		in->hit[i] = e->kind == RG_KIND_UNPLANNED ? -1 :
+			     index_find(&in->ix, in->old, &key, e->kind);
+		if (in->hit[i] >= 0) {
+			in->old[in->hit[i]].kept = true;
+			in->entry_id[i] = in->old[in->hit[i]].id;
 		} else if (!need_new++) {
-			err = mark_cached(m, used);
+			err = mark_cached(in->m, in->used);
 			if (err)
-				goto out;
+				return err;
 		}
 	}
-	for (int i = 0; i < nent && need_new; i++) {
-		if (entry_id[i])
+	for (int i = 0; i < in->nent && need_new; i++) {
+		if (in->entry_id[i])
 			continue;
-		while (next_free < RG_MAX_BUCKETS && used[next_free])
+		while (next_free < RG_MAX_BUCKETS && in->used[next_free])
 			next_free++;
-		if (next_free >= RG_MAX_BUCKETS) {
-			err = -E2BIG;
-			goto out;
-		}
-		used[next_free] = 1;
-		entry_id[i] = next_free;
+		if (next_free >= RG_MAX_BUCKETS)
+			return -E2BIG;
+		in->used[next_free] = 1;
+		in->entry_id[i] = next_free;
 	}
+	return 0;
+}
 
-	/* the new plan's entries, the names of its buckets, and (twins) the
-	 * edit from the plan in force: entries added or changed, then removed
-	 */
-	ed.set = calloc(nent + 1, sizeof(*ed.set));
-	ed.del = calloc(nold + 1, sizeof(*ed.del));
-	if (!ed.set || !ed.del) {
-		err = -ENOMEM;
-		goto out;
-	}
+/* The new plan's entries, the names of its buckets, and (twins) the edit
+ * from the plan in force: entries added or changed, then removed.
+ */
+static void plan_entries(struct install *in)
+{
+	int nent = in->nent;
+
 	for (int i = 0; i < nent; i++) {
-		const struct rg_entry *e = &plan->entries[i];
-		struct rg_bucket_info info = { .kind = e->kind, .generation = gen };
-		const struct rg_bucket_info *was = hit[i] >= 0 ? &infos[hit[i]] : NULL;
+		const struct rg_entry *e = &in->plan->entries[i];
+		struct rg_bucket_info info = { .kind = e->kind, .generation = in->gen };
+		const struct rg_bucket_info *was = in->hit[i] >= 0 ? &in->infos[in->hit[i]] : NULL;
+		struct tentry *t = &in->next[i];
 
-		key_of(&e->cidr, &next[i].key);
-		next[i].val.bucket = entry_id[e->bucket_of];
-		next[i].val.breaks = e->breaks;
-		if (!was || !old[hit[i]].in_plan || memcmp(&was->trie, &next[i].val, sizeof(next[i].val)))
-			ed.set[ed.nset++] = next[i];
-		info.cidr = next[i].key;
-		info.trie = next[i].val;
+		key_of(&e->cidr, &t->key);
+		t->val.bucket = in->entry_id[e->bucket_of];
+		t->val.breaks = e->breaks;
+		if (!was || !in->old[in->hit[i]].in_plan ||
+		    memcmp(&was->trie, &t->val, sizeof(t->val)))
+			in->ed.set[in->ed.nset++] = *t;
+		info.cidr = t->key;
+		info.trie = t->val;
 		memcpy(info.name, e->name, sizeof(info.name));
 		memcpy(info.zone, e->zone, sizeof(info.zone));
 		if (!was) {
-			fresh[fresh_n] = info;
-			fresh_ids[fresh_n++] = entry_id[i];
+			in->fresh[in->fresh_n] = info;
+			in->fresh_ids[in->fresh_n++] = in->entry_id[i];
 			continue;
 		}
 		/* a kept bucket's name is rewritten only when it changes */
 		info.generation = was->generation;
 		if (!memcmp(&info, was, sizeof(info)))
 			continue;
-		info.generation = gen;
-		keptv[kept_n] = info;
-		kept_ids[kept_n++] = entry_id[i];
+		info.generation = in->gen;
+		in->keptv[in->kept_n] = info;
+		in->kept_ids[in->kept_n++] = in->entry_id[i];
 	}
-	for (int i = 0; i < nold; i++)
-		if (old[i].in_plan && !old[i].kept)
-			ed.del[ed.ndel++] = old[i].key;
-	keptv[kept_n].kind = RG_KIND_UNPLANNED;
-	keptv[kept_n].generation = gen;
-	snprintf(keptv[kept_n].name, sizeof(keptv[kept_n].name), "unplanned");
-	kept_ids[kept_n++] = RG_BUCKET_UNPLANNED;
-	if (twins && nent + nprev > RG_EDIT_ALWAYS &&
-	    (long)(ed.nset + ed.ndel) * RG_EDIT_MAX_SHARE > nent + nprev)
-		twins = false;
+	for (int i = 0; i < in->nold; i++)
+		if (in->old[i].in_plan && !in->old[i].kept)
+			in->ed.del[in->ed.ndel++] = in->old[i].key;
+	in->keptv[in->kept_n].kind = RG_KIND_UNPLANNED;
+	in->keptv[in->kept_n].generation = in->gen;
+	snprintf(in->keptv[in->kept_n].name, sizeof(in->keptv[in->kept_n].name), "unplanned");
+	in->kept_ids[in->kept_n++] = RG_BUCKET_UNPLANNED;
+	if (in->twins && nent + in->nprev > RG_EDIT_ALWAYS &&
+	    (long)(in->ed.nset + in->ed.ndel) * RG_EDIT_MAX_SHARE > nent + in->nprev)
+		in->twins = false;
+}
 
-	/* 2. names (and zeroed counters) of the new buckets */
-	err = update_many(m->bucket_stats, fresh_ids, zeros, sizeof(*zeros), fresh_n);
+/* 2. names (and zeroed counters) of the new buckets */
+static int write_new_names(struct install *in)
+{
+	int err;
+
+	err = update_many(in->m->bucket_stats, in->fresh_ids, in->zeros, sizeof(*in->zeros),
+			  in->fresh_n);
 	if (!err)
-		err = update_many(m->buckets, fresh_ids, fresh, sizeof(*fresh), fresh_n);
-	if (err)
-		goto out;
+		err = update_many(in->m->buckets, in->fresh_ids, in->fresh, sizeof(*in->fresh),
+				  in->fresh_n);
+	return err;
+}
 
-	/* 3. the idle slot; from here until 5. is done the slots differ */
-	lengths_of(next, nent, &ls);
-	if (!twins) {
-		err = build_both(next, nent, built);
+/* 3. the idle slot; from here until 5. is done the slots differ */
+static int fill_idle_slot(struct install *in)
+{
+	int err;
+
+	lengths_of(in->next, in->nent, &in->ls);
+	if (!in->twins) {
+		err = build_both(in->next, in->nent, in->built);
 		if (err)
-			goto out;
+			return err;
 	}
-	meta.twin_gen = 0;
-	err = rg_meta_write(m, &meta);
-	if (!err)
-		err = refresh(m, gen32 & 1, twins, &ed, &built[0], &ls);
+	in->meta.twin_gen = 0;
+	err = rg_meta_write(in->m, &in->meta);
 	if (err)
-		goto out;
+		return err;
+	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls);
+}
 
-	/* Fault injection for tests/faults.sh: a pause here lets a test kill the
-	 * daemon with the new plan complete but not yet in force.
-	 */
-	if (getenv("RG_FAULT_SYNC_PAUSE_MS"))
-		usleep(1000 * atoi(getenv("RG_FAULT_SYNC_PAUSE_MS")));
+/* 4. the switch: from here every packet uses the new plan */
+static int switch_plan(struct install *in)
+{
+	__u32 zero = 0;
 
-	/* 4. the switch */
-	if (bpf_map_update_elem(m->plan_gen, &zero, &gen32, BPF_ANY)) {
-		err = -errno;
-		goto out;
-	}
+	rg_test_hook(RG_TEST_SYNC_BEFORE_SWITCH);
+	if (bpf_map_update_elem(in->m->plan_gen, &zero, &in->gen32, BPF_ANY))
+		return -errno;
+	return 0;
+}
 
-	/* 5. the other slot, once nothing reads it; a failure here leaves the
-	 * new plan in force and the next sync rebuilding
-	 */
-	if (!wait_for_programs(m, gen32 & 1))
-		meta.twin_gen = refresh(m, cur & 1, twins, &ed, &built[1], &ls) ? 0 : gen;
+/* 5. the other slot, once nothing reads it; a failure here leaves the new
+ * plan in force and the next sync rebuilding
+ */
+static void fill_other_slot(struct install *in)
+{
+	if (!wait_for_programs(in->m, in->gen32 & 1))
+		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
+					    &in->ls) ? 0 : in->gen;
+}
 
-	/* 6. kept buckets, meta, retired names */
-	err = update_many(m->buckets, kept_ids, keptv, sizeof(*keptv), kept_n);
+/* 6. kept buckets, meta, retired names */
+static int finish(struct install *in, const char *plan_path)
+{
+	struct rg_meta *meta = &in->meta;
+	int err;
+
+	err = update_many(in->m->buckets, in->kept_ids, in->keptv, sizeof(*in->keptv),
+			  in->kept_n);
 	if (err)
-		goto out;
-	meta.layout_version = RG_LAYOUT_VERSION;
-	meta.generation = gen;
-	meta.installed_at = time(NULL);
-	meta.nbuckets = nent + 1;
-	meta.nentries = nent;
-	memcpy(meta.sha256, plan->sha256, sizeof(meta.sha256));
-	memset(meta.plan_path, 0, sizeof(meta.plan_path));
-	snprintf(meta.plan_path, sizeof(meta.plan_path), "%s", plan_path);
-	err = rg_meta_write(m, &meta);
+		return err;
+	meta->layout_version = RG_LAYOUT_VERSION;
+	meta->generation = in->gen;
+	meta->installed_at = time(NULL);
+	meta->nbuckets = in->nent + 1;
+	meta->nentries = in->nent;
+	memcpy(meta->sha256, in->plan->sha256, sizeof(meta->sha256));
+	memset(meta->plan_path, 0, sizeof(meta->plan_path));
+	snprintf(meta->plan_path, sizeof(meta->plan_path), "%s", plan_path);
+	err = rg_meta_write(in->m, meta);
 	if (err)
-		goto out;
-	for (int i = 0; i < nold; i++)
-		if (!old[i].kept && old[i].id != RG_BUCKET_UNPLANNED)
-			bpf_map_delete_elem(m->buckets, &old[i].id);
-	err = 0;
-out:
-	free(ids);
-	free(infos);
-	free(old);
-	free(used);
-	free(hit);
-	free(ix.slot);
-	free(next);
-	free(entry_id);
-	free(fresh);
-	free(fresh_ids);
-	free(keptv);
-	free(kept_ids);
-	free(zeros);
-	free(ed.set);
-	free(ed.del);
-	close_maps(&built[0]);
-	close_maps(&built[1]);
-	return err ? err : (long long)gen;
+		return err;
+	for (int i = 0; i < in->nold; i++)
+		if (!in->old[i].kept && in->old[i].id != RG_BUCKET_UNPLANNED)
+			bpf_map_delete_elem(in->m->buckets, &in->old[i].id);
+	return 0;
+}
+
+static void install_free(struct install *in)
+{
+	free(in->ids);
+	free(in->infos);
+	free(in->old);
+	free(in->used);
+	free(in->hit);
+	free(in->ix.slot);
+	free(in->next);
+	free(in->entry_id);
+	free(in->fresh);
+	free(in->fresh_ids);
+	free(in->keptv);
+	free(in->kept_ids);
+	free(in->zeros);
+	free(in->ed.set);
+	free(in->ed.del);
+	close_maps(&in->built[0]);
+	close_maps(&in->built[1]);
+}
+
+long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
+		     const char *plan_path)
+{
+	struct install in = {
+		.m = m,
+		.plan = plan,
+		.nent = plan->nentries,
+		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
+	};
+	int err;
+
+	err = pick_generation(&in);
+	if (err)
+		goto cleanup;
+	err = read_old(&in);
+	if (err)
+		goto cleanup;
+	err = assign_ids(&in);
+	if (err)
+		goto cleanup;
+	plan_entries(&in);
+	err = write_new_names(&in);
+	if (err)
+		goto cleanup;
+	err = fill_idle_slot(&in);
+	if (err)
+		goto cleanup;
+	err = switch_plan(&in);
+	if (err)
+		goto cleanup;
+	fill_other_slot(&in);
+	err = finish(&in, plan_path);
+cleanup:
+	install_free(&in);
+	return err ? err : (long long)in.gen;
 }

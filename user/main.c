@@ -23,6 +23,7 @@
 #include "plandiff.h"
 #include "verify.h"
 #include "install.h"
+#include "log.h"
 #include "opts.h"
 #include "plan.h"
 #include "show.h"
@@ -48,7 +49,7 @@ struct rg_cli {
 static const struct rg_opt global_opts[] = {
 	RG_OPT_FLAG("json", 'j', struct rg_cli, json, "JSON output (errors too)"),
 	RG_OPT_FLAG("verbose", 'v', struct rg_cli, verbose,
-		    "show libbpf's log (replay: a line per frame)"),
+		    "show the steps taken and libbpf's log (replay: a line per frame)"),
 	RG_OPT_STR("pin-dir", 0, struct rg_cli, pin_root, "DIR",
 		   "pin root (default " RG_DEFAULT_PIN_DIR ")",
 		   .max = 200),
@@ -69,14 +70,12 @@ static int fail(struct rg_cli *c, int err, const char *fmt, ...)
 	return err ? err : -EINVAL;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* Messages (log.h) go where the command's errors go; -v shows debug ones
+ * and libbpf's log.
+ */
+static void log_setup(const struct rg_cli *c)
 {
-	return vfprintf(stderr, fmt, ap);
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return 0;
+	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, c->errs);
 }
 
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
@@ -85,7 +84,7 @@ static int parse(struct rg_cli *c, void *cfg, struct rg_args *pos)
 	int err = rg_opts_parse(c->cmd, c->argc, c->argv, cfg, pos, c->errs);
 
 	/* -v may come after the command: known from here on */
-	libbpf_set_print(c->verbose ? libbpf_print : libbpf_quiet);
+	log_setup(c);
 	return err;
 }
 
@@ -349,7 +348,7 @@ static int cmd_attach(struct rg_cli *c)
 		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode, .want_xdp = a.want_xdp,
 		.want_tc = a.want_tc, .plan_path = abs,
 	};
-	err = rg_attach(c->dir, &plan, &o, c->errs);
+	err = rg_attach(c->dir, &plan, &o);
 	if (lock >= 0)
 		close(lock);
 	if (!err && !c->json) {
@@ -976,7 +975,7 @@ static int cmd_detach(struct rg_cli *c)
 		return fail(c, -ENOENT, "ringguard is not attached in this network namespace "
 			    "(nothing in %s)", rg_state_display(c->dir));
 	lock = rg_state_lock(c->dir);
-	err = rg_detach(c->dir, c->errs);
+	err = rg_detach(c->dir);
 	if (lock >= 0)
 		close(lock);
 	if (err)
@@ -1139,8 +1138,10 @@ int main(int argc, char **argv)
 		return RG_EXIT_FAIL;
 	c.argc = pos.nrest;
 	c.argv = pos.rest;
-	libbpf_set_print(c.verbose ? libbpf_print : libbpf_quiet);
+	libbpf_set_print(rg_log_libbpf);
+	log_setup(&c);
 	err = run(&c, cmd);
+	rg_log_setup(RG_LOG_INFO, NULL);
 	if (c.json) {
 		fclose(c.errs);
 		if (err && err != RG_OPTS_HELP) {

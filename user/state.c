@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -187,6 +188,33 @@ const char *rg_state_display(const char *dir)
 	if (strncmp(dir, "/proc/", 6) || !(root = strstr(dir, "/root/")))
 		return dir;
 	return root + 5;
+}
+
+bool rg_state_exists(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/maps/rg_meta", dir);
+	return stat(path, &st) == 0;
+}
+
+int rg_state_lock(const char *dir)
+{
+	int fd, err;
+
+	err = rg_mkdir_p(dir, 0700);
+	if (err)
+		return err;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 void rg_maps_init(struct rg_maps *m)

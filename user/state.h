@@ -91,6 +91,12 @@ int rg_state_dir(const char *pin_root, bool mount, char *dir, size_t len);
 /* The path a person would type: without the /proc/PID/root detour. */
 const char *rg_state_display(const char *dir);
 int rg_state_open(const char *dir, struct rg_maps *m, bool rdonly);
+/* Whether dir holds an attached state (its rg_meta is pinned). */
+bool rg_state_exists(const char *dir);
+/* Serialises writers (CLI sync/attach/detach, the daemon) on one state
+ * directory; returns an fd to close, or -errno.
+ */
+int rg_state_lock(const char *dir);
 void rg_maps_init(struct rg_maps *m);
 void rg_maps_close(struct rg_maps *m);
 

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * hooks.c - the test hooks of user/testhook.h, linked only into
+ * $(OUTPUT)/ringguard-hooks (never into the installed binary).
+ *
+ *   RG_FAULT_SYNC_PAUSE_MS=N   every plan installation pauses N ms with the
+ *                              new plan written but not in force, so that a
+ *                              test can kill a sync halfway
+ */
+#include <stdlib.h>
+#include <unistd.h>
+#define RG_TEST_HOOKS
+#include "testhook.h"
+
+void rg_test_hook(enum rg_test_point at)
+{
+	const char *ms;
+
+	switch (at) {
+	case RG_TEST_SYNC_BEFORE_SWITCH:
+		ms = getenv("RG_FAULT_SYNC_PAUSE_MS");
+		if (ms)
+			usleep(1000 * atoi(ms));
+		break;
+	}
+}

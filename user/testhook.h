@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * testhook.h - points where a test suite may step into the CLI.
+ *
+ * The production build compiles every hook away: it neither calls out nor
+ * reads the environment. `make test` links a second binary,
+ * $(OUTPUT)/ringguard-hooks, with RG_TEST_HOOKS defined and tests/hooks.c,
+ * whose rg_test_hook() acts at these points (tests/faults.sh pauses a sync
+ * there to kill the daemon halfway).
+ */
+#ifndef RG_TESTHOOK_H
+#define RG_TESTHOOK_H
+
+enum rg_test_point {
+	/* plan install: the new plan is complete in the idle slot, not yet in
+	 * force (install.c, between steps 3 and 4)
+	 */
+	RG_TEST_SYNC_BEFORE_SWITCH,
+};
+
+#ifdef RG_TEST_HOOKS
+void rg_test_hook(enum rg_test_point at);
+#else
+static inline void rg_test_hook(enum rg_test_point at)
+{
+	(void)at;
+}
+#endif
+
+#endif /* RG_TESTHOOK_H */
