@@ -1,33 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# cli.sh OUTPUT_DIR - the command line as a user meets it: one function per
-# row of issue 12's list (options, help, exit codes, messages, JSON, replay),
-# each asserting the message and the exit status. Everything that needs no
-# BPF runs without root; the replay tests need root and BPF_PROG_TEST_RUN and
-# are skipped, by name, without them. Prints `cli: N passed, N failed`.
+# cli.sh OUTPUT_DIR [TEST...] - the command line as a user meets it: one test
+# per row of issue 12's list (options, help, exit codes, messages, JSON,
+# replay), each asserting the message and the exit status. Everything that
+# needs no BPF runs without root; the replay tests need root for
+# BPF_PROG_TEST_RUN and are skipped, by name, without it. No lab: nothing
+# here touches an interface. Prints `cli: N passed, N failed`.
 set -u
 OUT=${1:-.output}
-TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RG="$(realpath "$OUT/ringguard")"
-PLAN="$TOP/maps/sol.plan"
-TMP=$(mktemp -d)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$TMP"' EXIT
 
-pass=0
-fail=0
-skip=0
-current=
-
-ok() { pass=$((pass + 1)); printf '  ok    %s: %s\n' "$current" "$1"; }
-bad() {
-	fail=$((fail + 1))
-	printf '  FAIL  %s: %s\n' "$current" "$1"
-	[ -n "${2:-}" ] && printf '        %s\n' "${2:0:600}"
-}
-skip() { skip=$((skip + 1)); printf '  SKIP  %s: %s\n' "$current" "$1"; }
-
-# run ARGS... -> $out (stdout), $err (stderr), $rc
+# run ARGS...: ringguard ARGS -> $out (stdout), $err (stderr), $rc
 run() {
 	out=$("$RG" "$@" 2>"$TMP/stderr")
 	rc=$?
@@ -35,22 +21,19 @@ run() {
 }
 # expect_rc WHAT WANT: the exit status of the last run
 expect_rc() {
-	if [ "$rc" = "$2" ]; then ok "$1: exit $2"; else bad "$1: exit $rc, want $2" "stderr: $err"; fi
+	if [ "$rc" = "$2" ]; then ok "$1: exit $2"; else bad "$1: exit $rc, want $2" "stderr: ${err:0:400}"; fi
 }
-# expect_in WHAT TEXT FIXED-STRING
+# expect_in WHAT TEXT STRING: TEXT holds STRING (a fixed string)
 expect_in() {
-	if grep -qF -- "$3" <<<"$2"; then ok "$1"; else bad "$1" "'$2' does not contain '$3'"; fi
+	if grep -qF -- "$3" <<<"$2"; then ok "$1"; else bad "$1" "'${2:0:600}' does not contain '$3'"; fi
 }
 expect_not_in() {
-	if grep -qF -- "$3" <<<"$2"; then bad "$1" "'$2' contains '$3'"; else ok "$1"; fi
-}
-expect_eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi
+	if grep -qF -- "$3" <<<"$2"; then bad "$1" "'${2:0:600}' contains '$3'"; else ok "$1"; fi
 }
 
 # ---- options ---------------------------------------------------------------
 
-t_count_must_be_a_number() {
+test_count_must_be_a_number() {
 	run events --count abc
 	expect_rc "events --count abc" 2
 	expect_in "the message names the option and the value" "$err" \
@@ -59,7 +42,7 @@ t_count_must_be_a_number() {
 	expect_rc "events --count -3" 2
 }
 
-t_watch_rejects_trailing_junk() {
+test_watch_rejects_trailing_junk() {
 	run stats --watch 2abc
 	expect_rc "stats --watch 2abc" 2
 	expect_in "the message names the option and the value" "$err" \
@@ -69,7 +52,7 @@ t_watch_rejects_trailing_junk() {
 	expect_rc "mode --confirm-within 5x" 2
 }
 
-t_mesh_without_interface_is_a_usage_error() {
+test_mesh_without_interface_is_a_usage_error() {
 	run attach --plan "$PLAN" --mesh
 	expect_rc "attach --plan P --mesh" 2
 	expect_in "it names the option" "$err" "option '--mesh' needs a value"
@@ -80,7 +63,7 @@ t_mesh_without_interface_is_a_usage_error() {
 	expect_rc "verify --plan P --mesh" 2
 }
 
-t_option_without_value() {
+test_option_without_value() {
 	run attach --plan
 	expect_rc "attach --plan" 2
 	expect_in "it says the option needs a value" "$err" "option '--plan' needs a value"
@@ -93,7 +76,7 @@ t_option_without_value() {
 	expect_in "short options too" "$err" "option '-o' needs a value"
 }
 
-t_opt_equals_value_bundles_and_double_dash() {
+test_opt_equals_value_bundles_and_double_dash() {
 	run --pin-dir="$TMP/$(printf 'p%.0s' {1..210})" plan check "$PLAN"
 	expect_rc "--pin-dir=VALUE is parsed (over its limit here)" 2
 	expect_in "its limit is named" "$err" "the limit is 200"
@@ -118,7 +101,7 @@ t_opt_equals_value_bundles_and_double_dash() {
 	expect_in "is told so" "$err" "option '--plan' given twice"
 }
 
-t_interface_lists_split_the_same_everywhere() {
+test_interface_lists_split_the_same_everywhere() {
 	local cmd
 	for cmd in attach verify; do
 		run "$cmd" --plan "$PLAN" --mesh "$(printf 'a%.0s' {1..16}),b"
@@ -141,7 +124,7 @@ t_interface_lists_split_the_same_everywhere() {
 		"rgx1 rgx2 rgx3 rgx4 rgx5"
 }
 
-t_json_inside_import() {
+test_json_inside_import() {
 	printf '# plan\n\n## Internal (fc00::/8)\n\n| Name | Prefix |\n|---|---|\n| a | fc00:1::/64 |\n' \
 		>"$TMP/doc.md"
 	run plan import "$TMP/doc.md" -j
@@ -152,7 +135,7 @@ t_json_inside_import() {
 
 # ---- help ------------------------------------------------------------------
 
-t_help_per_command() {
+test_help_per_command() {
 	local global attach
 	run help
 	expect_rc "help" 0
@@ -164,7 +147,7 @@ t_help_per_command() {
 	expect_in "with its options" "$attach" "--egress IF[,IF...]"
 	expect_in "and examples" "$attach" "ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1"
 	expect_not_in "not the global list" "$attach" "Commands:"
-	[ "$global" != "$attach" ] && ok "help and help attach differ" || bad "help and help attach are the same"
+	if [ "$global" != "$attach" ]; then ok "help and help attach differ"; else bad "help and help attach are the same"; fi
 	run attach --help
 	expect_rc "attach --help" 0
 	expect_eq "attach --help is help attach" "$out" "$attach"
@@ -181,7 +164,7 @@ t_help_per_command() {
 
 # ---- exit codes --------------------------------------------------------------
 
-t_plan_diff_exit_codes() {
+test_plan_diff_exit_codes() {
 	printf 'zone internal mesh fc00::/8\n' >"$TMP/a.plan"
 	printf 'zone internal mesh fc00::/8\nprefix p fc00:1::/32\n' >"$TMP/b.plan"
 	run plan diff "$TMP/a.plan" "$TMP/a.plan"
@@ -195,7 +178,7 @@ t_plan_diff_exit_codes() {
 	expect_rc "plan diff with one plan" 2
 }
 
-t_usage_errors_inside_commands_exit_2() {
+test_usage_errors_inside_commands_exit_2() {
 	run stats --bogus
 	expect_rc "stats --bogus" 2
 	expect_in "names the option" "$err" "stats: unknown option '--bogus'"
@@ -210,14 +193,14 @@ t_usage_errors_inside_commands_exit_2() {
 	expect_rc "mode sideways" 2
 }
 
-t_replay_errors_exit_2() {
+test_replay_errors_exit_2() {
 	run replay --plan "$PLAN" --role mesh "$TMP/nonexistent.pcap"
 	expect_rc "replay of a missing capture" 2
 }
 
 # ---- messages ----------------------------------------------------------------
 
-t_directory_as_plan() {
+test_directory_as_plan() {
 	run plan check "$TMP"
 	expect_rc "plan check DIR" 2
 	expect_in "says it is a directory" "$err" "$TMP: is a directory, not a plan"
@@ -227,7 +210,7 @@ t_directory_as_plan() {
 	expect_in "plan diff too" "$err" "is a directory, not a plan"
 }
 
-t_long_names_are_refused_not_cut() {
+test_long_names_are_refused_not_cut() {
 	local long
 	long=$(head -c 100000 /dev/zero | tr '\0' a)
 	printf 'zone internal mesh fc00::/8\nprefix %s fc00:1::/32\n' "$long" >"$TMP/long.plan"
@@ -242,14 +225,140 @@ t_long_names_are_refused_not_cut() {
 	expect_rc "attach --host with a 100 kB name" 2
 	expect_in "names the option and the limit" "$err" \
 		"option '--host': 'aaaaaaaaaaaaaaaaaaaa...' is 100000 characters long, the limit is 63"
-	[ "${#err}" -lt 400 ] && ok "the message is short (${#err} bytes)" || bad "the message is ${#err} bytes"
+	if [ "${#err}" -lt 400 ]; then ok "the message is short (${#err} bytes)"; else bad "the message is ${#err} bytes"; fi
 }
 
-tests=$(declare -F | sed -n 's/^declare -f \(t_.*\)/\1/p')
-for t in $tests; do
-	current=${t#t_}
-	"$t"
-done
-[ "$skip" = 0 ] || echo "cli: $skip skipped"
-echo "cli: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+# ---- JSON ----------------------------------------------------------------------
+
+test_json_problems_same_shape_for_check_and_import() {
+	printf 'zone internal mesh fc00::/8\nprefix bad fc00:1::1/32\nprefix worse fd00::/8 allow sideways\n' \
+		>"$TMP/bad.plan"
+	run -j plan check "$TMP/bad.plan"
+	expect_rc "-j plan check of an invalid plan" 2
+	expect_eq "one object with the summary as error" "$(jq -r .error <<<"$out" 2>&1)" \
+		"$TMP/bad.plan: plan invalid (2 errors): nothing was changed"
+	expect_eq "and the errors as problems[{line, severity, message}]" \
+		"$(jq -r '[.problems[] | "\(.line) \(.severity)"] | join(",")' <<<"$out" 2>&1)" "2 error,3 error"
+	printf '# plan\n\n## Internal (fc00::/8)\n\n| Name | Prefix |\n|---|---|\n| a | fc00:1::1/64 |\n' \
+		>"$TMP/doc2.md"
+	run -j plan import "$TMP/doc2.md"
+	expect_eq "plan import's problems have the same keys" \
+		"$(jq -r '.problems[0] | keys | join(",")' <<<"$out" 2>&1)" "line,message,severity"
+	run -j plan check "$TMP"
+	expect_eq "an error without lines is {\"error\"} alone" "$(jq -c 'keys' <<<"$out" 2>&1)" '["error"]'
+	run -j attach --plan
+	expect_eq "usage errors too" "$(jq -r .error <<<"$out" 2>&1)" \
+		"option '--plan' needs a value (see 'ringguard help attach')"
+	run -j nosuch
+	expect_eq "and an unknown command" "$(jq -r .error <<<"$out" 2>&1)" \
+		"ringguard: unknown command 'nosuch' (see 'ringguard help')"
+}
+
+test_json_strings_are_escaped() {
+	local name
+	name=$'we"ird\\name\tx'
+	mkdir -p "$TMP/q"
+	cp "$PLAN" "$TMP/q/$name"
+	run -j plan check "$TMP/q/$name"
+	expect_rc "a plan whose name needs escaping" 0
+	expect_eq "the name comes back whole through jq" "$(jq -r .file <<<"$out" 2>&1)" "$TMP/q/$name"
+}
+
+# ---- replay ----------------------------------------------------------------------
+
+# hex bytes -> binary on stdout
+bin() { printf '%b' "$(sed 's/\([0-9a-f][0-9a-f]\)/\\x\1/g' <<<"$1")"; }
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+# pcap_header SNAPLEN: a little-endian pcap file header, Ethernet
+pcap_header() { bin "d4c3b2a1020004000000000000000000$(le32 "$1")01000000"; }
+# record CAPLEN LEN: the header of one record (its bytes follow)
+record() { bin "0000000000000000$(le32 "$1")$(le32 "$2")"; }
+FC_PVE01=fc000020000000000000000000000001	# fc00:20::1 pve01-ceph-public
+FD_MGMT=fd000010000000000000000000000005	# fd00:10::5 pve-mgmt
+FD_MGMT2=fd000010000000000000000000000006
+
+need_bpf() { [ "$(id -u)" = 0 ]; }
+# frame6 SRC DST (32 hex digits each): Ethernet + IPv6 header, 54 bytes, no payload
+frame6() { bin "02000000000202000000000186dd6000000000003b40$1$2"; }
+
+test_replay_short_frames_are_malformed() {
+	need_bpf || { skip "needs root (BPF_PROG_TEST_RUN)"; return; }
+	{ pcap_header 65535; record 54 54; frame6 "$FD_MGMT" "$FD_MGMT2"
+	  record 10 10; bin 02000000000202000000; } >"$TMP/short.pcap"
+	run -j replay --plan "$PLAN" --role egress "$TMP/short.pcap"
+	expect_rc "replay of a capture with a 10-byte frame" 0
+	expect_eq "both frames counted, the short one as malformed" \
+		"$(jq -r '"\(.frames) \(.malformed) \(.bytes)"' <<<"$out" 2>&1)" "2 1 64"
+	run -v replay --plan "$PLAN" --role egress "$TMP/short.pcap"
+	expect_in "-v lists it as malformed" "$out" "#2         10  malformed  pass"
+}
+
+test_replay_snaplen_cut_frames_are_not_judged() {
+	need_bpf || { skip "needs root (BPF_PROG_TEST_RUN)"; return; }
+	# cut at 30 bytes: inside the IPv6 header
+	{ pcap_header 30; record 30 1054; frame6 "$FC_PVE01" "$FD_MGMT" | head -c 30; } >"$TMP/cut.pcap"
+	run replay --plan "$PLAN" --role egress "$TMP/cut.pcap"
+	expect_rc "a capture cut inside the headers cannot pass" 2
+	expect_not_in "it never says nothing would drop" "$out" "nothing would drop"
+	expect_in "it says the frame was not judged and what to do" "$out" \
+		"1 frame not judged: frames cut by the capture's snaplen inside their headers were not judged: capture again with the whole frame (tcpdump -s 0)"
+	run -j replay --plan "$PLAN" --role egress "$TMP/cut.pcap"
+	expect_rc "-j: the same exit" 2
+	expect_eq "-j: not_judged, and nothing counted as malformed" \
+		"$(jq -r '"\(.not_judged) \(.malformed) \(.frames)"' <<<"$out" 2>&1)" "1 0 0"
+	# cut after the headers: judged on them
+	{ pcap_header 96; record 54 1054; frame6 "$FC_PVE01" "$FD_MGMT"; } >"$TMP/cut2.pcap"
+	run replay --plan "$PLAN" --role egress "$TMP/cut2.pcap"
+	expect_rc "cut after the headers: judged, and an fc00 source on egress would drop" 1
+	expect_in "with a note on the snaplen" "$out" "note: 1 frame was cut short by the capture's snaplen"
+}
+
+test_replay_frames_over_the_test_run_limit() {
+	need_bpf || { skip "needs root (BPF_PROG_TEST_RUN)"; return; }
+	{ pcap_header 262144; record 54 54; frame6 "$FD_MGMT" "$FD_MGMT2"
+	  record 80054 80054; frame6 "$FC_PVE01" "$FD_MGMT"; head -c 80000 /dev/zero
+	  record 54 54; frame6 "$FD_MGMT2" "$FD_MGMT"; } >"$TMP/big.pcap"
+	local dir
+	for dir in in out; do
+		run -j replay --plan "$PLAN" --role egress --dir "$dir" "$TMP/big.pcap"
+		expect_rc "--dir $dir: an 80 kB frame does not end the replay; it would drop" 1
+		expect_eq "--dir $dir: all three frames, every byte, one drop" \
+			"$(jq -r '"\(.frames) \(.bytes) \(.would_drop) \(.headers_only)"' <<<"$out" 2>&1)" \
+			"3 80162 1 1"
+		expect_eq "--dir $dir: the drop is pve01-ceph-public's" \
+			"$(jq -r '[.buckets[].name] | join(",")' <<<"$out" 2>&1)" "pve01-ceph-public"
+	done
+	run replay --plan "$PLAN" --role egress "$TMP/big.pcap"
+	expect_in "the text says how the frame was judged" "$out" \
+		"note: 1 frame over BPF_PROG_TEST_RUN's size limit (the largest 80054 bytes) judged on the first 256 bytes"
+}
+
+test_replay_verbose_lookup_is_indexed() {
+	need_bpf || { skip "needs root (BPF_PROG_TEST_RUN)"; return; }
+	local i t0 t1 t2 plain verbose
+	{ echo 'zone internal mesh fc00::/8'; echo 'zone external egress fd00::/8'
+	  for ((i = 0; i < 35000; i++)); do printf 'prefix p%d fc00:%x:%x::/48\n' "$i" $((i / 256 + 1)) $((i % 256)); done
+	  echo 'prefix deep fc00:20::/64'; echo 'prefix deeper fc00:20::1/128'; } >"$TMP/big.plan"
+	# 4096 frames: one record, doubled 12 times
+	{ record 54 54; frame6 "$FC_PVE01" "$FD_MGMT"; } >"$TMP/rec"
+	for ((i = 0; i < 12; i++)); do cat "$TMP/rec" "$TMP/rec" >"$TMP/rec2"; mv "$TMP/rec2" "$TMP/rec"; done
+	{ pcap_header 65535; cat "$TMP/rec"; } >"$TMP/many.pcap"
+	t0=$(date +%s%N)
+	run replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
+	t1=$(date +%s%N)
+	run -v replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
+	t2=$(date +%s%N)
+	plain=$(((t1 - t0) / 1000000))
+	verbose=$(((t2 - t1) / 1000000))
+	expect_eq "-v: a line per frame" "$(grep -c '^#' <<<"$out")" "4096"
+	expect_in "-v: the most specific prefix names each address" "$out" \
+		"fc00:20::1 (deeper) -> fd00:10::5 (external)"
+	echo "        replay of 4096 frames on a 35k plan: ${plain} ms, with -v ${verbose} ms"
+	if [ $((verbose - plain)) -lt 2000 ]; then
+		ok "-v costs less than 2 s more for 8192 lookups (a scan of every entry: 6 s here)"
+	else
+		bad "-v took $((verbose - plain)) ms more than without it"
+	fi
+}
+
+run_tests cli "${@:2}"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "events.h"
+#include "json.h"
 #include "plan.h"
 
 #define RG_EVENTS_LEASE_S	3
@@ -90,28 +90,25 @@ static int on_event(void *ctx, void *data, size_t size)
 		 (long long)(real % 1000000000) / 1000000);
 
 	if (l->json) {
-		json_object *o = json_object_new_object();
+		struct rg_json j;
 
-		json_object_object_add(o, "time", json_object_new_string(when));
-		json_object_object_add(o, "interface", json_object_new_string(ifname));
-		json_object_object_add(o, "direction",
-				       json_object_new_string(ev->dir == RG_DIR_IN ? "in" : "out"));
-		json_object_object_add(o, "rule", json_object_new_string(rg_rule_name(ev->role)));
-		json_object_object_add(o, "src", json_object_new_string(src));
-		json_object_object_add(o, "src_bucket", json_object_new_string(sb));
-		json_object_object_add(o, "src_breaks", json_object_new_boolean(ev->breaks & 1));
-		json_object_object_add(o, "dst", json_object_new_string(dst));
-		json_object_object_add(o, "dst_bucket", json_object_new_string(db));
-		json_object_object_add(o, "dst_breaks", json_object_new_boolean(ev->breaks & 2));
-		json_object_object_add(o, "protocol",
-				       json_object_new_string(proto_name(ev->proto, pbuf, sizeof(pbuf))));
-		json_object_object_add(o, "length", json_object_new_int(ev->len));
-		json_object_object_add(o, "verdict",
-				       json_object_new_string(ev->dropped ? "dropped" : "would drop"));
-		json_object_object_add(o, "suppressed", json_object_new_int(ev->suppressed));
-		fprintf(l->out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
+		rg_json_init(&j, l->out);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "time", when);
+		rg_json_str(&j, "interface", ifname);
+		rg_json_str(&j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
+		rg_json_str(&j, "rule", rg_rule_name(ev->role));
+		rg_json_str(&j, "src", src);
+		rg_json_str(&j, "src_bucket", sb);
+		rg_json_bool(&j, "src_breaks", ev->breaks & 1);
+		rg_json_str(&j, "dst", dst);
+		rg_json_str(&j, "dst_bucket", db);
+		rg_json_bool(&j, "dst_breaks", ev->breaks & 2);
+		rg_json_str(&j, "protocol", proto_name(ev->proto, pbuf, sizeof(pbuf)));
+		rg_json_int(&j, "length", ev->len);
+		rg_json_str(&j, "verdict", ev->dropped ? "dropped" : "would drop");
+		rg_json_int(&j, "suppressed", ev->suppressed);
+		rg_json_end(&j);
 	} else {
 		fprintf(l->out, "%s %s %-3s %s %s%s (%s) -> %s%s (%s) %s len %u %s",
 			when, ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),

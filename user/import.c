@@ -28,8 +28,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include "import.h"
+#include "json.h"
 #include "plan.h"
 
 
@@ -1670,29 +1670,28 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	}
 
 	if (json) {
-		json_object *j = json_object_new_object(), *arr = json_object_new_array();
+		struct rg_json j;
 
-		json_object_object_add(j, "file", json_object_new_string(doc));
-		json_object_object_add(j, "output", output ? json_object_new_string(output) : NULL);
+		rg_json_init(&j, out);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "file", doc);
+		rg_json_str(&j, "output", output);
 		if (!output)
-			json_object_object_add(j, "plan", json_object_new_string(plan));
-		json_object_object_add(j, "entries", json_object_new_int(im.n));
-		json_object_object_add(j, "hosts", json_object_new_int(im.nh));
-		json_object_object_add(j, "errors", json_object_new_int(im.nerrors));
-		json_object_object_add(j, "notes", json_object_new_int(im.nnotes));
+			rg_json_str(&j, "plan", plan);
+		rg_json_int(&j, "entries", im.n);
+		rg_json_int(&j, "hosts", im.nh);
+		rg_json_int(&j, "errors", im.nerrors);
+		rg_json_int(&j, "notes", im.nnotes);
+		rg_json_arr(&j, "problems");
 		for (int i = 0; i < im.np; i++) {
-			json_object *p = json_object_new_object();
-
-			json_object_object_add(p, "line", json_object_new_int(im.p[i].line));
-			json_object_object_add(p, "severity",
-					       json_object_new_string(im.p[i].note ? "note" : "error"));
-			json_object_object_add(p, "message", json_object_new_string(im.p[i].msg));
-			json_object_array_add(arr, p);
+			rg_json_obj(&j, NULL);
+			rg_json_int(&j, "line", im.p[i].line);
+			rg_json_str(&j, "severity", im.p[i].note ? "note" : "error");
+			rg_json_str(&j, "message", im.p[i].msg);
+			rg_json_end(&j);
 		}
-		json_object_object_add(j, "problems", arr);
-		fprintf(out, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+		rg_json_end(&j);
+		rg_json_end(&j);
 	} else {
 		for (int i = 0; i < im.np; i++) {
 			if (im.p[i].line)

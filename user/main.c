@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "daemon.h"
@@ -23,6 +22,7 @@
 #include "plandiff.h"
 #include "verify.h"
 #include "install.h"
+#include "json.h"
 #include "log.h"
 #include "opts.h"
 #include "plan.h"
@@ -355,12 +355,13 @@ static int cmd_attach(struct rg_cli *c)
 		printf("attached to %d interface%s in %s mode, plan %s\n", a.ifs.n,
 		       a.ifs.n == 1 ? "" : "s", rg_mode_name(a.mode), abs);
 	} else if (!err) {
-		json_object *j = json_object_new_object();
+		struct rg_json j;
 
-		json_object_object_add(j, "attached", json_object_new_int(a.ifs.n));
-		json_object_object_add(j, "mode", json_object_new_string(rg_mode_name(a.mode)));
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_int(&j, "attached", a.ifs.n);
+		rg_json_str(&j, "mode", rg_mode_name(a.mode));
+		rg_json_end(&j);
 	}
 out:
 	free(abs);
@@ -462,12 +463,13 @@ static int cmd_sync(struct rg_cli *c)
 		err = fail(c, gen, "cannot install plan %s: %s (the previous plan stays active)",
 			   abs, strerror(-gen));
 	} else if (c->json) {
-		json_object *j = json_object_new_object();
+		struct rg_json j;
 
-		json_object_object_add(j, "generation", json_object_new_int64(gen));
-		json_object_object_add(j, "entries", json_object_new_int(plan.nentries));
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_int(&j, "generation", gen);
+		rg_json_int(&j, "entries", plan.nentries);
+		rg_json_end(&j);
 	} else {
 		printf("plan %s installed: generation %lld, %d entries\n", abs, gen, plan.nentries);
 	}
@@ -556,11 +558,15 @@ static int cmd_mode(struct rg_cli *c)
 		goto out;
 	}
 	if (c->json) {
-		printf("{\"mode\":\"%s\"", rg_mode_name(mode));
+		struct rg_json j;
+
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "mode", rg_mode_name(mode));
 		if (mode == RG_MODE_ENFORCE && cfg.enforce_until)
-			printf(",\"confirm_within\":%llu",
-			       (unsigned long long)((cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull));
-		printf("}\n");
+			rg_json_u64(&j, "confirm_within",
+				    (cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull);
+		rg_json_end(&j);
 	} else if (mode == RG_MODE_ENFORCE && cfg.enforce_until) {
 		printf("enforce, reverting to monitor in %llu s unless 'ringguard mode confirm'\n",
 		       (unsigned long long)((cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull));
@@ -831,18 +837,18 @@ static int cmd_plan_check(struct rg_cli *c)
 		return err;
 	rg_sha256_hex(plan.sha256, sha);
 	if (c->json) {
-		json_object *j = json_object_new_object();
+		struct rg_json j;
 
-		json_object_object_add(j, "file", json_object_new_string(file));
-		json_object_object_add(j, "valid", json_object_new_boolean(1));
-		json_object_object_add(j, "sha256", json_object_new_string(sha));
-		json_object_object_add(j, "zones", json_object_new_int(plan.nzones));
-		json_object_object_add(j, "prefixes", json_object_new_int(plan.nprefixes));
-		json_object_object_add(j, "hosts", json_object_new_int(plan.nhosts));
-		json_object_object_add(j, "entries", json_object_new_int(plan.nentries));
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "file", file);
+		rg_json_bool(&j, "valid", true);
+		rg_json_str(&j, "sha256", sha);
+		rg_json_int(&j, "zones", plan.nzones);
+		rg_json_int(&j, "prefixes", plan.nprefixes);
+		rg_json_int(&j, "hosts", plan.nhosts);
+		rg_json_int(&j, "entries", plan.nentries);
+		rg_json_end(&j);
 	} else {
 		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d trie entries (limit %d)\n"
 		       "sha256 %s\n", file, plan.nzones, plan.nzones == 1 ? "" : "s",
@@ -980,8 +986,14 @@ static int cmd_detach(struct rg_cli *c)
 		close(lock);
 	if (err)
 		return err;
-	if (c->json)
-		printf("{\"detached\":true}\n");
+	if (c->json) {
+		struct rg_json j;
+
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_bool(&j, "detached", true);
+		rg_json_end(&j);
+	}
 	else
 		printf("detached: programs, links, pins and ringguard's qdiscs removed\n");
 	return 0;
@@ -1104,6 +1116,81 @@ static int cmd_help(struct rg_cli *c)
 	return 0;
 }
 
+/* "FILE:LINE: message": the line number and where the message starts. */
+static bool problem_line(const char *l, long *line, const char **msg)
+{
+	for (const char *c = strchr(l, ':'); c; c = strchr(c + 1, ':')) {
+		char *end;
+
+		if (c[1] < '0' || c[1] > '9')
+			continue;
+		*line = strtol(c + 1, &end, 10);
+		if (end[0] == ':' && end[1] == ' ') {
+			*msg = end + 2;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Under -j, what a failing command wrote to errs becomes one object:
+ * {"error": the message} and, when lines of the form FILE:LINE: message
+ * (a plan's errors) are among it, "problems": [{"line", "severity",
+ * "message"}] as `plan import` reports them.
+ */
+static void json_error(char *text)
+{
+	char *end = text + strlen(text), *save = NULL, *l, *summary = NULL;
+	size_t slen = 0;
+	FILE *sf = open_memstream(&summary, &slen);
+	struct rg_json j;
+	const char *msg;
+	int nproblems = 0;
+	long line;
+
+	while (end > text && end[-1] == '\n')
+		*--end = '\0';
+	/* plan errors are worth seeing on a terminal as well */
+	if (strchr(text, '\n'))
+		fprintf(stderr, "%s\n", text);
+	if (!sf) {
+		rg_json_error(stdout, text);
+		return;
+	}
+	/* the lines that are not FILE:LINE: problems make the error */
+	for (l = text; *l; l = end + !!*end) {
+		end = l + strcspn(l, "\n");
+		if (problem_line(l, &line, &msg) && msg < end)
+			nproblems++;
+		else
+			fprintf(sf, "%s%.*s", ftell(sf) ? "\n" : "", (int)(end - l), l);
+	}
+	fclose(sf);
+	rg_json_init(&j, stdout);
+	rg_json_obj(&j, NULL);
+	rg_json_str(&j, "error", summary);
+	free(summary);
+	if (nproblems) {
+		rg_json_arr(&j, "problems");
+		for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			if (!problem_line(l, &line, &msg))
+				continue;
+			rg_json_obj(&j, NULL);
+			rg_json_int(&j, "line", line);
+			if (!strncmp(msg, "note: ", 6)) {
+				rg_json_str(&j, "severity", "note");
+				msg += 6;
+			} else {
+				rg_json_str(&j, "severity", "error");
+			}
+			rg_json_str(&j, "message", msg);
+			rg_json_end(&j);
+		}
+		rg_json_end(&j);
+	}
+	rg_json_end(&j);
+}
+
 int main(int argc, char **argv)
 {
 	struct rg_cli c = { .pin_root = RG_DEFAULT_PIN_DIR, .errs = stderr };
@@ -1129,35 +1216,23 @@ int main(int argc, char **argv)
 		rg_opts_usage(&top_cmd, stderr);
 		return RG_EXIT_FAIL;
 	}
-	cmd = rg_opts_find(&top_cmd, pos.v[0], stderr);
-	if (!cmd)
-		return RG_EXIT_FAIL;
 	if (c.json)
 		c.errs = open_memstream(&errbuf, &errlen);
 	if (!c.errs)
 		return RG_EXIT_FAIL;
+	cmd = rg_opts_find(&top_cmd, pos.v[0], c.errs);
+	err = cmd ? 0 : -EINVAL;
 	c.argc = pos.nrest;
 	c.argv = pos.rest;
 	libbpf_set_print(rg_log_libbpf);
 	log_setup(&c);
-	err = run(&c, cmd);
+	if (cmd)
+		err = run(&c, cmd);
 	rg_log_setup(RG_LOG_INFO, NULL);
 	if (c.json) {
 		fclose(c.errs);
-		if (err && err != RG_OPTS_HELP) {
-			json_object *j = json_object_new_object();
-			char *end = errbuf + strlen(errbuf);
-
-			while (end > errbuf && end[-1] == '\n')
-				*--end = '\0';
-			/* plan errors are worth seeing on a terminal as well */
-			if (strchr(errbuf, '\n'))
-				fprintf(stderr, "%s\n", errbuf);
-			json_object_object_add(j, "error", json_object_new_string(errbuf));
-			printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(j);
-		}
+		if (err && err != RG_OPTS_HELP)
+			json_error(errbuf);
 		free(errbuf);
 	}
 	if (err == RG_OPTS_HELP)

@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <json-c/json.h>
 #include "plan.h"
+#include "json.h"
 #include "plandiff.h"
 
 static u128 first_of(const struct rg_entry *e)
@@ -512,55 +512,40 @@ static void ifs_str(const struct rg_host *h, char *buf, size_t len)
 	}
 }
 
-static json_object *entry_json(const struct rg_entry *e)
+static void entry_json(struct rg_json *j, const char *key, const struct rg_entry *e)
 {
-	json_object *j = json_object_new_object();
 	char cs[64];
 
 	rg_cidr_format(&e->cidr, cs, sizeof(cs));
-	json_object_object_add(j, "kind", json_object_new_string(kind_name(e->kind)));
-	json_object_object_add(j, "name", json_object_new_string(e->name));
-	json_object_object_add(j, "cidr", json_object_new_string(cs));
+	rg_json_obj(j, key);
+	rg_json_str(j, "kind", kind_name(e->kind));
+	rg_json_str(j, "name", e->name);
+	rg_json_str(j, "cidr", cs);
 	if (e->kind == RG_KIND_ZONE) {
-		json_object_object_add(j, "role", json_object_new_string(rg_role_name(e->role)));
+		rg_json_str(j, "role", rg_role_name(e->role));
 	} else {
-		json_object *a = json_object_new_array();
-
+		rg_json_arr(j, "allow");
 		for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
 			if (e->allow & RG_BREAKS(role))
-				json_object_array_add(a, json_object_new_string(rg_role_name(role)));
-		json_object_object_add(j, "allow", a);
+				rg_json_str(j, NULL, rg_role_name(role));
+		rg_json_end(j);
 	}
-	return j;
+	rg_json_end(j);
 }
 
-static json_object *host_json(const struct rg_host *h)
+static void host_json(struct rg_json *j, const char *key, const struct rg_host *h)
 {
-	json_object *j = json_object_new_object();
-
-	json_object_object_add(j, "kind", json_object_new_string("host"));
-	json_object_object_add(j, "name", json_object_new_string(h->name));
+	rg_json_obj(j, key);
+	rg_json_str(j, "kind", "host");
+	rg_json_str(j, "name", h->name);
 	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
-		json_object *a = json_object_new_array();
-
+		rg_json_arr(j, rg_role_name(role));
 		for (int i = 0; i < h->nifs; i++)
 			if (h->ifs[i].role == role)
-				json_object_array_add(a, json_object_new_string(h->ifs[i].name));
-		json_object_object_add(j, rg_role_name(role), a);
+				rg_json_str(j, NULL, h->ifs[i].name);
+		rg_json_end(j);
 	}
-	return j;
-}
-
-static json_object *change_json(json_object *o, json_object *n, const char *kind,
-				const char *name)
-{
-	json_object *j = json_object_new_object();
-
-	json_object_object_add(j, "kind", json_object_new_string(kind));
-	json_object_object_add(j, "name", json_object_new_string(name));
-	json_object_object_add(j, "old", o);
-	json_object_object_add(j, "new", n);
-	return j;
+	rg_json_end(j);
 }
 
 static const char *verdict(bool breaks)
@@ -568,57 +553,76 @@ static const char *verdict(bool breaks)
 	return breaks ? "breaks" : "allowed";
 }
 
-static void print_json(const struct diff *d, FILE *out)
-{
-	json_object *j = json_object_new_object(), *added = json_object_new_array();
-	json_object *removed = json_object_new_array(), *changed = json_object_new_array();
-	json_object *v = json_object_new_object();
+enum { ADDED, REMOVED, CHANGED };
 
+/* The entries, then the hosts, that were added, removed or changed. */
+static void changes_json(struct rg_json *j, const struct diff *d, int which)
+{
+	static const char *const keys[] = { "added", "removed", "changed" };
+
+	rg_json_arr(j, keys[which]);
 	for (int i = 0; i < d->npairs; i++) {
 		const struct pair *p = &d->pairs[i];
 
-		if (!p->o)
-			json_object_array_add(added, entry_json(p->n));
-		else if (!p->n)
-			json_object_array_add(removed, entry_json(p->o));
-		else
-			json_object_array_add(changed, change_json(entry_json(p->o), entry_json(p->n),
-								   kind_name(p->n->kind), p->n->name));
+		if (which == ADDED && !p->o) {
+			entry_json(j, NULL, p->n);
+		} else if (which == REMOVED && !p->n) {
+			entry_json(j, NULL, p->o);
+		} else if (which == CHANGED && p->o && p->n) {
+			rg_json_obj(j, NULL);
+			rg_json_str(j, "kind", kind_name(p->n->kind));
+			rg_json_str(j, "name", p->n->name);
+			entry_json(j, "old", p->o);
+			entry_json(j, "new", p->n);
+			rg_json_end(j);
+		}
 	}
 	for (int i = 0; i < d->nhosts; i++) {
 		const struct host_pair *p = &d->hosts[i];
 
-		if (!p->o)
-			json_object_array_add(added, host_json(p->n));
-		else if (!p->n)
-			json_object_array_add(removed, host_json(p->o));
-		else
-			json_object_array_add(changed, change_json(host_json(p->o), host_json(p->n),
-								   "host", p->n->name));
+		if (which == ADDED && !p->o) {
+			host_json(j, NULL, p->n);
+		} else if (which == REMOVED && !p->n) {
+			host_json(j, NULL, p->o);
+		} else if (which == CHANGED && p->o && p->n) {
+			rg_json_obj(j, NULL);
+			rg_json_str(j, "kind", "host");
+			rg_json_str(j, "name", p->n->name);
+			host_json(j, "old", p->o);
+			host_json(j, "new", p->n);
+			rg_json_end(j);
+		}
 	}
-	for (int r = 0; r < 2; r++) {
-		json_object *a = json_object_new_array();
+	rg_json_end(j);
+}
 
+static void print_json(const struct diff *d, FILE *out)
+{
+	struct rg_json j;
+
+	rg_json_init(&j, out);
+	rg_json_obj(&j, NULL);
+	changes_json(&j, d, ADDED);
+	changes_json(&j, d, REMOVED);
+	changes_json(&j, d, CHANGED);
+	rg_json_obj(&j, "verdicts");
+	for (int r = 0; r < 2; r++) {
+		rg_json_arr(&j, rg_role_name(RG_ROLE_MESH + r));
 		for (int i = 0; i < d->nranges[r]; i++) {
 			const struct range *g = &d->ranges[r][i];
-			json_object *o = json_object_new_object();
 			char cs[64];
 
 			rg_cidr_format(&g->cidr, cs, sizeof(cs));
-			json_object_object_add(o, "cidr", json_object_new_string(cs));
-			json_object_object_add(o, "old", json_object_new_string(verdict(g->old_breaks)));
-			json_object_object_add(o, "new", json_object_new_string(verdict(g->new_breaks)));
-			json_object_array_add(a, o);
+			rg_json_obj(&j, NULL);
+			rg_json_str(&j, "cidr", cs);
+			rg_json_str(&j, "old", verdict(g->old_breaks));
+			rg_json_str(&j, "new", verdict(g->new_breaks));
+			rg_json_end(&j);
 		}
-		json_object_object_add(v, rg_role_name(RG_ROLE_MESH + r), a);
+		rg_json_end(&j);
 	}
-	json_object_object_add(j, "added", added);
-	json_object_object_add(j, "removed", removed);
-	json_object_object_add(j, "changed", changed);
-	json_object_object_add(j, "verdicts", v);
-	fprintf(out, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
-							     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(j);
+	rg_json_end(&j);
+	rg_json_end(&j);
 }
 
 #define NCOLS 5

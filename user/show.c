@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "install.h"
+#include "json.h"
 #include "show.h"
 
 struct bucket_row {
@@ -203,55 +203,36 @@ static void cidr_of(const struct rg_bucket_info *info, char *buf, size_t len)
 		rg_key_format(&info->cidr, buf, len);
 }
 
-static json_object *jdir(const struct rg_dir_counters *d)
+static void jdir(struct rg_json *j, const char *key, const struct rg_dir_counters *d)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "packets", json_object_new_uint64(d->packets));
-	json_object_object_add(o, "bytes", json_object_new_uint64(d->bytes));
-	json_object_object_add(o, "violations", json_object_new_uint64(d->violations));
-	json_object_object_add(o, "dropped", json_object_new_uint64(d->dropped));
-	json_object_object_add(o, "malformed", json_object_new_uint64(d->malformed));
-	json_object_object_add(o, "other", json_object_new_uint64(d->other));
-	return o;
+	rg_json_obj(j, key);
+	rg_json_u64(j, "packets", d->packets);
+	rg_json_u64(j, "bytes", d->bytes);
+	rg_json_u64(j, "violations", d->violations);
+	rg_json_u64(j, "dropped", d->dropped);
+	rg_json_u64(j, "malformed", d->malformed);
+	rg_json_u64(j, "other", d->other);
+	rg_json_end(j);
 }
 
-static json_object *jplan(const struct rg_meta *meta)
+static void jpc(struct rg_json *j, const char *key, const struct rg_pc *pc)
 {
-	json_object *o = json_object_new_object();
+	rg_json_obj(j, key);
+	rg_json_u64(j, "packets", pc->packets);
+	rg_json_u64(j, "bytes", pc->bytes);
+	rg_json_end(j);
+}
+
+static void jplan(struct rg_json *j, const struct rg_meta *meta)
+{
 	char sha[65];
 
 	rg_sha256_hex(meta->sha256, sha);
-	json_object_object_add(o, "path", json_object_new_string(meta->plan_path));
-	json_object_object_add(o, "sha256", json_object_new_string(sha));
-	json_object_object_add(o, "generation", json_object_new_uint64(meta->generation));
-	return o;
-}
-
-/* A JSON string (or null), escaped as JSON wants. */
-static void json_str(const char *v)
-{
-	if (!v) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
-static void print_json(json_object *o)
-{
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	rg_json_obj(j, "plan");
+	rg_json_strn(j, "path", meta->plan_path, sizeof(meta->plan_path));
+	rg_json_str(j, "sha256", sha);
+	rg_json_u64(j, "generation", meta->generation);
+	rg_json_end(j);
 }
 
 /* Human units keep the table narrow: 1234567 -> 1.2M. */
@@ -611,49 +592,50 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 	rg_sha256_hex(s.meta.sha256, sha);
 
 	if (json) {
-		json_object *plan = jplan(&s.meta), *ifs = json_object_new_array();
-		int jf = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+		struct rg_json j;
 
-		for (int i = 0; i < s.nifaces; i++) {
-			const struct iface_row *r = &s.ifaces[i];
-			json_object *e = json_object_new_object();
-
-			json_object_object_add(e, "name", json_object_new_string(r->ifc.name));
-			json_object_object_add(e, "role",
-					       json_object_new_string(rg_role_name(r->ifc.role)));
-			json_object_object_add(e, "in", jdir(&r->c.dir[RG_DIR_IN]));
-			json_object_object_add(e, "out", jdir(&r->c.dir[RG_DIR_OUT]));
-			json_object_array_add(ifs, e);
-		}
-		/* the buckets are written out one by one: a tree of json objects
-		 * for 100k of them costs seconds in malloc alone
+		/* streamed: a tree of objects for 100k buckets costs seconds in
+		 * malloc alone
 		 */
-		printf("{\"mode\":\"%s\",\"plan\":%s,\"buckets\":[", rg_mode_name(s.mode),
-		       json_object_to_json_string_ext(plan, jf));
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "mode", rg_mode_name(s.mode));
+		jplan(&j, &s.meta);
+		rg_json_arr(&j, "buckets");
 		for (int i = 0; i < s.nbuckets; i++) {
 			const struct bucket_row *r = &s.buckets[i];
 			char cidr[64];
 
 			cidr_of(&r->info, cidr, sizeof(cidr));
-			printf("%s{\"name\":", i ? "," : "");
-			json_str(r->info.name);
-			printf(",\"kind\":\"%s\",\"cidr\":", kind_name(r->info.kind));
-			json_str(r->info.kind == RG_KIND_UNPLANNED ? NULL : cidr);
-			printf(",\"zone\":");
-			json_str(r->info.zone[0] ? r->info.zone : NULL);
-			printf(",\"src\":{\"packets\":%llu,\"bytes\":%llu}"
-			       ",\"dst\":{\"packets\":%llu,\"bytes\":%llu}"
-			       ",\"violations\":{\"packets\":%llu,\"bytes\":%llu}}",
-			       (unsigned long long)r->c.src.packets, (unsigned long long)r->c.src.bytes,
-			       (unsigned long long)r->c.dst.packets, (unsigned long long)r->c.dst.bytes,
-			       (unsigned long long)r->c.violations.packets,
-			       (unsigned long long)r->c.violations.bytes);
+			rg_json_obj(&j, NULL);
+			rg_json_strn(&j, "name", r->info.name, sizeof(r->info.name));
+			rg_json_str(&j, "kind", kind_name(r->info.kind));
+			rg_json_str(&j, "cidr", r->info.kind == RG_KIND_UNPLANNED ? NULL : cidr);
+			if (r->info.zone[0])
+				rg_json_strn(&j, "zone", r->info.zone, sizeof(r->info.zone));
+			else
+				rg_json_null(&j, "zone");
+			jpc(&j, "src", &r->c.src);
+			jpc(&j, "dst", &r->c.dst);
+			jpc(&j, "violations", &r->c.violations);
+			rg_json_end(&j);
 		}
-		printf("],\"interfaces\":%s}\n", json_object_to_json_string_ext(ifs, jf));
-		json_object_put(plan);
-		json_object_put(ifs);
+		rg_json_end(&j);
+		rg_json_arr(&j, "interfaces");
+		for (int i = 0; i < s.nifaces; i++) {
+			const struct iface_row *r = &s.ifaces[i];
+
+			rg_json_obj(&j, NULL);
+			rg_json_strn(&j, "name", r->ifc.name, sizeof(r->ifc.name));
+			rg_json_str(&j, "role", rg_role_name(r->ifc.role));
+			jdir(&j, "in", &r->c.dir[RG_DIR_IN]);
+			jdir(&j, "out", &r->c.dir[RG_DIR_OUT]);
+			rg_json_end(&j);
+		}
+		rg_json_end(&j);
+		rg_json_end(&j);
 		free(s.buckets);
-		return 0;
+		return rg_json_finish(&j);
 	}
 
 	print_table(&s, o, NULL, 0);
@@ -681,42 +663,44 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
 	if (json) {
-		json_object *o = json_object_new_object(), *ifs = json_object_new_array();
+		struct rg_json j;
 
-		json_object_object_add(o, "pin_dir", json_object_new_string(dir));
-		json_object_object_add(o, "mode", json_object_new_string(rg_mode_name(s.mode)));
-		json_object_object_add(o, "confirm_deadline", deadline < 0 ? NULL :
-				       json_object_new_int64(deadline));
-		json_object_object_add(o, "events_listener",
-				       json_object_new_boolean(s.cfg.events_until > rg_monotonic_ns()));
-		json_object_object_add(o, "plan", jplan(&s.meta));
-		json_object_object_add(o, "installed_at", json_object_new_string(when));
-		json_object_object_add(o, "entries", json_object_new_int(s.meta.nentries));
-		json_object_object_add(o, "layout_version",
-				       json_object_new_int(s.meta.layout_version));
-		json_object_object_add(o, "rejects", json_object_new_int(s.meta.rejects));
-		json_object_object_add(o, "last_error", s.meta.rejects ?
-				       json_object_new_string(s.meta.last_error) : NULL);
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "pin_dir", dir);
+		rg_json_str(&j, "mode", rg_mode_name(s.mode));
+		if (deadline < 0)
+			rg_json_null(&j, "confirm_deadline");
+		else
+			rg_json_int(&j, "confirm_deadline", deadline);
+		rg_json_bool(&j, "events_listener", s.cfg.events_until > rg_monotonic_ns());
+		jplan(&j, &s.meta);
+		rg_json_str(&j, "installed_at", when);
+		rg_json_int(&j, "entries", s.meta.nentries);
+		rg_json_int(&j, "layout_version", s.meta.layout_version);
+		rg_json_int(&j, "rejects", s.meta.rejects);
+		if (s.meta.rejects)
+			rg_json_strn(&j, "last_error", s.meta.last_error, sizeof(s.meta.last_error));
+		else
+			rg_json_null(&j, "last_error");
+		rg_json_arr(&j, "interfaces");
 		for (int i = 0; i < s.nifaces; i++) {
 			const struct iface_row *r = &s.ifaces[i];
-			json_object *e = json_object_new_object();
 
-			json_object_object_add(e, "name", json_object_new_string(r->ifc.name));
-			json_object_object_add(e, "ifindex", json_object_new_int(r->ifindex));
-			json_object_object_add(e, "role",
-					       json_object_new_string(rg_role_name(r->ifc.role)));
-			json_object_object_add(e, "present", json_object_new_boolean(r->present));
-			json_object_object_add(e, "mtu", json_object_new_int(r->ifc.mtu));
-			json_object_object_add(e, "xdp",
-					       json_object_new_string(rg_xdp_kind_name(r->ifc.xdp_kind)));
-			json_object_object_add(e, "tc",
-					       json_object_new_string(rg_tc_kind_name(r->ifc.tc_kind)));
-			json_object_object_add(e, "reattaches", json_object_new_int(r->ifc.reattaches));
-			json_object_array_add(ifs, e);
+			rg_json_obj(&j, NULL);
+			rg_json_strn(&j, "name", r->ifc.name, sizeof(r->ifc.name));
+			rg_json_int(&j, "ifindex", r->ifindex);
+			rg_json_str(&j, "role", rg_role_name(r->ifc.role));
+			rg_json_bool(&j, "present", r->present);
+			rg_json_int(&j, "mtu", r->ifc.mtu);
+			rg_json_str(&j, "xdp", rg_xdp_kind_name(r->ifc.xdp_kind));
+			rg_json_str(&j, "tc", rg_tc_kind_name(r->ifc.tc_kind));
+			rg_json_int(&j, "reattaches", r->ifc.reattaches);
+			rg_json_end(&j);
 		}
-		json_object_object_add(o, "interfaces", ifs);
-		print_json(o);
-		return 0;
+		rg_json_end(&j);
+		rg_json_end(&j);
+		return rg_json_finish(&j);
 	}
 
 	printf("pin dir     %s\n", dir);

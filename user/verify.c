@@ -20,7 +20,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
-#include <json-c/json.h>
+#include "json.h"
 #include "verify.h"
 
 /*
@@ -851,48 +851,38 @@ static void print_human(const struct vreport *r, const char *host, FILE *out)
 
 static int print_json(const struct vreport *r, const char *host, FILE *out)
 {
-	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	struct rg_json j;
 	bool ok = true;
 
-	if (!o || !arr) {
-		json_object_put(o);
-		json_object_put(arr);
-		return -ENOMEM;
-	}
+	for (int i = 0; i < r->n; i++)
+		ok &= r->v[i].level != V_FAIL;
+	rg_json_init(&j, out);
+	rg_json_obj(&j, NULL);
+	rg_json_str(&j, "host", host);
+	rg_json_arr(&j, "checks");
 	for (int i = 0; i < r->n; i++) {
 		const struct vcheck *c = &r->v[i];
-		json_object *j = json_object_new_object();
 		char detail[sizeof(c->prefix) + sizeof(c->name) + sizeof(c->detail) + 8];
 
-		if (!j)
-			goto nomem;
-		ok &= c->level != V_FAIL;
-		json_object_object_add(j, "check", json_object_new_string(c->check));
-		json_object_object_add(j, "interface",
-				       c->ifname[0] ? json_object_new_string(c->ifname) : NULL);
-		json_object_object_add(j, "ok", json_object_new_boolean(c->level != V_FAIL));
-		json_object_object_add(j, "warning", json_object_new_boolean(c->level == V_WARN));
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "check", c->check);
+		rg_json_str(&j, "interface", c->ifname[0] ? c->ifname : NULL);
+		rg_json_bool(&j, "ok", c->level != V_FAIL);
+		rg_json_bool(&j, "warning", c->level == V_WARN);
 		if (c->prefix[0]) {
-			json_object_object_add(j, "prefix", json_object_new_string(c->prefix));
-			json_object_object_add(j, "name", json_object_new_string(c->name));
+			rg_json_str(&j, "prefix", c->prefix);
+			rg_json_str(&j, "name", c->name);
 			snprintf(detail, sizeof(detail), "%s %s: %s", c->prefix, c->name, c->detail);
 		} else {
 			snprintf(detail, sizeof(detail), "%s", c->detail);
 		}
-		json_object_object_add(j, "detail", json_object_new_string(detail));
-		json_object_array_add(arr, j);
+		rg_json_str(&j, "detail", detail);
+		rg_json_end(&j);
 	}
-	json_object_object_add(o, "host", json_object_new_string(host));
-	json_object_object_add(o, "checks", arr);
-	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	rg_json_end(&j);
+	rg_json_bool(&j, "ok", ok);
+	rg_json_end(&j);
 	return 0;
-nomem:
-	json_object_put(o);
-	json_object_put(arr);
-	return -ENOMEM;
 }
 
 /* The host whose `host` line the caller took ifs from, else our hostname. */
