@@ -69,7 +69,7 @@ static void value(struct rg_json *j, const char *key)
 	}
 }
 
-static void open(struct rg_json *j, const char *key, char c)
+static void begin(struct rg_json *j, const char *key, char c)
 {
 	value(j, key);
 	putc_unlocked(c, j->f);
@@ -83,12 +83,12 @@ static void open(struct rg_json *j, const char *key, char c)
 
 void rg_json_obj(struct rg_json *j, const char *key)
 {
-	open(j, key, '{');
+	begin(j, key, '{');
 }
 
 void rg_json_arr(struct rg_json *j, const char *key)
 {
-	open(j, key, '[');
+	begin(j, key, '[');
 }
 
 void rg_json_end(struct rg_json *j)
