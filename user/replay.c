@@ -224,33 +224,46 @@ static int open_instance(struct replay *r)
 	return err;
 }
 
+/* A test run of the frame's first feed bytes through the replayed
+ * direction's program, or through XDP where the kernel builds no test skb
+ * (above a page before 6.x, or with a truncated IP header): the XDP program
+ * decides the same.
+ */
+static int run_dir(struct replay *r, const u_char *data, size_t feed, struct frame_note *fn,
+		   int *dir)
+{
+	int e;
+
+	*dir = r->dir;
+	fn->via_xdp = false;
+	e = rg_instance_run(&r->in, *dir, data, feed, 1, &fn->dropped, NULL);
+	if (e == -EINVAL && *dir == RG_DIR_OUT) {
+		*dir = RG_DIR_IN;
+		fn->via_xdp = true;
+		e = rg_instance_run(&r->in, *dir, data, feed, 1, &fn->dropped, NULL);
+	}
+	return e;
+}
+
 /* The test run of one frame, as the datapath would judge it. */
 static int run_frame(struct replay *r, const u_char *data, size_t caplen, struct frame_note *fn)
 {
 	size_t feed = caplen;
-	int dir = r->dir, e;
+	int dir, e;
 
-	e = rg_instance_run(&r->in, dir, data, feed, 1, &fn->dropped, NULL);
+	e = run_dir(r, data, feed, fn, &dir);
 	if (e && caplen > RG_REPLAY_HEADERS) {
 		/* over the test run's size limit: the verdict reads headers only */
 		feed = RG_REPLAY_HEADERS;
-		e = rg_instance_run(&r->in, dir, data, feed, 1, &fn->dropped, NULL);
+		e = run_dir(r, data, feed, fn, &dir);
 		fn->headers_only = !e;
-	}
-	if (e == -EINVAL && dir == RG_DIR_OUT) {
-		/* the kernel builds no test skb with a truncated IP header; the
-		 * XDP program decides the same
-		 */
-		dir = RG_DIR_IN;
-		e = rg_instance_run(&r->in, dir, data, feed, 1, &fn->dropped, NULL);
-		fn->via_xdp = true;
-		r->via_xdp++;
 	}
 	if (e) {
 		fprintf(r->errs, "frame %ld (%zu bytes): BPF_PROG_TEST_RUN: %s\n", fn->n, caplen,
 			strerror(-e));
 		return e;
 	}
+	r->via_xdp += fn->via_xdp;
 	if (fn->headers_only) {
 		r->big++;
 		r->big_bytes[dir] += caplen - feed;
