@@ -6,7 +6,7 @@
 # Real frames in both directions, monitor then enforce, exact counters,
 # jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing.
 #
-# usage: tests/netns.sh OUTPUT_DIR     (run as root)
+# usage: tests/netns.sh OUTPUT_DIR [TEST...]     (run as root; TEST: a name or glob)
 set -u
 
 OUT=${1:-.output}
@@ -25,176 +25,231 @@ trap teardown EXIT
 echo "netns: ringguard on a lab node (eth0 mesh MTU 9000, eth1 egress)"
 lab_up
 
-# --- attach -----------------------------------------------------------------
-out=$(rg attach --plan "$TMP/missing.plan" --host solcp011 2>&1)
-expect_match "attach with a missing plan file fails clearly" "$out" "cannot read plan: No such file"
-printf 'zone internal mesh fc00::/8\nprefix bad fc00::1/64\nhost solcp011 mesh eth0 egress eth9\n' > "$TMP/bad.plan"
-out=$(rg attach --plan "$TMP/bad.plan" 2>&1)
-expect_match "attach with an invalid plan reports FILE:LINE" "$out" "bad.plan:2: host bits set"
-out=$(rg attach --plan "$PLAN" --mesh eth0 --egress eth9 2>&1)
-expect_match "attach to a missing interface fails clearly" "$out" "interface eth9 not found"
-out=$(rg status 2>&1)
-expect_match "and leaves nothing attached" "$out" "not attached"
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$RG" status 2>&1)
-expect_match "a non-root user gets a clear error" "$out" "needs root"
+# attach refuses what it cannot do, clearly, and leaves nothing attached
+test_attach_errors() {
+	out=$(rg attach --plan "$TMP/missing.plan" --host solcp011 2>&1)
+	expect_match "attach with a missing plan file fails clearly" "$out" "cannot read plan: No such file"
+	printf 'zone internal mesh fc00::/8\nprefix bad fc00::1/64\nhost solcp011 mesh eth0 egress eth9\n' > "$TMP/bad.plan"
+	out=$(rg attach --plan "$TMP/bad.plan" 2>&1)
+	expect_match "attach with an invalid plan reports FILE:LINE" "$out" "bad.plan:2: host bits set"
+	out=$(rg attach --plan "$PLAN" --mesh eth0 --egress eth9 2>&1)
+	expect_match "attach to a missing interface fails clearly" "$out" "interface eth9 not found"
+	out=$(rg status 2>&1)
+	expect_match "and leaves nothing attached" "$out" "not attached"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$RG" status 2>&1)
+	expect_match "a non-root user gets a clear error" "$out" "needs root"
+}
 
-out=$(rg attach --plan "$PLAN" --host solcp011)
-expect_match "attach by host line" "$out" "attached to 2 interfaces in monitor mode"
-out=$(rg attach --plan "$PLAN" --host solcp011 2>&1)
-expect_match "a second attach is refused" "$out" "already attached"
-rg -j status > "$TMP/status.json"
-expect_eq "eth0 is mesh, XDP native" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.xdp) \(.mtu)"' "$TMP/status.json")" "eth0 mesh xdp-native 9000"
-expect_eq "eth1 is egress, tc via tcx" "$(jq -r '.interfaces[1] | "\(.name) \(.role) \(.tc)"' "$TMP/status.json")" "eth1 egress tcx"
-expect_match "the kernel shows both programs on eth1" "$(tcx query eth1)" "^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
-expect_eq "status shows the plan's sha256" "$(jq -r .plan.sha256 "$TMP/status.json")" "$(sha256sum "$PLAN" | cut -d' ' -f1)"
-out=$(nsenter --net="/run/netns/${LAB}node" "$RG" -j status | jq -r .plan.generation)
-expect_eq "nsenter --net finds the same state" "$out" "1"
-pin=$(jq -r .pin_dir "$TMP/status.json")
-expect_eq "pin directory is mode 0700" "$(stat -c %a "${pin#/proc/*/root}" 2>/dev/null || stat -c %a "$pin")" "700"
+# attach by host line: roles, hooks, the plan's hash, the pin directory
+# (every test below runs on this attach)
+test_attach_by_host() {
+	out=$(rg attach --plan "$PLAN" --host solcp011)
+	expect_match "attach by host line" "$out" "attached to 2 interfaces in monitor mode"
+	out=$(rg attach --plan "$PLAN" --host solcp011 2>&1)
+	expect_match "a second attach is refused" "$out" "already attached"
+	rg -j status > "$TMP/status.json"
+	expect_eq "eth0 is mesh, XDP native" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.xdp) \(.mtu)"' "$TMP/status.json")" "eth0 mesh xdp-native 9000"
+	expect_eq "eth1 is egress, tc via tcx" "$(jq -r '.interfaces[1] | "\(.name) \(.role) \(.tc)"' "$TMP/status.json")" "eth1 egress tcx"
+	expect_match "the kernel shows both programs on eth1" "$(tcx query eth1)" "^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
+	expect_eq "status shows the plan's sha256" "$(jq -r .plan.sha256 "$TMP/status.json")" "$(sha256sum "$PLAN" | cut -d' ' -f1)"
+	out=$(nsenter --net="/run/netns/${LAB}node" "$RG" -j status | jq -r .plan.generation)
+	expect_eq "nsenter --net finds the same state" "$out" "1"
+	pin=$(jq -r .pin_dir "$TMP/status.json")
+	expect_eq "pin directory is mode 0700" "$(stat -c %a "${pin#/proc/*/root}" 2>/dev/null || stat -c %a "$pin")" "700"
+}
 
-# --- real traffic, monitor --------------------------------------------------
-lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null
-expect_eq "ping to Ceph over the mesh works" "$?" "0"
-lab_ns node ping -6 -c 2 -i 0.2 -W 1 fd00:10::fffe >/dev/null
-expect_eq "ping to management over egress works" "$?" "0"
-stats
-expect_match "Ceph monitor counted as destination" "$(bkt pve01-ceph-public dst packets)" "^[3-9]$"
-expect_eq "no violations on legit traffic" "$(ifc eth0 out violations)+$(ifc eth1 out violations)" "0+0"
+# real pings over the mesh and egress in monitor mode
+test_ping_in_monitor_mode() {
+	lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null
+	expect_eq "ping to Ceph over the mesh works" "$?" "0"
+	lab_ns node ping -6 -c 2 -i 0.2 -W 1 fd00:10::fffe >/dev/null
+	expect_eq "ping to management over egress works" "$?" "0"
+	stats
+	expect_match "Ceph monitor counted as destination" "$(bkt pve01-ceph-public dst packets)" "^[3-9]$"
+	expect_eq "no violations on legit traffic" "$(ifc eth0 out violations)+$(ifc eth1 out violations)" "0+0"
+}
 
 # exact counters: frames from the mesh peer into eth0 (XDP)
-s0=$(ifc eth0 in bytes); p0=$(ifc eth0 in packets); g0=$(bkt k8s-mesh-anycast-gw src packets)
-read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 500 -l 1000)
-stats
-expect_eq "eth0 in: packets equal frames received" "$(( $(ifc eth0 in packets) - p0 ))" "$sent"
-expect_eq "eth0 in: bytes equal bytes sent" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * len ))"
-expect_eq "anycast gw bucket counts them as source" "$(( $(bkt k8s-mesh-anycast-gw src packets) - g0 ))" "$sent"
+test_counters_xdp() {
+	s0=$(ifc eth0 in bytes); p0=$(ifc eth0 in packets); g0=$(bkt k8s-mesh-anycast-gw src packets)
+	read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 500 -l 1000)
+	stats
+	expect_eq "eth0 in: packets equal frames received" "$(( $(ifc eth0 in packets) - p0 ))" "$sent"
+	expect_eq "eth0 in: bytes equal bytes sent" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * len ))"
+	expect_eq "anycast gw bucket counts them as source" "$(( $(bkt k8s-mesh-anycast-gw src packets) - g0 ))" "$sent"
+}
 
 # exact counters: frames out of eth1 (tc)
-s0=$(ifc eth1 out bytes); v0=$(bkt k8s-egress-gw dst packets)
-read -r sent failed len < <(inject node eth1 fd00:101::11 fd00:101::fffe -n 300 -l 700)
-stats
-expect_eq "eth1 out: bytes equal bytes sent" "$(( $(ifc eth1 out bytes) - s0 ))" "$(( (sent + failed) * len ))"
-expect_eq "egress gw bucket counts them as destination" "$(( $(bkt k8s-egress-gw dst packets) - v0 ))" "$(( sent + failed ))"
+test_counters_tc() {
+	s0=$(ifc eth1 out bytes); v0=$(bkt k8s-egress-gw dst packets)
+	read -r sent failed len < <(inject node eth1 fd00:101::11 fd00:101::fffe -n 300 -l 700)
+	stats
+	expect_eq "eth1 out: bytes equal bytes sent" "$(( $(ifc eth1 out bytes) - s0 ))" "$(( (sent + failed) * len ))"
+	expect_eq "egress gw bucket counts them as destination" "$(( $(bkt k8s-egress-gw dst packets) - v0 ))" "$(( sent + failed ))"
+}
 
 # jumbo frames, both directions
-s0=$(ifc eth0 in bytes); o0=$(ifc eth0 out bytes)
-read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 50 -l 9014)
-read -r sent2 failed2 len2 < <(inject node eth0 fc00:101::11 fc00:20::1 -n 50 -l 9014)
-stats
-expect_eq "jumbo frames in: full length counted (XDP)" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * 9014 ))"
-expect_eq "jumbo frames out: full length counted (tc)" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( (sent2 + failed2) * 9014 ))"
-lab_ns node ping -6 -c 2 -i 0.2 -W 1 -M do -s 8952 fc00:20::1 >/dev/null
-expect_eq "a 9000-byte ping crosses the mesh" "$?" "0"
+test_jumbo_frames() {
+	s0=$(ifc eth0 in bytes); o0=$(ifc eth0 out bytes)
+	read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 50 -l 9014)
+	read -r sent2 failed2 len2 < <(inject node eth0 fc00:101::11 fc00:20::1 -n 50 -l 9014)
+	stats
+	expect_eq "jumbo frames in: full length counted (XDP)" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * 9014 ))"
+	expect_eq "jumbo frames out: full length counted (tc)" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( (sent2 + failed2) * 9014 ))"
+	lab_ns node ping -6 -c 2 -i 0.2 -W 1 -M do -s 8952 fc00:20::1 >/dev/null
+	expect_eq "a 9000-byte ping crosses the mesh" "$?" "0"
+}
 
-# VLAN: in-band tags both ways, and the out-of-band tag of a VLAN device
-p0=$(bkt ceph-public dst packets); m0=$(ifc eth0 in malformed)
-inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 8100 >/dev/null
-inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100 >/dev/null
-inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100 >/dev/null
-stats
-expect_eq "1 and 2 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "20"
-expect_eq "3 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
-# A VLAN device with tx offload hands tc the outer tag out of band; a
-# neighbour program that pushes a tag at the head of the chain does the same
-# (and works where the kernel has no 802.1Q module).
-PINX="/sys/fs/bpf/rgt$$-vlan"
-tcx attach "$TPROGS" vlan_push eth0 head "$PINX"
-p0=$(bkt ceph-public dst packets); o0=$(ifc eth0 out bytes); m0=$(ifc eth0 out malformed)
-inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 >/dev/null
-inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100 >/dev/null
-stats
-tcx detach "$PINX"
-expect_eq "an out-of-band tag classifies the same at tc" "$(( $(bkt ceph-public dst packets) - p0 ))" "10"
-expect_eq "and its 4 bytes count" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( 20 * 304 ))"
-expect_eq "out-of-band tag + 2 in-band tags are malformed" "$(( $(ifc eth0 out malformed) - m0 ))" "10"
+# VLAN: one and two in-band tags classify at XDP, three are malformed
+test_vlan_in_band() {
+	p0=$(bkt ceph-public dst packets); m0=$(ifc eth0 in malformed)
+	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 8100 >/dev/null
+	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100 >/dev/null
+	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100 >/dev/null
+	stats
+	expect_eq "1 and 2 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "20"
+	expect_eq "3 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
+}
 
-# a program after ringguard (tail of tcx, like Cilium) and a legacy clsact
-# filter keep seeing what ringguard passes, and only that
-PINT="/sys/fs/bpf/rgt$$-tail"
-PINC="/sys/fs/bpf/rgt$$-cls"
-tcx attach "$TPROGS" count eth1 tail "$PINT"
-tcx attach "$TPROGS" count eth1 clsact "$PINC"
-inject node eth1 fd00:101::11 fd00:101::fffe -n 25 -l 100 >/dev/null
-expect_eq "a tcx program after ringguard sees passed traffic" "$(tcx count "$PINT")" "25"
-expect_eq "a clsact filter sees it too" "$(tcx count "$PINC")" "25"
+# a VLAN tag held out of band classifies the same at tc
+test_vlan_out_of_band() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+) for the neighbour program"; return; }
+	# A VLAN device with tx offload hands tc the outer tag out of band; a
+	# neighbour program that pushes a tag at the head of the chain does the same
+	# (and works where the kernel has no 802.1Q module).
+	PINX="/sys/fs/bpf/rgt$$-vlan"
+	tcx attach "$TPROGS" vlan_push eth0 head "$PINX"
+	p0=$(bkt ceph-public dst packets); o0=$(ifc eth0 out bytes); m0=$(ifc eth0 out malformed)
+	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 >/dev/null
+	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100 >/dev/null
+	stats
+	tcx detach "$PINX"
+	expect_eq "an out-of-band tag classifies the same at tc" "$(( $(bkt ceph-public dst packets) - p0 ))" "10"
+	expect_eq "and its 4 bytes count" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( 20 * 304 ))"
+	expect_eq "out-of-band tag + 2 in-band tags are malformed" "$(( $(ifc eth0 out malformed) - m0 ))" "10"
+}
+
+# programs after ringguard (tcx tail, like Cilium; a clsact filter) see what it passes
+test_programs_after_ringguard() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	# a program after ringguard (tail of tcx, like Cilium) and a legacy clsact
+	# filter keep seeing what ringguard passes, and only that
+	PINT="/sys/fs/bpf/rgt$$-tail"
+	PINC="/sys/fs/bpf/rgt$$-cls"
+	tcx attach "$TPROGS" count eth1 tail "$PINT"
+	tcx attach "$TPROGS" count eth1 clsact "$PINC"
+	inject node eth1 fd00:101::11 fd00:101::fffe -n 25 -l 100 >/dev/null
+	expect_eq "a tcx program after ringguard sees passed traffic" "$(tcx count "$PINT")" "25"
+	expect_eq "a clsact filter sees it too" "$(tcx count "$PINC")" "25"
+}
 
 # truncated and non-IP frames through tc
-m0=$(ifc eth1 out malformed); x0=$(ifc eth1 out other)
-inject node eth1 fd00:101::11 fd00:10::1 -n 5 -c 40 >/dev/null
-inject node eth1 --ethertype 0x88cc -n 7 -l 60 >/dev/null
-stats
-expect_eq "truncated IPv6 at tc is malformed" "$(( $(ifc eth1 out malformed) - m0 ))" "5"
-expect_eq "LLDP at tc is other" "$(( $(ifc eth1 out other) - x0 ))" "7"
+test_truncated_and_non_ip() {
+	m0=$(ifc eth1 out malformed); x0=$(ifc eth1 out other)
+	inject node eth1 fd00:101::11 fd00:10::1 -n 5 -c 40 >/dev/null
+	inject node eth1 --ethertype 0x88cc -n 7 -l 60 >/dev/null
+	stats
+	expect_eq "truncated IPv6 at tc is malformed" "$(( $(ifc eth1 out malformed) - m0 ))" "5"
+	expect_eq "LLDP at tc is other" "$(( $(ifc eth1 out other) - x0 ))" "7"
+}
 
-# --- a misrouted fc00 flow: monitor counts it, enforce drops it -------------
-lab_ns node ip -6 route replace fc00:20::/64 via fd00:101::fffe dev eth1
-v0=$(ifc eth1 out violations); c0=$(bkt pve01-ceph-public violations packets)
-lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
-stats
-expect_eq "monitor: the leak is counted on eth1" "$(( $(ifc eth1 out violations) - v0 ))" "3"
-expect_eq "monitor: and in the Ceph bucket" "$(( $(bkt pve01-ceph-public violations packets) - c0 ))" "3"
-expect_eq "monitor: nothing dropped" "$(ifc eth1 out dropped)" "0"
-expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
-v0=$(ifc eth1 out violations)
-lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
-expect_eq "enforce: the leaking ping gets no answer" "$?" "1"
-stats
-# ping retries a send that fails with ENOBUFS, so count attempts, not pings
-expect_match "enforce: the leak is dropped on eth1 egress" "$(ifc eth1 out dropped)" "^([3-9]|[1-9][0-9]+)$"
-expect_eq "enforce: every violation dropped" "$(ifc eth1 out dropped)" "$(( $(ifc eth1 out violations) - v0 ))"
-read -r sent failed len < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 20 -l 100)
-stats
-expect_eq "enforce: fc00 arriving on egress dropped at XDP" "$(ifc eth1 in dropped)" "20"
-d0=$(ifc eth0 in dropped)
-inject mesh m0 fd00:10::5 fd00:101:44::9 -n 20 -l 100 >/dev/null
-inject mesh m0 fd00:255:101::12 fd00:255:101::11 -n 20 -l 100 >/dev/null
-stats
-expect_eq "enforce: fd00 transiting the mesh is dropped" "$(( $(ifc eth0 in dropped) - d0 ))" "20"
-expect_eq "enforce: pods and IS-IS loopbacks on the mesh pass" "$(bkt solcp011-lo dst packets)" "20"
-n0=$(tcx count "$PINT")
-inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 100 >/dev/null
-expect_eq "enforce: a dropped leak never reaches the next program" "$(tcx count "$PINT")" "$n0"
-tcx detach "$PINT"
-tcx detach "$PINC"
-lab_ns node tc qdisc del dev eth1 clsact
-lab_ns node ip -6 route replace fc00:20::/64 via fc00:101::fffe dev eth0
-lab_ns node ping -6 -c 2 -i 0.2 -W 1 fc00:20::1 >/dev/null
-expect_eq "enforce: the fixed route works" "$?" "0"
-rg mode monitor >/dev/null
+# a misrouted fc00 flow: monitor counts it, drops nothing
+test_leak_counted_in_monitor() {
+	lab_ns node ip -6 route replace fc00:20::/64 via fd00:101::fffe dev eth1
+	v0=$(ifc eth1 out violations); c0=$(bkt pve01-ceph-public violations packets)
+	lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+	stats
+	expect_eq "monitor: the leak is counted on eth1" "$(( $(ifc eth1 out violations) - v0 ))" "3"
+	expect_eq "monitor: and in the Ceph bucket" "$(( $(bkt pve01-ceph-public violations packets) - c0 ))" "3"
+	expect_eq "monitor: nothing dropped" "$(ifc eth1 out dropped)" "0"
+}
 
-# --- sync under traffic -----------------------------------------------------
-sed 's/^prefix k8s-lb-pool .*/&\nprefix lab-extra fd00:beef::\/64/' "$PLAN" > "$TMP/plan2"
-out=$(rg sync --plan "$TMP/bad.plan" 2>&1)
-expect_match "sync rejects an invalid plan" "$out" "nothing was changed"
-expect_eq "and the live plan stays" "$(rg -j status | jq -r .plan.generation)" "1"
-stats
-c0=$(bkt pve01-ceph-public dst packets)
-lab_ns node "$INJECT" eth0 fc00:101::11 fc00:20::1 -n 20000 -l 128 > "$TMP/inject.out" &
-ipid=$!
-for i in $(seq 1 20); do
-	if [ $((i % 2)) = 1 ]; then rg sync --plan "$TMP/plan2" >/dev/null; else rg sync --plan "$PLAN" >/dev/null; fi
-done
-wait $ipid
-read -r sent failed len < <(sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/' "$TMP/inject.out")
-stats
-expect_eq "20 syncs under traffic: generation advanced" "$(jq -r .plan.generation "$TMP/stats.json")" "21"
-expect_eq "a kept prefix's counters survive every sync, exactly" "$(( $(bkt pve01-ceph-public dst packets) - c0 ))" "$(( sent + failed ))"
-expect_eq "no violations from 20000 legit packets during syncs" "$(ifc eth0 out violations)" "0"
+# enforce drops the misrouted flow on eth1 egress
+test_enforce_drops_the_leak() {
+	expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
+	v0=$(ifc eth1 out violations)
+	lab_ns node ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+	expect_eq "enforce: the leaking ping gets no answer" "$?" "1"
+	stats
+	# ping retries a send that fails with ENOBUFS, so count attempts, not pings
+	expect_match "enforce: the leak is dropped on eth1 egress" "$(ifc eth1 out dropped)" "^([3-9]|[1-9][0-9]+)$"
+	expect_eq "enforce: every violation dropped" "$(ifc eth1 out dropped)" "$(( $(ifc eth1 out violations) - v0 ))"
+}
 
-# --- detach -------------------------------------------------------------------
-rg detach >/dev/null
-expect_eq "detach: no pins left" "$(ls "${pin#/proc/*/root}" 2>/dev/null | wc -l)" "0"
-expect_eq "detach: no XDP left" "$(lab_ns node ip -d link show eth0 | grep -c 'prog/xdp')" "0"
-expect_eq "detach: no programs left on eth0" "$(tcx query eth0)" "xdp= tcx="
-expect_eq "detach: no programs left on eth1" "$(tcx query eth1)" "xdp= tcx="
+# enforce at XDP: fc00 arriving on egress and fd00 transiting the mesh
+# dropped, the plan's exceptions pass
+test_enforce_at_xdp() {
+	read -r sent failed len < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 20 -l 100)
+	stats
+	expect_eq "enforce: fc00 arriving on egress dropped at XDP" "$(ifc eth1 in dropped)" "20"
+	d0=$(ifc eth0 in dropped)
+	inject mesh m0 fd00:10::5 fd00:101:44::9 -n 20 -l 100 >/dev/null
+	inject mesh m0 fd00:255:101::12 fd00:255:101::11 -n 20 -l 100 >/dev/null
+	stats
+	expect_eq "enforce: fd00 transiting the mesh is dropped" "$(( $(ifc eth0 in dropped) - d0 ))" "20"
+	expect_eq "enforce: pods and IS-IS loopbacks on the mesh pass" "$(bkt solcp011-lo dst packets)" "20"
+}
 
-# legacy clsact (kernels without tcx) removes its qdisc on detach
-rg attach --plan "$PLAN" --host solcp011 --tc clsact >/dev/null
-expect_eq "clsact fallback attaches" "$(rg -j status | jq -r '.interfaces[1].tc')" "clsact"
-inject node eth1 fd00:101::11 fd00:101::fffe -n 10 -l 100 >/dev/null
-stats
-expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
-rg detach >/dev/null
-expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
+# a dropped leak never reaches the program after ringguard
+test_drop_never_reaches_next_program() {
+	[ -e "${PINT:-}" ] || { skip "no program after ringguard (programs_after_ringguard did not attach one)"; return; }
+	n0=$(tcx count "$PINT")
+	inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 100 >/dev/null
+	expect_eq "enforce: a dropped leak never reaches the next program" "$(tcx count "$PINT")" "$n0"
+	tcx detach "$PINT"
+	tcx detach "$PINC"
+	lab_ns node tc qdisc del dev eth1 clsact
+}
 
-summary netns
+# the fixed route works in enforce mode
+test_fixed_route_works() {
+	lab_ns node ip -6 route replace fc00:20::/64 via fc00:101::fffe dev eth0
+	lab_ns node ping -6 -c 2 -i 0.2 -W 1 fc00:20::1 >/dev/null
+	expect_eq "enforce: the fixed route works" "$?" "0"
+	rg mode monitor >/dev/null
+}
+
+# 20 syncs under 20,000 packets: exact counters, no violations;
+# an invalid plan changes nothing
+test_sync_under_traffic() {
+	sed 's/^prefix k8s-lb-pool .*/&\nprefix lab-extra fd00:beef::\/64/' "$PLAN" > "$TMP/plan2"
+	out=$(rg sync --plan "$TMP/bad.plan" 2>&1)
+	expect_match "sync rejects an invalid plan" "$out" "nothing was changed"
+	expect_eq "and the live plan stays" "$(rg -j status | jq -r .plan.generation)" "1"
+	stats
+	c0=$(bkt pve01-ceph-public dst packets)
+	lab_ns node "$INJECT" eth0 fc00:101::11 fc00:20::1 -n 20000 -l 128 > "$TMP/inject.out" &
+	ipid=$!
+	for i in $(seq 1 20); do
+		if [ $((i % 2)) = 1 ]; then rg sync --plan "$TMP/plan2" >/dev/null; else rg sync --plan "$PLAN" >/dev/null; fi
+	done
+	wait $ipid
+	read -r sent failed len < <(sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/' "$TMP/inject.out")
+	stats
+	expect_eq "20 syncs under traffic: generation advanced" "$(jq -r .plan.generation "$TMP/stats.json")" "21"
+	expect_eq "a kept prefix's counters survive every sync, exactly" "$(( $(bkt pve01-ceph-public dst packets) - c0 ))" "$(( sent + failed ))"
+	expect_eq "no violations from 20000 legit packets during syncs" "$(ifc eth0 out violations)" "0"
+}
+
+# detach leaves no pin and no program
+test_detach_leaves_nothing() {
+	rg detach >/dev/null
+	expect_eq "detach: no pins left" "$(ls "${pin#/proc/*/root}" 2>/dev/null | wc -l)" "0"
+	expect_eq "detach: no XDP left" "$(lab_ns node ip -d link show eth0 | grep -c 'prog/xdp')" "0"
+	expect_eq "detach: no programs left on eth0" "$(tcx query eth0)" "xdp= tcx="
+	expect_eq "detach: no programs left on eth1" "$(tcx query eth1)" "xdp= tcx="
+}
+
+# the clsact fallback (kernels without tcx) counts egress and removes the
+# qdisc it added
+test_clsact_fallback() {
+	rg attach --plan "$PLAN" --host solcp011 --tc clsact >/dev/null
+	expect_eq "clsact fallback attaches" "$(rg -j status | jq -r '.interfaces[1].tc')" "clsact"
+	inject node eth1 fd00:101::11 fd00:101::fffe -n 10 -l 100 >/dev/null
+	stats
+	expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
+	rg detach >/dev/null
+	expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
+}
+
+run_tests netns "${@:2}"
