@@ -770,6 +770,22 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The plan imported from a big document, in *plan; the CPU time it took. */
+static double import_big(int n, bool same_label, bool roles, struct rg_plan *plan)
+{
+	char *text = big_doc(n, same_label, roles), errbuf[4096];
+	double t0 = now(), dt;
+	struct run r;
+
+	r = import_text(text);
+	dt = now() - t0;
+	cr_expect_eq(r.rc, 0, "%.300s", r.errs);
+	cr_assert_eq(parse_plan(r.out, plan, errbuf, sizeof(errbuf)), 0, "%s", errbuf);
+	run_free(&r);
+	free(text);
+	return dt;
+}
+
 /* 3,200 rows sharing a label took 250 s when each name was searched for
  * among all names, suffix by suffix: 10k rows take milliseconds now. The
  * bound is on CPU time (a loaded machine does not move it) and loose enough
@@ -777,16 +793,9 @@ static double now(void)
  */
 Test(import, ten_thousand_rows_sharing_a_label, .timeout = 60)
 {
-	char *text = big_doc(10000, true, false);
 	struct rg_plan plan;
-	char errbuf[4096];
-	struct run r;
-	double t0 = now(), dt;
+	double dt = import_big(10000, true, false, &plan);
 
-	r = import_text(text);
-	dt = now() - t0;
-	cr_expect_eq(r.rc, 0, "%.300s", r.errs);
-	cr_assert_eq(parse_plan(r.out, &plan, errbuf, sizeof(errbuf)), 0, "%s", errbuf);
 	cr_expect_eq(plan.nprefixes, 10001);
 	/* the heading is "web", its rows web-2 ... web-10001, in row order */
 	cr_expect_str_eq(find(&plan, "fd00:10::/48")->name, "web");
@@ -794,26 +803,15 @@ Test(import, ten_thousand_rows_sharing_a_label, .timeout = 60)
 	cr_expect_str_eq(find(&plan, "fd00:10::2:70f/128")->name, "web-10001");
 	cr_expect_lt(dt, 3.0, "10k rows took %.2f s of CPU", dt);
 	rg_plan_free(&plan);
-	run_free(&r);
-	free(text);
 }
 
 Test(import, ten_thousand_hosts, .timeout = 60)
 {
-	char *text = big_doc(10000, false, true);
 	struct rg_plan plan;
-	char errbuf[4096];
-	struct run r;
-	double t0 = now(), dt;
+	double dt = import_big(10000, false, true, &plan);
 
-	r = import_text(text);
-	dt = now() - t0;
-	cr_expect_eq(r.rc, 0, "%.300s", r.errs);
-	cr_assert_eq(parse_plan(r.out, &plan, errbuf, sizeof(errbuf)), 0, "%s", errbuf);
 	cr_expect_eq(plan.nhosts, 10000);
 	cr_expect_not_null(rg_plan_host(&plan, "web9999"));
 	cr_expect_lt(dt, 3.0, "10k hosts took %.2f s of CPU", dt);
 	rg_plan_free(&plan);
-	run_free(&r);
-	free(text);
 }

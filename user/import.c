@@ -31,6 +31,7 @@
 #include "import.h"
 #include "json.h"
 #include "plan.h"
+#include "grow.h"
 
 
 #define IMP_MSG_LEN	384
@@ -62,7 +63,7 @@ struct imp_entry {
 	int line;
 	int section;		/* index into sections, -1 before any heading */
 	int *also;		/* further source lines */
-	int nalso;
+	int nalso, capalso;
 };
 
 struct imp_host {
@@ -134,16 +135,9 @@ static void problem(struct importer *im, int line, bool note, const char *fmt, .
 	struct imp_problem *p;
 	va_list ap;
 
-	if (im->np == im->capp) {
-		int cap = im->capp ? 2 * im->capp : 16;
-
-		p = realloc(im->p, cap * sizeof(*p));
-		if (!p) {
-			im->err = -ENOMEM;
-			return;
-		}
-		im->p = p;
-		im->capp = cap;
+	if (RG_GROW(im->p, im->np, im->capp, 16)) {
+		im->err = -ENOMEM;
+		return;
 	}
 	p = &im->p[im->np];
 	p->line = line;
@@ -477,16 +471,9 @@ static struct imp_suffix *suffix_of(struct importer *im, const char *base, size_
 
 	if (id >= 0)
 		return &im->suf[id];
-	if (im->nsuf == im->capsuf) {
-		int cap = im->capsuf ? 2 * im->capsuf : 64;
-
-		s = realloc(im->suf, cap * sizeof(*s));
-		if (!s) {
-			im->err = -ENOMEM;
-			return NULL;
-		}
-		im->suf = s;
-		im->capsuf = cap;
+	if (RG_GROW(im->suf, im->nsuf, im->capsuf, 64)) {
+		im->err = -ENOMEM;
+		return NULL;
 	}
 	s = &im->suf[im->nsuf];
 	s->base = strdup(base);
@@ -532,19 +519,15 @@ static void unique_name(struct importer *im, const char *base, bool v4,
 
 static void add_also(struct importer *im, struct imp_entry *e, int line)
 {
-	int *a;
-
 	if (line == e->line)
 		return;
 	for (int i = 0; i < e->nalso; i++)
 		if (e->also[i] == line)
 			return;
-	a = realloc(e->also, (e->nalso + 1) * sizeof(*a));
-	if (!a) {
+	if (RG_GROW(e->also, e->nalso, e->capalso, 4)) {
 		im->err = -ENOMEM;
 		return;
 	}
-	e->also = a;
 	e->also[e->nalso++] = line;
 }
 
@@ -635,16 +618,9 @@ static int add_entry(struct importer *im, uint32_t kind, uint32_t role,
 			return -1;
 		}
 	}
-	if (im->n == im->cap) {
-		int cap = im->cap ? 2 * im->cap : 64;
-
-		e = realloc(im->e, cap * sizeof(*e));
-		if (!e) {
-			im->err = -ENOMEM;
-			return -1;
-		}
-		im->e = e;
-		im->cap = cap;
+	if (RG_GROW(im->e, im->n, im->cap, 64)) {
+		im->err = -ENOMEM;
+		return -1;
 	}
 	e = &im->e[im->n];
 	memset(e, 0, sizeof(*e));
@@ -701,16 +677,9 @@ static void add_host(struct importer *im, const char *name, const struct rg_host
 				"(keeping the first)", name, h->line);
 		return;
 	}
-	if (im->nh == im->caph) {
-		int cap = im->caph ? 2 * im->caph : 16;
-
-		h = realloc(im->h, cap * sizeof(*h));
-		if (!h) {
-			im->err = -ENOMEM;
-			return;
-		}
-		im->h = h;
-		im->caph = cap;
+	if (RG_GROW(im->h, im->nh, im->caph, 16)) {
+		im->err = -ENOMEM;
+		return;
 	}
 	if (index_add(im, &im->hosts, hash, im->nh))
 		return;
@@ -724,16 +693,9 @@ static void add_host(struct importer *im, const char *name, const struct rg_host
 
 static int add_section(struct importer *im, int line, const char *title)
 {
-	if (im->ns == im->caps) {
-		int cap = im->caps ? 2 * im->caps : 32;
-		struct imp_section *s = realloc(im->s, cap * sizeof(*s));
-
-		if (!s) {
-			im->err = -ENOMEM;
-			return -1;
-		}
-		im->s = s;
-		im->caps = cap;
+	if (RG_GROW(im->s, im->ns, im->caps, 32)) {
+		im->err = -ENOMEM;
+		return -1;
 	}
 	im->s[im->ns].line = line;
 	snprintf(im->s[im->ns].title, IMP_TITLE_LEN, "%s", title);
@@ -1409,6 +1371,20 @@ static void write_plan(const struct importer *im, FILE *f)
 	}
 }
 
+/* The plan as text in *plan (replacing what was there): 0 or -errno. */
+static int plan_text(const struct importer *im, char **plan, size_t *len)
+{
+	FILE *f;
+
+	free(*plan);
+	*plan = NULL;
+	f = open_memstream(plan, len);
+	if (!f)
+		return -errno;
+	write_plan(im, f);
+	return fclose(f) ? -ENOMEM : 0;
+}
+
 /* The document line a plan line names in its comment ("# DOC.md:LINE"), 0 if none. */
 static int source_line(const struct importer *im, const char *plan, size_t len, int line)
 {
@@ -1599,7 +1575,6 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	char *text = NULL, *plan = NULL, **lines = NULL, *save, *l;
 	size_t len, plan_len = 0;
 	int nlines = 0, err;
-	FILE *pf;
 
 	err = read_file(doc, &text, &len, errs);
 	if (err)
@@ -1632,31 +1607,15 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	if (im.np)
 		qsort(im.p, im.np, sizeof(*im.p), cmp_problem);
 
-	pf = open_memstream(&plan, &plan_len);
-	if (!pf) {
-		err = -errno;
+	err = plan_text(&im, &plan, &plan_len);
+	if (err)
 		goto out;
-	}
-	write_plan(&im, pf);
-	if (fclose(pf)) {
-		err = -ENOMEM;
-		goto out;
-	}
 	if (check_output(&im, plan, plan_len)) {
 		/* again, so that the plan's header counts these too */
-		free(plan);
-		plan = NULL;
 		qsort(im.p, im.np, sizeof(*im.p), cmp_problem);
-		pf = open_memstream(&plan, &plan_len);
-		if (!pf) {
-			err = -errno;
+		err = plan_text(&im, &plan, &plan_len);
+		if (err)
 			goto out;
-		}
-		write_plan(&im, pf);
-		if (fclose(pf)) {
-			err = -ENOMEM;
-			goto out;
-		}
 	}
 	if (im.err) {
 		err = im.err;

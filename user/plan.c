@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <nettle/sha2.h>
 #include "plan.h"
+#include "grow.h"
 
 struct rg_err {
 	int line;
@@ -41,15 +42,8 @@ static void perr(struct rg_parser *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->nerrs == p->caperrs) {
-		int cap = p->caperrs ? 2 * p->caperrs : 16;
-		struct rg_err *e = realloc(p->errs, cap * sizeof(*e));
-
-		if (!e)
-			return;
-		p->errs = e;
-		p->caperrs = cap;
-	}
+	if (RG_GROW(p->errs, p->nerrs, p->caperrs, 16))
+		return;
 	p->errs[p->nerrs].line = line;
 	p->errs[p->nerrs].seq = p->nerrs;
 	va_start(ap, fmt);
@@ -117,15 +111,8 @@ static struct rg_entry *add_entry(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
 
-	if (pl->nentries == p->entcap) {
-		int cap = p->entcap ? 2 * p->entcap : 64;
-		struct rg_entry *e = realloc(pl->entries, cap * sizeof(*e));
-
-		if (!e)
-			return NULL;
-		pl->entries = e;
-		p->entcap = cap;
-	}
+	if (RG_GROW(pl->entries, pl->nentries, p->entcap, 64))
+		return NULL;
 	memset(&pl->entries[pl->nentries], 0, sizeof(pl->entries[0]));
 	return &pl->entries[pl->nentries++];
 }
@@ -292,15 +279,8 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 	}
 	if (rg_role_parse(tok[n - 1]) >= 0)
 		perr(p, line, "role '%s' lists no interface", tok[n - 1]);
-	if (pl->nhosts == p->hostcap) {
-		int cap = p->hostcap ? 2 * p->hostcap : 16;
-		struct rg_host *hs = realloc(pl->hosts, cap * sizeof(*hs));
-
-		if (!hs)
-			goto out;
-		pl->hosts = hs;
-		p->hostcap = cap;
-	}
+	if (RG_GROW(pl->hosts, pl->nhosts, p->hostcap, 16))
+		goto out;
 	pl->hosts[pl->nhosts++] = *h;
 out:
 	free(h);

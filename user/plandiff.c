@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plan.h"
+#include "grow.h"
 #include "json.h"
 #include "plandiff.h"
 
@@ -67,15 +68,8 @@ static int add_pair(struct diff *d, const struct rg_entry *o, const struct rg_en
 {
 	if (o && n && same_entry(o, n))
 		return 0;
-	if (d->npairs == d->cappairs) {
-		int cap = d->cappairs ? 2 * d->cappairs : 64;
-		struct pair *p = realloc(d->pairs, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->pairs = p;
-		d->cappairs = cap;
-	}
+	if (RG_GROW(d->pairs, d->npairs, d->cappairs, 64))
+		return -ENOMEM;
 	d->pairs[d->npairs++] = (struct pair){ o, n };
 	return 0;
 }
@@ -245,15 +239,8 @@ static bool same_ifs(const struct rg_host *a, const struct rg_host *b)
 
 static int add_host_pair(struct diff *d, const struct rg_host *o, const struct rg_host *n)
 {
-	if (d->nhosts == d->caphosts) {
-		int cap = d->caphosts ? 2 * d->caphosts : 16;
-		struct host_pair *p = realloc(d->hosts, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->hosts = p;
-		d->caphosts = cap;
-	}
+	if (RG_GROW(d->hosts, d->nhosts, d->caphosts, 16))
+		return -ENOMEM;
 	d->hosts[d->nhosts++] = (struct host_pair){ o, n };
 	return 0;
 }
@@ -382,15 +369,8 @@ static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb
 {
 	struct range *v;
 
-	if (d->nranges[r] == d->caps[r]) {
-		int cap = d->caps[r] ? 2 * d->caps[r] : 16;
-
-		v = realloc(d->ranges[r], cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		d->ranges[r] = v;
-		d->caps[r] = cap;
-	}
+	if (RG_GROW(d->ranges[r], d->nranges[r], d->caps[r], 16))
+		return -ENOMEM;
 	v = &d->ranges[r][d->nranges[r]++];
 	rg_cidr_from_u128(addr, len, &v->cidr);
 	v->old_breaks = ob;
@@ -633,16 +613,15 @@ struct row {
 
 struct table {
 	struct row *rows;
-	int n;
+	int n, cap;
 };
 
 static struct row *new_row(struct table *t)
 {
-	struct row *r = realloc(t->rows, (t->n + 1) * sizeof(*r));
+	struct row *r;
 
-	if (!r)
+	if (RG_GROW(t->rows, t->n, t->cap, 64))
 		return NULL;
-	t->rows = r;
 	r = &t->rows[t->n++];
 	memset(r, 0, sizeof(*r));
 	return r;
