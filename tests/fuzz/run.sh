@@ -6,7 +6,8 @@
 # UBSan: first every input of tests/fuzz/regress/TARGET/ once (inputs that
 # crashed once: each is a regression test), then fuzzing from the seed corpus
 # tests/fuzz/corpus/TARGET/. New inputs go to OUTPUT_DIR/san/fuzz/TARGET.corpus,
-# never into the tree. TARGET: plan, import, plandiff, frame (default: all).
+# never into the tree. TARGET: plan, import, plandiff, frame, values (default:
+# all).
 #
 # A crash leaves OUTPUT_DIR/san/fuzz/TARGET-crash-*: fix the bug, then copy the
 # file into tests/fuzz/regress/TARGET/ (named after the bug) and add a unit
@@ -18,7 +19,7 @@ shift $(( $# >= 2 ? 2 : $# ))
 cd "$(dirname "$0")/../.."
 FZ=$OUT/san/fuzz
 TARGETS=("$@")
-[ ${#TARGETS[@]} = 0 ] && TARGETS=(plan import plandiff frame)
+[ ${#TARGETS[@]} = 0 ] && TARGETS=(plan import plandiff frame values)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -48,6 +49,7 @@ for t in "${TARGETS[@]}"; do
 	      -artifact_prefix="$FZ/$t-")
 	case $t in
 	frame) args+=(-max_len=256) ;;
+	values) args+=(-max_len=128) ;;
 	*) args+=(-max_len=16384) ;;
 	esac
 	[ -f "tests/fuzz/$t.dict" ] && args+=(-dict="tests/fuzz/$t.dict")
