@@ -229,17 +229,18 @@ struct pinned {
 struct load {
 	struct rg_loader *l;
 	const char *dir;
+	int plan_entries;
 	struct pinned old[RG_NMAPS];
 };
 
-static int make_pin_dirs(const char *dir)
+static int make_pin_dirs(struct load *ld)
 {
 	static const char *const subs[] = { "maps", "links", "progs" };
 	char path[PATH_MAX];
 	int err;
 
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
+		snprintf(path, sizeof(path), "%s/%s", ld->dir, subs[i]);
 		err = rg_mkdir_p(path, 0700);
 		if (err) {
 			rg_err("cannot create pin directory %s: %s", path, strerror(-err));
@@ -252,7 +253,7 @@ static int make_pin_dirs(const char *dir)
 /* Opens the object; counter slots as many as pinned (their counts stay),
  * else sized to the plan.
  */
-static int open_skel(struct load *ld, int plan_entries)
+static int open_skel(struct load *ld)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -272,7 +273,7 @@ static int open_skel(struct load *ld, int plan_entries)
 	    !(info.max_entries & (info.max_entries - 1)))
 		rg_skel_size_counts(ld->l->skel, info.max_entries);
 	else
-		rg_skel_size_counts(ld->l->skel, rg_count_slots_for(plan_entries));
+		rg_skel_size_counts(ld->l->skel, rg_count_slots_for(ld->plan_entries));
 	if (fd >= 0)
 		close(fd);
 	return 0;
@@ -328,6 +329,15 @@ static int adopt_map(struct load *ld, enum rg_map_id id)
 	return 0;
 }
 
+static int adopt_maps(struct load *ld)
+{
+	int err = 0;
+
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = adopt_map(ld, i);
+	return err;
+}
+
 static int load_progs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
@@ -378,6 +388,15 @@ static int pin_map(struct load *ld, enum rg_map_id id)
 	return err;
 }
 
+static int pin_maps(struct load *ld)
+{
+	int err = 0;
+
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = pin_map(ld, i);
+	return err;
+}
+
 /* Moves the pinned link of ifindex named fmt to prog; false if there is
  * none. A failure is reported, not fatal.
  */
@@ -419,12 +438,15 @@ static void move_hooks(struct rg_loader *l, __u32 ifindex, const struct rg_iface
  * to the new program atomically, once the maps only this build has are
  * filled in.
  */
-static int take_over(struct rg_loader *l)
+static int take_over(struct load *ld)
 {
+	struct rg_loader *l = ld->l;
 	__u32 key, next, *prev = NULL;
 	struct rg_meta meta;
 	int err;
 
+	if (!l->adopted)
+		return 0;
 	err = rg_iface_index_sync(&l->m);
 	if (err) {
 		rg_err("cannot index the interfaces: %s", strerror(-err));
@@ -445,8 +467,9 @@ static int take_over(struct rg_loader *l)
 	return 0;
 }
 
-static int pin_progs(struct rg_loader *l)
+static int pin_progs(struct load *ld)
 {
+	struct rg_loader *l = ld->l;
 	char path[PATH_MAX];
 	int err;
 
@@ -462,39 +485,19 @@ static int pin_progs(struct rg_loader *l)
 
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 {
-	struct load ld = { .l = l, .dir = dir };
-	int err;
+	static int (*const steps[])(struct load *) = {
+		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
+	};
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	int err = 0;
 
 	memset(l, 0, sizeof(*l));
 	rg_maps_init(&l->m);
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	for (int i = 0; i < RG_NMAPS; i++)
 		ld.old[i].fd = -1;
-
-	err = make_pin_dirs(dir);
-	if (err)
-		goto cleanup;
-	err = open_skel(&ld, plan_entries);
-	if (err)
-		goto cleanup;
-	for (int i = 0; i < RG_NMAPS && !err; i++)
-		err = adopt_map(&ld, i);
-	if (err)
-		goto cleanup;
-	err = load_progs(&ld);
-	if (err)
-		goto cleanup;
-	for (int i = 0; i < RG_NMAPS && !err; i++)
-		err = pin_map(&ld, i);
-	if (err)
-		goto cleanup;
-	if (l->adopted) {
-		err = take_over(l);
-		if (err)
-			goto cleanup;
-	}
-	err = pin_progs(l);
-cleanup:
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++)
+		err = steps[i](&ld);
 	for (int i = 0; i < RG_NMAPS; i++)
 		if (ld.old[i].fd >= 0)
 			close(ld.old[i].fd);
@@ -688,121 +691,166 @@ struct cur_iface {
 	bool keep;
 };
 
+/* What rg_reconcile's steps share: the interfaces wanted, those rg_ifaces
+ * holds, and the counter slots taken.
+ */
+struct recon {
+	struct rg_loader *l;
+	const struct rg_host_if *want;
+	int nwant;
+	bool *missing;
+	struct cur_iface cur[RG_MAX_IFACES];
+	int ncur;
+	bool slot_used[RG_MAX_IFACES];
+	int changes;
+};
+
+static bool is_wanted(const struct recon *r, const char *name)
+{
+	for (int w = 0; w < r->nwant; w++)
+		if (!strcmp(r->want[w].name, name))
+			return true;
+	return false;
+}
+
+static void read_current(struct recon *r)
+{
+	__u32 key, next, *prev = NULL;
+	int fd = r->l->m.ifaces;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0 && r->ncur < RG_MAX_IFACES) {
+		struct cur_iface *c = &r->cur[r->ncur];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c->ifc))
+			continue;
+		c->ifindex = key;
+		c->keep = false;
+		r->ncur++;
+	}
+}
+
+/* What is attached and still right stays; roles may change in place. */
+static void keep_attached(struct recon *r)
+{
+	for (int i = 0; i < r->ncur; i++) {
+		struct cur_iface *c = &r->cur[i];
+		char name[IF_NAMESIZE];
+
+		if (!if_indextoname(c->ifindex, name) || strcmp(name, c->ifc.name) ||
+		    !hooked(r->l->dir, c->ifindex))
+			continue;	/* gone, renamed away, or left over from that */
+		for (int w = 0; w < r->nwant; w++) {
+			if (strcmp(r->want[w].name, name))
+				continue;
+			c->keep = true;
+			r->slot_used[c->ifc.slot % RG_MAX_IFACES] = true;
+			if (c->ifc.role != r->want[w].role) {
+				c->ifc.role = r->want[w].role;
+				rg_iface_put(&r->l->m, c->ifindex, &c->ifc);
+				rg_info("%s: role is now %s", name, rg_role_name(r->want[w].role));
+				r->changes++;
+			}
+		}
+	}
+}
+
+/* Detaches the rest; a wanted interface that vanished keeps its entry
+ * (slot, counters, re-attach count) until it is back.
+ */
+static void drop_stale(struct recon *r)
+{
+	for (int i = 0; i < r->ncur; i++) {
+		struct cur_iface *c = &r->cur[i];
+		bool wanted = is_wanted(r, c->ifc.name), present;
+
+		if (c->keep)
+			continue;
+		present = if_nametoindex(c->ifc.name);
+		if (!hooked(r->l->dir, c->ifindex) && wanted && !present)
+			continue;
+		detach_iface(r->l->dir, &r->l->m, c->ifindex, &c->ifc, !(wanted && !present));
+		if (!wanted)
+			rg_info("%s: detached (no longer in the plan)", c->ifc.name);
+		else if (!present)
+			rg_warn("%s: gone (ifindex %u); it will be re-attached when it "
+				"appears", c->ifc.name, c->ifindex);
+		r->changes++;
+	}
+	/* slots of wanted names stay theirs, attached or waiting to come back */
+	for (int i = 0; i < r->ncur; i++)
+		if (is_wanted(r, r->cur[i].ifc.name))
+			r->slot_used[r->cur[i].ifc.slot % RG_MAX_IFACES] = true;
+}
+
+/* Attaches wanted interface w unless it is attached already: with its old
+ * slot and counters when its name was seen before, else a free slot.
+ */
+static int attach_wanted(struct recon *r, int w)
+{
+	const struct rg_host_if *want = &r->want[w];
+	unsigned int ifindex = if_nametoindex(want->name);
+	__u32 slot = RG_MAX_IFACES, reattaches = 0;
+	bool done = false, seen = false;
+	struct rg_if_counters zero = {};
+	int err;
+
+	for (int i = 0; i < r->ncur; i++) {
+		struct cur_iface *c = &r->cur[i];
+
+		if (strcmp(c->ifc.name, want->name))
+			continue;
+		done |= c->keep;
+		if (!c->keep && ifindex) {
+			/* the same name again: keep its slot and counters */
+			seen = true;
+			slot = c->ifc.slot;
+			reattaches = c->ifc.reattaches + 1;
+			rg_iface_del(&r->l->m, c->ifindex);
+		}
+	}
+	if (done)
+		return 0;
+	if (!ifindex) {
+		if (!r->missing || !r->missing[w])
+			rg_warn("%s: interface not found; it will be attached when it "
+				"appears", want->name);
+		if (r->missing)
+			r->missing[w] = true;
+		return 0;
+	}
+	if (r->missing)
+		r->missing[w] = false;
+	if (!seen) {
+		for (slot = 0; slot < RG_MAX_IFACES && r->slot_used[slot]; slot++)
+			;
+		if (slot == RG_MAX_IFACES)
+			return -E2BIG;
+		rg_percpu_zero(r->l->m.if_stats, slot, sizeof(zero));
+	}
+	r->slot_used[slot] = true;
+	err = attach_iface(r->l, ifindex, want->name, want->role, slot, reattaches);
+	if (err)
+		return err;
+	rg_info("%s: %s as %s (ifindex %u)", want->name, seen ? "re-attached" : "attached",
+		rg_role_name(want->role), ifindex);
+	r->changes++;
+	return 0;
+}
+
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		 bool *missing)
 {
-	struct cur_iface cur[RG_MAX_IFACES];
-	__u32 key, next, *prev = NULL;
-	bool slot_used[RG_MAX_IFACES] = {};
-	int ncur = 0, changes = 0, err = 0;
+	struct recon r = { .l = l, .want = want, .nwant = nwant, .missing = missing };
+	int err = 0;
 
-	while (bpf_map_get_next_key(l->m.ifaces, prev, &next) == 0 && ncur < RG_MAX_IFACES) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(l->m.ifaces, &key, &cur[ncur].ifc))
-			continue;
-		cur[ncur].ifindex = key;
-		cur[ncur].keep = false;
-		ncur++;
-	}
-
-	/* what is attached and still right stays; roles may change in place */
-	for (int i = 0; i < ncur; i++) {
-		char name[IF_NAMESIZE];
-
-		if (!if_indextoname(cur[i].ifindex, name) || strcmp(name, cur[i].ifc.name) ||
-		    !hooked(l->dir, cur[i].ifindex))
-			continue;	/* gone, renamed away, or left over from that */
-		for (int w = 0; w < nwant; w++) {
-			if (strcmp(want[w].name, name))
-				continue;
-			cur[i].keep = true;
-			slot_used[cur[i].ifc.slot % RG_MAX_IFACES] = true;
-			if (cur[i].ifc.role != want[w].role) {
-				cur[i].ifc.role = want[w].role;
-				rg_iface_put(&l->m, cur[i].ifindex, &cur[i].ifc);
-				rg_info("%s: role is now %s", name, rg_role_name(want[w].role));
-				changes++;
-			}
-		}
-	}
-	for (int i = 0; i < ncur; i++) {
-		bool wanted = false;
-
-		if (cur[i].keep)
-			continue;
-		for (int w = 0; w < nwant; w++)
-			wanted |= !strcmp(want[w].name, cur[i].ifc.name);
-		/* a wanted interface that vanished keeps its entry (slot,
-		 * counters, re-attach count) until it is back
-		 */
-		if (!hooked(l->dir, cur[i].ifindex) && wanted &&
-		    !if_nametoindex(cur[i].ifc.name))
-			continue;
-		detach_iface(l->dir, &l->m, cur[i].ifindex, &cur[i].ifc,
-			     !(wanted && !if_nametoindex(cur[i].ifc.name)));
-		if (!wanted)
-			rg_info("%s: detached (no longer in the plan)", cur[i].ifc.name);
-		else if (!if_nametoindex(cur[i].ifc.name))
-			rg_warn("%s: gone (ifindex %u); it will be re-attached when it "
-				"appears", cur[i].ifc.name, cur[i].ifindex);
-		changes++;
-	}
-
-	/* slots of wanted names stay theirs, attached or waiting to come back */
-	for (int i = 0; i < ncur; i++)
-		for (int w = 0; w < nwant; w++)
-			if (!strcmp(want[w].name, cur[i].ifc.name))
-				slot_used[cur[i].ifc.slot % RG_MAX_IFACES] = true;
-
-	for (int w = 0; w < nwant; w++) {
-		unsigned int ifindex = if_nametoindex(want[w].name);
-		__u32 slot = RG_MAX_IFACES, reattaches = 0;
-		bool done = false, seen = false;
-		struct rg_if_counters zero = {};
-
-		for (int i = 0; i < ncur; i++) {
-			if (strcmp(cur[i].ifc.name, want[w].name))
-				continue;
-			done |= cur[i].keep;
-			if (!cur[i].keep && ifindex) {
-				/* the same name again: keep its slot and counters */
-				seen = true;
-				slot = cur[i].ifc.slot;
-				reattaches = cur[i].ifc.reattaches + 1;
-				rg_iface_del(&l->m, cur[i].ifindex);
-			}
-		}
-		if (done)
-			continue;
-		if (!ifindex) {
-			if (!missing || !missing[w])
-				rg_warn("%s: interface not found; it will be attached when it "
-					"appears", want[w].name);
-			if (missing)
-				missing[w] = true;
-			continue;
-		}
-		if (missing)
-			missing[w] = false;
-		if (!seen) {
-			for (slot = 0; slot < RG_MAX_IFACES && slot_used[slot]; slot++)
-				;
-			if (slot == RG_MAX_IFACES) {
-				err = -E2BIG;
-				break;
-			}
-			rg_percpu_zero(l->m.if_stats, slot, sizeof(zero));
-		}
-		slot_used[slot] = true;
-		err = attach_iface(l, ifindex, want[w].name, want[w].role, slot, reattaches);
-		if (err)
-			break;
-		rg_info("%s: %s as %s (ifindex %u)", want[w].name,
-			seen ? "re-attached" : "attached", rg_role_name(want[w].role), ifindex);
-		changes++;
-	}
-	return err ? err : changes;
+	read_current(&r);
+	keep_attached(&r);
+	drop_stale(&r);
+	for (int w = 0; w < nwant && !err; w++)
+		err = attach_wanted(&r, w);
+	return err ? err : r.changes;
 }
 
 /* --- attach / detach ---------------------------------------------------------- */

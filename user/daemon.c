@@ -160,7 +160,9 @@ static int sync_plan(struct daemon *d, bool force)
 	fclose(ef);
 	if (n != 0) {
 		/* each error on its own line, FILE:LINE first */
-		fprintf(stderr, "%s", errors);
+		if (errlen)
+			rg_err("%.*s", (int)(errors[errlen - 1] == '\n' ? errlen - 1 : errlen),
+			       errors);
 		logf_("plan %s rejected (%d error%s): the active plan stays", d->o->plan_path,
 		      n < 0 ? 1 : n, n == 1 ? "" : "s");
 		record_rejection(d, errors, n < 0 ? 1 : n);

@@ -432,6 +432,7 @@ static int index_find(const struct index *ix, const struct old_bucket *old,
 struct install {
 	const struct rg_maps *m;
 	const struct rg_plan *plan;
+	const char *plan_path;
 	int nent;
 	struct rg_meta meta;
 	__u32 cur;		/* the generation in force (rg_plan_gen) */
@@ -567,7 +568,7 @@ static int assign_ids(struct install *in)
 /* The new plan's entries, the names of its buckets, and (twins) the edit
  * from the plan in force: entries added or changed, then removed.
  */
-static void plan_entries(struct install *in)
+static int plan_entries(struct install *in)
 {
 	int nent = in->nent;
 
@@ -610,6 +611,7 @@ static void plan_entries(struct install *in)
 	if (in->twins && nent + in->nprev > RG_EDIT_ALWAYS &&
 	    (long)(in->ed.nset + in->ed.ndel) * RG_EDIT_MAX_SHARE > nent + in->nprev)
 		in->twins = false;
+	return 0;
 }
 
 /* 2. names (and zeroed counters) of the new buckets */
@@ -657,15 +659,16 @@ static int switch_plan(struct install *in)
 /* 5. the other slot, once nothing reads it; a failure here leaves the new
  * plan in force and the next sync rebuilding
  */
-static void fill_other_slot(struct install *in)
+static int fill_other_slot(struct install *in)
 {
 	if (!wait_for_programs(in->m, in->gen32 & 1))
 		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
 					    &in->ls) ? 0 : in->gen;
+	return 0;
 }
 
 /* 6. kept buckets, meta, retired names */
-static int finish(struct install *in, const char *plan_path)
+static int finish(struct install *in)
 {
 	struct rg_meta *meta = &in->meta;
 	int err;
@@ -681,7 +684,7 @@ static int finish(struct install *in, const char *plan_path)
 	meta->nentries = in->nent;
 	memcpy(meta->sha256, in->plan->sha256, sizeof(meta->sha256));
 	memset(meta->plan_path, 0, sizeof(meta->plan_path));
-	snprintf(meta->plan_path, sizeof(meta->plan_path), "%s", plan_path);
+	snprintf(meta->plan_path, sizeof(meta->plan_path), "%s", in->plan_path);
 	err = rg_meta_write(in->m, meta);
 	if (err)
 		return err;
@@ -715,36 +718,21 @@ static void install_free(struct install *in)
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path)
 {
+	static int (*const steps[])(struct install *) = {
+		pick_generation, read_old, assign_ids, plan_entries,
+		write_new_names, fill_idle_slot, switch_plan, fill_other_slot, finish,
+	};
 	struct install in = {
 		.m = m,
 		.plan = plan,
+		.plan_path = plan_path,
 		.nent = plan->nentries,
 		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
 	};
-	int err;
+	int err = 0;
 
-	err = pick_generation(&in);
-	if (err)
-		goto cleanup;
-	err = read_old(&in);
-	if (err)
-		goto cleanup;
-	err = assign_ids(&in);
-	if (err)
-		goto cleanup;
-	plan_entries(&in);
-	err = write_new_names(&in);
-	if (err)
-		goto cleanup;
-	err = fill_idle_slot(&in);
-	if (err)
-		goto cleanup;
-	err = switch_plan(&in);
-	if (err)
-		goto cleanup;
-	fill_other_slot(&in);
-	err = finish(&in, plan_path);
-cleanup:
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++)
+		err = steps[i](&in);
 	install_free(&in);
 	return err ? err : (long long)in.gen;
 }
