@@ -223,7 +223,7 @@ static const char *const tc_words[] = { "auto", "tcx", "clsact", NULL };
 static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
 #define ROLE_OPTS(req)								\
-	RG_OPT_STR("plan", 'p', struct attach_args, plan_path, "FILE",		\
+	RG_OPT_STR("plan", 0, struct attach_args, plan_path, "FILE",		\
 		   "the plan file", .required = (req)),				\
 	RG_OPT_STR("host", 0, struct attach_args, host, "NAME",			\
 		   "roles from the plan's host NAME (default: hostname)", \
@@ -404,7 +404,7 @@ struct sync_args {
 };
 
 static const struct rg_opt sync_opts[] = {
-	RG_OPT_STR("plan", 'p', struct sync_args, plan_path, "FILE",
+	RG_OPT_STR("plan", 0, struct sync_args, plan_path, "FILE",
 		   "the plan (default: the attached plan's file)"),
 	RG_OPT_END
 };
@@ -594,7 +594,7 @@ static const char *const dir_words[] = { "in", "out", NULL };
 static const int dir_values[] = { RG_DIR_IN, RG_DIR_OUT };
 
 static const struct rg_opt replay_opts[] = {
-	RG_OPT_STR("plan", 'p', struct replay_args, plan_path, "FILE", "the plan",
+	RG_OPT_STR("plan", 0, struct replay_args, plan_path, "FILE", "the plan",
 		   .required = true),
 	RG_OPT_CHOICE("role", 0, struct replay_args, role, role_words,
 		      "the role of the captured interface",
@@ -650,7 +650,7 @@ struct events_args {
 };
 
 static const struct rg_opt events_opts[] = {
-	RG_OPT_NUM("count", 'c', struct events_args, count, "N",
+	RG_OPT_NUM("count", 0, struct events_args, count, "N",
 		   "stop after N events (default: run until ^C)", .min = 1,
 		   .max = 1000000000),
 	RG_OPT_END
@@ -702,12 +702,12 @@ static const char *const sort_words[] = { "cidr", "name", "packets", "bytes", "v
 					  NULL };
 
 static const struct rg_opt stats_opts[] = {
-	RG_OPT_FLAG("all", 'a', struct stats_args, all,
+	RG_OPT_FLAG("all", 0, struct stats_args, all,
 		    "buckets without traffic too (-j has all)"),
-	RG_OPT_CHOICE("sort", 's', struct stats_args, sort, sort_words, "the order of the buckets"),
-	RG_OPT_FLAG("tree", 't', struct stats_args, tree,
+	RG_OPT_CHOICE("sort", 0, struct stats_args, sort, sort_words, "the order of the buckets"),
+	RG_OPT_FLAG("tree", 0, struct stats_args, tree,
 		    "roll counters up the prefix hierarchy"),
-	RG_OPT_DURATION("watch", 'w', struct stats_args, watch, "SECONDS",
+	RG_OPT_DURATION("watch", 0, struct stats_args, watch, "SECONDS",
 			"live rates, redrawn every SECONDS", .min = 1, .max = 86400),
 	RG_OPT_FLAG("prometheus", 0, struct stats_args, prometheus,
 		    "Prometheus text exposition format"),

@@ -14,7 +14,7 @@
  *	struct attach_args { const char *plan; long secs; int xdp; ... };
  *	static const char *const xdp_modes[] = { "auto", "native", "generic", NULL };
  *	static const struct rg_opt attach_opts[] = {
- *		RG_OPT_STR("plan", 'p', struct attach_args, plan, "FILE", "the plan",
+ *		RG_OPT_STR("plan", 0, struct attach_args, plan, "FILE", "the plan",
  *			   .required = true),
  *		RG_OPT_DURATION("confirm-within", 0, struct attach_args, secs,
  *				"SECONDS", "revert unless confirmed", .min = 1),
