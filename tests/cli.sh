@@ -93,6 +93,11 @@ test_opt_equals_value_bundles_and_double_dash() {
 	rc=$?
 	expect_rc "without --, -dash.plan is an option" 2
 	expect_in "and says so" "$out" "unknown option '-d'"
+	run attach --m eth0
+	expect_rc "an ambiguous prefix of two options" 2
+	expect_in "is told so" "$err" "attach: option '--m' is ambiguous: say more"
+	run attach --pl="$PLAN" --mesh
+	expect_in "a unique prefix is the option" "$err" "option '--mesh' needs a value"
 	run stats --all=yes
 	expect_rc "a flag given a value" 2
 	expect_in "is told so" "$err" "option '--all' takes no value"
@@ -252,6 +257,14 @@ test_json_problems_same_shape_for_check_and_import() {
 	run -j nosuch
 	expect_eq "and an unknown command" "$(jq -r .error <<<"$out" 2>&1)" \
 		"ringguard: unknown command 'nosuch' (see 'ringguard help')"
+	run stats -jx
+	expect_rc "stats -jx" 2
+	expect_eq "-j after the command: the error is JSON too" "$(jq -r .error <<<"$out" 2>&1)" \
+		"stats: unknown option '-x' (see 'ringguard help stats')"
+	expect_eq "and stderr stays empty" "$err" ""
+	run plan check "$TMP" -j
+	expect_eq "-j at the end of a plan command" "$(jq -r .error <<<"$out" 2>&1)" \
+		"$TMP: is a directory, not a plan: give the plan file in it"
 }
 
 test_json_strings_are_escaped() {

@@ -39,7 +39,12 @@ struct rg_cli {
 	bool version;
 	const char *pin_root;
 	char dir[PATH_MAX];
+	/* errors: held in errbuf until the command's options say whether -j
+	 * is on (it may come after the command), then stderr unless it is
+	 */
 	FILE *errs;
+	char *errbuf;
+	size_t errlen;
 	int argc;		/* the words after the command's name */
 	char **argv;
 	const struct rg_cmd *cmd;
@@ -78,12 +83,30 @@ static void log_setup(const struct rg_cli *c)
 	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, c->errs);
 }
 
+/* Without -j, what errs held so far goes to stderr, and errs is stderr
+ * from then on (a daemon's log must not wait for its exit).
+ */
+static void errs_to_stderr(struct rg_cli *c)
+{
+	if (c->errs == stderr)
+		return;
+	fclose(c->errs);
+	fwrite(c->errbuf, 1, c->errlen, stderr);
+	free(c->errbuf);
+	c->errbuf = NULL;
+	c->errs = stderr;
+}
+
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
 static int parse(struct rg_cli *c, void *cfg, struct rg_args *pos)
 {
 	int err = rg_opts_parse(c->cmd, c->argc, c->argv, cfg, pos, c->errs);
 
-	/* -v may come after the command: known from here on */
+	/* -j and -v may come after the command: known from here on (a
+	 * command with subcommands leaves it to the subcommand's words)
+	 */
+	if (!c->json && !c->cmd->subs)
+		errs_to_stderr(c);
 	log_setup(c);
 	return err;
 }
@@ -1197,8 +1220,6 @@ int main(int argc, char **argv)
 	const struct rg_cmd *cmd;
 	struct top_args top = {};
 	struct rg_args pos;
-	char *errbuf = NULL;
-	size_t errlen = 0;
 	int err;
 
 	rg_opts_globals(global_opts, &c);
@@ -1216,8 +1237,7 @@ int main(int argc, char **argv)
 		rg_opts_usage(&top_cmd, stderr);
 		return RG_EXIT_FAIL;
 	}
-	if (c.json)
-		c.errs = open_memstream(&errbuf, &errlen);
+	c.errs = open_memstream(&c.errbuf, &c.errlen);
 	if (!c.errs)
 		return RG_EXIT_FAIL;
 	cmd = rg_opts_find(&top_cmd, pos.v[0], c.errs);
@@ -1229,11 +1249,13 @@ int main(int argc, char **argv)
 	if (cmd)
 		err = run(&c, cmd);
 	rg_log_setup(RG_LOG_INFO, NULL);
-	if (c.json) {
+	if (c.json && c.errs != stderr) {
 		fclose(c.errs);
 		if (err && err != RG_OPTS_HELP)
-			json_error(errbuf);
-		free(errbuf);
+			json_error(c.errbuf);
+		free(c.errbuf);
+	} else {
+		errs_to_stderr(&c);
 	}
 	if (err == RG_OPTS_HELP)
 		return RG_EXIT_OK;

@@ -293,16 +293,24 @@ int rg_opts_parse(const struct rg_cmd *cmd, int argc, char **argv, void *cfg,
 			goto out;
 		}
 		if (c == '?') {
+			/* optopt: the short option, or the long one's val when it
+			 * was given a value it takes none; 0 for a long one that is
+			 * unknown or an ambiguous prefix
+			 */
 			const char *w = av[optind - 1];
+			int len = strcspn(w, "="), nmatch = 0;
 
+			for (int i = 0; !optopt && w[0] == '-' && w[1] == '-' && i <= n; i++)
+				nmatch += !strncmp(lo[i].name, w + 2, len - 2);
 			if (optopt >= 256)
-				fprintf(errs, "%s: option '%.*s' takes no value ", name_of(cmd),
-					(int)strcspn(w, "="), w);
+				fprintf(errs, "%s: option '%.*s' takes no value ", name_of(cmd), len, w);
 			else if (optopt)
 				fprintf(errs, "%s: unknown option '-%c' ", name_of(cmd), optopt);
+			else if (nmatch > 1)
+				fprintf(errs, "%s: option '%.*s' is ambiguous: say more ", name_of(cmd),
+					len, w);
 			else
-				fprintf(errs, "%s: unknown option '%.*s' ", name_of(cmd),
-					(int)strcspn(w, "="), w);
+				fprintf(errs, "%s: unknown option '%.*s' ", name_of(cmd), len, w);
 			see_help(cmd, errs);
 			err = -EINVAL;
 			goto out;
