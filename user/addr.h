@@ -116,6 +116,20 @@ static inline u128 cidr_last(const struct rg_cidr *c)
 	return cidr_first(c) | host_mask(c->len);
 }
 
+/* The length of the largest CIDR that starts at lo and ends at or before
+ * hi (lo <= hi): [lo, hi] as the fewest CIDRs takes this one first.
+ */
+static inline int u128_block_len(u128 lo, u128 hi)
+{
+	int k = 0;	/* a block of 2^k addresses */
+
+	while (k < 128 && !(lo & ((u128)1 << k)))
+		k++;
+	while (k > 0 && host_mask(128 - k) > hi - lo)
+		k--;
+	return 128 - k;
+}
+
 /* The address v, as IPv4 when v4 (v then lies in ::ffff:0:0/96). */
 void rg_u128_format(u128 v, bool v4, char *buf, size_t len);
 

@@ -382,16 +382,12 @@ static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb
 static int add_span(struct diff *d, int r, u128 lo, u128 hi, bool ob, bool nb)
 {
 	for (;;) {
-		int k = 0;	/* block of 2^k addresses */
+		int len = u128_block_len(lo, hi);
 		u128 last;
 
-		while (k < 128 && !(lo & ((u128)1 << k)))
-			k++;
-		while (k > 0 && host_mask(128 - k) > hi - lo)
-			k--;
-		if (add_range(d, r, lo, 128 - k, ob, nb))
+		if (add_range(d, r, lo, len, ob, nb))
 			return -ENOMEM;
-		last = lo | host_mask(128 - k);
+		last = lo | host_mask(len);
 		if (last >= hi)
 			return 0;
 		lo = last + 1;

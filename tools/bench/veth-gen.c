@@ -236,27 +236,23 @@ static struct ivs flatten(const struct rg_plan *plan)
 
 /* ---- the nftables ruleset -------------------------------------------------- */
 
+/* [lo, hi] as nftables writes it: an address, a CIDR or a range */
 static void fmt_range(u128 lo, u128 hi, char *buf, size_t len)
 {
+	int plen = u128_block_len(lo, hi);
 	char a[64], b[64];
-	u128 size = hi - lo + 1;	/* 0: the whole space */
-	int bits = 0;
 
 	if (lo == hi) {
 		fmt_addr(lo, buf, len);
-		return;
+	} else if ((lo | host_mask(plen)) == hi) {
+		struct rg_cidr c;
+
+		rg_cidr_from_u128(lo, plen, &c);
+		rg_cidr_format(&c, buf, len);
+	} else {
+		snprintf(buf, len, "%s-%s", fmt_addr(lo, a, sizeof(a)),
+			 fmt_addr(hi, b, sizeof(b)));
 	}
-	if (!(size & (size - 1)) && !(lo & (size - 1))) {
-		if (size)
-			while ((((u128)1) << bits) != size)
-				bits++;
-		else
-			bits = 128;
-		snprintf(buf, len, "%s/%d", fmt_addr(lo, a, sizeof(a)),
-			 u128_is_v4(lo) ? 32 - bits : 128 - bits);
-		return;
-	}
-	snprintf(buf, len, "%s-%s", fmt_addr(lo, a, sizeof(a)), fmt_addr(hi, b, sizeof(b)));
 }
 
 enum set_kind {
