@@ -882,9 +882,10 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		return -EEXIST;
 	}
 
+	/* rg_load leaves l closed when it fails */
 	err = rg_load(&l, dir, plan->nentries);
 	if (err)
-		goto fail_nol;
+		goto cleanup;
 	l.want_xdp = o->want_xdp;
 	l.want_tc = o->want_tc;
 	err = rg_meta_write(&l.m, &meta);
@@ -892,26 +893,20 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		err = rg_mode_write(&l.m, o->mode);
 	if (err) {
 		rg_err("cannot initialise maps: %s", strerror(-err));
-		goto fail;
+		goto cleanup;
 	}
 	gen = rg_install(&l.m, plan, o->plan_path);
 	if (gen < 0) {
 		err = gen;
 		rg_err("cannot install plan: %s", strerror(-err));
-		goto fail;
+		goto cleanup;
 	}
 	n = rg_reconcile(&l, o->ifs, o->nifs, NULL);
-	if (n < 0) {
-		err = n;
-		goto fail;
-	}
+	err = n < 0 ? n : 0;
+cleanup:
 	rg_loader_close(&l);
-	return 0;
-
-fail:
-	rg_loader_close(&l);
-fail_nol:
-	{
+	if (err) {
+		/* nothing is left behind, quietly */
 		libbpf_print_fn_t old = libbpf_set_print(silent_print);
 
 		rg_detach(dir);
