@@ -297,6 +297,30 @@ static int open_netlink(void)
 	return fd;
 }
 
+/* Reads the plan directory's events: true when one of them completes a
+ * change of the plan itself (a rename onto it, a write closed on it, a
+ * ConfigMap's ..data swap). The file is whole then and is read at once;
+ * other events (a ConfigMap's new directory, a removal) wait for the
+ * debounce, which coalesces them.
+ */
+static bool plan_settled(int fd, const char *plan_path)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *name = strrchr(plan_path, '/') ? strrchr(plan_path, '/') + 1 : plan_path;
+	const struct inotify_event *ev;
+	bool settled = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p + sizeof(*ev) <= buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if ((ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) && ev->len &&
+			    (!strcmp(ev->name, name) || !strcmp(ev->name, "..data")))
+				settled = true;
+		}
+	return settled;
+}
+
 static void drain(int fd)
 {
 	char buf[16384];
@@ -492,10 +516,9 @@ int rg_daemon(const struct rg_daemon_opts *o)
 				}
 			}
 		}
-		if (pfd[1].revents & POLLIN) {
-			drain(ifd);
-			d.plan_due = now_ms() + PLAN_DEBOUNCE_MS;
-		}
+		if (pfd[1].revents & POLLIN)
+			d.plan_due = now_ms() + (plan_settled(ifd, o->plan_path) ? 0 :
+						 PLAN_DEBOUNCE_MS);
 		if (pfd[2].revents & POLLIN) {
 			drain(nlfd);
 			if (!d.link_due)

@@ -8,7 +8,10 @@
 #                   mixes, warm (10^6 repeats) and cold (distinct frames, one
 #                   run each) side by side; in-process sync times and map
 #                   memory (tools/bench/bench.c)
-#   control.sh      attach, sync, one-prefix sync, stats -j through the CLI
+#   control.sh      attach, sync, one-prefix sync, stats -j through the CLI,
+#                   and a one-prefix change through the daemon: from the
+#                   plan file's rename to the new plan in force
+#                   (rg-bench-swap, tools/bench/swap.c)
 #   veth.sh         against nftables, end to end through a veth pair
 #                   (tools/bench/veth.mk; `make bench-veth` alone)
 # Root. About 8 minutes.
@@ -16,6 +19,7 @@
 BENCH_QUICK	:= $(OUTPUT)/rg-bench-quick
 BENCH		:= $(OUTPUT)/rg-bench
 GENPLAN		:= $(OUTPUT)/rg-genplan
+BENCH_SWAP	:= $(OUTPUT)/rg-bench-swap
 FLOORS_OBJ	:= $(OUTPUT)/floors.bpf.o
 FLOORS_SKEL	:= $(OUTPUT)/floors.skel.h
 
@@ -40,6 +44,10 @@ $(BENCH): $(OUTPUT)/bench/bench.o $(OUTPUT)/tests/frames.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
 
+$(BENCH_SWAP): $(OUTPUT)/bench/swap.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
 $(GENPLAN): $(OUTPUT)/bench/genplan.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ -o $@
@@ -48,7 +56,7 @@ BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
 
 # The results go to $(BENCH_RESULTS) as well (README "Performance" quotes a run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(VETH_GEN)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(BENCH_SWAP) $(VETH_GEN)
 	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
 	  echo; $(BENCH_QUICK) maps/sol.plan; \
 	  echo; $(BENCH) maps/sol.plan; \

@@ -4,7 +4,9 @@
 # control.sh OUTPUT_DIR [users|ENTRIES...] - the control plane through the
 # real CLI, against plan size: `attach` (load, install, attach to a veth,
 # pin), a full `sync` (from the users' plan to this one: every entry new), a
-# one-prefix `sync` (one prefix added), `stats -j` (every bucket), and the
+# one-prefix `sync` (one prefix added), `stats -j` (every bucket), a
+# one-prefix change through the daemon (from the plan file's rename to the
+# new plan in force, rg-bench-swap; median of 6, adding and removing it), and the
 # kernel memory of the pinned maps (bytes_memlock, the tries and tables in
 # the slots included). Wall-clock ms of the whole command, median of 3. In
 # a network namespace of its own, removed on exit. Root.
@@ -15,6 +17,7 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(users 1000 10000 100000)
 RG=$(realpath "$OUT/ringguard")
 GEN=$(realpath "$OUT/rg-genplan")
+SWAP=$(realpath "$OUT/rg-bench-swap")
 NS=rg-ctl-$$
 PIN=/sys/fs/bpf/rg-ctl-$$
 TMP=$(mktemp -d)
@@ -56,7 +59,31 @@ memory() {
 	echo "$total"
 }
 
-printf '%-9s %8s %9s %9s %9s %9s %10s\n' plan entries attach sync "sync+1" "stats -j" "maps MiB"
+# daemon_swap: a daemon watching a copy of a.plan, the extra prefix added
+# and removed by renames, 3 times each; prints the median ms
+daemon_swap() {
+	local d=() maps="" pid i
+	cp "$TMP/a.plan" "$TMP/live.plan"
+	ip netns exec "$NS" "$RG" --pin-dir "$PIN" daemon --plan "$TMP/live.plan" --mesh m0 \
+		>"$TMP/daemon.log" 2>&1 &
+	pid=$!
+	for i in $(seq 1 600); do
+		grep -q watching "$TMP/daemon.log" && break
+		sleep 0.1
+	done
+	maps=$(ls -d "$PIN"/netns-*/maps)
+	for i in 1 2 3; do
+		d+=("$("$SWAP" "$maps" "$TMP/live.plan" "$TMP/a1.plan")")
+		d+=("$("$SWAP" "$maps" "$TMP/live.plan" "$TMP/a.plan")")
+	done
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	rg detach >/dev/null
+	median "${d[@]}"
+}
+
+printf '%-9s %8s %9s %9s %9s %9s %9s %10s\n' plan entries attach sync "sync+1" "stats -j" \
+	"daemon+1" "maps MiB"
 for n in "${SIZES[@]}"; do
 	if [ "$n" = users ]; then
 		cp maps/sol.plan "$TMP/a.plan"
@@ -76,7 +103,8 @@ for n in "${SIZES[@]}"; do
 		[ "$r" = 3 ] && mem=$(memory)
 		rg detach >/dev/null
 	done
-	printf '%-9s %8s %9s %9s %9s %9s %10.1f\n' "$([ "$n" = users ] && echo users || echo "gen")" \
+	swap=$(daemon_swap)
+	printf '%-9s %8s %9s %9s %9s %9s %9s %10.1f\n' "$([ "$n" = users ] && echo users || echo "gen")" \
 		"$entries" "$(median "${a[@]}")" "$(median "${s[@]}")" "$(median "${o[@]}")" \
-		"$(median "${j[@]}")" "$(awk -v b="$mem" 'BEGIN { print b / 1048576 }')"
+		"$(median "${j[@]}")" "$swap" "$(awk -v b="$mem" 'BEGIN { print b / 1048576 }')"
 done
