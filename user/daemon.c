@@ -49,6 +49,11 @@ struct daemon {
 	long long plan_due;	/* ms on CLOCK_MONOTONIC, 0 = nothing pending */
 	long long link_due;
 	bool force_sync;
+	/* the plan last rejected: the same bad content read again (another
+	 * event in its directory) is neither reported nor counted again
+	 */
+	bool rejected;
+	uint8_t rejected_sha[32];
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -158,6 +163,15 @@ static int sync_plan(struct daemon *d, bool force)
 		return -ENOMEM;
 	n = rg_plan_load(d->o->plan_path, &plan, ef);
 	fclose(ef);
+	if (n > 0 && !force && d->rejected &&
+	    !memcmp(d->rejected_sha, plan.sha256, sizeof(d->rejected_sha))) {
+		free(errors);
+		rg_plan_free(&plan);
+		return 0;
+	}
+	d->rejected = n > 0;
+	if (n > 0)
+		memcpy(d->rejected_sha, plan.sha256, sizeof(d->rejected_sha));
 	if (n != 0) {
 		/* each error on its own line, FILE:LINE first */
 		if (errlen)
