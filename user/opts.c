@@ -214,201 +214,245 @@ static void see_help(const struct rg_cmd *cmd, FILE *errs)
 		fprintf(errs, "(see 'ringguard help')\n");
 }
 
-int rg_opts_parse(const struct rg_cmd *cmd, int argc, char **argv, void *cfg,
-		  struct rg_args *pos, FILE *errs)
-{
-	int nc = count(cmd->opts), ng = count(g_opts), n = nc + ng;
-	struct option *lo = calloc(n + 2, sizeof(*lo));
-	char *so = calloc(3 * n + 8, 1), **av = calloc(argc + 2, sizeof(*av));
-	unsigned char *seen = calloc(n + 1, 1);
-	const struct rg_opt *list = NULL;	/* the IFLIST bare words continue */
-	void *list_cfg = NULL;
-	size_t sl = 0;
-	int err = 0, c;
+/* One run of the parser: getopt_long's tables built from the command's
+ * options and the global ones (index i < nc: the command's).
+ */
+struct parser {
+	const struct rg_cmd *cmd;
+	void *cfg;
+	FILE *errs;
+	int nc, n;
+	struct option *lo;
+	char *so;
+	char **av;		/* argv with a program name in front */
+	int ac;
+	unsigned char *seen;	/* options given, by index */
+	const struct rg_opt *list;	/* the IFLIST that bare words continue */
+	void *list_cfg;
+};
 
-	memset(pos, 0, sizeof(*pos));
-	if (!lo || !so || !av || !seen) {
-		err = -ENOMEM;
-		goto out;
-	}
+static const struct rg_opt *opt_at(const struct parser *p, int i)
+{
+	return i < p->nc ? &p->cmd->opts[i] : &g_opts[i - p->nc];
+}
+
+static int usage_error(const struct parser *p)
+{
+	see_help(p->cmd, p->errs);
+	return -EINVAL;
+}
+
+static int parser_init(struct parser *p, const struct rg_cmd *cmd, int argc, char **argv,
+		       void *cfg, FILE *errs)
+{
+	size_t sl = 0;
+
+	*p = (struct parser){ .cmd = cmd, .cfg = cfg, .errs = errs, .nc = count(cmd->opts),
+			      .ac = argc + 1 };
+	p->n = p->nc + count(g_opts);
+	p->lo = calloc(p->n + 2, sizeof(*p->lo));
+	p->so = calloc(3 * p->n + 8, 1);
+	p->av = calloc(argc + 2, sizeof(*p->av));
+	p->seen = calloc(p->n + 1, 1);
+	if (!p->lo || !p->so || !p->av || !p->seen)
+		return -ENOMEM;
 	/* "-": bare words come back in order (as 1), so a word after --mesh
 	 * can continue its list; ":": a missing value is told apart
 	 */
-	so[sl++] = '-';
-	so[sl++] = ':';
-	so[sl++] = 'h';
-	for (int i = 0; i < n; i++) {
-		const struct rg_opt *o = i < nc ? &cmd->opts[i] : &g_opts[i - nc];
+	p->so[sl++] = '-';
+	p->so[sl++] = ':';
+	p->so[sl++] = 'h';
+	for (int i = 0; i < p->n; i++) {
+		const struct rg_opt *o = opt_at(p, i);
 		bool val = o->kind != RG_OPT_FLAG;
 
-		lo[i] = (struct option){ o->name, val ? required_argument : no_argument, NULL,
-					 256 + i };
+		p->lo[i] = (struct option){ o->name, val ? required_argument : no_argument, NULL,
+					    256 + i };
 		if (o->short_name) {
-			so[sl++] = o->short_name;
+			p->so[sl++] = o->short_name;
 			if (val)
-				so[sl++] = ':';
+				p->so[sl++] = ':';
 		}
 	}
-	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	/* getopt permutes argv; work on a copy, with a dummy argv[0] */
-	av[0] = (char *)cmd->name;
-	memcpy(av + 1, argv, argc * sizeof(*av));
+	p->lo[p->n] = (struct option){ "help", no_argument, NULL, 'h' };
+	/* getopt wants a program name in argv[0]: a copy with the command's */
+	p->av[0] = (char *)name_of(cmd);
+	memcpy(p->av + 1, argv, argc * sizeof(*p->av));
+	return 0;
+}
+
+static void parser_free(struct parser *p)
+{
+	free(p->lo);
+	free(p->so);
+	free(p->av);
+	free(p->seen);
+}
+
+/* getopt_long's '?' (unknown, ambiguous, a value where none goes) and ':'
+ * (a value missing), as a message naming the option.
+ */
+static int getopt_error(const struct parser *p, int c)
+{
+	const char *w = p->av[optind - 1], *name = name_of(p->cmd);
+	int len = strcspn(w, "="), nmatch = 0;
+	char label[160];
+
+	if (c == ':') {
+		if (optopt >= 256)
+			opt_label(opt_at(p, optopt - 256), false, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "option '-%c'", optopt);
+		fprintf(p->errs, "%s needs a value ", label);
+		return usage_error(p);
+	}
+	/* optopt: the short option, or the long one's val when it was given
+	 * a value it takes none; 0 for a long one unknown or ambiguous
+	 */
+	for (int i = 0; !optopt && w[0] == '-' && w[1] == '-' && i <= p->n; i++)
+		nmatch += !strncmp(p->lo[i].name, w + 2, len - 2);
+	if (optopt >= 256)
+		fprintf(p->errs, "%s: option '%.*s' takes no value ", name, len, w);
+	else if (optopt)
+		fprintf(p->errs, "%s: unknown option '-%c' ", name, optopt);
+	else if (nmatch > 1)
+		fprintf(p->errs, "%s: option '%.*s' is ambiguous: say more ", name, len, w);
+	else
+		fprintf(p->errs, "%s: unknown option '%.*s' ", name, len, w);
+	return usage_error(p);
+}
+
+/* An option getopt_long returned (c: 256 + index, or the short name). */
+static int take_option(struct parser *p, int c)
+{
+	const struct rg_opt *o;
+	void *cfg = p->cfg;
+	bool as_short = c < 256;
+	char label[160];
+	int idx = -1;
+
+	if (as_short) {
+		for (int i = 0; i < p->n && idx < 0; i++)
+			if (opt_at(p, i)->short_name == c)
+				idx = i;
+	} else {
+		idx = c - 256;
+	}
+	if (idx < 0 || idx >= p->n)
+		return -EINVAL;
+	o = opt_at(p, idx);
+	if (idx >= p->nc)
+		cfg = g_cfg;
+	opt_label(o, as_short, label, sizeof(label));
+	/* "--plan --mesh eth0": getopt takes --mesh as the plan; a value
+	 * that looks like an option is one, unless given as --plan=--x
+	 */
+	if (optarg && optarg == p->av[optind - 1] && optarg[0] == '-' && optarg[1] == '-') {
+		fprintf(p->errs, "%s needs a value, not the option '%s' ", label, optarg);
+		return usage_error(p);
+	}
+	if (p->seen[idx] && o->kind != RG_OPT_IFLIST && o->kind != RG_OPT_FLAG) {
+		fprintf(p->errs, "%s given twice: give it once\n", label);
+		return -EINVAL;
+	}
+	p->seen[idx] = 1;
+	p->list = o->kind == RG_OPT_IFLIST ? o : NULL;
+	p->list_cfg = cfg;
+	return set_value(o, cfg, optarg, label, p->errs);
+}
+
+/* A bare word: more of an interface list, or a positional. */
+static int take_word(struct parser *p, const char *w, struct rg_args *pos)
+{
+	char label[160];
+
+	if (p->list) {
+		opt_label(p->list, false, label, sizeof(label));
+		return rg_parse_iflist(label, w, p->list->role,
+				       (void *)((char *)p->list_cfg + p->list->off), p->errs);
+	}
+	if (pos->n == RG_MAX_ARGS || pos->n >= p->cmd->max_args) {
+		fprintf(p->errs, "%s: unexpected argument '%s' ", name_of(p->cmd), w);
+		return usage_error(p);
+	}
+	pos->v[pos->n++] = w;
+	return 0;
+}
+
+/* What the whole command line must have: the required options, enough
+ * positionals.
+ */
+static int check_complete(const struct parser *p, const struct rg_args *pos)
+{
+	const struct rg_cmd *cmd = p->cmd;
+
+	for (int i = 0; i < p->nc; i++) {
+		const struct rg_opt *o = &cmd->opts[i];
+
+		if (!o->required || p->seen[i])
+			continue;
+		fprintf(p->errs, "%s needs --%s ", name_of(cmd), o->name);
+		if (o->kind == RG_OPT_CHOICE)
+			for (int k = 0; o->choices[k]; k++)
+				fprintf(p->errs, "%s%s", k ? "|" : "", o->choices[k]);
+		else if (o->arg)
+			fprintf(p->errs, "%s", o->arg);
+		fputc(' ', p->errs);
+		return usage_error(p);
+	}
+	if (pos->n < cmd->min_args) {
+		fprintf(p->errs, "%s needs %s ", name_of(cmd), cmd->args ? cmd->args : "arguments");
+		return usage_error(p);
+	}
+	return 0;
+}
+
+int rg_opts_parse(const struct rg_cmd *cmd, int argc, char **argv, void *cfg,
+		  struct rg_args *pos, FILE *errs)
+{
+	struct parser p;
+	int err, c;
+
+	memset(pos, 0, sizeof(*pos));
+	err = parser_init(&p, cmd, argc, argv, cfg, errs);
+	if (err)
+		goto out;
 	opterr = 0;
 	optind = 0;	/* glibc: a full reset, the parser may have run before */
-	while ((c = getopt_long(argc + 1, av, so, lo, NULL)) != -1) {
-		const struct rg_opt *o = NULL;
-		bool as_short = false, inline_val;
-		void *ocfg = cfg;
-		char label[160];
-		int idx = -1;
-
-		if (c == 1 && cmd->subs && !list) {
+	while ((c = getopt_long(p.ac, p.av, p.so, p.lo, NULL)) != -1) {
+		if (c == 1 && cmd->subs && !p.list) {
+			/* the subcommand: the words after it are its own */
 			pos->v[pos->n++] = optarg;
 			pos->rest = argv + optind - 1;
 			pos->nrest = argc + 1 - optind;
 			break;
 		}
 		if (c == 1) {
-			if (list) {
-				opt_label(list, false, label, sizeof(label));
-				err = rg_parse_iflist(label, optarg, list->role,
-						      (void *)((char *)list_cfg + list->off), errs);
-				if (err)
-					goto out;
-				continue;
-			}
-			if (pos->n == RG_MAX_ARGS || pos->n >= cmd->max_args) {
-				fprintf(errs, "%s: unexpected argument '%s' ", name_of(cmd), optarg);
-				see_help(cmd, errs);
-				err = -EINVAL;
-				goto out;
-			}
-			pos->v[pos->n++] = optarg;
-			continue;
-		}
-		list = NULL;
-		if (c == 'h') {
+			err = take_word(&p, optarg, pos);
+		} else if (c == 'h') {
 			rg_opts_usage(cmd, stdout);
 			err = RG_OPTS_HELP;
-			goto out;
-		}
-		if (c == '?') {
-			/* optopt: the short option, or the long one's val when it
-			 * was given a value it takes none; 0 for a long one that is
-			 * unknown or an ambiguous prefix
-			 */
-			const char *w = av[optind - 1];
-			int len = strcspn(w, "="), nmatch = 0;
-
-			for (int i = 0; !optopt && w[0] == '-' && w[1] == '-' && i <= n; i++)
-				nmatch += !strncmp(lo[i].name, w + 2, len - 2);
-			if (optopt >= 256)
-				fprintf(errs, "%s: option '%.*s' takes no value ", name_of(cmd), len, w);
-			else if (optopt)
-				fprintf(errs, "%s: unknown option '-%c' ", name_of(cmd), optopt);
-			else if (nmatch > 1)
-				fprintf(errs, "%s: option '%.*s' is ambiguous: say more ", name_of(cmd),
-					len, w);
-			else
-				fprintf(errs, "%s: unknown option '%.*s' ", name_of(cmd), len, w);
-			see_help(cmd, errs);
-			err = -EINVAL;
-			goto out;
-		}
-		if (c == ':') {
-			if (optopt >= 256) {
-				o = optopt - 256 < nc ? &cmd->opts[optopt - 256] : &g_opts[optopt - 256 - nc];
-				opt_label(o, false, label, sizeof(label));
-			} else {
-				snprintf(label, sizeof(label), "option '-%c'", optopt);
-			}
-			fprintf(errs, "%s needs a value ", label);
-			see_help(cmd, errs);
-			err = -EINVAL;
-			goto out;
-		}
-		if (c >= 256) {
-			idx = c - 256;
+		} else if (c == '?' || c == ':') {
+			err = getopt_error(&p, c);
 		} else {
-			for (int i = 0; i < n && idx < 0; i++) {
-				const struct rg_opt *x = i < nc ? &cmd->opts[i] : &g_opts[i - nc];
-
-				if (x->short_name == c)
-					idx = i;
-			}
-			as_short = true;
+			err = take_option(&p, c);
 		}
-		if (idx < 0) {
-			err = -EINVAL;
-			goto out;
-		}
-		o = idx < nc ? &cmd->opts[idx] : &g_opts[idx - nc];
-		if (idx >= nc)
-			ocfg = g_cfg;
-		opt_label(o, as_short, label, sizeof(label));
-		/* "--plan --mesh eth0": getopt takes --mesh as the plan; a value
-		 * that looks like an option is one, unless given as --plan=--x
-		 */
-		inline_val = optarg && optarg != av[optind - 1];
-		if (optarg && !inline_val && optarg[0] == '-' && optarg[1] == '-') {
-			fprintf(errs, "%s needs a value, not the option '%s' ", label, optarg);
-			see_help(cmd, errs);
-			err = -EINVAL;
-			goto out;
-		}
-		if (seen[idx] && o->kind != RG_OPT_IFLIST && o->kind != RG_OPT_FLAG) {
-			fprintf(errs, "%s given twice: give it once\n", label);
-			err = -EINVAL;
-			goto out;
-		}
-		seen[idx] = 1;
-		err = set_value(o, ocfg, optarg, label, errs);
 		if (err)
 			goto out;
-		if (o->kind == RG_OPT_IFLIST) {
-			list = o;
-			list_cfg = ocfg;
-		}
 	}
 	/* after "--": positionals only */
-	if (cmd->subs && !pos->n && optind < argc + 1) {
+	p.list = NULL;
+	if (cmd->subs && !pos->n && optind < p.ac) {
 		pos->v[pos->n++] = argv[optind - 1];
 		pos->rest = argv + optind;
 		pos->nrest = argc - optind;
 	}
-	for (int i = optind; i < argc + 1 && !cmd->subs; i++) {
-		if (pos->n == RG_MAX_ARGS || pos->n >= cmd->max_args) {
-			fprintf(errs, "%s: unexpected argument '%s' ", name_of(cmd), av[i]);
-			see_help(cmd, errs);
-			err = -EINVAL;
-			goto out;
-		}
-		pos->v[pos->n++] = av[i];
-	}
-	for (int i = 0; i < nc; i++) {
-		if (!cmd->opts[i].required || seen[i])
-			continue;
-		fprintf(errs, "%s needs --%s ", name_of(cmd), cmd->opts[i].name);
-		if (cmd->opts[i].kind == RG_OPT_CHOICE)
-			for (int k = 0; cmd->opts[i].choices[k]; k++)
-				fprintf(errs, "%s%s", k ? "|" : "", cmd->opts[i].choices[k]);
-		else if (cmd->opts[i].arg)
-			fprintf(errs, "%s", cmd->opts[i].arg);
-		fputc(' ', errs);
-		see_help(cmd, errs);
-		err = -EINVAL;
-		goto out;
-	}
-	if (pos->n < cmd->min_args) {
-		fprintf(errs, "%s needs %s ", name_of(cmd), cmd->args ? cmd->args : "arguments");
-		see_help(cmd, errs);
-		err = -EINVAL;
-	}
+	for (int i = optind; !cmd->subs && i < p.ac && !err; i++)
+		err = take_word(&p, p.av[i], pos);
+	if (!err)
+		err = check_complete(&p, pos);
 out:
-	free(lo);
-	free(so);
-	free(av);
-	free(seen);
+	parser_free(&p);
 	return err;
 }
 
