@@ -22,6 +22,8 @@ endif
 PKGS		:= libbpf libelf zlib json-c nettle libpcap libmicrohttpd libmnl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle -lpcap -lmicrohttpd -lmnl)
+# the binary writes JSON itself (user/json.c); json-c is for the tests that read it back
+BIN_LIBS	:= $(filter-out -ljson-c,$(PKG_LIBS))
 
 WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
@@ -79,7 +81,7 @@ $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(BIN_LIBS) -o $@
 
 $(OUTPUT)/user/%-hooks.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(call msg,CC,$@)
