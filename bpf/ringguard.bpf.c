@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * ringguard.bpf.c - the two entry programs. Each only describes its hook
- * (where the frame is, how long it is, which interface) and maps the shared
- * verdict to its hook's return codes.
+ * ringguard.bpf.c - the entry programs: XDP ingress, tc egress, and tc
+ * ingress for interfaces whose XDP hook another program holds. Each only
+ * describes its hook (where the frame is, how long it is, which interface)
+ * and maps the shared verdict to its hook's return codes.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,8 +31,11 @@ int rg_xdp(struct xdp_md *ctx)
 	return rg_classify(&c) == RG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
 }
 
-SEC("tc")
-int rg_tc(struct __sk_buff *skb)
+/* tc, either direction: the frame at skb->data starts at the Ethernet
+ * header at ingress as at egress (the kernel pushes it back for tc), and
+ * skb->len counts it.
+ */
+static __always_inline int rg_skb(struct __sk_buff *skb, __u32 dir)
 {
 	__u32 want = RG_HDR_SPAN;
 	struct rg_ctx c;
@@ -51,9 +55,26 @@ int rg_tc(struct __sk_buff *skb)
 	c.oob_tags = skb->vlan_present ? 1 : 0;
 	c.len = skb->len + c.oob_tags * 4;
 	c.ifindex = skb->ifindex;
-	c.dir = RG_DIR_OUT;
+	c.dir = dir;
 
 	return rg_classify(&c) == RG_VERDICT_DROP ? RG_TC_ACT_SHOT : RG_TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int rg_tc(struct __sk_buff *skb)
+{
+	return rg_skb(skb, RG_DIR_OUT);
+}
+
+/* Ingress where another program holds the XDP hook (or --xdp off): the same
+ * classification, after that program has had its say. At ingress the
+ * kernel has already taken an outer VLAN tag out of the frame
+ * (skb->vlan_tci), as a VLAN device does at egress: oob_tags covers both.
+ */
+SEC("tc")
+int rg_tc_in(struct __sk_buff *skb)
+{
+	return rg_skb(skb, RG_DIR_IN);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -75,8 +75,8 @@ enum rg_mode {
 };
 
 enum rg_dir {
-	RG_DIR_IN	= 0,	/* XDP, ingress */
-	RG_DIR_OUT	= 1,	/* tc, egress */
+	RG_DIR_IN	= 0,	/* ingress: XDP, or tc where XDP is taken */
+	RG_DIR_OUT	= 1,	/* egress: tc */
 	RG_DIR_MAX,
 };
 
@@ -131,6 +131,11 @@ enum rg_xdp_kind {
 	RG_XDP_NONE	= 0,
 	RG_XDP_NATIVE	= 1,
 	RG_XDP_GENERIC	= 2,
+	/* no XDP: ingress is classified at tc ingress, by the same mechanism
+	 * as egress (tc_kind), because another program held the XDP hook at
+	 * attach or --xdp off asked for it
+	 */
+	RG_XDP_TC	= 3,
 };
 
 enum rg_tc_kind {

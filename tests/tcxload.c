@@ -4,11 +4,14 @@
  * to an interface's tc egress, at the head or the tail of the tcx chain (or
  * as a clsact filter), pinned at PIN so it outlives this process.
  *
- *   rg-tcx attach OBJ PROG IFNAME head|tail|clsact PIN
+ *   rg-tcx attach OBJ PROG IFNAME head|tail|clsact|xdp PIN
+ *                          xdp: the XDP hook, through netlink and without a
+ *                          link (as ip and most tools do), native mode
  *   rg-tcx count PIN       packets the "count" program saw
- *   rg-tcx detach PIN
+ *   rg-tcx detach PIN      (an XDP program: rg-tcx xdp-off IFNAME)
  *   rg-tcx query IFNAME    what is attached: "xdp=NAME:ID tcx=NAME:ID,NAME:ID"
  *                          (Debian 12's bpftool predates tcx and cannot tell)
+ *   rg-tcx query-in IFNAME the same with tc ingress: "xdp=... tcxin=..."
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -26,6 +30,7 @@
 #define BPF_F_BEFORE	(1U << 3)
 #define BPF_F_AFTER	(1U << 4)
 #endif
+#define TCX_INGRESS	46
 #define TCX_EGRESS	47
 
 static int attach(int argc, char **argv)
@@ -54,6 +59,15 @@ static int attach(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/seen", pin);
 	if (bpf_map__pin(map, path))
 		return 1;
+	if (!strcmp(argv[5], "xdp")) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, xo);
+
+		if (bpf_xdp_attach(ifindex, bpf_program__fd(prog), XDP_FLAGS_DRV_MODE, &xo)) {
+			fprintf(stderr, "rg-tcx: xdp attach: %s\n", strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
 	if (!strcmp(argv[5], "clsact")) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, o, .handle = 7, .priority = 7,
@@ -92,7 +106,7 @@ static void print_prog(__u32 id, bool first)
 		close(fd);
 }
 
-static int query(const char *ifname)
+static int query(const char *ifname, bool ingress)
 {
 	int ifindex = if_nametoindex(ifname);
 	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
@@ -103,8 +117,8 @@ static int query(const char *ifname)
 	printf("xdp=");
 	if (!bpf_xdp_query(ifindex, 0, &xq) && xq.prog_id)
 		print_prog(xq.prog_id, true);
-	printf(" tcx=");
-	if (!bpf_prog_query(ifindex, TCX_EGRESS, 0, NULL, ids, &cnt))
+	printf(ingress ? " tcxin=" : " tcx=");
+	if (!bpf_prog_query(ifindex, ingress ? TCX_INGRESS : TCX_EGRESS, 0, NULL, ids, &cnt))
 		for (__u32 i = 0; i < cnt; i++)
 			print_prog(ids[i], i == 0);
 	printf("\n");
@@ -116,7 +130,11 @@ int main(int argc, char **argv)
 	char path[512];
 
 	if (argc == 3 && !strcmp(argv[1], "query"))
-		return query(argv[2]);
+		return query(argv[2], false);
+	if (argc == 3 && !strcmp(argv[1], "query-in"))
+		return query(argv[2], true);
+	if (argc == 3 && !strcmp(argv[1], "xdp-off"))
+		return bpf_xdp_detach(if_nametoindex(argv[2]), 0, NULL) ? 1 : 0;
 
 	if (argc >= 2 && !strcmp(argv[1], "attach"))
 		return attach(argc, argv);
@@ -139,6 +157,7 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", argv[2]);
 		return system(cmd) ? 1 : 0;
 	}
-	fprintf(stderr, "usage: rg-tcx attach OBJ PROG IFNAME head|tail|clsact PIN | count PIN | detach PIN\n");
+	fprintf(stderr, "usage: rg-tcx attach OBJ PROG IFNAME head|tail|clsact|xdp PIN | count PIN | "
+		"detach PIN | xdp-off IFNAME | query[-in] IFNAME\n");
 	return 2;
 }

@@ -3,7 +3,8 @@
 #
 # demo.sh OUTPUT_DIR - ringguard on a lab shaped like the users' plan:
 # normal traffic counted, a misrouted fc00 flow caught in monitor mode, then
-# dropped in enforce mode. Builds the lab in network namespaces and removes
+# dropped in enforce mode; then a Proxmox host, where a guest's leak is
+# caught at its bridge port before the uplink. Builds the lab in network namespaces and removes
 # it on exit; the host's own interfaces are never touched.
 set -eu
 OUT=${1:-.output}
@@ -20,8 +21,17 @@ step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 node() { lab_ns node "$@"; }
 
+pve() { lab_ns pve1 "$@"; }
+# per-port counters of the Proxmox part
+ports() {
+	pve "$RG" -j stats | jq -r '.interfaces[] | select(.name == "tap100i1" or .name == "up0") |
+		"  \(.name) (port of \(.bridge)): in \(.in.violations) violations, \(.in.dropped) dropped; out \(.out.violations) violations"'
+}
+
 cleanup() {
 	node "$RG" detach >/dev/null 2>&1 || true
+	pve "$RG" detach >/dev/null 2>&1 || true
+	pve_lab_down
 	lab_down
 	rm -f "$CAP"
 }
@@ -84,5 +94,24 @@ run node "$RG" stats
 
 step "detach: programs, links, pins and qdiscs are removed"
 run node "$RG" detach
+
+step "Proxmox: pve01's roles are on bridges (vmbr0, vnet101); attach covers every port"
+lab_down
+pve_lab_up
+run pve "$RG" attach --plan "$PLAN" --host pve01
+run pve "$RG" status | sed -n '/^INTERFACE/,$p'
+
+step "a guest (solcp011's VM on vmbr0) with a wrong route leaks Ceph traffic toward the uplink"
+run lab_ns vm100 ip -6 route add fc00:20::/64 via fd00:101::fffe dev eth1
+run lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 -q fc00:20::1 | tail -2 || true
+echo "monitor mode: counted where it enters (the guest's tap) and where it leaves (the uplink):"
+ports
+
+step "enforce: the leak is dropped at the guest's tap, before the bridge and the uplink"
+run pve "$RG" mode enforce
+run lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 -q fc00:20::1 | tail -2 || true
+ports
+run lab_ns vm100 ping -6 -c 2 -i 0.2 -q fd00:101::fffe | tail -2
+run pve "$RG" detach
 echo
 echo "demo done"

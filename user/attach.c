@@ -4,8 +4,9 @@
  *
  * Layout under the state directory:
  *   maps/<map>        every map (see state.c)
- *   progs/xdp, tc     the programs of the build that loaded last
- *   links/xdp-<ifindex>, links/tc-<ifindex>
+ *   progs/xdp, tc, tc-in   the programs of the build that loaded last
+ *   links/xdp-<ifindex>, links/tc-<ifindex>, links/tcin-<ifindex> (tc
+ *                     ingress, where another program holds the XDP hook)
  * Pinned links keep the programs attached after the CLI exits. A legacy
  * clsact filter (kernels without tcx) is not a link: the kernel keeps it, and
  * rg_ifaces records whether ringguard created the qdisc, so detach removes
@@ -26,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "install.h"
+#include "links.h"
 #include "log.h"
 #include "ringguard.skel.h"
 
@@ -33,6 +35,7 @@
 #ifndef BPF_F_BEFORE
 #define BPF_F_BEFORE		(1U << 3)
 #endif
+#define RG_BPF_TCX_INGRESS	46
 #define RG_BPF_TCX_EGRESS	47
 
 #define RG_TC_HANDLE		0x52470001	/* "RG" */
@@ -45,6 +48,8 @@ const char *rg_xdp_kind_name(__u32 kind)
 		return "xdp-native";
 	case RG_XDP_GENERIC:
 		return "xdp-generic";
+	case RG_XDP_TC:
+		return "tc";
 	default:
 		return "none";
 	}
@@ -62,6 +67,78 @@ const char *rg_tc_kind_name(__u32 kind)
 	default:
 		return "none";
 	}
+}
+
+__u32 rg_xdp_holder(unsigned int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	/* one program: prog_id; programs in several modes: one id per mode */
+	return q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
+	       q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct rg_attached *x = a, *y = b;
+
+	return (int)x->ifc.slot - (int)y->ifc.slot;
+}
+
+int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max)
+{
+	struct rg_attached *tmp = calloc(max, sizeof(*tmp));
+	__u32 key, next, *prev = NULL;
+	struct rg_link *ls = NULL;
+	int n = 0, nls, out = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(m->ifaces, prev, &next) == 0 && n < max) {
+		struct rg_attached *r = &tmp[n];
+		char name[IF_NAMESIZE];
+
+		key = next;
+		prev = &key;
+		memset(r, 0, sizeof(*r));
+		if (bpf_map_lookup_elem(m->ifaces, &key, &r->ifc))
+			continue;
+		r->ifindex = key;
+		r->present = if_indextoname(key, name) && !strcmp(name, r->ifc.name);
+		if (r->present && r->ifc.xdp_kind == RG_XDP_TC)
+			r->xdp_holder = rg_xdp_holder(key);
+		n++;
+	}
+	qsort(tmp, n, sizeof(*tmp), cmp_slot);
+	nls = rg_links_dump(&ls);
+	for (int i = 0; i < n && nls > 0; i++) {
+		const struct rg_link *l = rg_link_find(ls, nls, NULL, tmp[i].ifindex), *br;
+
+		br = l && l->master ? rg_link_find(ls, nls, NULL, l->master) : NULL;
+		if (!tmp[i].present || !br || !br->bridge)
+			continue;
+		for (int j = 0; j < n; j++)
+			if (tmp[j].ifindex == br->ifindex && tmp[j].present)
+				snprintf(tmp[i].bridge, sizeof(tmp[i].bridge), "%s", br->name);
+	}
+	free(ls);
+	/* each bridge, then its ports; the rest in slot order */
+	for (int i = 0; i < n; i++) {
+		if (tmp[i].bridge[0])
+			continue;
+		rows[out] = tmp[i];
+		rows[out].nports = 0;
+		for (int j = 0; j < n; j++)
+			rows[out].nports += !strcmp(tmp[j].bridge, tmp[i].ifc.name);
+		out++;
+		for (int j = 0; j < n; j++)
+			if (!strcmp(tmp[j].bridge, tmp[i].ifc.name))
+				rows[out++] = tmp[j];
+	}
+	free(tmp);
+	return out;
 }
 
 static int if_mtu(const char *name)
@@ -225,6 +302,50 @@ struct pinned {
 	bool migrate;
 };
 
+/* rg_tc_in, for interfaces whose XDP hook another program holds (and for
+ * bridges): loaded on first need from a second instance of the object over
+ * the same maps, so hosts that never need it do not pay for verifying it.
+ */
+static int load_tcin(struct rg_loader *l)
+{
+	struct ringguard_bpf *s;
+	struct bpf_program *p;
+	char path[PATH_MAX];
+	int err;
+
+	if (l->tcin_fd >= 0)
+		return 0;
+	s = ringguard_bpf__open();
+	if (!s) {
+		err = -errno;
+		rg_err("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.rg_tc_in);
+	rg_skel_size_counts(s, bpf_map__max_entries(l->skel->maps.rg_counts));
+	for (int i = 0; i < RG_NMAPS; i++) {
+		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
+		if (err)
+			goto fail;
+	}
+	err = ringguard_bpf__load(s);
+	if (err)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/progs/tc-in", l->dir);
+	err = repin(bpf_program__fd(s->progs.rg_tc_in), path);
+	if (err)
+		goto fail;
+	l->tcin_skel = s;
+	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+	return 0;
+fail:
+	rg_err("cannot load the tc ingress program: %s (run with -v for the verifier log)",
+		strerror(-err));
+	ringguard_bpf__destroy(s);
+	return err;
+}
+
 /* What rg_load's steps share. */
 struct load {
 	struct rg_loader *l;
@@ -343,6 +464,8 @@ static int load_progs(struct load *ld)
 	struct rg_loader *l = ld->l;
 	int err;
 
+	/* tc ingress is loaded only where it is needed (load_tcin) */
+	bpf_program__set_autoload(l->skel->progs.rg_tc_in, false);
 	err = ringguard_bpf__load(l->skel);
 	if (err) {
 		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
@@ -431,7 +554,16 @@ static void move_hooks(struct rg_loader *l, __u32 ifindex, const struct rg_iface
 
 		if (bpf_tc_attach(&hook, &to))
 			rg_warn("cannot replace %s's tc filter", ifc->name);
+		if (ifc->xdp_kind == RG_XDP_TC && l->tcin_fd >= 0) {
+			hook.attach_point = BPF_TC_INGRESS;
+			to.prog_fd = l->tcin_fd;
+			to.prog_id = 0;
+			if (bpf_tc_attach(&hook, &to))
+				rg_warn("cannot replace %s's tc ingress filter", ifc->name);
+		}
 	}
+	if (l->tcin_fd >= 0)
+		move_link(l->dir, "tcin-%u", ifindex, l->tcin_fd, ifc->name, "tc ingress");
 }
 
 /* An adopted state keeps enforcing through the upgrade: each link switches
@@ -457,8 +589,14 @@ static int take_over(struct load *ld)
 
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
-			move_hooks(l, key, &ifc);
+		if (bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
+			continue;
+		if (ifc.xdp_kind == RG_XDP_TC) {
+			err = load_tcin(l);
+			if (err)
+				return err;
+		}
+		move_hooks(l, key, &ifc);
 	}
 	if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
 		meta.layout_version = RG_LAYOUT_VERSION;
@@ -492,6 +630,7 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->tcin_fd = -1;
 	rg_maps_init(&l->m);
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	for (int i = 0; i < RG_NMAPS; i++)
@@ -508,6 +647,9 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 
 void rg_loader_close(struct rg_loader *l)
 {
+	ringguard_bpf__destroy(l->tcin_skel);
+	l->tcin_skel = NULL;
+	l->tcin_fd = -1;
 	ringguard_bpf__destroy(l->skel);
 	l->skel = NULL;
 	rg_maps_init(&l->m);
@@ -515,12 +657,18 @@ void rg_loader_close(struct rg_loader *l)
 
 /* --- hooks ------------------------------------------------------------- */
 
+/* Returns a link fd, or -errno: -EBUSY when another program holds the hook
+ * (*holder: its id), so the caller can classify ingress at tc instead.
+ */
 static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int want,
-		      __u32 *kind)
+		      __u32 *kind, __u32 *holder)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
-	int fd = -1, err;
+	int fd = -1;
 
+	*holder = rg_xdp_holder(ifindex);
+	if (*holder)
+		goto held;
 	if (want != RG_WANT_XDP_GENERIC) {
 		o.flags = XDP_FLAGS_DRV_MODE;
 		fd = bpf_link_create(prog, ifindex, BPF_XDP, &o);
@@ -538,40 +686,51 @@ static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int wa
 		return fd;
 	}
 fail:
-	err = -errno;
-	if (err == -EBUSY || err == -EEXIST)
-		rg_err("%s already has an XDP program that is not ringguard's: "
-		       "remove it ('ip link set dev %s xdp off') or leave %s out",
-		       ifname, ifname, ifname);
-	else
-		rg_err("cannot attach XDP to %s: %s", ifname, strerror(-err));
-	return err;
+	if (errno != EBUSY && errno != EEXIST) {
+		rg_err("cannot attach XDP to %s: %s", ifname, strerror(errno));
+		return -errno;
+	}
+	*holder = rg_xdp_holder(ifindex);	/* it came in between */
+held:
+	if (want == RG_WANT_XDP_AUTO)
+		return -EBUSY;
+	rg_err("%s already has an XDP program that is not ringguard's (id %u): use "
+		"--xdp auto to classify ingress at tc instead, or remove it ('ip link set dev %s "
+		"xdp off')", ifname, *holder, ifname);
+	return -EBUSY;
 }
 
 /* tcx: attach at the head of the chain (BPF_F_BEFORE with no anchor). The
  * program returns TC_ACT_UNSPEC (== TCX_NEXT) for what it lets through, so
- * programs after it (Cilium, Calico) still see that traffic.
+ * programs after it (Cilium, Calico) still see that traffic. Ingress uses
+ * the mechanism egress got (*kind set on entry), so one qdisc or none
+ * serves both.
  */
-static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int want,
+static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int want, bool ingress,
 		     __u32 *kind, int *link_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
 	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = BPF_F_BEFORE);
+	const char *dir = ingress ? "ingress" : "egress";
 	int fd, err;
 
 	*link_fd = -1;
-	if (want != RG_WANT_TC_CLSACT) {
-		fd = bpf_link_create(prog, ifindex, RG_BPF_TCX_EGRESS, &lo);
+	if (ingress && *kind != RG_TC_TCX)
+		goto clsact;
+	if (ingress || want != RG_WANT_TC_CLSACT) {
+		fd = bpf_link_create(prog, ifindex, ingress ? RG_BPF_TCX_INGRESS :
+				     RG_BPF_TCX_EGRESS, &lo);
 		if (fd >= 0) {
 			*kind = RG_TC_TCX;
 			*link_fd = fd;
 			return 0;
 		}
-		if (want == RG_WANT_TC_TCX) {
+		if (ingress || want == RG_WANT_TC_TCX) {
 			err = -errno;
-			rg_err("cannot attach tcx egress to %s: %s (tcx needs Linux 6.6+; "
-			       "try --tc clsact)", ifname, strerror(errno));
+			rg_err("cannot attach tcx %s to %s: %s (tcx needs Linux 6.6+; "
+				"try --tc clsact)", dir, ifname, strerror(errno));
 			return err;
 		}
 	}
@@ -581,11 +740,12 @@ static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int wan
 		return err;
 	}
 	*kind = err == -EEXIST ? RG_TC_CLSACT_SHARED : RG_TC_CLSACT;
+clsact:
 	to.prog_fd = prog;
 	err = bpf_tc_attach(&hook, &to);
 	if (err) {
-		rg_err("cannot attach tc egress filter to %s: %s", ifname, strerror(-err));
-		if (*kind == RG_TC_CLSACT) {
+		rg_err("cannot attach tc %s filter to %s: %s", dir, ifname, strerror(-err));
+		if (!ingress && *kind == RG_TC_CLSACT) {
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
 		}
@@ -594,20 +754,25 @@ static int attach_tc(int prog, unsigned int ifindex, const char *ifname, int wan
 	return 0;	/* a legacy filter: no link */
 }
 
-static void detach_clsact(unsigned int ifindex, __u32 kind)
+static void detach_clsact(unsigned int ifindex, const struct rg_iface *ifc)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
 
 	bpf_tc_detach(&hook, &to);
-	if (kind == RG_TC_CLSACT) {
+	if (ifc->xdp_kind == RG_XDP_TC) {
+		hook.attach_point = BPF_TC_INGRESS;
+		bpf_tc_detach(&hook, &to);
+	}
+	if (ifc->tc_kind == RG_TC_CLSACT) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 		bpf_tc_hook_destroy(&hook);
 	}
 }
 
 /* Removes ringguard's hooks from one interface (it may already be gone);
- * forget also drops its rg_ifaces entry.
+ * forget also drops its rg_ifaces entry. Another program on its XDP hook
+ * is not ours and stays as it is.
  */
 static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex,
 			 const struct rg_iface *ifc, bool forget)
@@ -615,26 +780,60 @@ static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex
 	char path[PATH_MAX];
 
 	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)
-		detach_clsact(ifindex, ifc->tc_kind);
+		detach_clsact(ifindex, ifc);
 	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
 	unlink(path);
 	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
+	unlink(path);
+	pin_path(path, sizeof(path), dir, "links", "tcin-%u", ifindex);
 	unlink(path);
 	if (forget)
 		rg_iface_del(m, ifindex);
 }
 
-static bool hooked(const char *dir, __u32 ifindex)
+/* Whether ringguard's ingress hook is in place on ifindex: a pinned XDP or
+ * tcx ingress link, or a clsact ingress filter.
+ */
+static bool hooked(const char *dir, __u32 ifindex, const struct rg_iface *ifc)
 {
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
 	char path[PATH_MAX];
 	struct stat st;
 
 	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
-	return stat(path, &st) == 0;
+	if (stat(path, &st) == 0)
+		return true;
+	pin_path(path, sizeof(path), dir, "links", "tcin-%u", ifindex);
+	if (stat(path, &st) == 0)
+		return true;
+	return ifc->xdp_kind == RG_XDP_TC && ifc->tc_kind != RG_TC_TCX &&
+	       bpf_tc_query(&hook, &to) == 0;
 }
 
+static int pin_link(int fd, const char *dir, const char *fmt, unsigned int ifindex,
+		    const char *what, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
+	err = repin(fd, path);
+	close(fd);
+	if (err)
+		rg_err("cannot pin %s link of %s: %s", what, name, strerror(-err));
+	return err;
+}
+
+/* *holder: the id of the program that keeps ringguard off the XDP hook
+ * (ingress then runs at tc), 0 if none.
+ *
+ * A bridge classifies its ingress at tc: it has no native XDP, and the
+ * kernel refuses XDP on a device whose upper device (the bridge) has an XDP
+ * program, so generic XDP on the bridge would push every port to tc too.
+ */
 static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *name,
-			__u32 role, __u32 slot, __u32 reattaches)
+			__u32 role, __u32 slot, __u32 reattaches, bool bridge, __u32 *holder)
 {
 	struct rg_iface ifc = {
 		.role = role,
@@ -642,9 +841,9 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 		.mtu = if_mtu(name),
 		.reattaches = reattaches,
 	};
-	char path[PATH_MAX];
 	int fd, err;
 
+	*holder = 0;
 	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
 	/* the entry goes in first so the very first packet is counted */
 	err = rg_iface_put(&l->m, ifindex, &ifc);
@@ -652,31 +851,43 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 		rg_err("cannot register %s: %s", name, strerror(-err));
 		return err;
 	}
-	fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind);
-	if (fd < 0) {
-		err = fd;
-		goto fail;
-	}
-	pin_path(path, sizeof(path), l->dir, "links", "xdp-%u", ifindex);
-	err = repin(fd, path);
-	close(fd);
-	if (err) {
-		rg_err("cannot pin XDP link of %s: %s", name, strerror(-err));
-		goto fail;
+	if (l->want_xdp == RG_WANT_XDP_OFF || bridge) {
+		ifc.xdp_kind = RG_XDP_TC;
+	} else {
+		fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind, holder);
+		if (fd == -EBUSY && l->want_xdp == RG_WANT_XDP_AUTO) {
+			ifc.xdp_kind = RG_XDP_TC;
+		} else if (fd < 0) {
+			err = fd;
+			goto fail;
+		} else {
+			err = pin_link(fd, l->dir, "xdp-%u", ifindex, "XDP", name);
+			if (err)
+				goto fail;
+		}
 	}
 	rg_iface_put(&l->m, ifindex, &ifc);
 
-	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, &ifc.tc_kind, &fd);
+	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, false, &ifc.tc_kind, &fd);
 	if (err)
 		goto fail;
 	rg_iface_put(&l->m, ifindex, &ifc);
 	if (fd >= 0) {
-		pin_path(path, sizeof(path), l->dir, "links", "tc-%u", ifindex);
-		err = repin(fd, path);
-		close(fd);
-		if (err) {
-			rg_err("cannot pin tc link of %s: %s", name, strerror(-err));
+		err = pin_link(fd, l->dir, "tc-%u", ifindex, "tc", name);
+		if (err)
 			goto fail;
+	}
+	if (ifc.xdp_kind == RG_XDP_TC) {
+		err = load_tcin(l);
+		if (err)
+			goto fail;
+		err = attach_tc(l->tcin_fd, ifindex, name, l->want_tc, true, &ifc.tc_kind, &fd);
+		if (err)
+			goto fail;
+		if (fd >= 0) {
+			err = pin_link(fd, l->dir, "tcin-%u", ifindex, "tc ingress", name);
+			if (err)
+				goto fail;
 		}
 	}
 	return 0;
@@ -691,14 +902,72 @@ struct cur_iface {
 	bool keep;
 };
 
+/* want[] (first, in order) and the ports of each bridge in it, with the
+ * bridge's role: a role on a bridge covers its whole segment. An interface
+ * named in want[] keeps the role it was given. Ports beyond RG_MAX_IFACES
+ * are left out, and said so.
+ */
+static int with_ports(const struct rg_host_if *want, int nwant, struct rg_host_if *all,
+		      const char **bridge_of, bool *is_bridge)
+{
+	struct rg_link *ls = NULL;
+	int n = 0, nls, left = 0;
+
+	for (int w = 0; w < nwant && n < RG_MAX_IFACES; w++) {
+		bridge_of[n] = NULL;
+		is_bridge[n] = false;
+		all[n++] = want[w];
+	}
+	nls = rg_links_dump(&ls);
+	if (nls < 0) {
+		rg_warn("cannot list links (rtnetlink): %s; bridge ports are not covered",
+			strerror(-nls));
+		return n;
+	}
+	for (int w = 0; w < nwant; w++) {
+		const struct rg_link *br = rg_link_find(ls, nls, want[w].name, 0);
+
+		if (!br || !br->bridge)
+			continue;
+		is_bridge[w] = true;
+		for (int i = 0; i < nls; i++) {
+			bool dup = false;
+
+			if (ls[i].master != br->ifindex)
+				continue;
+			for (int j = 0; j < n && !dup; j++)
+				dup = !strcmp(all[j].name, ls[i].name);
+			if (dup)
+				continue;
+			if (n == RG_MAX_IFACES) {
+				left++;
+				continue;
+			}
+			snprintf(all[n].name, sizeof(all[n].name), "%s", ls[i].name);
+			all[n].role = want[w].role;
+			is_bridge[n] = ls[i].bridge;
+			bridge_of[n++] = want[w].name;
+		}
+	}
+	if (left)
+		rg_warn("%d bridge port%s left out: ringguard covers at most %d interfaces",
+			left, left == 1 ? "" : "s", RG_MAX_IFACES);
+	free(ls);
+	return n;
+}
+
 /* What rg_reconcile's steps share: the interfaces wanted, those rg_ifaces
  * holds, and the counter slots taken.
  */
 struct recon {
 	struct rg_loader *l;
-	const struct rg_host_if *want;
+	const struct rg_host_if *want;	/* the roles given, then bridges' ports */
 	int nwant;
-	bool *missing;
+	int nroles;			/* want[0..nroles): the roles given */
+	struct rg_host_if all[RG_MAX_IFACES];
+	const char *bridge_of[RG_MAX_IFACES];	/* a port's bridge, NULL for a role */
+	bool is_bridge[RG_MAX_IFACES];
+	bool *missing;		/* nroles long */
 	struct cur_iface cur[RG_MAX_IFACES];
 	int ncur;
 	bool slot_used[RG_MAX_IFACES];
@@ -739,7 +1008,7 @@ static void keep_attached(struct recon *r)
 		char name[IF_NAMESIZE];
 
 		if (!if_indextoname(c->ifindex, name) || strcmp(name, c->ifc.name) ||
-		    !hooked(r->l->dir, c->ifindex))
+		    !hooked(r->l->dir, c->ifindex, &c->ifc))
 			continue;	/* gone, renamed away, or left over from that */
 		for (int w = 0; w < r->nwant; w++) {
 			if (strcmp(r->want[w].name, name))
@@ -768,11 +1037,12 @@ static void drop_stale(struct recon *r)
 		if (c->keep)
 			continue;
 		present = if_nametoindex(c->ifc.name);
-		if (!hooked(r->l->dir, c->ifindex) && wanted && !present)
+		if (!hooked(r->l->dir, c->ifindex, &c->ifc) && wanted && !present)
 			continue;
 		detach_iface(r->l->dir, &r->l->m, c->ifindex, &c->ifc, !(wanted && !present));
 		if (!wanted)
-			rg_info("%s: detached (no longer in the plan)", c->ifc.name);
+			rg_info("%s: detached (neither in the plan nor a port of one of its "
+				"bridges any more)", c->ifc.name);
 		else if (!present)
 			rg_warn("%s: gone (ifindex %u); it will be re-attached when it "
 				"appears", c->ifc.name, c->ifindex);
@@ -791,9 +1061,10 @@ static int attach_wanted(struct recon *r, int w)
 {
 	const struct rg_host_if *want = &r->want[w];
 	unsigned int ifindex = if_nametoindex(want->name);
-	__u32 slot = RG_MAX_IFACES, reattaches = 0;
-	bool done = false, seen = false;
+	__u32 slot = RG_MAX_IFACES, reattaches = 0, holder;
+	bool done = false, seen = false, role = w < r->nroles;
 	struct rg_if_counters zero = {};
+	char how[64] = "";
 	int err;
 
 	for (int i = 0; i < r->ncur; i++) {
@@ -813,14 +1084,14 @@ static int attach_wanted(struct recon *r, int w)
 	if (done)
 		return 0;
 	if (!ifindex) {
-		if (!r->missing || !r->missing[w])
+		if (role && (!r->missing || !r->missing[w]))
 			rg_warn("%s: interface not found; it will be attached when it "
 				"appears", want->name);
-		if (r->missing)
+		if (role && r->missing)
 			r->missing[w] = true;
 		return 0;
 	}
-	if (r->missing)
+	if (role && r->missing)
 		r->missing[w] = false;
 	if (!seen) {
 		for (slot = 0; slot < RG_MAX_IFACES && r->slot_used[slot]; slot++)
@@ -830,11 +1101,19 @@ static int attach_wanted(struct recon *r, int w)
 		rg_percpu_zero(r->l->m.if_stats, slot, sizeof(zero));
 	}
 	r->slot_used[slot] = true;
-	err = attach_iface(r->l, ifindex, want->name, want->role, slot, reattaches);
+	err = attach_iface(r->l, ifindex, want->name, want->role, slot, reattaches,
+			   r->is_bridge[w], &holder);
 	if (err)
 		return err;
-	rg_info("%s: %s as %s (ifindex %u)", want->name, seen ? "re-attached" : "attached",
-		rg_role_name(want->role), ifindex);
+	if (r->is_bridge[w])
+		snprintf(how, sizeof(how), ", ingress: tc (a bridge: its ports keep XDP)");
+	else if (r->l->want_xdp == RG_WANT_XDP_OFF)
+		snprintf(how, sizeof(how), ", ingress: tc (--xdp off)");
+	else if (holder)
+		snprintf(how, sizeof(how), ", ingress: tc, XDP held by program %u", holder);
+	rg_info("%s: %s as %s%s%s (ifindex %u)%s", want->name, seen ? "re-attached" : "attached",
+		rg_role_name(want->role), r->bridge_of[w] ? ", port of " : "",
+		r->bridge_of[w] ? r->bridge_of[w] : "", ifindex, how);
 	r->changes++;
 	return 0;
 }
@@ -842,13 +1121,19 @@ static int attach_wanted(struct recon *r, int w)
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		 bool *missing)
 {
-	struct recon r = { .l = l, .want = want, .nwant = nwant, .missing = missing };
+	static struct recon r;	/* large: not on the stack */
 	int err = 0;
 
+	memset(&r, 0, sizeof(r));
+	r.l = l;
+	r.missing = missing;
+	r.nroles = nwant < RG_MAX_IFACES ? nwant : RG_MAX_IFACES;
+	r.nwant = with_ports(want, nwant, r.all, r.bridge_of, r.is_bridge);
+	r.want = r.all;
 	read_current(&r);
 	keep_attached(&r);
 	drop_stale(&r);
-	for (int w = 0; w < nwant && !err; w++)
+	for (int w = 0; w < r.nwant && !err; w++)
 		err = attach_wanted(&r, w);
 	return err ? err : r.changes;
 }
@@ -951,7 +1236,7 @@ int rg_detach(const char *dir)
 			if (bpf_map_lookup_elem(m.ifaces, &key, &ifc))
 				continue;
 			if (ifc.tc_kind == RG_TC_CLSACT || ifc.tc_kind == RG_TC_CLSACT_SHARED)
-				detach_clsact(key, ifc.tc_kind);
+				detach_clsact(key, &ifc);
 		}
 		rg_maps_close(&m);
 	}

@@ -11,7 +11,10 @@
 #include "plan.h"
 #include "state.h"
 
-enum rg_want_xdp { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC };
+/* --xdp: auto takes XDP (native, else generic) when the hook is free and
+ * classifies ingress at tc when another program holds it; off always uses tc.
+ */
+enum rg_want_xdp { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC, RG_WANT_XDP_OFF };
 enum rg_want_tc { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
 struct ringguard_bpf;
@@ -31,6 +34,8 @@ struct rg_loader {
 	struct rg_maps m;	/* owned by skel */
 	int xdp_fd;
 	int tc_fd;
+	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
+	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
 	char dir[PATH_MAX];
 	bool adopted;		/* pinned state existed: maps reused or migrated */
 	int want_xdp;
@@ -48,7 +53,8 @@ struct rg_loader {
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
 void rg_loader_close(struct rg_loader *l);
 
-/* Makes the attached interfaces match want[]: attaches what is missing,
+/* Makes the attached interfaces match want[] and the ports of the bridges
+ * in it (which take their bridge's role): attaches what is missing,
  * re-attaches an interface that was recreated (new ifindex) or renamed back,
  * detaches what is no longer wanted or was renamed away. Missing interfaces
  * are reported once (missing[], nwant long, remembers; may be NULL), not
@@ -73,7 +79,23 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 /* Removes links, filters, the qdiscs ringguard created, pins and dir. */
 int rg_detach(const char *dir);
 
+/* What is attached, for status and attach's report: rows in slot order,
+ * each bridge followed by its attached ports.
+ */
+struct rg_attached {
+	__u32 ifindex;
+	struct rg_iface ifc;
+	bool present;			/* the ifindex still has this name */
+	char bridge[RG_IFNAME_LEN];	/* the attached bridge it is a port of, "" if none */
+	int nports;			/* for a bridge: its attached ports */
+	__u32 xdp_holder;		/* ingress at tc: the program on the XDP hook now */
+};
+
+int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max);
+
 const char *rg_xdp_kind_name(__u32 kind);
+/* The id of the XDP program attached to ifindex in any mode, 0 if none. */
+__u32 rg_xdp_holder(unsigned int ifindex);
 const char *rg_tc_kind_name(__u32 kind);
 
 #endif /* RG_ATTACH_H */

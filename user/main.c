@@ -240,8 +240,9 @@ struct attach_args {
 
 static const char *const mode_words[] = { "monitor", "enforce", NULL };
 static const int mode_values[] = { RG_MODE_MONITOR, RG_MODE_ENFORCE };
-static const char *const xdp_words[] = { "auto", "native", "generic", NULL };
-static const int xdp_values[] = { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC };
+static const char *const xdp_words[] = { "auto", "native", "generic", "off", NULL };
+static const int xdp_values[] = { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC,
+				  RG_WANT_XDP_OFF };
 static const char *const tc_words[] = { "auto", "tcx", "clsact", NULL };
 static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
@@ -261,7 +262,7 @@ static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLS
 		      "enforce drops violations (default: monitor)", \
 		      .values = mode_values),					\
 	RG_OPT_CHOICE("xdp", 0, struct attach_args, want_xdp, xdp_words,	\
-		      "XDP attach mode (default: auto)", \
+		      "XDP attach mode; auto: tc ingress where XDP is taken", \
 		      .values = xdp_values),					\
 	RG_OPT_CHOICE("tc", 0, struct attach_args, want_tc, tc_words,		\
 		      "tc attach point (default: auto)", \
@@ -279,7 +280,11 @@ static const struct rg_cmd attach_cmd = {
 	.description =
 "Validates the plan first and changes nothing if it is invalid. The roles of\n"
 "the interfaces come from --mesh/--egress, or else from the plan's host line\n"
-"for --host NAME or this machine's hostname. Default mode: monitor.\n",
+"for --host NAME or this machine's hostname. Default mode: monitor.\n"
+"A bridge covers its segment: the bridge and every port it has now, with its\n"
+"role (the daemon follows ports that join and leave later). Where another\n"
+"program holds an interface's XDP hook, ingress is classified at tc ingress\n"
+"(--xdp auto); --xdp off does that everywhere.\n",
 	.examples =
 "  ringguard attach --plan maps/sol.plan --mesh eth0 --egress eth1\n"
 "  ringguard attach --plan maps/sol.plan --host pve01 --mode enforce\n"
@@ -331,9 +336,13 @@ static int cmd_attach(struct rg_cli *c)
 {
 	struct rg_attach_opts o = {};
 	struct attach_args a;
+	struct rg_attached rows[RG_MAX_IFACES];
 	struct rg_plan plan;
-	char *abs = NULL;
-	int err, lock;
+	struct rg_maps m;
+	char *abs = NULL, *infobuf = NULL, *save = NULL;
+	size_t infolen = 0;
+	int err, lock, nrows = 0, nports = 0;
+	FILE *info;
 
 	err = attach_parse(c, &a);
 	if (!err)
@@ -367,26 +376,75 @@ static int cmd_attach(struct rg_cli *c)
 	if (err)
 		goto out;
 	lock = rg_state_lock(c->dir);
+	info = open_memstream(&infobuf, &infolen);
+	if (!info) {
+		err = fail(c, -ENOMEM, "out of memory");
+		goto out;
+	}
 	o = (struct rg_attach_opts){
 		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode, .want_xdp = a.want_xdp,
 		.want_tc = a.want_tc, .plan_path = abs,
 	};
+	/* what it attached, a line per interface, goes into the report */
+	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, info);
 	err = rg_attach(c->dir, &plan, &o);
+	log_setup(c);
 	if (lock >= 0)
 		close(lock);
-	if (!err && !c->json) {
-		printf("attached to %d interface%s in %s mode, plan %s\n", a.ifs.n,
-		       a.ifs.n == 1 ? "" : "s", rg_mode_name(a.mode), abs);
-	} else if (!err) {
+	fclose(info);
+	if (err) {
+		/* what went wrong on an interface is in there too */
+		fputs(infobuf, c->errs);
+		goto out;
+	}
+	/* what it covers: the interfaces given, and the bridges' ports as they
+	 * are now (the daemon follows ports that come and go)
+	 */
+	if (!rg_state_open(c->dir, &m, true)) {
+		nrows = rg_attached_read(&m, rows, RG_MAX_IFACES);
+		rg_maps_close(&m);
+	}
+	for (int i = 0; i < nrows; i++)
+		nports += rows[i].bridge[0] != '\0';
+	if (!c->json) {
+		printf("attached to %d interface%s", a.ifs.n, a.ifs.n == 1 ? "" : "s");
+		if (nports)
+			printf(" and %d bridge port%s", nports, nports == 1 ? "" : "s");
+		printf(" in %s mode, plan %s\n", rg_mode_name(a.mode), abs);
+		for (char *line = strtok_r(infobuf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			printf("  %s\n", line);
+		if (nports)
+			printf("ports that join a bridge later are covered by 'ringguard daemon', "
+			       "not by this attach\n");
+	} else {
 		struct rg_json j;
 
 		rg_json_init(&j, stdout);
 		rg_json_obj(&j, NULL);
 		rg_json_int(&j, "attached", a.ifs.n);
+		rg_json_int(&j, "ports", nports);
 		rg_json_str(&j, "mode", rg_mode_name(a.mode));
+		rg_json_arr(&j, "interfaces");
+		for (int i = 0; i < nrows; i++) {
+			bool tc_in = rows[i].ifc.xdp_kind == RG_XDP_TC;
+
+			rg_json_obj(&j, NULL);
+			rg_json_str(&j, "name", rows[i].ifc.name);
+			rg_json_str(&j, "role", rg_role_name(rows[i].ifc.role));
+			rg_json_str(&j, "bridge", rows[i].bridge[0] ? rows[i].bridge : NULL);
+			rg_json_str(&j, "ingress", tc_in ? "tc" : "xdp");
+			if (tc_in && rows[i].xdp_holder)
+				rg_json_u64(&j, "xdp_held_by", rows[i].xdp_holder);
+			else
+				rg_json_null(&j, "xdp_held_by");
+			rg_json_end(&j);
+		}
+		rg_json_end(&j);
 		rg_json_end(&j);
 	}
 out:
+	free(infobuf);
 	free(abs);
 	rg_plan_free(&plan);
 	return err;

@@ -28,6 +28,9 @@ struct iface_row {
 	struct rg_iface ifc;
 	struct rg_if_counters c;
 	bool present;
+	char bridge[RG_IFNAME_LEN];	/* a port of this attached bridge */
+	int nports;
+	__u32 xdp_holder;
 };
 
 struct snapshot {
@@ -56,13 +59,6 @@ static int cmp_bucket(const void *a, const void *b)
 	if (r)
 		return r;
 	return (int)x->info.cidr.prefixlen - (int)y->info.cidr.prefixlen;
-}
-
-static int cmp_iface(const void *a, const void *b)
-{
-	const struct iface_row *x = a, *y = b;
-
-	return (int)x->ifc.slot - (int)y->ifc.slot;
 }
 
 /* Counters this process has shown, by bucket id. When a plan has more
@@ -113,7 +109,7 @@ enum snap_kind {
 static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_kind kind)
 {
 	bool counters = kind != SNAP_STATE;
-	__u32 *ids = NULL, key, next, *prev = NULL;
+	__u32 *ids = NULL;
 	struct rg_bucket_info *infos = NULL;
 	int n, err;
 
@@ -126,21 +122,26 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 	if (err)
 		return err;
 
-	while (bpf_map_get_next_key(m->ifaces, prev, &next) == 0 && s->nifaces < RG_MAX_IFACES) {
-		struct iface_row *r = &s->ifaces[s->nifaces];
-		char name[IF_NAMESIZE];
+	{
+		struct rg_attached att[RG_MAX_IFACES];
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(m->ifaces, &key, &r->ifc))
-			continue;
-		r->ifindex = key;
-		r->present = if_indextoname(key, name) && !strcmp(name, r->ifc.name);
-		if (counters && rg_if_sum(m, r->ifc.slot, &r->c))
-			continue;
-		s->nifaces++;
+		n = rg_attached_read(m, att, RG_MAX_IFACES);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			struct iface_row *r = &s->ifaces[s->nifaces];
+
+			r->ifindex = att[i].ifindex;
+			r->ifc = att[i].ifc;
+			r->present = att[i].present;
+			memcpy(r->bridge, att[i].bridge, sizeof(r->bridge));
+			r->nports = att[i].nports;
+			r->xdp_holder = att[i].xdp_holder;
+			if (counters && rg_if_sum(m, r->ifc.slot, &r->c))
+				continue;
+			s->nifaces++;
+		}
 	}
-	qsort(s->ifaces, s->nifaces, sizeof(s->ifaces[0]), cmp_iface);
 	if (!counters)
 		return 0;
 
@@ -628,6 +629,7 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 			rg_json_obj(&j, NULL);
 			rg_json_strn(&j, "name", r->ifc.name, sizeof(r->ifc.name));
 			rg_json_str(&j, "role", rg_role_name(r->ifc.role));
+			rg_json_str(&j, "bridge", r->bridge[0] ? r->bridge : NULL);
 			jdir(&j, "in", &r->c.dir[RG_DIR_IN]);
 			jdir(&j, "out", &r->c.dir[RG_DIR_OUT]);
 			rg_json_end(&j);
@@ -649,6 +651,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	struct snapshot s;
 	char sha[65], when[64];
 	long long deadline = -1;
+	bool in_ports = false;
 	time_t t;
 	int err;
 
@@ -686,16 +689,37 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		rg_json_arr(&j, "interfaces");
 		for (int i = 0; i < s.nifaces; i++) {
 			const struct iface_row *r = &s.ifaces[i];
+			bool tc_in = r->ifc.xdp_kind == RG_XDP_TC, port = r->bridge[0] && in_ports;
 
+			if (!port && in_ports) {
+				rg_json_end(&j);	/* the bridge's ports */
+				rg_json_end(&j);	/* the bridge */
+				in_ports = false;
+			}
 			rg_json_obj(&j, NULL);
 			rg_json_strn(&j, "name", r->ifc.name, sizeof(r->ifc.name));
 			rg_json_int(&j, "ifindex", r->ifindex);
 			rg_json_str(&j, "role", rg_role_name(r->ifc.role));
 			rg_json_bool(&j, "present", r->present);
 			rg_json_int(&j, "mtu", r->ifc.mtu);
-			rg_json_str(&j, "xdp", rg_xdp_kind_name(r->ifc.xdp_kind));
+			rg_json_str(&j, "ingress", tc_in ? "tc" : "xdp");
+			rg_json_str(&j, "xdp", tc_in ? "none" : rg_xdp_kind_name(r->ifc.xdp_kind));
+			if (tc_in && r->xdp_holder)
+				rg_json_u64(&j, "xdp_held_by", r->xdp_holder);
+			else
+				rg_json_null(&j, "xdp_held_by");
 			rg_json_str(&j, "tc", rg_tc_kind_name(r->ifc.tc_kind));
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
+			/* a bridge's ports sit under it, in "ports" */
+			if (!port && r->nports) {
+				rg_json_arr(&j, "ports");
+				in_ports = true;
+				continue;
+			}
+			rg_json_end(&j);
+		}
+		if (in_ports) {
+			rg_json_end(&j);
 			rg_json_end(&j);
 		}
 		rg_json_end(&j);
@@ -725,14 +749,26 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
 		const struct iface_row *r = &s.ifaces[i];
-		const char *note = "";
+		char note[96] = "", name[RG_IFNAME_LEN + 8];
 
 		if (!r->present)
-			note = "interface is gone: re-attach when it is back";
+			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
+		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
+			snprintf(note, sizeof(note), "ingress: tc, XDP held by program %u",
+				 r->xdp_holder);
+		else if (r->ifc.xdp_kind == RG_XDP_TC)
+			snprintf(note, sizeof(note), "ingress: tc");
 		else if (r->ifc.xdp_kind == RG_XDP_GENERIC)
-			note = "generic XDP: the driver has no native XDP, ingress costs more";
-		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", r->ifc.name, r->ifindex,
-		       rg_role_name(r->ifc.role), r->ifc.mtu, rg_xdp_kind_name(r->ifc.xdp_kind),
+			snprintf(note, sizeof(note), "generic XDP: the driver has no native XDP, "
+				 "ingress costs more");
+		if (r->nports)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sbridge: %d port%s",
+				 note[0] ? "; " : "", r->nports, r->nports == 1 ? "" : "s");
+		/* a bridge's ports are indented under it */
+		snprintf(name, sizeof(name), "%s%s", r->bridge[0] ? "  " : "", r->ifc.name);
+		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", name, r->ifindex,
+		       rg_role_name(r->ifc.role), r->ifc.mtu,
+		       r->ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" : rg_xdp_kind_name(r->ifc.xdp_kind),
 		       rg_tc_kind_name(r->ifc.tc_kind), r->ifc.reattaches, note);
 	}
 	return 0;

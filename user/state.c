@@ -528,11 +528,21 @@ int rg_iface_index_sync(const struct rg_maps *m)
 	struct rg_iface ifc;
 	int err = 0;
 
+	/* only the array is written: updating rg_ifaces itself while walking
+	 * it re-inserts each entry at the head of its hash bucket, and two
+	 * interfaces that share a bucket then hand the walk back and forth
+	 * for ever
+	 */
 	while (!err && bpf_map_get_next_key(m->ifaces, prev, &next) == 0) {
+		struct rg_if_fast f;
+
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(m->ifaces, &key, &ifc))
-			err = rg_iface_put(m, key, &ifc);
+		if (key >= RG_IFINDEX_DIRECT || bpf_map_lookup_elem(m->ifaces, &key, &ifc))
+			continue;
+		f = (struct rg_if_fast){ .role = ifc.role, .slot = ifc.slot };
+		if (bpf_map_update_elem(m->if_index, &key, &f, BPF_ANY))
+			err = -errno;
 	}
 	return err;
 }

@@ -47,6 +47,8 @@ struct vlink {
 	unsigned int flags;
 	uint8_t operstate;
 	uint32_t mtu;
+	int master;		/* the bridge (or bond) it is a port of, 0 if none */
+	bool bridge;		/* IFLA_INFO_KIND "bridge" */
 };
 
 struct vaddr {
@@ -181,8 +183,22 @@ static int link_attr(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
 			return MNL_CB_ERROR;
 		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
 	}
 	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, IFLA_INFO_MAX) < 0)
+		return MNL_CB_OK;
+	tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
 }
 
@@ -213,6 +229,15 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	l->mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
 	l->operstate = tb[IFLA_OPERSTATE] ? mnl_attr_get_u8(tb[IFLA_OPERSTATE]) : IF_OPER_UNKNOWN;
+	l->master = tb[IFLA_MASTER] ? (int)mnl_attr_get_u32(tb[IFLA_MASTER]) : 0;
+	if (tb[IFLA_LINKINFO]) {
+		const struct nlattr *info[IFLA_INFO_MAX + 1] = {};
+
+		if (mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr, info) >= 0 &&
+		    info[IFLA_INFO_KIND] &&
+		    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) >= 0)
+			l->bridge = !strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "bridge");
+	}
 	return MNL_CB_OK;
 }
 
@@ -555,6 +580,28 @@ static const struct vlink *link_by_index(const struct live *lv, int index)
 	return NULL;
 }
 
+/* The bridge l is a port of, if any. */
+static const struct vlink *bridge_of(const struct live *lv, const struct vlink *l)
+{
+	const struct vlink *m = l && l->master ? link_by_index(lv, l->master) : NULL;
+
+	return m && m->bridge ? m : NULL;
+}
+
+/* The role frames leaving through l get: its own, else its bridge's (a role
+ * on a bridge covers every port, as attach does).
+ */
+static uint32_t link_role(const struct rg_host_if *ifs, int nifs, const struct live *lv,
+			  const struct vlink *l)
+{
+	uint32_t role = l ? role_of(ifs, nifs, l->name) : RG_ROLE_NONE;
+	const struct vlink *br = bridge_of(lv, l);
+
+	if (role == RG_ROLE_NONE && br)
+		role = role_of(ifs, nifs, br->name);
+	return role;
+}
+
 /* ---- the checks ------------------------------------------------------------ */
 
 static int check_link(struct vreport *r, const struct rg_host_if *hi, const struct vlink *l)
@@ -661,6 +708,63 @@ static int check_mtu(struct vreport *r, const struct rg_host_if *hi, const struc
 }
 
 /*
+ * A role on a bridge covers its ports. Each port should be up, take frames
+ * as large as the bridge's MTU (the bridge drops what a port cannot send),
+ * and carry no address of its own (a port's frames go to the bridge, so the
+ * host never answers on an address there: it belongs on the bridge).
+ */
+static int check_ports(struct vreport *r, const struct live *lv, const struct rg_host_if *hi,
+		       const struct vlink *br, const struct rg_host_if *ifs, int nifs)
+{
+	static const struct rg_cidr ll = { .addr = { 0xfe, 0x80 }, .len = 10 };
+	const char *role = rg_role_name(hi->role);
+	char names[512] = "", a[64];
+	int n = 0, err = 0;
+
+	for (int i = 0; i < lv->nlinks && !err; i++) {
+		const struct vlink *pl = &lv->links[i];
+		uint32_t own;
+
+		if (pl->master != br->index)
+			continue;
+		cat(names, sizeof(names), "%s%s", n++ ? ", " : "", pl->name);
+		own = role_of(ifs, nifs, pl->name);
+		if (!(pl->flags & IFF_UP) || !(pl->flags & IFF_LOWER_UP))
+			err = addcheck(r, V_WARN, "port", pl->name, "%s (%s, port of %s): %s",
+				       pl->name, role, br->name, !(pl->flags & IFF_UP) ?
+				       "administratively down" : "up but no carrier");
+		if (!err && pl->mtu < br->mtu)
+			err = addcheck(r, V_FAIL, "port", pl->name,
+				       "%s (%s, port of %s): MTU %u below the bridge's %u: larger "
+				       "frames are dropped", pl->name, role, br->name, pl->mtu, br->mtu);
+		if (!err && own != RG_ROLE_NONE && own != hi->role)
+			err = addcheck(r, V_WARN, "port", pl->name,
+				       "%s is %s in the plan but a port of %s (%s): it keeps its own "
+				       "role on that segment", pl->name, rg_role_name(own), br->name, role);
+		for (int j = 0; j < lv->naddrs && !err; j++) {
+			const struct vaddr *v = &lv->addrs[j];
+
+			if (v->index != pl->index || v->scope != RT_SCOPE_UNIVERSE ||
+			    rg_cidr_contains(&ll, v->a.addr))
+				continue;
+			rg_cidr_format(&v->a, a, sizeof(a));
+			err = addcheck(r, V_FAIL, "port", pl->name,
+				       "%s (%s, port of %s) has address %s, which the host never "
+				       "answers on a bridge port: put it on %s", pl->name, role,
+				       br->name, a, br->name);
+		}
+	}
+	if (err)
+		return err;
+	if (!n)
+		return addcheck(r, V_WARN, "ports", hi->name,
+				"%s (%s): a bridge without ports: only the host's own traffic "
+				"crosses it", hi->name, role);
+	return addcheck(r, V_OK, "ports", hi->name, "%s (%s): bridge, %d port%s carry its role: %s",
+			hi->name, role, n, n == 1 ? "" : "s", names);
+}
+
+/*
  * An address that stands for c in a route lookup: the first address + 1,
  * because the first address of an IPv6 subnet is its subnet-router anycast
  * address, which a forwarding host answers itself (an anycast route to lo)
@@ -711,7 +815,7 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 		       const struct live *lv, const struct rg_host_if *ifs, int nifs,
 		       const struct rg_entry *e)
 {
-	char rep[64], gw[80] = "", src[80] = "", s[64], oifname[IFNAMSIZ + 16];
+	char rep[64], gw[80] = "", src[80] = "", s[64], oifname[2 * IFNAMSIZ + 16];
 	const struct rg_entry *z = plan_zone(p, e->cidr.addr);
 	const char *rej = NULL, *want;
 	const struct vlink *ol;
@@ -773,7 +877,9 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 		rg_cidr_addr_format(&rt.src, s, sizeof(s));
 		snprintf(src, sizeof(src), " src %s", s);
 	}
-	role = ol ? role_of(ifs, nifs, ol->name) : RG_ROLE_NONE;
+	role = link_role(ifs, nifs, lv, ol);
+	if (ol && bridge_of(lv, ol) && role_of(ifs, nifs, ol->name) == RG_ROLE_NONE)
+		cat(oifname, sizeof(oifname), " (port of %s)", bridge_of(lv, ol)->name);
 	if (role == RG_ROLE_NONE) {
 		c->level = V_FAIL;
 		snprintf(c->detail, sizeof(c->detail),
@@ -927,11 +1033,21 @@ int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int 
 
 	for (int i = 0; i < nifs && !err; i++)
 		err = check_link(&r, &ifs[i], link_by_name(&lv, ifs[i].name));
+	/* a bridge's ports; a role interface that is itself a bridge port
+	 * has its addresses on the bridge
+	 */
+	for (int i = 0; i < nifs && !err; i++) {
+		const struct vlink *l = link_by_name(&lv, ifs[i].name);
+
+		if (l && l->bridge)
+			err = check_ports(&r, &lv, &ifs[i], l, ifs, nifs);
+	}
 	for (int i = 0; i < nifs && !err; i++) {
 		const struct vlink *l = link_by_name(&lv, ifs[i].name);
 
 		if (l)
-			err = check_addrs(&r, plan, &lv, &ifs[i], l);
+			err = check_addrs(&r, plan, &lv, &ifs[i], bridge_of(&lv, l) ?
+					  bridge_of(&lv, l) : l);
 	}
 	for (int i = 0; i < nifs && !err; i++) {
 		const struct vlink *l = link_by_name(&lv, ifs[i].name);

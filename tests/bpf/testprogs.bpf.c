@@ -6,6 +6,9 @@
  *            (skb->vlan_tci), as a VLAN device with tx offload does.
  * count:     counts what it sees and passes it on, like a CNI program
  *            sitting after ringguard in the tcx chain.
+ * xdp_count: the same on the XDP hook (frags-aware: veth at MTU 9000 wants
+ *            it): another tool's program (Cilium's XDP
+ *            acceleration, xdp-filter) that holds the hook before ringguard.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -36,6 +39,17 @@ int count(struct __sk_buff *skb)
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	return TC_NEXT;
+}
+
+SEC("xdp.frags")
+int xdp_count(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&seen, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -127,7 +127,7 @@ _ringguard()
 	--host) _ringguard_hosts "$plan"; return 0 ;;
 	--mesh | --egress) _ringguard_ifaces; return 0 ;;
 	--mode) _ringguard_words 'monitor enforce'; return 0 ;;
-	--xdp) _ringguard_words 'auto native generic'; return 0 ;;
+	--xdp) _ringguard_words 'auto native generic off'; return 0 ;;
 	--tc) _ringguard_words 'auto tcx clsact'; return 0 ;;
 	--role) _ringguard_words 'mesh egress'; return 0 ;;
 	--dir) _ringguard_words 'in out'; return 0 ;;

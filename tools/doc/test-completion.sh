@@ -140,7 +140,7 @@ expect '' events --count ''
 expect '--verbose --pin-dir' events -j --count 5 --
 
 # attach and daemon values
-expect 'auto native generic' attach --xdp ''
+expect 'auto native generic off' attach --xdp ''
 expect 'auto tcx clsact' attach --tc ''
 expect 'monitor enforce' daemon --mode ''
 expect '--detach-on-exit' daemon --de

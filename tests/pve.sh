@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# pve.sh - ringguard on a Proxmox-shaped host (tools/lab.sh, pve_lab_up):
+# roles on the bridges vmbr0 and vnet101 cover every port (uplink, guests'
+# taps, the EVPN VXLAN device); a guest's fc00 leak toward the uplink is
+# counted in monitor mode and dropped before the uplink in enforce mode;
+# guest-to-gateway, guest-to-guest and overlay traffic passes; the daemon
+# enforces a guest port that joins later within a second and releases it
+# when it leaves; detach leaves nothing on any port; and a foreign XDP
+# program on the mesh link: ingress is classified at tc, the foreign program
+# keeps running, untouched by attach and detach.
+#
+# usage: tests/pve.sh OUTPUT_DIR     (run as root)
+set -u
+
+OUT=${1:-.output}
+LAB="rgp$$-"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+DPID=
+PINX="/sys/fs/bpf/rgp$$-xdp"
+
+rg() { lab_ns pve1 "$RG" "$@"; }
+tcx() { nsenter --net="/run/netns/${LAB}pve1" "$TCX" "$@"; }
+
+teardown() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	ip netns pids "${LAB}pve1" 2>/dev/null | xargs -r kill 2>/dev/null
+	lab_ns pve1 "$RG" detach >/dev/null 2>&1
+	rm -rf "$PINX"
+	pve_lab_down
+	rm -rf "$TMP"
+}
+trap teardown EXIT
+
+# wait_ms MS CMD...: poll CMD until it succeeds; WAITED = ms it took
+WAITED=0
+wait_ms() {
+	local limit=$1 t0
+	shift
+	t0=$(date +%s%N)
+	while ! "$@" >/dev/null 2>&1; do
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt "$limit" ] && return 1
+		sleep 0.01
+	done
+	WAITED=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+# port_of BRIDGE PORT: status lists PORT under BRIDGE, ingress hooked
+port_of() {
+	rg -j status | jq -e --arg b "$1" --arg p "$2" \
+		'.interfaces[] | select(.name == $b) | .ports[] | select(.name == $p)' >/dev/null
+}
+# nothing_on NS IF: no XDP, no tcx either way, no clsact qdisc
+nothing_on() {
+	local q qi
+	q=$(nsenter --net="/run/netns/${LAB}$1" "$TCX" query "$2")
+	qi=$(nsenter --net="/run/netns/${LAB}$1" "$TCX" query-in "$2")
+	[ "$q $qi" = "xdp= tcx= xdp= tcxin=" ] && ! lab_ns "$1" tc qdisc show dev "$2" | grep -q clsact
+}
+
+# The tests run in order on one lab and build on each other: attach, then
+# traffic through that attach, detach, then the daemon, then a fresh attach.
+LAB_UP=
+need_lab() { [ -n "$LAB_UP" ]; }
+
+# pve01's host line: both bridges and every port, each with its attach kind
+test_attach() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	local out
+	out=$(rg attach --plan "$PLAN" --host pve01)
+	expect_match "attach by pve01's host line covers both bridges and their ports" "$out" \
+		"attached to 2 interfaces and 5 bridge ports in monitor mode"
+	expect_match "and says which ports, of which bridge" "$out" \
+		"tap100i1: attached as egress, port of vmbr0"
+	rg -j status > "$TMP/status.json"
+	expect_eq "status: vmbr0's ports listed under it" \
+		"$(jq -r '.interfaces[] | select(.name == "vmbr0") | [.ports[].name] | join(",")' "$TMP/status.json")" \
+		"up0,tap100i1,tap101i1"
+	expect_eq "status: vnet101's ports (the VXLAN device, the guest's tap)" \
+		"$(jq -r '.interfaces[] | select(.name == "vnet101") | [.ports[].name] | join(",")' "$TMP/status.json")" \
+		"vxlan101,tap100i0"
+	expect_eq "ports carry their bridge's role" \
+		"$(jq -r '[.interfaces[] | .role as $r | .ports[] | .role == $r] | all' "$TMP/status.json")" "true"
+	expect_eq "attach kinds: bridges at tc, veth taps native XDP, VXLAN generic XDP, tcx egress" \
+		"$(jq -r '[.interfaces[] | ., .ports[] | "\(.name)=\(.ingress)/\(.xdp)/\(.tc)"] | join(" ")' "$TMP/status.json")" \
+		"vnet101=tc/none/tcx vxlan101=xdp/xdp-generic/tcx tap100i0=xdp/xdp-native/tcx vmbr0=tc/none/tcx up0=xdp/xdp-native/tcx tap100i1=xdp/xdp-native/tcx tap101i1=xdp/xdp-native/tcx"
+	expect_match "the kernel shows ringguard on a guest's tap" "$(tcx query tap100i1)" \
+		"^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
+	expect_match "and tc ingress on the bridge" "$(tcx query-in vmbr0)" "^xdp= tcxin=rg_tc_in:[0-9]+$"
+	expect_eq "the table indents ports under their bridge" \
+		"$(rg status | grep -c '^  tap')" "3"
+	stats
+	expect_eq "stats has a row per port, with its bridge" "$(ifc tap101i1 in packets >/dev/null; \
+		jq -r '.interfaces[] | select(.name == "tap101i1") | .bridge' "$TMP/stats.json")" "vmbr0"
+}
+
+# guest to gateway, guest to guest, the overlay and Ceph: no violation anywhere
+test_legit() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	stats
+	local v0
+	v0=$(jq '[.interfaces[] | .in.violations + .out.violations] | add' "$TMP/stats.json")
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 fd00:101::fffe >/dev/null
+	expect_eq "guest to its gateway (vmbr0, uplink) passes" "$?" "0"
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 fd00:101::21 >/dev/null
+	expect_eq "guest to guest on vmbr0 passes" "$?" "0"
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 fc00:101::fffe >/dev/null
+	expect_eq "guest to the anycast gateway on vnet101 passes" "$?" "0"
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 -M do -s 8902 fc00:101::12 >/dev/null
+	expect_eq "guest to pve02 over the EVPN VXLAN at MTU 8950 passes" "$?" "0"
+	lab_ns pve1 ping -6 -c 2 -i 0.2 -W 1 fc00:20::2 >/dev/null
+	expect_eq "Ceph to pve02 over the mesh link passes" "$?" "0"
+	stats
+	expect_eq "no violations from legit traffic on any hook" \
+		"$(jq '[.interfaces[] | .in.violations + .out.violations] | add' "$TMP/stats.json")" "$v0"
+	expect_match "the guest's frames counted where they enter (its tap)" "$(ifc tap100i1 in packets)" \
+		"^([6-9]|[1-9][0-9]+)$"
+	expect_match "and at the uplink where they leave" "$(ifc up0 out packets)" "^([3-9]|[1-9][0-9]+)$"
+	expect_match "overlay frames counted at the VXLAN port" "$(ifc vxlan101 out packets)" \
+		"^([3-9]|[1-9][0-9]+)$"
+	expect_match "the host's own traffic counted at the bridge" "$(ifc vnet101 in packets)" \
+		"^([3-9]|[1-9][0-9]+)$"
+}
+
+# the guest's route for Ceph points at the uplink router: a leak, counted
+# at the guest's tap and at the uplink in monitor mode
+test_leak_monitor() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	lab_ns vm100 ip -6 route replace fc00:20::/64 via fd00:101::fffe dev eth1
+	stats
+	local t0 u0 c0 t1 u1
+	t0=$(ifc tap100i1 in violations); u0=$(ifc up0 out violations)
+	c0=$(bkt pve01-ceph-public violations packets)
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+	stats
+	expect_eq "monitor: the leak counted at the guest's tap (in)" \
+		"$(( $(ifc tap100i1 in violations) - t0 ))" "3"
+	expect_eq "monitor: and again at the uplink (out)" "$(( $(ifc up0 out violations) - u0 ))" "3"
+	expect_eq "monitor: the Ceph bucket counts it at each hook" \
+		"$(( $(bkt pve01-ceph-public violations packets) - c0 ))" "6"
+	expect_eq "monitor: nothing dropped" "$(ifc tap100i1 in dropped)+$(ifc up0 out dropped)" "0+0"
+	# VLAN 101 tagged, sent raw (no 8021q here): the plain bridge floods it
+	t1=$(ifc tap100i1 in violations); u1=$(ifc up0 out violations)
+	read -r sent failed len < <(inject vm100 eth1 fd00:101::11 fc00:20::1 -n 25 -l 300 -t 8100)
+	stats
+	expect_eq "monitor: tagged leak frames counted at the tap" \
+		"$(( $(ifc tap100i1 in violations) - t1 ))" "$sent"
+	expect_eq "monitor: and at the uplink" "$(( $(ifc up0 out violations) - u1 ))" "$sent"
+	echo "        monitor: 3 pings + $sent tagged frames sent; tap in $(ifc tap100i1 in violations), uplink out $(ifc up0 out violations) violations"
+}
+
+# the same leak in enforce mode: dropped at the tap, before the uplink
+test_leak_enforce() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
+	stats
+	local d0 u0 up0 sent failed len
+	d0=$(ifc tap100i1 in dropped); u0=$(ifc up0 out violations); up0=$(ifc up0 out packets)
+	lab_ns vm100 ping -6 -c 3 -i 0.2 -W 1 fc00:20::1 >/dev/null 2>&1
+	expect_eq "enforce: the leaking ping gets no answer" "$?" "1"
+	read -r sent failed len < <(inject vm100 eth1 fd00:101::11 fc00:20::1 -n 25 -l 300 -t 8100)
+	stats
+	expect_eq "enforce: dropped at the guest's tap" "$(( $(ifc tap100i1 in dropped) - d0 ))" \
+		"$(( 3 + sent ))"
+	expect_eq "enforce: nothing of it reaches the uplink" "$(( $(ifc up0 out violations) - u0 ))" "0"
+	echo "        enforce: 3 pings + $sent tagged frames sent; $(( $(ifc tap100i1 in dropped) - d0 )) dropped at tap100i1, uplink out +$(( $(ifc up0 out packets) - up0 )) frames"
+	lab_ns vm100 ping -6 -c 2 -i 0.2 -W 1 fd00:101::21 >/dev/null
+	expect_eq "enforce: guest to guest still passes" "$?" "0"
+	lab_ns vm100 ping -6 -c 2 -i 0.2 -W 1 fd00:101::fffe >/dev/null
+	expect_eq "enforce: guest to gateway still passes" "$?" "0"
+	lab_ns vm100 ip -6 route del fc00:20::/64
+	rg mode monitor >/dev/null
+}
+
+# detach leaves nothing on the bridges or any of their ports
+test_detach() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	local pin
+	pin=$(rg -j status | jq -r .pin_dir)
+	rg detach >/dev/null
+	expect_eq "detach: no pins left" "$(ls "${pin#/proc/*/root}" 2>/dev/null | wc -l)" "0"
+	local left="" i
+	for i in vmbr0 vnet101 up0 vxlan101 tap100i0 tap100i1 tap101i1 mesh0; do
+		nothing_on pve1 "$i" || left="$left $i"
+	done
+	expect_eq "detach: nothing left on the bridges or any port" "$left" ""
+}
+
+# a VM starts (its tap joins vmbr0) and is migrated away, under the daemon
+test_daemon_ports() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	# not through lab_ns: $! must be the daemon, not a subshell around it
+	ip netns exec "${LAB}pve1" "$RG" daemon --plan "$PLAN" --host pve01 --mode enforce \
+		>"$TMP/daemon.log" 2>&1 &
+	DPID=$!
+	if ! wait_ms 10000 port_of vmbr0 tap101i1; then
+		bad "the daemon attaches pve01's bridges and ports" "$(cat "$TMP/daemon.log")"
+		return
+	fi
+	ok "the daemon attaches pve01's bridges and ports"
+	# a VM starts: its tap appears and is enslaved to vmbr0
+	ip netns add "${LAB}vm102"
+	lab_ns vm102 sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 \
+		net.ipv6.conf.default.router_solicitations=0
+	ip link add tap102i1 netns "${LAB}pve1" type veth peer name eth1 netns "${LAB}vm102"
+	lab_ns vm102 ip link set eth1 up
+	lab_ns pve1 ip link set tap102i1 up
+	lab_ns pve1 ip link set tap102i1 master vmbr0
+	if wait_ms 1000 port_of vmbr0 tap102i1; then
+		ok "a guest port that joins vmbr0 is attached within 1 s ($WAITED ms)"
+	else
+		bad "a guest port that joins vmbr0 is attached within 1 s" "$(tail -5 "$TMP/daemon.log")"
+	fi
+	expect_match "the daemon logs it" "$(cat "$TMP/daemon.log")" "tap102i1: attached as egress, port of vmbr0"
+	stats
+	local u0 sent failed len
+	u0=$(ifc up0 out violations)
+	read -r sent failed len < <(inject vm102 eth1 fd00:101::31 fc00:21::1 -n 20 -l 200)
+	stats
+	expect_eq "its leak is dropped at its tap" "$(ifc tap102i1 in dropped)" "$sent"
+	expect_eq "and never reaches the uplink" "$(( $(ifc up0 out violations) - u0 ))" "0"
+	# the VM is migrated away: its tap leaves the bridge
+	lab_ns pve1 ip link set tap102i1 nomaster
+	if wait_ms 1000 bash -c "! ip netns exec ${LAB}pve1 $RG -j status | grep -q tap102i1"; then
+		ok "a port that leaves the bridge is released within 1 s ($WAITED ms)"
+	else
+		bad "a port that leaves the bridge is released within 1 s"
+	fi
+	expect_eq "nothing of ringguard is left on it" "$(nothing_on pve1 tap102i1 && echo clean)" "clean"
+	kill "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=
+	ip netns del "${LAB}vm102"
+}
+
+# another program holds mesh0's XDP hook: ingress at tc, the program untouched
+test_foreign_xdp() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	local id out sent failed len n0
+	rg detach >/dev/null 2>&1
+	tcx attach "$TPROGS" xdp_count mesh0 xdp "$PINX"
+	id=$(tcx query mesh0 | sed -nE 's/^xdp=xdp_count:([0-9]+) .*/\1/p')
+	expect_match "a foreign XDP program holds mesh0" "$id" "^[0-9]+$"
+	out=$(rg attach --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0 --xdp native 2>&1)
+	expect_match "--xdp native refuses a taken hook and says what to do" "$out" \
+		"mesh0 already has an XDP program that is not ringguard's \\(id $id\\): use --xdp auto"
+	expect_match "and leaves nothing attached" "$(rg status 2>&1)" "not attached"
+	out=$(rg attach --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0 --mode enforce)
+	expect_match "attach succeeds with ingress at tc, and says so" "$out" \
+		"mesh0: attached as mesh \\(ifindex [0-9]+\\), ingress: tc, XDP held by program $id"
+	expect_match "status: ingress tc, XDP held by program N" "$(rg status | grep '^mesh0 ')" \
+		"tc-ingress +tcx .*ingress: tc, XDP held by program $id"
+	expect_eq "status -j: ingress and the holder" \
+		"$(rg -j status | jq -r '.interfaces[] | select(.name == "mesh0") | "\(.ingress) \(.xdp_held_by)"')" "tc $id"
+	expect_match "the foreign program is untouched, ringguard at tc ingress" "$(tcx query-in mesh0)" \
+		"^xdp=xdp_count:$id tcxin=rg_tc_in:[0-9]+$"
+	n0=$(tcx count "$PINX")
+	stats
+	# fd00 transiting the mesh, from pve02
+	read -r sent failed len < <(inject pve2 mesh0 fd00:10::5 fd00:10::6 -n 20 -l 200)
+	stats
+	expect_eq "enforce: ingress violations dropped at tc" "$(ifc mesh0 in dropped)" "$sent"
+	expect_eq "the foreign program saw them first and kept running" "$(( $(tcx count "$PINX") - n0 ))" "$sent"
+	# a daemon of this build adopts the state: the tc ingress link moves to
+	# its program in place, and keeps dropping
+	local p0 p1 d0
+	p0=$(tcx query-in mesh0 | sed -nE 's/.*tcxin=rg_tc_in:([0-9]+)$/\1/p')
+	ip netns exec "${LAB}pve1" "$RG" daemon --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0 \
+		>"$TMP/daemon2.log" 2>&1 &
+	DPID=$!
+	if wait_ms 15000 grep -q "watching" "$TMP/daemon2.log"; then
+		ok "a daemon adopts the state with ingress at tc ($WAITED ms)"
+	else
+		bad "a daemon adopts the state with ingress at tc" "$(cat "$TMP/daemon2.log")"
+	fi
+	p1=$(tcx query-in mesh0 | sed -nE 's/.*tcxin=rg_tc_in:([0-9]+)$/\1/p')
+	expect_match "its tc ingress link now runs the daemon's program ($p0 -> $p1)" \
+		"$p0 $p1 $([ "$p0" != "$p1" ] && echo moved)" "^[0-9]+ [0-9]+ moved$"
+	stats
+	d0=$(ifc mesh0 in dropped)
+	read -r sent failed len < <(inject pve2 mesh0 fd00:10::5 fd00:10::6 -n 10 -l 200)
+	stats
+	expect_eq "and it drops at tc ingress as before" "$(( $(ifc mesh0 in dropped) - d0 ))" "$sent"
+	kill "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=
+	lab_ns vm100 ping -6 -c 2 -i 0.2 -W 1 fc00:101::12 >/dev/null
+	expect_eq "enforce: the overlay over mesh0 still passes" "$?" "0"
+	lab_ns pve1 ping -6 -c 2 -i 0.2 -W 1 fc00:20::2 >/dev/null
+	expect_eq "enforce: Ceph over mesh0 still passes" "$?" "0"
+	rg detach >/dev/null
+	expect_eq "after detach the foreign program is there as it was" "$(tcx query-in mesh0)" \
+		"xdp=xdp_count:$id tcxin="
+	n0=$(tcx count "$PINX")
+	inject pve2 mesh0 fd00:10::5 fd00:10::6 -n 7 -l 200 >/dev/null
+	expect_eq "and still running" "$(( $(tcx count "$PINX") - n0 ))" "7"
+	tcx xdp-off mesh0
+	rm -rf "$PINX"
+}
+
+# verify on a bridge role: the ports carry it, addresses live on the bridge,
+# and it catches an address on a port and a port below the bridge's MTU
+test_verify() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	local out rc
+	# the plan's static route: unallocated fc00 space stays home
+	lab_ns pve1 ip -6 route add unreachable fc00::/8
+	out=$(rg verify --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0)
+	rc=$?
+	expect_eq "verify passes on pve01 with its bridges and mesh link" "$rc" "0"
+	expect_match "it lists vmbr0's ports as carrying its role" "$out" \
+		"ok +ports +vmbr0 \(egress\): bridge, 3 ports carry its role: up0, tap100i1, tap101i1"
+	expect_match "and vnet101's, the VXLAN device among them" "$out" \
+		"ok +ports +vnet101 \(mesh\): bridge, 2 ports carry its role: vxlan101, tap100i0"
+	expect_match "addresses are checked on the bridge" "$out" "ok +address +vmbr0 \(egress\): fd00:10::1/64"
+	lab_ns pve1 ip addr add fd00:10::99/64 dev tap101i1 nodad
+	# a guest NIC left at 1500 on the MTU 8950 VNet; the bridge keeps 8950
+	# because its MTU is set explicitly (as PVE's network config does)
+	lab_ns pve1 ip link set tap100i0 mtu 1500
+	lab_ns pve1 ip link set vnet101 mtu 8950
+	out=$(rg verify --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0)
+	rc=$?
+	expect_eq "a misconfigured port fails verify" "$rc" "1"
+	expect_match "an address on a port: put it on the bridge" "$out" \
+		"FAIL +port +tap101i1 \(egress, port of vmbr0\) has address fd00:10::99/64, .*put it on vmbr0"
+	expect_match "a port below the bridge's MTU" "$out" \
+		"FAIL +port +tap100i0 \(mesh, port of vnet101\): MTU 1500 below the bridge's 8950"
+	lab_ns pve1 ip addr del fd00:10::99/64 dev tap101i1
+	lab_ns pve1 ip link set tap100i0 mtu 8950
+	lab_ns pve1 ip -6 route del unreachable fc00::/8
+}
+
+echo "pve: ringguard on a Proxmox host (vmbr0, vnet101 over VXLAN 100101, guests)"
+if kernel_has bridge && kernel_has vxlan; then
+	pve_lab_up
+	LAB_UP=1
+fi
+run_tests pve "${@:2}"

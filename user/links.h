@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * links.h - the links of this network namespace as rtnetlink reports them:
+ * which are bridges and which ports each bridge has (IFLA_MASTER). sysfs
+ * would not do: under `nsenter --net` /sys still shows the host's links.
+ */
+#ifndef RG_LINKS_H
+#define RG_LINKS_H
+
+#include <stdbool.h>
+#include <net/if.h>
+
+struct rg_link {
+	unsigned int ifindex;
+	unsigned int master;	/* bridge or bond it is enslaved to, 0 if none */
+	bool bridge;		/* IFLA_INFO_KIND "bridge" */
+	char name[IF_NAMESIZE];
+};
+
+/* One link dump; *out is malloc'd (free it), returns the count or -errno. */
+int rg_links_dump(struct rg_link **out);
+const struct rg_link *rg_link_find(const struct rg_link *ls, int n, const char *name,
+				   unsigned int ifindex);
+
+#endif /* RG_LINKS_H */
