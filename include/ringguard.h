@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	2
+#define RG_LAYOUT_VERSION	3
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
@@ -277,7 +277,30 @@ struct rg_meta {
 	 * the next sync can edit the idle trie instead of building a new one
 	 */
 	__u64 twin_gen;
+	/* layout 3: the fleet's view of the mode (user/fleet.c). The plan's
+	 * declared mode for this host, a person's override (`ringguard mode`),
+	 * and a revert by the daemon that holds until the plan changes. A state
+	 * migrated from layout 2 has fleet == 0: the daemon then keeps the
+	 * pinned mode as an override rather than undo it.
+	 */
+	__u32 fleet;		/* RG_FLEET_* */
+	__u32 declared_mode;	/* the host's mode in the plan last applied */
+	__u64 armed_until;	/* the rg_config.enforce_until the daemon armed (its window) */
+	__u64 reverted_at;	/* CLOCK_REALTIME seconds of the last revert */
+	__u8 reverted_sha256[32];	/* the plan a held revert belongs to */
+	char revert_reason[RG_PATH_LEN];
+	__u32 reverts;		/* reverts to monitor by the daemon or the deadline */
+	__u32 last_sync_ok;	/* 1: the last plan read was valid, 0: rejected */
+	__u64 last_sync_at;	/* CLOCK_REALTIME seconds of the last plan read */
+	__u64 lifelines_before;	/* bit i: lifeline i answered just before the switch */
+	__u32 confirm_within;	/* the daemon's --confirm-within, seconds */
+	__u32 pad;
 };
+
+/* rg_meta.fleet */
+#define RG_FLEET_KNOWN		(1u << 0)	/* declared_mode is set */
+#define RG_FLEET_OVERRIDE	(1u << 1)	/* a person's `ringguard mode` holds */
+#define RG_FLEET_REVERTED	(1u << 2)	/* monitor until the plan changes */
 
 #define RG_STATIC_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), "layout of " #type " changed")
@@ -298,6 +321,6 @@ RG_STATIC_SIZE(struct rg_cache_entry, 32);
 RG_STATIC_SIZE(struct rg_count_slot, 56);
 RG_STATIC_SIZE(struct rg_lengths, 64);
 RG_STATIC_SIZE(struct rg_cache_ctl, 16);
-RG_STATIC_SIZE(struct rg_meta, 592);
+RG_STATIC_SIZE(struct rg_meta, 936);
 
 #endif /* RINGGUARD_H */

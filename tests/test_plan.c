@@ -168,7 +168,7 @@ Test(plan, users_plan_is_valid)
 Test(plan, comments_blank_lines_and_line_numbers)
 {
 	expect_errors("\n# comment\n   \n\tzone a mesh fc00::/8 # trailing\nbogus\n",
-		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix or host)\n");
+		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix, host or lifeline)\n");
 }
 
 Test(plan, unknown_roles)
@@ -190,7 +190,8 @@ Test(plan, missing_fields)
 		      "host h2 mesh eth0 egress\n",
 		      "t.plan:1: zone needs NAME ROLE CIDR [CIDR...]\n"
 		      "t.plan:2: prefix needs NAME CIDR [allow ROLE[,ROLE]]\n"
-		      "t.plan:3: host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...]\n"
+		      "t.plan:3: host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...] "
+		      "[mode monitor|enforce]\n"
 		      "t.plan:4: 'allow' needs ROLE[,ROLE] (mesh, egress)\n"
 		      "t.plan:5: role 'egress' lists no interface\n");
 }
@@ -343,4 +344,75 @@ Test(plan, half_written_and_empty_files_are_rejected)
 	expect_errors("# only comments\n\n",
 		      "t.plan: the plan has no zone and no prefix: nothing to enforce\n");
 	expect_errors("", "t.plan: the plan has no zone and no prefix: nothing to enforce\n");
+}
+
+Test(plan, host_mode_declared_or_monitor)
+{
+	struct rg_plan plan;
+	bool declared;
+
+	cr_assert_eq(parse("zone a mesh fc00::/8\n"
+			   "host h1 mesh eth0 egress eth1 mode enforce\n"
+			   "host h2 mesh eth0 mode monitor\n"
+			   "host h3 mesh eth0 egress eth1\n", &plan), 0, "%s", errbuf);
+	cr_expect_eq(rg_plan_host_mode(&plan, "h1", &declared), RG_MODE_ENFORCE);
+	cr_expect(declared);
+	cr_expect_eq(rg_plan_host(&plan, "h1")->nifs, 2, "mode is not an interface");
+	cr_expect_eq(rg_plan_host_mode(&plan, "h2", &declared), RG_MODE_MONITOR);
+	cr_expect(declared);
+	cr_expect_eq(rg_plan_host_mode(&plan, "h3", &declared), RG_MODE_MONITOR);
+	cr_expect_not(declared, "absent means monitor, not declared");
+	cr_expect_eq(rg_plan_host_mode(&plan, "nosuch", &declared), RG_MODE_MONITOR);
+	cr_expect_not(declared);
+	rg_plan_free(&plan);
+}
+
+Test(plan, host_mode_errors)
+{
+	expect_errors("zone a mesh fc00::/8\n"
+		      "host x mesh e0 mode\n"
+		      "host y mesh e1 mode bogus\n"
+		      "host z mode enforce mesh e2\n"
+		      "host w mode enforce\n",
+		      "t.plan:2: 'mode' needs monitor or enforce\n"
+		      "t.plan:3: unknown mode 'bogus' (expected monitor or enforce)\n"
+		      "t.plan:4: 'mode' goes last: host HOSTNAME ROLE IFNAME... [ROLE IFNAME...] "
+		      "[mode monitor|enforce]\n"
+		      "t.plan:5: host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...] "
+		      "[mode monitor|enforce]\n");
+}
+
+Test(plan, lifelines_ipv6_and_ipv4)
+{
+	struct rg_plan plan;
+	char a[64];
+
+	cr_assert_eq(parse("zone a mesh fc00::/8\n"
+			   "lifeline fd00:101::fffe 10.9.0.1\n"
+			   "lifeline fc00:20::1\n", &plan), 0, "%s", errbuf);
+	cr_assert_eq(plan.nlifelines, 3);
+	rg_addr_format(plan.lifelines[0].addr, a, sizeof(a));
+	cr_expect_str_eq(a, "fd00:101::fffe");
+	cr_expect_not(plan.lifelines[0].v4);
+	rg_addr_format(plan.lifelines[1].addr, a, sizeof(a));
+	cr_expect_str_eq(a, "10.9.0.1");
+	cr_expect(plan.lifelines[1].v4);
+	cr_expect_eq(plan.lifelines[2].line, 3);
+	rg_plan_free(&plan);
+}
+
+Test(plan, lifeline_errors)
+{
+	expect_errors("zone a mesh fc00::/8\n"
+		      "lifeline fc00::1/64 ff02::1 10.0.0.1 10.0.0.1 nothing 0.0.0.0 ::\n"
+		      "lifeline\n"
+		      "lifeline 10.0.0.1\n",
+		      "t.plan:2: lifeline 'fc00::1/64' is a prefix: give one address (drop the /LENGTH)\n"
+		      "t.plan:2: lifeline 'ff02::1' is not a unicast address\n"
+		      "t.plan:2: duplicate lifeline 10.0.0.1 (first on line 2)\n"
+		      "t.plan:2: bad lifeline 'nothing': not an IPv6 or IPv4 address\n"
+		      "t.plan:2: lifeline '0.0.0.0' is not a unicast address\n"
+		      "t.plan:2: lifeline '::' is not a unicast address\n"
+		      "t.plan:3: lifeline needs ADDR [ADDR...]\n"
+		      "t.plan:4: duplicate lifeline 10.0.0.1 (first on line 2)\n");
 }

@@ -26,6 +26,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "fleet.h"
 #include "install.h"
 #include "links.h"
 #include "log.h"
@@ -1149,6 +1150,7 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o)
 {
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
+	__u32 mode = rg_fleet_fresh(&meta, o->declared, o->declared_given, o->mode);
 	struct rg_loader l;
 	long long gen;
 	int err, n;
@@ -1175,7 +1177,7 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 	l.want_tc = o->want_tc;
 	err = rg_meta_write(&l.m, &meta);
 	if (!err)
-		err = rg_mode_write(&l.m, o->mode);
+		err = rg_mode_write(&l.m, mode);
 	if (err) {
 		rg_err("cannot initialise maps: %s", strerror(-err));
 		goto cleanup;
@@ -1197,7 +1199,7 @@ cleanup:
 		rg_detach(dir);
 		libbpf_set_print(old);
 	}
-	return err;
+	return err ? err : (int)mode;
 }
 
 static void unpin_dir(const char *dir)

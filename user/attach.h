@@ -66,13 +66,17 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 struct rg_attach_opts {
 	const struct rg_host_if *ifs;
 	int nifs;
-	__u32 mode;
+	__u32 mode;		/* --mode: only when the plan declares none */
+	__u32 declared;		/* the plan's mode for this host */
+	bool declared_given;
 	int want_xdp;
 	int want_tc;
 	const char *plan_path;	/* stored as given (make it absolute first) */
 };
 
-/* attach: fresh state only. On failure nothing is left behind. */
+/* attach: fresh state only. On failure nothing is left behind. Returns
+ * the mode it attached in (>= 0) or -errno.
+ */
 int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o);
 

@@ -19,7 +19,7 @@
 #include "json.h"
 #include "plan.h"
 
-#define RG_EVENTS_LEASE_S	3
+
 
 struct listener {
 	const struct rg_maps *m;
@@ -67,57 +67,97 @@ static const char *proto_name(__u8 p, char *buf, size_t len)
 	}
 }
 
+__s64 rg_mono_to_real(void)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	return (rt.tv_sec - mt.tv_sec) * 1000000000ll + (rt.tv_nsec - mt.tv_nsec);
+}
+
+static void rg_event_time(const struct rg_event *ev, __s64 mono_to_real, char *when, size_t len)
+{
+	__s64 real = (__s64)ev->ts_ns + mono_to_real;
+	time_t secs = real / 1000000000;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(when, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), len - strlen(when), ".%03lldZ",
+		 (long long)(real % 1000000000) / 1000000);
+}
+
+/* The event's fields, into the object open in j. */
+void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg_event *ev,
+		     __s64 mono_to_real, bool with_time)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sb[RG_NAME_LEN], db[RG_NAME_LEN];
+	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
+
+	if_indextoname(ev->ifindex, ifname);
+	rg_addr_format(ev->src, src, sizeof(src));
+	rg_addr_format(ev->dst, dst, sizeof(dst));
+	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
+	bucket_name(m, ev->dst_bucket, db, sizeof(db));
+	rg_event_time(ev, mono_to_real, when, sizeof(when));
+	if (with_time)
+		rg_json_str(j, "time", when);
+	rg_json_str(j, "interface", ifname);
+	rg_json_str(j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
+	rg_json_str(j, "rule", rg_rule_name(ev->role));
+	rg_json_str(j, "src", src);
+	rg_json_str(j, "src_bucket", sb);
+	rg_json_bool(j, "src_breaks", ev->breaks & 1);
+	rg_json_str(j, "dst", dst);
+	rg_json_str(j, "dst_bucket", db);
+	rg_json_bool(j, "dst_breaks", ev->breaks & 2);
+	rg_json_str(j, "protocol", proto_name(ev->proto, pbuf, sizeof(pbuf)));
+	rg_json_int(j, "length", ev->len);
+	rg_json_str(j, "verdict", ev->dropped ? "dropped" : "would drop");
+	rg_json_int(j, "suppressed", ev->suppressed);
+}
+
+void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mono_to_real,
+		   bool with_time, FILE *out)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sb[RG_NAME_LEN], db[RG_NAME_LEN];
+	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
+
+	if_indextoname(ev->ifindex, ifname);
+	rg_addr_format(ev->src, src, sizeof(src));
+	rg_addr_format(ev->dst, dst, sizeof(dst));
+	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
+	bucket_name(m, ev->dst_bucket, db, sizeof(db));
+	rg_event_time(ev, mono_to_real, when, sizeof(when));
+	if (with_time)
+		fprintf(out, "%s ", when);
+	fprintf(out, "%s %-3s %s %s%s (%s) -> %s%s (%s) %s len %u %s",
+		ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),
+		ev->breaks & 1 ? "*" : "", src, sb, ev->breaks & 2 ? "*" : "", dst, db,
+		proto_name(ev->proto, pbuf, sizeof(pbuf)), ev->len,
+		ev->dropped ? "dropped" : "would drop");
+	if (ev->suppressed)
+		fprintf(out, " [%u more suppressed by the rate limit]", ev->suppressed);
+	fputc('\n', out);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct listener *l = ctx;
 	const struct rg_event *ev = data;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sb[RG_NAME_LEN], db[RG_NAME_LEN];
-	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
-	__s64 real = (__s64)ev->ts_ns + l->mono_to_real;
-	time_t secs = real / 1000000000;
-	struct tm tm;
 
 	if (size < sizeof(*ev))
 		return 0;
-	if_indextoname(ev->ifindex, ifname);
-	rg_addr_format(ev->src, src, sizeof(src));
-	rg_addr_format(ev->dst, dst, sizeof(dst));
-	bucket_name(l->m, ev->src_bucket, sb, sizeof(sb));
-	bucket_name(l->m, ev->dst_bucket, db, sizeof(db));
-	gmtime_r(&secs, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03lldZ",
-		 (long long)(real % 1000000000) / 1000000);
-
 	if (l->json) {
 		struct rg_json j;
 
 		rg_json_init(&j, l->out);
 		rg_json_obj(&j, NULL);
-		rg_json_str(&j, "time", when);
-		rg_json_str(&j, "interface", ifname);
-		rg_json_str(&j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
-		rg_json_str(&j, "rule", rg_rule_name(ev->role));
-		rg_json_str(&j, "src", src);
-		rg_json_str(&j, "src_bucket", sb);
-		rg_json_bool(&j, "src_breaks", ev->breaks & 1);
-		rg_json_str(&j, "dst", dst);
-		rg_json_str(&j, "dst_bucket", db);
-		rg_json_bool(&j, "dst_breaks", ev->breaks & 2);
-		rg_json_str(&j, "protocol", proto_name(ev->proto, pbuf, sizeof(pbuf)));
-		rg_json_int(&j, "length", ev->len);
-		rg_json_str(&j, "verdict", ev->dropped ? "dropped" : "would drop");
-		rg_json_int(&j, "suppressed", ev->suppressed);
+		rg_event_fields(&j, l->m, ev, l->mono_to_real, true);
 		rg_json_end(&j);
 	} else {
-		fprintf(l->out, "%s %s %-3s %s %s%s (%s) -> %s%s (%s) %s len %u %s",
-			when, ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),
-			ev->breaks & 1 ? "*" : "", src, sb, ev->breaks & 2 ? "*" : "", dst, db,
-			proto_name(ev->proto, pbuf, sizeof(pbuf)), ev->len,
-			ev->dropped ? "dropped" : "would drop");
-		if (ev->suppressed)
-			fprintf(l->out, " [%u more suppressed by the rate limit]", ev->suppressed);
-		fputc('\n', l->out);
+		rg_event_text(l->m, ev, l->mono_to_real, true, l->out);
 	}
 	fflush(l->out);
 	l->count++;
@@ -126,7 +166,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int lease(const struct rg_maps *m, __u64 until)
+int rg_events_lease(const struct rg_maps *m, __u64 until)
 {
 	struct rg_config cfg;
 	int err = rg_config_read(m, &cfg);
@@ -141,14 +181,11 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 {
 	struct listener l = { .m = m, .json = json, .out = out, .max = max };
 	struct ring_buffer *rb;
-	struct timespec rt, mt;
 	struct sigaction sa = { .sa_handler = on_signal };
 	time_t renewed = 0;
 	int err = 0;
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mt);
-	l.mono_to_real = (rt.tv_sec - mt.tv_sec) * 1000000000ll + (rt.tv_nsec - mt.tv_nsec);
+	l.mono_to_real = rg_mono_to_real();
 	rb = ring_buffer__new(m->events, on_event, &l, NULL);
 	if (!rb) {
 		err = -errno;
@@ -163,7 +200,7 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 	while (!stop) {
 		if (time(NULL) != renewed) {
 			renewed = time(NULL);
-			err = lease(m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+			err = rg_events_lease(m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
 			if (err) {
 				fprintf(errs, "cannot switch events on: %s\n", strerror(-err));
 				break;
@@ -176,7 +213,7 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 		}
 		err = 0;
 	}
-	lease(m, 0);
+	rg_events_lease(m, 0);
 	ring_buffer__free(rb);
 	return err;
 }

@@ -3,10 +3,46 @@
  * log.c - levelled messages (see log.h).
  */
 #include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "json.h"
 #include "log.h"
 
 static enum rg_log_level log_level = RG_LOG_INFO;
 static FILE *log_out;
+static bool log_as_json;
+
+void rg_log_json(bool on)
+{
+	log_as_json = on;
+}
+
+bool rg_log_is_json(void)
+{
+	return log_as_json;
+}
+
+bool rg_log_record(struct rg_json *j, enum rg_log_level level, const char *msg)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	struct timespec ts;
+	char when[64];
+	struct tm tm;
+
+	if (!rg_log_enabled(level))
+		return false;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
+		 ts.tv_nsec / 1000000);
+	rg_json_init(j, log_out ? log_out : stderr);
+	rg_json_obj(j, NULL);
+	rg_json_str(j, "time", when);
+	rg_json_str(j, "level", names[level]);
+	rg_json_str(j, "msg", msg);
+	return true;
+}
 
 void rg_log_setup(enum rg_log_level level, FILE *out)
 {
@@ -24,7 +60,23 @@ void rg_vlog(enum rg_log_level level, const char *fmt, va_list ap)
 	FILE *out = log_out ? log_out : stderr;
 	int saved = errno;
 
-	if (rg_log_enabled(level)) {
+	if (rg_log_enabled(level) && log_as_json) {
+		struct rg_json j;
+		char msg[2048];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		/* a message of several lines (plan errors) is one record a line */
+		for (char *line = msg, *nl; line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			if (!*line)
+				continue;
+			rg_log_record(&j, level, line);
+			rg_json_end(&j);
+		}
+		fflush(out);
+	} else if (rg_log_enabled(level)) {
 		vfprintf(out, fmt, ap);
 		fputc('\n', out);
 	}

@@ -42,6 +42,19 @@ void rg_vlog(enum rg_log_level level, const char *fmt, va_list ap)
 #define rg_info(...)	rg_log(RG_LOG_INFO, __VA_ARGS__)
 #define rg_debug(...)	rg_log(RG_LOG_DEBUG, __VA_ARGS__)
 
+/* JSON lines instead of text (the daemon's --log-format json): each
+ * message becomes {"time": "...Z", "level": "info", "msg": "..."}.
+ */
+void rg_log_json(bool on);
+bool rg_log_is_json(void);
+/* A record with fields of its own, in JSON mode: opens the object with
+ * time, level and msg on the log's stream; the caller adds its fields and
+ * closes it with rg_json_end(). Returns false (nothing opened) when the
+ * level is not shown.
+ */
+struct rg_json;
+bool rg_log_record(struct rg_json *j, enum rg_log_level level, const char *msg);
+
 /* For libbpf_set_print(): libbpf's log at debug level (-v), on stderr. */
 int rg_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 

@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "daemon.h"
 #include "events.h"
+#include "fleet.h"
 #include "replay.h"
 #include "import.h"
 #include "plandiff.h"
@@ -29,9 +30,6 @@
 #include "show.h"
 #include "state.h"
 
-#ifndef RG_VERSION
-#define RG_VERSION "0.1.0"
-#endif
 
 struct rg_cli {
 	bool json;
@@ -236,6 +234,9 @@ struct attach_args {
 	int want_tc;
 	bool detach_on_exit;
 	const char *metrics;
+	long confirm_within;
+	int log_format;
+	bool log_violations;
 };
 
 static const char *const mode_words[] = { "monitor", "enforce", NULL };
@@ -244,6 +245,8 @@ static const char *const xdp_words[] = { "auto", "native", "generic", "off", NUL
 static const int xdp_values[] = { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC,
 				  RG_WANT_XDP_OFF };
 static const char *const tc_words[] = { "auto", "tcx", "clsact", NULL };
+static const char *const log_words[] = { "text", "json", NULL };
+static const int log_values[] = { RG_LOG_TEXT, RG_LOG_JSON };
 static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
 
 #define ROLE_OPTS(req)								\
@@ -259,7 +262,7 @@ static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLS
 
 #define LOAD_OPTS								\
 	RG_OPT_CHOICE("mode", 0, struct attach_args, mode, mode_words,		\
-		      "enforce drops violations (default: monitor)", \
+		      "when the plan declares no mode for the host (default: monitor)", \
 		      .values = mode_values),					\
 	RG_OPT_CHOICE("xdp", 0, struct attach_args, want_xdp, xdp_words,	\
 		      "XDP attach mode; auto: tc ingress where XDP is taken", \
@@ -298,7 +301,14 @@ static const struct rg_opt daemon_opts[] = {
 	RG_OPT_FLAG("detach-on-exit", 0, struct attach_args, detach_on_exit,
 		    "detach on SIGTERM (default: stay pinned)"),
 	RG_OPT_STR("metrics", 0, struct attach_args, metrics, "[ADDR:]PORT",
-		   "serve Prometheus /metrics (default 127.0.0.1)"),
+		   "serve /metrics, /healthz, /readyz (default 127.0.0.1)"),
+	RG_OPT_DURATION("confirm-within", 0, struct attach_args, confirm_within, "SECONDS",
+			"an enforce reverts unless confirmed in time (default 120)",
+			.min = 2, .max = 86400),
+	RG_OPT_CHOICE("log-format", 0, struct attach_args, log_format, log_words,
+		      "text or json lines (default: text)", .values = log_values),
+	RG_OPT_FLAG("log-violations", 0, struct attach_args, log_violations,
+		    "log violations, rate-limited like 'events'"),
 	RG_OPT_END
 };
 
@@ -308,10 +318,18 @@ static const struct rg_cmd daemon_cmd = {
 	.description =
 "Attaches, or adopts the pinned state (counters kept), then watches the plan\n"
 "(inotify) and the interfaces (netlink) and syncs on every change; SIGHUP\n"
-"syncs, SIGTERM exits leaving enforcement pinned. systemd Type=notify.\n",
+"syncs, SIGTERM exits leaving enforcement pinned. systemd Type=notify, with\n"
+"WATCHDOG=1 pings when WatchdogSec= is set.\n"
+"The mode is the plan's for this host ('host NAME ... mode enforce'); a\n"
+"'ringguard mode X' overrides it until the declaration changes; --mode is\n"
+"for a fresh attach whose plan declares none. Every switch to enforce arms\n"
+"the confirm deadline: the daemon probes the plan's lifelines before and\n"
+"after it, reverts to monitor when one stops answering, confirms otherwise.\n",
 	.examples =
 "  ringguard daemon --plan /etc/ringguard/sol.plan\n"
-"  ringguard daemon --plan /etc/ringguard/sol.plan --metrics 9469\n",
+"  ringguard daemon --plan /etc/ringguard/sol.plan --metrics 9469\n"
+"  ringguard daemon --plan /etc/ringguard/plan/ringguard.plan --metrics [::]:9469 \\\n"
+"        --log-format json --log-violations --confirm-within 5m\n",
 	.opts = daemon_opts,
 };
 
@@ -323,6 +341,7 @@ static int attach_parse(struct rg_cli *c, struct attach_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->mode = -1;
+	a->confirm_within = RG_CONFIRM_WITHIN_DEFAULT;
 	err = parse(c, a, &pos);
 	if (err)
 		return err;
@@ -343,6 +362,9 @@ static int cmd_attach(struct rg_cli *c)
 	size_t infolen = 0;
 	int err, lock, nrows = 0, nports = 0;
 	FILE *info;
+	const char *host;
+	bool declared_given;
+	__u32 declared;
 
 	err = attach_parse(c, &a);
 	if (!err)
@@ -357,10 +379,17 @@ static int cmd_attach(struct rg_cli *c)
 		free(abs);
 		return err;
 	}
+	host = a.host ? a.host : default_host();
+	declared = rg_plan_host_mode(&plan, host, &declared_given);
+	if (declared_given && a.mode >= 0 && (__u32)a.mode != declared) {
+		err = fail(c, -EINVAL, "--mode %s contradicts the plan, which declares %s for %s: "
+			   "drop --mode, or attach and then run 'ringguard mode %s' (an override)",
+			   rg_mode_name(a.mode), rg_mode_name(declared), host, rg_mode_name(a.mode));
+		goto out;
+	}
 	if (a.mode < 0)
 		a.mode = RG_MODE_MONITOR;
 	if (!a.ifs.n) {
-		const char *host = a.host ? a.host : default_host();
 		const struct rg_host *h = rg_plan_host(&plan, host);
 
 		if (!h) {
@@ -383,7 +412,8 @@ static int cmd_attach(struct rg_cli *c)
 	}
 	o = (struct rg_attach_opts){
 		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode, .want_xdp = a.want_xdp,
-		.want_tc = a.want_tc, .plan_path = abs,
+		.want_tc = a.want_tc, .plan_path = abs, .declared = declared,
+		.declared_given = declared_given,
 	};
 	/* what it attached, a line per interface, goes into the report */
 	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, info);
@@ -392,7 +422,7 @@ static int cmd_attach(struct rg_cli *c)
 	if (lock >= 0)
 		close(lock);
 	fclose(info);
-	if (err) {
+	if (err < 0) {
 		/* what went wrong on an interface is in there too */
 		fputs(infobuf, c->errs);
 		goto out;
@@ -404,13 +434,16 @@ static int cmd_attach(struct rg_cli *c)
 		nrows = rg_attached_read(&m, rows, RG_MAX_IFACES);
 		rg_maps_close(&m);
 	}
+	a.mode = err;	/* what it attached in: the plan's declaration, or --mode */
+	err = 0;
 	for (int i = 0; i < nrows; i++)
 		nports += rows[i].bridge[0] != '\0';
 	if (!c->json) {
 		printf("attached to %d interface%s", a.ifs.n, a.ifs.n == 1 ? "" : "s");
 		if (nports)
 			printf(" and %d bridge port%s", nports, nports == 1 ? "" : "s");
-		printf(" in %s mode, plan %s\n", rg_mode_name(a.mode), abs);
+		printf(" in %s mode%s, plan %s\n", rg_mode_name(a.mode),
+		       declared_given ? " (as the plan declares)" : "", abs);
 		for (char *line = strtok_r(infobuf, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
 			printf("  %s\n", line);
@@ -443,6 +476,8 @@ static int cmd_attach(struct rg_cli *c)
 		rg_json_end(&j);
 		rg_json_end(&j);
 	}
+	if (err > 0)
+		err = 0;
 out:
 	free(infobuf);
 	free(abs);
@@ -472,6 +507,8 @@ static int cmd_daemon(struct rg_cli *c)
 		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode < 0 ? RG_MODE_MONITOR : a.mode,
 		.mode_given = a.mode >= 0, .want_xdp = a.want_xdp, .want_tc = a.want_tc,
 		.detach_on_exit = a.detach_on_exit, .metrics = a.metrics,
+		.confirm_within = a.confirm_within, .log_format = a.log_format,
+		.log_violations = a.log_violations,
 	};
 	err = rg_daemon(&o);
 	free(abs);
@@ -578,7 +615,11 @@ static const struct rg_cmd mode_cmd = {
 	.description =
 "With no argument, shows the mode. 'enforce --confirm-within SECONDS' arms a\n"
 "dead man's switch: unless 'mode confirm' comes in time, the datapath goes\n"
-"back to monitor by itself.\n",
+"back to monitor by itself. A mode other than the plan's declaration for\n"
+"this host is an override: it survives daemon restarts and syncs until the\n"
+"declaration changes; switching to the declared mode ends it. With a daemon\n"
+"running, an enforce without --confirm-within gets the daemon's window and\n"
+"its lifeline probes. How the mode came to be goes to stderr.\n",
 	.examples =
 "  ringguard mode\n"
 "  ringguard mode enforce --confirm-within 5m\n"
@@ -586,15 +627,26 @@ static const struct rg_cmd mode_cmd = {
 	.opts = mode_opts,
 };
 
+/* How the mode came to be, for `mode -j`. */
+static const char *mode_source(const struct rg_mode_view *v)
+{
+	if (v->override)
+		return "override";
+	if (v->reverted)
+		return "reverted";
+	return v->known ? "plan" : "pinned";
+}
+
 static int cmd_mode(struct rg_cli *c)
 {
 	struct mode_args a = {};
+	struct rg_mode_view v;
 	struct rg_config cfg;
+	struct rg_meta meta;
 	struct rg_args pos;
 	struct rg_maps m;
-	int err, want = -1;
+	int err, want = -1, lock = -1;
 	bool confirm = false;
-	__u32 mode;
 
 	err = parse(c, &a, &pos);
 	if (err)
@@ -609,7 +661,11 @@ static int cmd_mode(struct rg_cli *c)
 	err = open_state(c, &m, want < 0 && !confirm);
 	if (err)
 		return err;
+	if (want >= 0 || confirm)
+		lock = rg_state_lock(c->dir);	/* the daemon writes the same entries */
 	err = rg_config_read(&m, &cfg);
+	if (!err)
+		err = rg_meta_read(&m, &meta);
 	if (!err && confirm) {
 		if (cfg.mode != RG_MODE_ENFORCE || !cfg.enforce_until) {
 			err = fail(c, -EINVAL, "nothing to confirm: no 'mode enforce "
@@ -623,14 +679,18 @@ static int cmd_mode(struct rg_cli *c)
 			goto out;
 		}
 		cfg.enforce_until = 0;
+		meta.armed_until = 0;
 		err = rg_config_write(&m, &cfg);
+		if (!err)
+			err = rg_meta_write(&m, &meta);
 	} else if (!err && want >= 0) {
 		cfg.mode = want;
 		cfg.enforce_until = a.within > 0 ? rg_monotonic_ns() + a.within * 1000000000ull : 0;
+		rg_fleet_person(&meta, want);
 		err = rg_config_write(&m, &cfg);
+		if (!err)
+			err = rg_meta_write(&m, &meta);
 	}
-	if (!err)
-		err = rg_mode_read(&m, &mode);
 	if (!err)
 		err = rg_config_read(&m, &cfg);
 	if (err) {
@@ -638,25 +698,43 @@ static int cmd_mode(struct rg_cli *c)
 			   strerror(-err));
 		goto out;
 	}
+	rg_mode_view_of(&meta, &cfg, rg_monotonic_ns(), &v);
 	if (c->json) {
 		struct rg_json j;
 
 		rg_json_init(&j, stdout);
 		rg_json_obj(&j, NULL);
-		rg_json_str(&j, "mode", rg_mode_name(mode));
-		if (mode == RG_MODE_ENFORCE && cfg.enforce_until)
-			rg_json_u64(&j, "confirm_within",
-				    (cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull);
+		rg_json_str(&j, "mode", rg_mode_name(v.effective));
+		rg_json_str(&j, "declared_mode", rg_mode_name(v.declared));
+		rg_json_bool(&j, "override", v.override);
+		rg_json_bool(&j, "reverted", v.reverted);
+		rg_json_str(&j, "source", mode_source(&v));
+		if (v.deadline_s >= 0)
+			rg_json_int(&j, "confirm_within", v.deadline_s);
 		rg_json_end(&j);
-	} else if (mode == RG_MODE_ENFORCE && cfg.enforce_until) {
-		printf("enforce, reverting to monitor in %llu s unless 'ringguard mode confirm'\n",
-		       (unsigned long long)((cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull));
-	} else {
-		printf("%s%s\n", rg_mode_name(mode), confirm ? " (confirmed)" :
-		       cfg.mode == RG_MODE_ENFORCE && mode == RG_MODE_MONITOR ?
-		       " (the enforce confirmation deadline passed)" : "");
+		goto out;
 	}
+	if (v.deadline_s >= 0)
+		printf("enforce, reverting to monitor in %lld s unless %s\n", v.deadline_s,
+		       v.daemon_window ? "a lifeline stays silent (the daemon confirms)" :
+		       "'ringguard mode confirm'");
+	else
+		printf("%s%s\n", rg_mode_name(v.effective), confirm ? " (confirmed)" :
+		       cfg.mode == RG_MODE_ENFORCE && v.effective == RG_MODE_MONITOR ?
+		       " (the enforce confirmation deadline passed)" : "");
+	/* how it came to be goes to stderr: stdout stays the mode alone */
+	if (v.override)
+		fprintf(stderr, "an override: the plan declares %s for this host; it holds across "
+			"restarts until the plan's declaration changes ('ringguard mode %s' hands "
+			"the mode back to the plan)\n", rg_mode_name(v.declared),
+			rg_mode_name(v.declared));
+	else if (v.reverted)
+		fprintf(stderr, "reverted: %s\n", meta.revert_reason);
+	else if (want >= 0 && v.known)
+		fprintf(stderr, "as the plan declares for this host\n");
 out:
+	if (lock >= 0)
+		close(lock);
 	rg_maps_close(&m);
 	return err;
 }
@@ -928,13 +1006,15 @@ static int cmd_plan_check(struct rg_cli *c)
 		rg_json_int(&j, "zones", plan.nzones);
 		rg_json_int(&j, "prefixes", plan.nprefixes);
 		rg_json_int(&j, "hosts", plan.nhosts);
+		rg_json_int(&j, "lifelines", plan.nlifelines);
 		rg_json_int(&j, "entries", plan.nentries);
 		rg_json_end(&j);
 	} else {
-		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d trie entries (limit %d)\n"
-		       "sha256 %s\n", file, plan.nzones, plan.nzones == 1 ? "" : "s",
+		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d lifeline%s, %d trie entries "
+		       "(limit %d)\nsha256 %s\n", file, plan.nzones, plan.nzones == 1 ? "" : "s",
 		       plan.nprefixes, plan.nprefixes == 1 ? "" : "es", plan.nhosts,
-		       plan.nhosts == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, sha);
+		       plan.nhosts == 1 ? "" : "s", plan.nlifelines, plan.nlifelines == 1 ? "" : "s",
+		       plan.nentries, RG_MAX_PLAN, sha);
 	}
 	rg_plan_free(&plan);
 	return 0;

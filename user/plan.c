@@ -11,6 +11,7 @@
  * Because CIDRs either nest or are disjoint, everything that holds for the
  * addresses whose longest match is entry E follows from E's ancestors.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -71,6 +72,11 @@ int rg_role_parse(const char *s)
 	if (!strcmp(s, "egress"))
 		return RG_ROLE_EGRESS;
 	return -1;
+}
+
+static int rg_mode_of(const char *s)
+{
+	return !strcmp(s, "monitor") ? RG_MODE_MONITOR : !strcmp(s, "enforce") ? RG_MODE_ENFORCE : -1;
 }
 
 void rg_sha256_hex(const uint8_t sha[32], char out[65])
@@ -228,10 +234,31 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 {
 	struct rg_plan *pl = p->plan;
 	struct rg_host *h;
-	int role = -1;
+	int role = -1, declared = -1;
 
+	if (n >= 2 && !strcmp(tok[n - 2], "mode")) {
+		int mode = rg_mode_of(tok[n - 1]);
+
+		if (mode < 0) {
+			perr(p, line, "unknown mode '%s' (expected monitor or enforce)", tok[n - 1]);
+			return;
+		}
+		declared = mode;
+		n -= 2;
+	} else if (n >= 2 && !strcmp(tok[n - 1], "mode")) {
+		perr(p, line, "'mode' needs monitor or enforce");
+		return;
+	}
+	for (int i = 2; i < n; i++) {
+		if (!strcmp(tok[i], "mode")) {
+			perr(p, line, "'mode' goes last: host HOSTNAME ROLE IFNAME... [ROLE IFNAME...] "
+			     "[mode monitor|enforce]");
+			return;
+		}
+	}
 	if (n < 4) {
-		perr(p, line, "host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...]");
+		perr(p, line, "host needs HOSTNAME ROLE IFNAME... [ROLE IFNAME...] "
+		     "[mode monitor|enforce]");
 		return;
 	}
 	if (!check_name(p, line, "host", tok[1], RG_NAME_LEN))
@@ -242,6 +269,8 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 		return;
 	snprintf(h->name, sizeof(h->name), "%s", tok[1]);
 	h->line = line;
+	h->mode_declared = declared >= 0;
+	h->mode = declared >= 0 ? (uint32_t)declared : RG_MODE_MONITOR;
 	for (int i = 2; i < n; i++) {
 		int r = rg_role_parse(tok[i]);
 		bool dup = false;
@@ -284,6 +313,76 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 	pl->hosts[pl->nhosts++] = *h;
 out:
 	free(h);
+}
+
+/* One address, no prefix length: what a ping goes to. */
+static int parse_addr(const char *s, struct rg_lifeline *l, char *why, size_t whylen)
+{
+	uint8_t v4[4];
+
+	memset(l, 0, sizeof(*l));
+	if (strchr(s, '/')) {
+		snprintf(why, whylen, "lifeline '%s' is a prefix: give one address (drop the /LENGTH)",
+			 s);
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, s, l->addr) == 1) {
+		static const uint8_t zero[16];
+
+		if (!memcmp(l->addr, zero, 16) || l->addr[0] == 0xff) {
+			snprintf(why, whylen, "lifeline '%s' is not a unicast address", s);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, v4) == 1) {
+		if ((v4[0] == 0 && !v4[1] && !v4[2] && !v4[3]) || v4[0] >= 224) {
+			snprintf(why, whylen, "lifeline '%s' is not a unicast address", s);
+			return -EINVAL;
+		}
+		l->v4 = true;
+		l->addr[10] = l->addr[11] = 0xff;
+		memcpy(l->addr + 12, v4, 4);
+		return 0;
+	}
+	snprintf(why, whylen, "bad lifeline '%s': not an IPv6 or IPv4 address", s);
+	return -EINVAL;
+}
+
+static void parse_lifeline(struct rg_parser *p, int line, char **tok, int n)
+{
+	struct rg_plan *pl = p->plan;
+	char why[160];
+
+	if (n < 2) {
+		perr(p, line, "lifeline needs ADDR [ADDR...]");
+		return;
+	}
+	for (int i = 1; i < n; i++) {
+		struct rg_lifeline l;
+		bool dup = false;
+
+		if (parse_addr(tok[i], &l, why, sizeof(why))) {
+			perr(p, line, "%s", why);
+			continue;
+		}
+		for (int j = 0; j < pl->nlifelines && !dup; j++) {
+			if (memcmp(pl->lifelines[j].addr, l.addr, 16))
+				continue;
+			perr(p, line, "duplicate lifeline %s (first on line %d)", tok[i],
+			     pl->lifelines[j].line);
+			dup = true;
+		}
+		if (dup)
+			continue;
+		if (pl->nlifelines == RG_MAX_LIFELINES) {
+			perr(p, line, "more than %d lifelines: keep the few that prove a host is "
+			     "reachable", RG_MAX_LIFELINES);
+			return;
+		}
+		l.line = line;
+		pl->lifelines[pl->nlifelines++] = l;
+	}
 }
 
 static int cmp_entry_ptr(const void *a, const void *b)
@@ -501,9 +600,11 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 			parse_prefix(&p, lineno, tok, n);
 		else if (!strcmp(tok[0], "host"))
 			parse_host(&p, lineno, tok, n);
+		else if (!strcmp(tok[0], "lifeline"))
+			parse_lifeline(&p, lineno, tok, n);
 		else
-			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix or host)",
-			     tok[0]);
+			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix, host or "
+			     "lifeline)", tok[0]);
 	}
 	free(buf);
 	check_hosts(&p);
@@ -612,6 +713,15 @@ const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
 		if (!strcmp(plan->hosts[i].name, name))
 			return &plan->hosts[i];
 	return NULL;
+}
+
+uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *declared)
+{
+	const struct rg_host *h = rg_plan_host(plan, name);
+
+	if (declared)
+		*declared = h && h->mode_declared;
+	return h ? h->mode : RG_MODE_MONITOR;
 }
 
 int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16])

@@ -39,6 +39,20 @@ struct rg_host {
 	int line;
 	int nifs;
 	struct rg_host_if ifs[RG_MAX_IFACES];
+	bool mode_declared;	/* `mode monitor|enforce` at the end of the line */
+	uint32_t mode;		/* enum rg_mode; monitor when not declared */
+};
+
+/* `lifeline ADDR [ADDR...]`: addresses every host must still reach once it
+ * enforces (gateways, the API VIP, Ceph monitors); the daemon probes them
+ * around a switch to enforce and reverts when one stops answering.
+ */
+#define RG_MAX_LIFELINES	64
+
+struct rg_lifeline {
+	uint8_t addr[16];	/* IPv4 as ::ffff:a.b.c.d */
+	bool v4;
+	int line;
 };
 
 struct rg_plan {
@@ -48,6 +62,8 @@ struct rg_plan {
 	int nhosts;
 	int nzones;
 	int nprefixes;
+	struct rg_lifeline lifelines[RG_MAX_LIFELINES];
+	int nlifelines;
 	uint8_t sha256[32];
 };
 
@@ -64,6 +80,10 @@ void rg_plan_free(struct rg_plan *plan);
  */
 int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16]);
 const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
+/* The mode the plan declares for host name: monitor when the line says
+ * nothing, or when there is no such line (*declared tells which).
+ */
+uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *declared);
 
 const char *rg_role_name(uint32_t role);
 int rg_role_parse(const char *s);	/* -1 if unknown */

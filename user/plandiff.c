@@ -224,7 +224,7 @@ out:
 
 static bool same_ifs(const struct rg_host *a, const struct rg_host *b)
 {
-	if (a->nifs != b->nifs)
+	if (a->nifs != b->nifs || a->mode_declared != b->mode_declared || a->mode != b->mode)
 		return false;
 	for (int i = 0; i < a->nifs; i++) {
 		bool found = false;
@@ -486,6 +486,9 @@ static void ifs_str(const struct rg_host *h, char *buf, size_t len)
 			any = true;
 		}
 	}
+	if (h->mode_declared)
+		snprintf(buf + n, n < len ? len - n : 0, " mode %s",
+			 h->mode == RG_MODE_ENFORCE ? "enforce" : "monitor");
 }
 
 static void entry_json(struct rg_json *j, const char *key, const struct rg_entry *e)
@@ -521,6 +524,10 @@ static void host_json(struct rg_json *j, const char *key, const struct rg_host *
 				rg_json_str(j, NULL, h->ifs[i].name);
 		rg_json_end(j);
 	}
+	if (h->mode_declared)
+		rg_json_str(j, "mode", h->mode == RG_MODE_ENFORCE ? "enforce" : "monitor");
+	else
+		rg_json_null(j, "mode");
 	rg_json_end(j);
 }
 

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "attach.h"
+#include "events.h"
+#include "fleet.h"
 #include "install.h"
 #include "json.h"
 #include "show.h"
@@ -37,6 +39,7 @@ struct snapshot {
 	struct rg_meta meta;
 	struct rg_config cfg;
 	__u32 mode;
+	struct rg_mode_view view;
 	struct bucket_row *buckets;
 	int nbuckets;
 	struct iface_row ifaces[RG_MAX_IFACES];
@@ -121,6 +124,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 		err = rg_config_read(m, &s->cfg);
 	if (err)
 		return err;
+	rg_mode_view_of(&s->meta, &s->cfg, rg_monotonic_ns(), &s->view);
 
 	{
 		struct rg_attached att[RG_MAX_IFACES];
@@ -503,6 +507,57 @@ static void prom_labels(FILE *out, const struct rg_bucket_info *in)
 		kind_name(in->kind), cidr, in->zone);
 }
 
+static void gauge(FILE *out, const char *name, const char *help, const char *type,
+		  unsigned long long v)
+{
+	fprintf(out, "# HELP ringguard_%s %s\n# TYPE ringguard_%s %s\nringguard_%s %llu\n", name,
+		help, name, type, name, v);
+}
+
+/* CLOCK_REALTIME seconds of a CLOCK_MONOTONIC ns deadline, 0 for none. */
+static unsigned long long real_of(__u64 mono_ns)
+{
+	__u64 now = rg_monotonic_ns();
+
+	if (!mono_ns || mono_ns <= now)
+		return 0;
+	return time(NULL) + (mono_ns - now + 999999999ull) / 1000000000ull;
+}
+
+/* What a fleet compares across nodes: build, plan, modes, syncs, reverts. */
+static void fleet_metrics(const struct snapshot *s, FILE *out)
+{
+	char sha[65];
+
+	rg_sha256_hex(s->meta.sha256, sha);
+	fprintf(out, "# HELP ringguard_build_info The ringguard build serving these metrics\n"
+		"# TYPE ringguard_build_info gauge\nringguard_build_info{version=\"%s\"} 1\n",
+		RG_VERSION);
+	fprintf(out, "# HELP ringguard_plan_info The plan in force, by sha256 of its file (nodes "
+		"that differ run different plans)\n# TYPE ringguard_plan_info gauge\n"
+		"ringguard_plan_info{sha256=\"%s\"} 1\n", sha);
+	gauge(out, "declared_enforcing", "1 when the plan declares enforce for this host",
+	      "gauge", s->view.declared == RG_MODE_ENFORCE);
+	gauge(out, "mode_override", "1 while a person's 'ringguard mode' overrides the plan",
+	      "gauge", s->view.override);
+	gauge(out, "mode_reverted", "1 while a revert to monitor holds until the plan changes",
+	      "gauge", s->view.reverted);
+	gauge(out, "reverts_total", "Reverts to monitor: a lifeline lost, or a confirm deadline "
+	      "passed", "counter", s->meta.reverts);
+	gauge(out, "last_revert_timestamp_seconds", "When the last revert to monitor happened "
+	      "(0: never)", "gauge", s->meta.reverted_at);
+	gauge(out, "confirm_deadline_timestamp_seconds", "When an unconfirmed enforce reverts "
+	      "to monitor by itself (0: none pending)", "gauge",
+	      s->view.deadline_s >= 0 ? real_of(s->cfg.enforce_until) : 0);
+	gauge(out, "last_sync_success", "1 if the last plan read was valid, 0 if it was "
+	      "rejected", "gauge", s->meta.last_sync_at ? s->meta.last_sync_ok :
+	      s->meta.rejected_at <= s->meta.installed_at);
+	gauge(out, "last_sync_timestamp_seconds", "When the plan was last read", "gauge",
+	      s->meta.last_sync_at ? s->meta.last_sync_at : s->meta.installed_at);
+	gauge(out, "last_reject_timestamp_seconds", "When a plan was last rejected (0: never)",
+	      "gauge", s->meta.rejected_at);
+}
+
 /* Prometheus text exposition (version 0.0.4). Names, strings: the plan's
  * names are [A-Za-z0-9._-], CIDRs and interface names need no escaping.
  */
@@ -571,6 +626,21 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 	fprintf(out, "# HELP ringguard_enforcing 1 in enforce mode, 0 in monitor mode\n"
 		"# TYPE ringguard_enforcing gauge\nringguard_enforcing %d\n",
 		s.mode == RG_MODE_ENFORCE);
+	fprintf(out, "# HELP ringguard_rule_violations_total Frames that broke a rule of the plan "
+		"(fc00-leak-on-egress: on an egress interface; fd00-transit-on-mesh: on a mesh one)\n"
+		"# TYPE ringguard_rule_violations_total counter\n");
+	for (__u32 role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
+		for (int d = 0; d < RG_DIR_MAX; d++) {
+			unsigned long long v = 0;
+
+			for (int i = 0; i < s.nifaces; i++)
+				if (s.ifaces[i].ifc.role == role)
+					v += s.ifaces[i].c.dir[d].violations;
+			fprintf(out, "ringguard_rule_violations_total{rule=\"%s\",direction=\"%s\"} %llu\n",
+				rg_rule_name(role), d == RG_DIR_IN ? "in" : "out", v);
+		}
+	}
+	fleet_metrics(&s, out);
 	free(s.buckets);
 	return 0;
 }
@@ -601,6 +671,9 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 		rg_json_init(&j, stdout);
 		rg_json_obj(&j, NULL);
 		rg_json_str(&j, "mode", rg_mode_name(s.mode));
+		rg_json_str(&j, "declared_mode", rg_mode_name(s.view.declared));
+		rg_json_bool(&j, "override", s.view.override);
+		rg_json_bool(&j, "reverted", s.view.reverted);
 		jplan(&j, &s.meta);
 		rg_json_arr(&j, "buckets");
 		for (int i = 0; i < s.nbuckets; i++) {
@@ -646,11 +719,22 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o)
 }
 
 
+static const char *mode_note(const struct rg_mode_view *v)
+{
+	if (v->override)
+		return "an override by 'ringguard mode' holds";
+	if (v->reverted)
+		return "reverted to monitor until the plan changes";
+	if (!v->known)
+		return "no declaration applied yet";
+	return v->effective == v->declared ? "as the plan declares" : "switching";
+}
+
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 {
 	struct snapshot s;
 	char sha[65], when[64];
-	long long deadline = -1;
+	long long deadline;
 	bool in_ports = false;
 	time_t t;
 	int err;
@@ -659,23 +743,46 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	if (err)
 		return err;
 	/* seconds left on a pending --confirm-within, -1 if none */
-	if (s.mode == RG_MODE_ENFORCE && s.cfg.enforce_until)
-		deadline = (s.cfg.enforce_until - rg_monotonic_ns()) / 1000000000ull;
+	deadline = s.view.deadline_s;
 	rg_sha256_hex(s.meta.sha256, sha);
 	t = s.meta.installed_at;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 
 	if (json) {
 		struct rg_json j;
+		char at[64];
 
 		rg_json_init(&j, stdout);
 		rg_json_obj(&j, NULL);
 		rg_json_str(&j, "pin_dir", dir);
 		rg_json_str(&j, "mode", rg_mode_name(s.mode));
-		if (deadline < 0)
+		rg_json_str(&j, "declared_mode", rg_mode_name(s.view.declared));
+		rg_json_bool(&j, "override", s.view.override);
+		rg_json_bool(&j, "reverted", s.view.reverted);
+		if (deadline < 0) {
 			rg_json_null(&j, "confirm_deadline");
-		else
+			rg_json_null(&j, "confirmed_by");
+		} else {
 			rg_json_int(&j, "confirm_deadline", deadline);
+			rg_json_str(&j, "confirmed_by", s.view.daemon_window ? "daemon" : "person");
+		}
+		if (s.meta.reverts) {
+			t = s.meta.reverted_at;
+			strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+			rg_json_obj(&j, "last_revert");
+			rg_json_int(&j, "count", s.meta.reverts);
+			rg_json_str(&j, "at", at);
+			rg_json_strn(&j, "reason", s.meta.revert_reason, sizeof(s.meta.revert_reason));
+			rg_json_end(&j);
+		} else {
+			rg_json_null(&j, "last_revert");
+		}
+		t = s.meta.last_sync_at;
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		rg_json_obj(&j, "last_sync");
+		rg_json_str(&j, "at", s.meta.last_sync_at ? at : NULL);
+		rg_json_bool(&j, "ok", s.meta.last_sync_at ? s.meta.last_sync_ok : 1);
+		rg_json_end(&j);
 		rg_json_bool(&j, "events_listener", s.cfg.events_until > rg_monotonic_ns());
 		jplan(&j, &s.meta);
 		rg_json_str(&j, "installed_at", when);
@@ -730,9 +837,20 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	printf("pin dir     %s\n", dir);
 	printf("mode        %s%s\n", rg_mode_name(s.mode),
 	       s.mode == RG_MODE_MONITOR ? " (violations are counted, not dropped)" : "");
+	printf("            declared %s in the plan for this host: %s\n",
+	       rg_mode_name(s.view.declared), mode_note(&s.view));
 	if (deadline >= 0)
-		printf("            reverts to monitor in %lld s unless 'ringguard mode confirm'\n",
-		       (long long)deadline);
+		printf("            reverts to monitor in %lld s unless %s\n", (long long)deadline,
+		       s.view.daemon_window ? "confirmed by the daemon (every lifeline that "
+		       "answered before the switch still answers)" : "'ringguard mode confirm'");
+	if (s.meta.reverts) {
+		t = s.meta.reverted_at;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf("reverted    %u time%s, last at %s: %s\n", s.meta.reverts,
+		       s.meta.reverts == 1 ? "" : "s", when, s.meta.revert_reason);
+		t = s.meta.installed_at;
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	}
 	if (s.cfg.events_until > rg_monotonic_ns())
 		printf("events      a listener is attached ('ringguard events')\n");
 	printf("plan        %s\n", s.meta.plan_path);

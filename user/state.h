@@ -16,6 +16,10 @@
 
 #define RG_DEFAULT_PIN_DIR "/sys/fs/bpf/ringguard"
 
+#ifndef RG_VERSION
+#define RG_VERSION "0.1.0"
+#endif
+
 /* Every pinned map, in the order they are opened and pinned: one line per
  * map. X(ID, field, flags): RG_MAP_<ID> is its index, "rg_<field>" its name
  * (pin file and skeleton member), and struct rg_maps.<field> its fd.

@@ -145,7 +145,7 @@ check(len(main) == 1, "no container named ringguard")
 main = main[0]
 sc = main["securityContext"]
 check(sc.get("privileged") is False, "the daemon container must not be privileged")
-check(set(sc["capabilities"]["add"]) == {"BPF", "NET_ADMIN", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE"},
+check(set(sc["capabilities"]["add"]) == {"BPF", "NET_ADMIN", "NET_RAW", "PERFMON", "SYS_ADMIN", "SYS_RESOURCE"},
       "capabilities.add is not the daemon's list")
 check(sc["capabilities"]["drop"] == ["ALL"], "capabilities.drop must be ALL")
 mounts = {m["mountPath"]: m for m in main["volumeMounts"]}
@@ -160,9 +160,21 @@ pdir, pkey = os.path.split(plan)
 pm = mounts.get(pdir)
 check(pm is not None, "no volume mounted at " + pdir + " (the plan's directory)")
 env = {e["name"] for e in main.get("env", [])}
+import re
 for a in args:
-    if a.startswith("$(") and a.endswith(")"):
-        check(a[2:-1] in env, a + " is not in the container's env")
+    for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", a):
+        check(var in env, "$(" + var + ") is not in the container's env")
+check("--mode" not in args, "--mode in args: the mode belongs in the plan's host line")
+ports = {p.get("name"): p for p in main.get("ports", [])}
+check("metrics" in ports, "no container port named metrics")
+if "--metrics" in args and "metrics" in ports:
+    check(args[args.index("--metrics") + 1].endswith(":" + str(ports["metrics"]["containerPort"])),
+          "--metrics listens elsewhere than the metrics port")
+for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+    check(main.get(probe, {}).get("httpGet", {}).get("path") == path, probe + " is not GET " + path)
+ann = ds["spec"]["template"]["metadata"].get("annotations", {})
+check(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(ports.get("metrics", {}).get("containerPort")),
+      "scrape annotations missing or not on the metrics port")
 if pm is not None:
     cmref = volumes[pm["name"]].get("configMap", {})
     check(cmref.get("name") == "ringguard-plan", "the plan directory is not the ringguard-plan ConfigMap")
