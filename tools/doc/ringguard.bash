@@ -108,7 +108,7 @@ _ringguard()
 		fi
 		case $w in
 		--plan | --host | --mode | --xdp | --tc | --metrics | --confirm-within | \
-			--sort | --watch | --role | --dir | --count | -o | --output)
+			--log-format | --sort | --watch | --role | --dir | --count | -o | --output)
 			used[$w]=1
 			[[ $w == --plan ]] && plan=${COMP_WORDS[i + 1]}
 			list=
@@ -129,6 +129,7 @@ _ringguard()
 	--mode) _ringguard_words 'monitor enforce'; return 0 ;;
 	--xdp) _ringguard_words 'auto native generic off'; return 0 ;;
 	--tc) _ringguard_words 'auto tcx clsact'; return 0 ;;
+	--log-format) _ringguard_words 'text json'; return 0 ;;
 	--role) _ringguard_words 'mesh egress'; return 0 ;;
 	--dir) _ringguard_words 'in out'; return 0 ;;
 	--sort) _ringguard_words 'name cidr packets bytes violations'; return 0 ;;
@@ -155,7 +156,7 @@ _ringguard()
 		local opts='' o out=''
 		case $cmd in
 		attach) opts='--plan --host --mesh --egress --mode --xdp --tc' ;;
-		daemon) opts='--plan --host --mesh --egress --mode --xdp --tc --detach-on-exit --metrics' ;;
+		daemon) opts='--plan --host --mesh --egress --mode --xdp --tc --detach-on-exit --metrics --confirm-within --log-format --log-violations' ;;
 		sync) opts='--plan' ;;
 		mode) opts='--confirm-within' ;;
 		events) opts='--count' ;;

@@ -144,6 +144,8 @@ expect 'auto native generic off' attach --xdp ''
 expect 'auto tcx clsact' attach --tc ''
 expect 'monitor enforce' daemon --mode ''
 expect '--detach-on-exit' daemon --de
+expect 'text json' daemon --log-format ''
+expect '--log-format --log-violations' daemon --log-
 expect '--mode' attach --host x --m
 expect '--plan --mesh --egress --mode --xdp --tc --json --verbose --pin-dir' attach --mesh lo --
 
