@@ -232,6 +232,28 @@ test_swapped_roles_revert() {
 	expect_eq "the revert no longer holds" "$(st .reverted)" "false"
 }
 
+# every step gives back what it took: no descriptor leaks across syncs,
+# rejected plans, switches, reverts and scrapes
+test_no_descriptor_leaks() {
+	ensure_daemon
+	local n0 n1
+	configmap "$TMP/monitor.plan"
+	wait_for 5 mode_is monitor
+	scrape /metrics >/dev/null
+	n0=$(ls "/proc/$DPID/fd" | wc -l)
+	for plan in bad enforce swapped monitor-note bad monitor; do
+		if [ "$plan" = bad ]; then printf 'zone broken\n' > "$TMP/bad.plan"; fi
+		configmap "$TMP/$plan.plan"
+		sleep 1
+		scrape /metrics >/dev/null
+		scrape /healthz >/dev/null
+	done
+	wait_for 8 mode_is monitor
+	sleep 0.5
+	n1=$(ls "/proc/$DPID/fd" | wc -l)
+	expect_eq "the daemon holds as many descriptors as before ($n0)" "$n1" "$n0"
+}
+
 # the daemon killed in the window: the kernel reverts at the deadline, with
 # no process alive; the next daemon records it and does not retry
 test_killed_in_the_window() {

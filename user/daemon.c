@@ -1196,6 +1196,7 @@ int rg_daemon(const struct rg_daemon_opts *o)
 	if (!err)
 		err = start_violation_log(&d);
 	if (!err) {
+		d.fresh = false;	/* started: from here on an error leaves it all pinned */
 		atomic_store(&d.alive_ms, now_ms());
 		atomic_store(&d.ready, true);
 		watchdog_setup(&d);
