@@ -666,3 +666,33 @@ Test(plandiff, ten_thousand_entries, .timeout = 60)
 	free(o);
 	free(n);
 }
+
+/* The fleet's lines: a host's declared mode and the lifelines are changes a
+ * review must see, though they move no verdict.
+ */
+Test(plandiff, host_mode_and_lifelines)
+{
+	struct run r = diff(plan("host h1 mesh eth0 egress eth1\n"
+				 "lifeline fd00:101::fffe 10.0.0.1\n"),
+			    plan("host h1 mesh eth0 egress eth1 mode enforce\n"
+				 "lifeline fd00:101::fffe fc00:20::1\n"), true);
+	json_object *a, *v;
+
+	cr_expect_eq(r.rc, 1, "a mode or a lifeline changed: the plans differ");
+	cr_assert(json_object_object_get_ex(r.j, "added", &a));
+	cr_assert_eq(json_object_array_length(a), 1);
+	v = json_object_array_get_idx(a, 0);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "kind")), "lifeline");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "address")), "fc00:20::1");
+	cr_assert(json_object_object_get_ex(r.j, "removed", &a));
+	v = json_object_array_get_idx(a, 0);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "address")), "10.0.0.1");
+	cr_assert(json_object_object_get_ex(r.j, "changed", &a));
+	v = json_object_object_get(json_object_array_get_idx(a, 0), "new");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "mode")), "enforce");
+	run_free(&r);
+	r = diff(plan("host h1 mesh eth0 egress eth1 mode enforce\nlifeline 10.0.0.1\n"),
+		 plan("host h1 mesh eth0 egress eth1 mode enforce\nlifeline 10.0.0.1\n"), false);
+	cr_expect_eq(r.rc, 0, "%s", r.out);
+	run_free(&r);
+}

@@ -48,6 +48,9 @@ struct diff {
 	int npairs, cappairs;
 	struct host_pair *hosts;
 	int nhosts, caphosts;
+	/* lifelines only in the new plan [0] or only in the old [1] */
+	const struct rg_lifeline *life[2][RG_MAX_LIFELINES];
+	int nlife[2];
 	struct range *ranges[2];	/* [role - 1] */
 	int nranges[2];
 	int caps[2];
@@ -281,6 +284,23 @@ static const struct rg_host *host_named(const struct rg_host **v, int n, const c
 			hi = mid;
 	}
 	return lo < n && !strcmp(v[lo]->name, name) ? v[lo] : NULL;
+}
+
+/* Lifelines added and removed (at most RG_MAX_LIFELINES each side). */
+static void match_lifelines(struct diff *d)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct rg_plan *a = side ? d->old : d->new, *b = side ? d->new : d->old;
+
+		for (int i = 0; i < a->nlifelines; i++) {
+			bool found = false;
+
+			for (int k = 0; k < b->nlifelines && !found; k++)
+				found = !memcmp(a->lifelines[i].addr, b->lifelines[k].addr, 16);
+			if (!found)
+				d->life[side][d->nlife[side]++] = &a->lifelines[i];
+		}
+	}
 }
 
 static int match_hosts(struct diff *d)
@@ -576,6 +596,15 @@ static void changes_json(struct rg_json *j, const struct diff *d, int which)
 			rg_json_end(j);
 		}
 	}
+	for (int i = 0; which != CHANGED && i < d->nlife[which]; i++) {
+		char a[64];
+
+		rg_addr_format(d->life[which][i]->addr, a, sizeof(a));
+		rg_json_obj(j, NULL);
+		rg_json_str(j, "kind", "lifeline");
+		rg_json_str(j, "address", a);
+		rg_json_end(j);
+	}
 	rg_json_end(j);
 }
 
@@ -753,6 +782,16 @@ static int print_text(const struct diff *d, const char *oldp, const char *newp, 
 			snprintf(r->col[4], sizeof(r->col[4]), "%s%s%s", p->o ? a : "",
 				 p->o && p->n ? " -> " : "", p->n ? b : "");
 		}
+		for (int i = 0; what < 2 && i < d->nlife[what]; i++) {
+			struct row *r = new_row(&t);
+
+			if (!r)
+				goto oom;
+			counts[what]++;
+			snprintf(r->col[0], sizeof(r->col[0]), "%s", what == 0 ? "added" : "removed");
+			snprintf(r->col[1], sizeof(r->col[1]), "lifeline");
+			rg_addr_format(d->life[what][i]->addr, r->col[2], sizeof(r->col[2]));
+		}
 	}
 	if (t.n) {
 		fputc('\n', out);
@@ -829,6 +868,8 @@ int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE
 	if (!err)
 		err = match_hosts(&d);
 	if (!err)
+		match_lifelines(&d);
+	if (!err)
 		err = verdicts(&d);
 	if (err) {
 		fprintf(errs, "plan diff: %s\n", strerror(-err));
@@ -839,14 +880,14 @@ int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE
 		qsort(d.pairs, d.npairs, sizeof(*d.pairs), cmp_pair);
 	if (json)
 		print_json(&d, out);
-	else if (d.npairs || d.nhosts || d.nranges[0] || d.nranges[1])
+	else if (d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1])
 		err = print_text(&d, paths[0], paths[1], out);
 	if (err || fflush(out)) {
 		fprintf(errs, "plan diff: cannot write: %s\n", strerror(err ? -err : errno));
 		ret = err ? err : -EIO;
 		goto out;
 	}
-	ret = d.npairs || d.nhosts || d.nranges[0] || d.nranges[1] ? 1 : 0;
+	ret = d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ? 1 : 0;
 out:
 	free(d.pairs);
 	free(d.hosts);
