@@ -117,6 +117,8 @@ static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
 		if (i >= ls->n)
 			break;
 		len = ls->len[i];
+		if (len > key->prefixlen)	/* an IPv4-mapped IPv6 address */
+			continue;
 		k.prefixlen = len;
 		for (int w = 0; w < 4; w++) {
 			int bits = (int)len - 32 * w;
@@ -132,19 +134,32 @@ static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
 	return NULL;
 }
 
-/* The plan's answer for an address, from generation gen's slot. */
+static __always_inline bool rg_key_is_v4(const struct rg_lpm_key *key)
+{
+	return key->prefixlen == 128 && rg_load32(key->addr + 8) == bpf_htonl(0xffff) &&
+	       !(rg_load32(key->addr) | rg_load32(key->addr + 4));
+}
+
+/* The plan's answer for an address, from generation gen's slot. An IPv6
+ * CIDR wide enough to cover the IPv4 region answers nothing for IPv4.
+ */
 static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key, __u32 gen)
 {
 	__u32 slot = gen & 1;
 	struct rg_lengths *ls = bpf_map_lookup_elem(&rg_lengths, &slot);
+	struct rg_lpm_val *v;
 	void *m;
 
 	if (ls && ls->n) {
 		m = bpf_map_lookup_elem(&rg_exact, &slot);
-		return m ? rg_exact_lookup(m, ls, key) : NULL;
+		v = m ? rg_exact_lookup(m, ls, key) : NULL;
+	} else {
+		m = bpf_map_lookup_elem(&rg_plan, &slot);
+		v = m ? bpf_map_lookup_elem(m, key) : NULL;
 	}
-	m = bpf_map_lookup_elem(&rg_plan, &slot);
-	return m ? bpf_map_lookup_elem(m, key) : NULL;
+	if (v && (v->breaks & RG_LPM_V6_WIDE) && rg_key_is_v4(key))
+		return NULL;
+	return v;
 }
 
 /* Bucket of one address, and whether it breaks the plan on this role. The
@@ -161,7 +176,11 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 	struct rg_cache_entry *e;
 	struct rg_lpm_val *v;
 
-	if (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1))) {
+	/* the cache knows addresses, not families: an IPv4-mapped IPv6
+	 * address (rare) goes to the plan every time
+	 */
+	if (key->prefixlen != 128 ||
+	    (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1)))) {
 		v = rg_plan_lookup(key, gen);
 		*brk = v && (v->breaks & role_bit);
 		return v ? v->bucket : RG_BUCKET_UNPLANNED;
@@ -240,6 +259,7 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 ro
 	ev->dropped = dropped;
 	ev->proto = p->proto;
 	ev->breaks = (sbrk ? 1 : 0) | (dbrk ? 2 : 0);
+	ev->family = p->v4 ? 4 : 6;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	__builtin_memcpy(ev->src, p->src.addr, 16);
 	__builtin_memcpy(ev->dst, p->dst.addr, 16);

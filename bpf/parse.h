@@ -65,7 +65,26 @@ struct rg_pkt {
 	struct rg_lpm_key src;
 	struct rg_lpm_key dst;
 	__u8 proto;
+	__u8 v4;
 };
+
+/* An IPv6 address in ::ffff:0:0/96 is keyed at RG_V6_MAPPED_PLEN: the
+ * IPv4 entries of the plan, which live there, must not answer for it.
+ */
+static __always_inline void rg_key_v6(struct rg_lpm_key *k, const __u8 *a)
+{
+	__u32 w0, w1, w2;
+
+	__builtin_memcpy(k->addr, a, 16);
+	__builtin_memcpy(&w2, a + 8, 4);
+	k->prefixlen = 128;
+	if (w2 != bpf_htonl(0xffff))
+		return;
+	__builtin_memcpy(&w0, a, 4);
+	__builtin_memcpy(&w1, a + 4, 4);
+	if (!(w0 | w1))
+		k->prefixlen = RG_V6_MAPPED_PLEN;
+}
 
 static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)
 {
@@ -118,11 +137,10 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 			return RG_PARSE_MALFORMED;
 		if ((*(__u8 *)ip6 >> 4) != 6)
 			return RG_PARSE_MALFORMED;
-		__builtin_memcpy(p->src.addr, ip6->saddr, 16);
-		__builtin_memcpy(p->dst.addr, ip6->daddr, 16);
-		p->src.prefixlen = 128;
-		p->dst.prefixlen = 128;
+		rg_key_v6(&p->src, ip6->saddr);
+		rg_key_v6(&p->dst, ip6->daddr);
 		p->proto = ip6->nexthdr;
+		p->v4 = 0;
 		return RG_PARSE_IP;
 	}
 	if (proto == bpf_htons(RG_ETH_P_IP)) {
@@ -139,6 +157,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 		rg_key_v4(&p->src, ip4->saddr);
 		rg_key_v4(&p->dst, ip4->daddr);
 		p->proto = ip4->protocol;
+		p->v4 = 1;
 		return RG_PARSE_IP;
 	}
 	return RG_PARSE_OTHER;

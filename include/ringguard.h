@@ -85,10 +85,34 @@ enum rg_dir {
  */
 #define RG_BREAKS(role)		(1u << (role))
 
-/* IPv4 lives in the same trie as ::ffff:a.b.c.d (RFC 4291 mapped form). */
+/* The two families never share a key. IPv4 is keyed as ::ffff:a.b.c.d
+ * (RFC 4291's mapped form), a region the plan keeps for IPv4: no IPv6 CIDR
+ * may lie inside ::ffff:0:0/96. An IPv6 address inside it (an IPv4-mapped
+ * IPv6 address on the wire) is looked up with prefixlen RG_V6_MAPPED_PLEN,
+ * so only the IPv6 CIDRs that cover the whole region answer for it; an
+ * IPv6 CIDR that wide carries RG_LPM_V6_WIDE, and says nothing of IPv4
+ * addresses (prefixlen 128 in the region).
+ */
+#define RG_V6_MAPPED_PLEN	95
+#define RG_LPM_V6_WIDE		(1u << 31)
+
 struct rg_lpm_key {
 	__u32 prefixlen;
 	__u8 addr[16];
+};
+
+/* rg_encap[slot]: the UDP ports whose payload is taken as VXLAN or Geneve
+ * for the plan in that slot, network byte order, 0 for an unused place
+ * (all 0: nothing is looked into). One level of encapsulation.
+ */
+#define RG_ENCAP_PORTS		4
+#define RG_VXLAN_PORT		4789
+#define RG_VXLAN_PORT_LINUX	8472	/* Linux's and Cilium's default */
+#define RG_GENEVE_PORT		6081
+
+struct rg_encap {
+	__u16 vxlan[RG_ENCAP_PORTS];
+	__u16 geneve[RG_ENCAP_PORTS];
 };
 
 struct rg_lpm_val {
@@ -193,7 +217,8 @@ struct rg_event {
 	__u8 dropped;		/* 1 dropped (enforce), 0 would drop (monitor) */
 	__u8 proto;		/* IPv6 next header / IPv4 protocol */
 	__u8 breaks;		/* bit 0: source broke the plan, bit 1: destination */
-	__u8 pad[7];
+	__u8 family;		/* 4 or 6 (0: a build before families were kept apart) */
+	__u8 pad[6];
 	__u8 src[16];
 	__u8 dst[16];
 };
@@ -307,6 +332,7 @@ struct rg_meta {
 
 RG_STATIC_SIZE(struct rg_lpm_key, 20);
 RG_STATIC_SIZE(struct rg_lpm_val, 8);
+RG_STATIC_SIZE(struct rg_encap, 16);
 RG_STATIC_SIZE(struct rg_pc, 16);
 RG_STATIC_SIZE(struct rg_bucket_counters, 48);
 RG_STATIC_SIZE(struct rg_dir_counters, 48);

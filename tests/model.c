@@ -14,7 +14,7 @@ int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],
 	return rg_frame_parse(f, len, oob_tags, src, dst, &proto);
 }
 
-bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], uint32_t role,
+bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], bool v4, uint32_t role,
 		   int *bucket)
 {
 	int best_prefix = -1, zone = -1;
@@ -23,7 +23,8 @@ bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], uint32_t rol
 	for (int i = 0; i < plan->nentries; i++) {
 		const struct rg_entry *e = &plan->entries[i];
 
-		if (!rg_cidr_contains(&e->cidr, a))
+		/* IPv4 and IPv6 are two plans in one file */
+		if (e->cidr.v4 != v4 || !rg_cidr_contains(&e->cidr, a))
 			continue;
 		if (e->kind == RG_KIND_ZONE) {
 			zone = i;

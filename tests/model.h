@@ -22,9 +22,11 @@ int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],
 		   uint8_t dst[16]);
 
 /* bucket: index of the plan entry that counts a, or -1 for unplanned.
- * Returns whether a breaks the plan on an interface of role.
+ * Returns whether a breaks the plan on an interface of role. v4: a is an
+ * IPv4 address (::ffff:a.b.c.d); else IPv6, mapped or not, which only the
+ * plan's IPv6 CIDRs cover.
  */
-bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], uint32_t role,
+bool rg_model_addr(const struct rg_plan *plan, const uint8_t a[16], bool v4, uint32_t role,
 		   int *bucket);
 
 #endif /* RG_MODEL_H */

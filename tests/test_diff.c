@@ -82,6 +82,14 @@ static void pick_fresh(const struct rg_plan *plan, bool v4, uint8_t a[16])
 	if (v4) {
 		memset(a, 0, 10);
 		a[10] = a[11] = 0xff;
+	} else if (how == 8) {
+		/* IPv4-mapped (::ffff:a.b.c.d, often the very address of an
+		 * IPv4 entry) or IPv4-compatible (::a.b.c.d): IPv6 all the same
+		 */
+		if (e && e->cidr.v4 && rn(2))
+			random_in(&e->cidr, a);
+		memset(a, 0, 10);
+		a[10] = a[11] = rn(3) ? 0xff : 0;
 	} else if (rn(3)) {
 		a[0] = rn(2) ? 0xfc : 0xfd;	/* mostly inside the zones */
 	}
@@ -110,6 +118,8 @@ static void fmt_addr(const uint8_t a[16], bool v4, char *buf)
 	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, buf, INET6_ADDRSTRLEN);
 }
 
+static const struct rg_cidr v4_region = { .addr = { [10] = 0xff, [11] = 0xff }, .len = 96 };
+
 /* A random plan that must parse: two or three zones, nested and disjoint
  * prefixes (some wider than a zone), random allows, some IPv4.
  */
@@ -133,6 +143,25 @@ static char *random_plan(void)
 		len += sprintf(t + len, "prefix ula fc00::/7%s\n", rn(2) ? " allow egress" : "");
 		pool[npool++] = (struct rg_cidr){ .addr = { 0xfc }, .len = 7 };
 	}
+	/* short IPv6 prefixes, which cover ::ffff:0:0/96 (and so every IPv4
+	 * address, as 128-bit numbers) but must say nothing of IPv4
+	 */
+	if (rn(2)) {
+		len += sprintf(t + len, "zone low6 %s ::/2\n", rn(2) ? "mesh" : "egress");
+		pool[npool++] = (struct rg_cidr){ .len = 2 };
+	}
+	if (rn(2)) {
+		len += sprintf(t + len, "prefix any6 ::/0 allow %s\n", roles[rn(4)]);
+		pool[npool++] = (struct rg_cidr){ .len = 0 };
+	}
+	if (rn(2)) {
+		len += sprintf(t + len, "prefix near6 ::fffe:0:0/95%s\n", rn(2) ? " allow egress" : "");
+		pool[npool++] = (struct rg_cidr){ .addr = { [10] = 0xff, [11] = 0xfe }, .len = 95 };
+	}
+	if (rn(3) == 0) {
+		len += sprintf(t + len, "prefix compat6 ::/96%s\n", rn(2) ? " allow mesh" : "");
+		pool[npool++] = (struct rg_cidr){ .len = 96 };
+	}
 	for (int i = 0; i < nprefix && npool < 200; i++) {
 		const struct rg_cidr *base = &pool[rn(npool)];
 		int room = 128 - base->len;
@@ -148,7 +177,8 @@ static char *random_plan(void)
 			c.addr[bit / 8] &= ~(0x80 >> (bit % 8));
 		for (int j = 0; j < npool; j++)
 			dup |= !rg_cidr_cmp(&pool[j], &c);
-		if (dup)
+		/* no IPv6 CIDR inside the IPv4 region: the plan rejects them */
+		if (dup || (!c.v4 && c.len >= 96 && rg_cidr_contains(&v4_region, c.addr)))
 			continue;
 		pool[npool++] = c;
 		rg_cidr_format(&c, s, sizeof(s));
@@ -199,14 +229,14 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 			 size_t len, int dir, uint32_t role, uint32_t mode, bool *drop)
 {
 	struct rg_dir_counters *dc = &ex->dir[dir];
-	uint8_t s[16], d[16];
+	struct rg_frame fr;
 	int sb, db, r;
 	bool sbrk, dbrk;
 
 	*drop = false;
 	dc->packets++;
 	dc->bytes += len;
-	r = rg_model_parse(f, len, 0, s, d);
+	r = rg_frame_decode(f, len, 0, NULL, &fr);
 	if (r == RG_M_OTHER) {
 		dc->other++;
 		return;
@@ -215,8 +245,8 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 		dc->malformed++;
 		return;
 	}
-	sbrk = rg_model_addr(plan, s, role, &sb);
-	dbrk = rg_model_addr(plan, d, role, &db);
+	sbrk = rg_model_addr(plan, fr.src, fr.v4, role, &sb);
+	dbrk = rg_model_addr(plan, fr.dst, fr.v4, role, &db);
 	sb = sb < 0 ? plan->nentries : sb;
 	db = db < 0 ? plan->nentries : db;
 	ex->b[sb].src.packets++;

@@ -129,16 +129,16 @@ Test(plan, model_agrees_on_example)
 
 	cr_assert_eq(parse(example, &plan), 0);
 	cr_assert_eq(rg_cidr_parse("fd00:101:44::7/128", &c, why, sizeof(why)), 0);
-	cr_expect_not(rg_model_addr(&plan, c.addr, RG_ROLE_MESH, &b));
+	cr_expect_not(rg_model_addr(&plan, c.addr, c.v4, RG_ROLE_MESH, &b));
 	cr_expect_str_eq(plan.entries[b].name, "k8s-pods-solcp011");
 	cr_assert_eq(rg_cidr_parse("fd00:101:50::1/128", &c, why, sizeof(why)), 0);
-	cr_expect(rg_model_addr(&plan, c.addr, RG_ROLE_MESH, &b));
+	cr_expect(rg_model_addr(&plan, c.addr, c.v4, RG_ROLE_MESH, &b));
 	cr_expect_str_eq(plan.entries[b].name, "external");
 	cr_assert_eq(rg_cidr_parse("fc00:20::1/128", &c, why, sizeof(why)), 0);
-	cr_expect(rg_model_addr(&plan, c.addr, RG_ROLE_EGRESS, &b));
-	cr_expect_not(rg_model_addr(&plan, c.addr, RG_ROLE_MESH, &b));
+	cr_expect(rg_model_addr(&plan, c.addr, c.v4, RG_ROLE_EGRESS, &b));
+	cr_expect_not(rg_model_addr(&plan, c.addr, c.v4, RG_ROLE_MESH, &b));
 	cr_assert_eq(rg_cidr_parse("fe80::1/128", &c, why, sizeof(why)), 0);
-	cr_expect_not(rg_model_addr(&plan, c.addr, RG_ROLE_EGRESS, &b));
+	cr_expect_not(rg_model_addr(&plan, c.addr, c.v4, RG_ROLE_EGRESS, &b));
 	cr_expect_eq(b, -1);
 	rg_plan_free(&plan);
 }
@@ -415,4 +415,54 @@ Test(plan, lifeline_errors)
 		      "t.plan:2: lifeline '::' is not a unicast address\n"
 		      "t.plan:3: lifeline needs ADDR [ADDR...]\n"
 		      "t.plan:4: duplicate lifeline 10.0.0.1 (first on line 2)\n");
+}
+
+Test(plan, ipv4_mapped_ipv6_cidrs_are_rejected_with_the_ipv4_form)
+{
+	struct rg_plan plan;
+
+	cr_expect_eq(parse("zone internal mesh fc00::/8\nprefix v4 ::ffff:10.0.0.0/104\n", &plan), 1);
+	cr_expect(strstr(errbuf, "t.plan:2: '::ffff:10.0.0.0/104' is an IPv4-mapped IPv6 CIDR"),
+		  "%s", errbuf);
+	cr_expect(strstr(errbuf, "write 10.0.0.0/8"), "%s", errbuf);
+	rg_plan_free(&plan);
+	cr_expect_eq(parse("zone m mesh ::ffff:0:0/96\n", &plan), 1, "%s", errbuf);
+	rg_plan_free(&plan);
+	/* IPv4-compatible (::/96) and wider IPv6 CIDRs are plain IPv6 */
+	cr_expect_eq(parse("zone m mesh ::/96\nprefix all ::/0\nprefix near ::fffe:0:0/95\n", &plan),
+		     0, "%s", errbuf);
+	rg_plan_free(&plan);
+}
+
+Test(plan, wide_ipv6_cidrs_neither_overlap_nor_cover_ipv4)
+{
+	struct rg_plan plan;
+	struct rg_cidr c;
+	char why[128];
+	int b;
+
+	cr_assert_eq(parse("zone v4mesh mesh 10.0.0.0/8\nzone all6 egress ::/0\n"
+			   "prefix any6 ::/0 allow egress\n", &plan), 1);
+	cr_expect(strstr(errbuf, "duplicate CIDR ::/0"), "only the IPv6 twins clash: %s", errbuf);
+	rg_plan_free(&plan);
+	cr_assert_eq(parse("zone v4mesh mesh 10.0.0.0/8\nzone low egress ::/1\n"
+			   "prefix any6 ::/0 allow egress\n", &plan), 0, "%s", errbuf);
+	cr_assert_eq(rg_cidr_parse("10.1.2.3/32", &c, why, sizeof(why)), 0);
+	cr_expect(rg_model_addr(&plan, c.addr, true, RG_ROLE_EGRESS, &b));
+	cr_expect_str_eq(plan.entries[b].name, "v4mesh");
+	/* ::ffff:10.1.2.3 in an IPv6 frame lies in the IPv6 zone low */
+	cr_expect(rg_model_addr(&plan, c.addr, false, RG_ROLE_MESH, &b));
+	cr_expect_not(rg_model_addr(&plan, c.addr, false, RG_ROLE_EGRESS, &b));
+	cr_expect_str_eq(plan.entries[b].name, "any6");
+	for (int i = 0; i < plan.nentries; i++) {
+		const struct rg_entry *e = &plan.entries[i];
+
+		if (!strcmp(e->name, "v4mesh"))
+			cr_expect_eq(e->breaks, RG_BREAKS(RG_ROLE_EGRESS),
+				     "the IPv4 zone inherits nothing from ::/0");
+		else
+			cr_expect(e->breaks & RG_LPM_V6_WIDE, "%s covers the IPv4 region", e->name);
+	}
+	cr_expect_eq(rg_plan_lookup_af(&plan, c.addr, true), 0);
+	rg_plan_free(&plan);
 }

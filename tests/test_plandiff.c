@@ -566,9 +566,11 @@ Test(plandiff, verdicts_match_the_model)
 
 		for (int i = 0; i < na; i++) {
 			for (int role = 0; role < 2; role++) {
+				/* the sweep reads the IPv4 region as IPv4 */
+				bool v4 = rg_addr_is_v4(addrs[i]);
 				int b, hit = -1;
-				bool o = rg_model_addr(&op, addrs[i], RG_ROLE_MESH + role, &b);
-				bool n = rg_model_addr(&np, addrs[i], RG_ROLE_MESH + role, &b);
+				bool o = rg_model_addr(&op, addrs[i], v4, RG_ROLE_MESH + role, &b);
+				bool n = rg_model_addr(&np, addrs[i], v4, RG_ROLE_MESH + role, &b);
 
 				for (int k = 0; k < nr[role]; k++) {
 					if (!rg_cidr_contains(&ranges[role][k], addrs[i]))

@@ -59,6 +59,11 @@ static const struct tcase cases[] = {
 	  "k8s-pods-v4", "k8s-pods-v4", 0, 0 },
 	{ "IPv4 unplanned", "192.0.2.1", "198.51.100.1", 0, {}, K_IP, 0,
 	  "unplanned", "unplanned", 0, 0 },
+	/* IPv6 all the same: no IPv4 entry answers for a mapped address */
+	{ "IPv6 to an IPv4-mapped pod address", "fc00:101::11", "::ffff:10.244.0.5", 0, {}, K_IP,
+	  0, "k8s-mesh", "unplanned", E, 0 },
+	{ "IPv6 from an IPv4-compatible address", "::10.244.0.5", "fd00:10::1", 0, {}, K_IP, 0,
+	  "unplanned", "pve-mgmt", 0, M },
 	{ "one 802.1Q tag", "fc00:101::11", "fc00:20::1", 1, { 0x8100 }, K_IP, 0,
 	  "k8s-mesh", "ceph-public", E, E },
 	{ "802.1ad + 802.1Q", "fd00:101::11", "fd00:10::1", 2, { 0x88a8, 0x8100 }, K_IP, 0,
@@ -231,6 +236,34 @@ Test(prog, unknown_interface_passes_uncounted)
 	cr_expect_not(h_run(&in, RG_DIR_OUT, f, len));
 	d1 = h_dc(&in, RG_DIR_IN);
 	cr_expect_eq(d1.packets, d0.packets);
+}
+
+/* The plan: an IPv6 allow as wide as ::/0 must not cover IPv4. */
+Test(prog, families_are_judged_apart)
+{
+	uint8_t f[128];
+	size_t len4 = 0, len6 = 0;
+	uint8_t f6[128];
+	struct rg_plan p2;
+
+	h_install(&in, &p2, "zone v4mesh mesh 10.0.0.0/8\nzone internal mesh fc00::/8\n"
+		  "prefix any6 ::/0 allow egress\n");
+	len4 = rg_frame_ip(f, sizeof(f), "10.1.2.3", "192.0.2.1", NULL, 0, 100);
+	len6 = rg_frame_ip(f6, sizeof(f6), "fc00::1", "::ffff:10.1.2.3", NULL, 0, 100);
+	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_EGRESS), 0);
+	for (int dir = RG_DIR_IN; dir < RG_DIR_MAX; dir++) {
+		cr_expect(h_run(&in, dir, f, len4), "IPv4 10.1.2.3 on egress is dropped (dir %d)", dir);
+		cr_expect_not(h_run(&in, dir, f6, len6), "IPv6 under ::/0 allow egress passes");
+	}
+	cr_expect_eq(h_bc(&in, h_bucket(&in, "v4mesh")).violations.packets, 2);
+	cr_expect_eq(h_bc(&in, h_bucket(&in, "any6")).dst.packets, 2,
+		     "::ffff:10.1.2.3 from an IPv6 frame counts under any6");
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, len4), "and passes on mesh");
+	rg_plan_free(&p2);
+	h_install(&in, &p2, plan_text);
+	rg_plan_free(&p2);
 }
 
 Test(prog, sync_keeps_counters_of_kept_cidrs_and_moves_verdicts)

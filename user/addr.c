@@ -215,3 +215,16 @@ int rg_cidr_cmp(const struct rg_cidr *a, const struct rg_cidr *b)
 		return r;
 	return (int)a->len - (int)b->len;
 }
+
+void rg_addr_format_af(const uint8_t a[16], bool v4, char *buf, size_t len)
+{
+	if (v4)
+		inet_ntop(AF_INET, a + 12, buf, len);
+	else
+		inet_ntop(AF_INET6, a, buf, len);
+}
+
+bool rg_cidr_covers(const struct rg_cidr *c, const uint8_t addr[16], bool v4)
+{
+	return c->v4 == v4 && rg_cidr_contains(c, addr);
+}

@@ -44,6 +44,10 @@ void rg_cidr_format(const struct rg_cidr *c, char *buf, size_t len);
 void rg_cidr_addr_format(const struct rg_cidr *c, char *buf, size_t len);
 /* One address, IPv4 (::ffff:a.b.c.d) written as a.b.c.d. */
 void rg_addr_format(const uint8_t a[16], char *buf, size_t len);
+/* One address of a known family: v4 written as a.b.c.d, else IPv6 (an
+ * IPv4-mapped IPv6 address stays ::ffff:a.b.c.d).
+ */
+void rg_addr_format_af(const uint8_t a[16], bool v4, char *buf, size_t len);
 /* A trie key, IPv4 inside ::ffff:0:0/96 written as IPv4. */
 void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len);
 
@@ -55,8 +59,14 @@ void rg_cidr_set(struct rg_cidr *c, const uint8_t addr[16], int len);
 void rg_cidr_set_v4(struct rg_cidr *c, const void *v4);
 bool rg_addr_is_v4(const uint8_t a[16]);
 
-/* Whether addr lies in outer; whether inner lies wholly in outer. */
+/* Whether addr lies in outer (bits only, either family); whether inner
+ * lies wholly in outer.
+ */
 bool rg_cidr_contains(const struct rg_cidr *outer, const uint8_t addr[16]);
+/* An address of family v4 in c: only a CIDR of the same family covers it
+ * (the plan judges IPv4 and IPv6 apart).
+ */
+bool rg_cidr_covers(const struct rg_cidr *c, const uint8_t addr[16], bool v4);
 bool rg_cidr_inside(const struct rg_cidr *inner, const struct rg_cidr *outer);
 bool rg_key_inside(const struct rg_lpm_key *inner, const struct rg_lpm_key *outer);
 /* A trie key inside ::ffff:0:0/96: an IPv4 prefix. */

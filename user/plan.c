@@ -147,6 +147,26 @@ static int parse_allow(struct rg_parser *p, int line, char *list, uint32_t *allo
 	return bad ? -EINVAL : 0;
 }
 
+/* The region IPv4 is keyed in (see struct rg_lpm_key). */
+static const struct rg_cidr v4_region = { .addr = { [10] = 0xff, [11] = 0xff }, .len = 96 };
+
+/* IPv4 and IPv6 are judged apart: an IPv6 CIDR inside ::ffff:0:0/96 would
+ * stand for IPv4-mapped IPv6 addresses only, which is never what a plan
+ * means (earlier builds let it match IPv4 traffic).
+ */
+static bool check_family(struct rg_parser *p, int line, const struct rg_cidr *c, const char *text)
+{
+	char v4[INET_ADDRSTRLEN];
+
+	if (c->v4 || c->len < 96 || !rg_cidr_contains(&v4_region, c->addr))
+		return true;
+	inet_ntop(AF_INET, c->addr + 12, v4, sizeof(v4));
+	perr(p, line, "'%s' is an IPv4-mapped IPv6 CIDR: ringguard judges IPv4 and IPv6 apart, "
+	     "so it would match only IPv6 frames carrying mapped addresses; for IPv4 traffic "
+	     "write %s/%u", text, v4, c->len - 96);
+	return false;
+}
+
 static void parse_zone(struct rg_parser *p, int line, char **tok, int n)
 {
 	int role, first = 3;
@@ -172,6 +192,8 @@ static void parse_zone(struct rg_parser *p, int line, char **tok, int n)
 			perr(p, line, "%s", why);
 			continue;
 		}
+		if (!check_family(p, line, &c, tok[i]))
+			continue;
 		e = add_entry(p);
 		if (!e)
 			return;
@@ -201,6 +223,8 @@ static void parse_prefix(struct rg_parser *p, int line, char **tok, int n)
 		perr(p, line, "%s", why);
 		return;
 	}
+	if (!check_family(p, line, &c, tok[2]))
+		return;
 	if (n > 3) {
 		if (strcmp(tok[3], "allow")) {
 			perr(p, line, "unexpected '%s' after the CIDR (expected 'allow ROLE[,ROLE]')",
@@ -500,6 +524,9 @@ static void compile(struct rg_parser *p)
 		while (depth && !rg_cidr_contains(&stack[depth - 1]->cidr, e->cidr.addr))
 			depth--;
 		up = depth ? stack[depth - 1] - pl->entries : -1;
+		/* an IPv6 CIDR, however wide, is no ancestor of an IPv4 one */
+		if (up >= 0 && pl->entries[up].cidr.v4 != e->cidr.v4)
+			up = -1;
 
 		zone_of[idx] = up >= 0 ? zone_of[up] : -1;
 		pfx_of[idx] = up >= 0 ? pfx_of[up] : -1;
@@ -526,6 +553,8 @@ static void compile(struct rg_parser *p)
 
 		e->bucket_of = pfx_of[i] >= 0 ? pfx_of[i] : i;
 		e->breaks = 0;
+		if (!e->cidr.v4 && rg_cidr_contains(&e->cidr, v4_region.addr) && e->cidr.len < 96)
+			e->breaks |= RG_LPM_V6_WIDE;
 		if (zone_of[i] < 0)
 			continue;
 		memcpy(e->zone, pl->entries[zone_of[i]].zone, sizeof(e->zone));
@@ -726,10 +755,15 @@ uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *d
 
 int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16])
 {
+	return rg_plan_lookup_af(plan, addr, rg_addr_is_v4(addr));
+}
+
+int rg_plan_lookup_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4)
+{
 	int best = -1;
 
 	for (int i = 0; i < plan->nentries; i++)
-		if (rg_cidr_contains(&plan->entries[i].cidr, addr) &&
+		if (rg_cidr_covers(&plan->entries[i].cidr, addr, v4) &&
 		    (best < 0 || plan->entries[i].cidr.len > plan->entries[best].cidr.len))
 			best = i;
 	return best < 0 ? -1 : plan->entries[best].bucket_of;

@@ -79,6 +79,10 @@ void rg_plan_free(struct rg_plan *plan);
  * reports, not for the datapath).
  */
 int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16]);
+/* The same for an address of a known family: v4 for IPv4 (::ffff:a.b.c.d),
+ * else IPv6, which only IPv6 CIDRs cover, mapped or not.
+ */
+int rg_plan_lookup_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4);
 const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
 /* The mode the plan declares for host name: monitor when the line says
  * nothing, or when there is no such line (*declared tells which).

@@ -42,6 +42,7 @@ struct addr_index {
 		u128 first;
 		int len;
 		int bucket;	/* the entry whose bucket counts it */
+		bool v4;
 	} *e;
 	int n;
 	int lens[129], nlens;	/* the lengths present, longest first */
@@ -99,7 +100,8 @@ static int index_build(struct addr_index *x, const struct rg_plan *plan)
 	for (int i = 0; i < plan->nentries; i++) {
 		const struct rg_cidr *c = &plan->entries[i].cidr;
 
-		x->e[i] = (struct idx_entry){ cidr_first(c), c->len, plan->entries[i].bucket_of };
+		x->e[i] = (struct idx_entry){ cidr_first(c), c->len, plan->entries[i].bucket_of,
+					      c->v4 };
 	}
 	x->n = plan->nentries;
 	qsort(x->e, x->n, sizeof(*x->e), cmp_idx);
@@ -115,8 +117,10 @@ static int index_build(struct addr_index *x, const struct rg_plan *plan)
 	return 0;
 }
 
-/* The bucket entry of addr, as rg_plan_lookup() finds it, -1: unplanned. */
-static int index_lookup(const struct addr_index *x, const uint8_t addr[16])
+/* The bucket entry of addr, as rg_plan_lookup_af() finds it, -1:
+ * unplanned. Only a CIDR of the address's family counts.
+ */
+static int index_lookup(const struct addr_index *x, const uint8_t addr[16], bool v4)
 {
 	u128 a = to_u128(addr);
 
@@ -127,8 +131,11 @@ static int index_lookup(const struct addr_index *x, const uint8_t addr[16])
 		while (lo < hi) {
 			int mid = lo + (hi - lo) / 2;
 
-			if (x->e[mid].first == key)
+			if (x->e[mid].first == key) {
+				if (x->e[mid].v4 != v4)
+					break;	/* an IPv6 CIDR over IPv4 space */
 				return x->e[mid].bucket;
+			}
 			if (x->e[mid].first < key)
 				lo = mid + 1;
 			else
@@ -138,9 +145,9 @@ static int index_lookup(const struct addr_index *x, const uint8_t addr[16])
 	return -1;
 }
 
-static const char *bucket_of(const struct replay *r, const uint8_t a[16])
+static const char *bucket_of(const struct replay *r, const uint8_t a[16], bool v4)
 {
-	int e = index_lookup(&r->idx, a);
+	int e = index_lookup(&r->idx, a, v4);
 
 	return e < 0 ? "unplanned" : r->plan->entries[e].name;
 }
@@ -149,17 +156,17 @@ static const char *bucket_of(const struct replay *r, const uint8_t a[16])
 static void describe(struct replay *r, const uint8_t *data, size_t caplen,
 		     const struct frame_note *fn)
 {
-	uint8_t s[16], d[16], proto = 0;
 	char ss[INET6_ADDRSTRLEN] = "-", ds[INET6_ADDRSTRLEN] = "-";
 	const char *sb = "-", *db = "-", *kind = fn->kind, *verdict;
-	int k = rg_frame_parse(data, caplen, 0, s, d, &proto);
+	struct rg_frame fr;
+	int k = rg_frame_decode(data, caplen, 0, NULL, &fr);
 
 	if (!kind && k == RG_FRAME_IP) {
 		kind = "ip";
-		rg_addr_format(s, ss, sizeof(ss));
-		rg_addr_format(d, ds, sizeof(ds));
-		sb = bucket_of(r, s);
-		db = bucket_of(r, d);
+		rg_addr_format_af(fr.src, fr.v4, ss, sizeof(ss));
+		rg_addr_format_af(fr.dst, fr.v4, ds, sizeof(ds));
+		sb = bucket_of(r, fr.src, fr.v4);
+		db = bucket_of(r, fr.dst, fr.v4);
 	} else if (!kind) {
 		kind = k == RG_FRAME_OTHER ? "other" : "malformed";
 	}
