@@ -24,6 +24,30 @@ struct rg_ctx {
 	__u32 ifindex;
 	__u32 oob_tags;
 	__u32 dir;
+	/* the hook's own context, for rg_inner_xdp() or rg_inner_tc(); an
+	 * entry program sets tc to a constant, so each calls only its own
+	 */
+	bool tc;
+	struct xdp_md *xdp;
+	struct __sk_buff *skb;
+};
+
+/* One frame's answers: buckets of the outer and (encap) inner addresses,
+ * and which of them break the plan (the bits of rg_event.breaks).
+ */
+struct rg_verdicts {
+	__u32 sb, db, isb, idb;
+	__u32 breaks;
+};
+
+/* In: where rg_inner() looks and with which plan; out: what it found. */
+struct rg_inner_res {
+	__u32 l4off, gen, role_bit, len;
+	__u32 isb, idb;
+	__u32 breaks;		/* bits 2 and 3 of rg_verdicts.breaks */
+	__u32 result;		/* enum rg_inner */
+	__u32 encap;		/* enum rg_encap_kind */
+	struct rg_pkt in;
 };
 
 static __always_inline __u32 rg_load32(const __u8 *p)
@@ -211,14 +235,91 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 	return e->bucket;
 }
 
+/* The inner frame of a UDP datagram at l4off, when the plan in force for
+ * gen takes its port for VXLAN or Geneve: parsed, its addresses looked up
+ * and counted like the outer ones. skb (tc): headers outside the linear
+ * area are pulled in, only for UDP to an encapsulation port.
+ */
+static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff *skb,
+				    struct rg_inner_res *res)
+{
+	__u32 l4off, gen, role_bit, len, eslot, zero = 0, want;
+	struct rg_cache_ctl *ctl;
+	struct rg_encap *enc;
+	bool brk;
+
+	if (!res)
+		return 0;
+	l4off = res->l4off;
+	gen = res->gen;
+	role_bit = res->role_bit;
+	len = res->len;
+	eslot = gen & 1;
+	res->result = RG_INNER_NONE;
+	enc = bpf_map_lookup_elem(&rg_encap, &eslot);
+	if (!enc || !(enc->vxlan[0] | enc->geneve[0]) || l4off > RG_HDR_SPAN)
+		return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		/* first the UDP header, then (an encapsulation port) the span
+		 * of every header rg_parse_encap() may read
+		 */
+		want = pass ? RG_ENCAP_SPAN : l4off + sizeof(struct rg_udp);
+		if (skb) {
+			if (want > skb->len)
+				want = skb->len;
+			if (data + want > data_end) {
+				bpf_skb_pull_data(skb, RG_ENCAP_SPAN < skb->len ? RG_ENCAP_SPAN
+										 : skb->len);
+				barrier_var(skb);
+				data = (void *)(long)skb->data;
+				data_end = (void *)(long)skb->data_end;
+			}
+		}
+		if (pass)
+			break;
+		res->encap = rg_encap_of(data, data_end, l4off, enc);
+		if (!res->encap)
+			return 0;
+	}
+	res->result = rg_parse_encap(data, data_end, l4off, res->encap, &res->in);
+	if (res->result != RG_INNER_IP)
+		return 0;
+	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
+	if (!ctl)
+		return 0;
+	res->isb = rg_addr(&res->in.src, gen, role_bit, ctl, &brk);
+	res->breaks = brk ? 4 : 0;
+	rg_count(res->isb, true, brk, len);
+	res->idb = rg_addr(&res->in.dst, gen, role_bit, ctl, &brk);
+	res->breaks |= brk ? 8 : 0;
+	rg_count(res->idb, false, brk, len);
+	return 0;
+}
+
+/* rg_inner() as one subprogram per hook, which the verifier checks once:
+ * inlined, the inner parse and lookups would be walked again for each way
+ * the outer frame can be parsed, more than the verifier allows. Only
+ * frames to UDP pay for the call.
+ */
+__noinline int rg_inner_xdp(struct xdp_md *ctx, struct rg_inner_res *res)
+{
+	return rg_inner((void *)(long)ctx->data, (void *)(long)ctx->data_end, NULL, res);
+}
+
+__noinline int rg_inner_tc(struct __sk_buff *skb, struct rg_inner_res *res)
+{
+	return rg_inner((void *)(long)skb->data, (void *)(long)skb->data_end, skb, res);
+}
+
 /* At most RG_EVENTS_PER_SEC events per bucket and second; the next event
  * after a full second carries how many were suppressed.
  */
-static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 role,
-				    __u32 sb, __u32 db, bool sbrk, bool dbrk, bool dropped,
-				    __u64 now)
+static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, struct rg_pkt *in,
+				    __u8 encap, __u32 role, const struct rg_verdicts *v,
+				    bool dropped, __u64 now)
 {
-	__u32 bucket = sbrk ? sb : db, suppressed;
+	__u32 bucket = v->breaks & 1 ? v->sb : v->breaks & 2 ? v->db :
+		       v->breaks & 4 ? v->isb : v->idb, suppressed;
 	struct rg_event *ev;
 	struct rg_rate *rl;
 	__u64 window = now / 1000000000ull;
@@ -251,18 +352,29 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, __u32 ro
 	ev->ts_ns = now;
 	ev->ifindex = c->ifindex;
 	ev->len = c->len;
-	ev->src_bucket = sb;
-	ev->dst_bucket = db;
+	ev->src_bucket = v->sb;
+	ev->dst_bucket = v->db;
 	ev->suppressed = suppressed;
 	ev->dir = c->dir;
 	ev->role = role;
 	ev->dropped = dropped;
 	ev->proto = p->proto;
-	ev->breaks = (sbrk ? 1 : 0) | (dbrk ? 2 : 0);
+	ev->breaks = v->breaks;
 	ev->family = p->v4 ? 4 : 6;
+	ev->encap = encap;
+	ev->inner_family = encap ? (in->v4 ? 4 : 6) : 0;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	__builtin_memcpy(ev->src, p->src.addr, 16);
 	__builtin_memcpy(ev->dst, p->dst.addr, 16);
+	ev->inner_src_bucket = v->isb;
+	ev->inner_dst_bucket = v->idb;
+	if (encap) {
+		__builtin_memcpy(ev->inner_src, in->src.addr, 16);
+		__builtin_memcpy(ev->inner_dst, in->dst.addr, 16);
+	} else {
+		__builtin_memset(ev->inner_src, 0, 16);
+		__builtin_memset(ev->inner_dst, 0, 16);
+	}
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -294,8 +406,10 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	struct rg_dir_counters *dc;
 	struct rg_if_counters *ic;
 	struct rg_config *cfg;
-	__u32 sb, db, zero = 0, role, slot, role_bit, gen, *genp;
-	bool sbrk, dbrk, drop;
+	struct rg_verdicts v = {};
+	struct rg_inner_res ir;
+	__u32 zero = 0, role, slot, role_bit, gen, *genp;
+	bool brk, drop;
 	__u64 now = 0;
 	struct rg_pkt p;
 	int r;
@@ -328,12 +442,38 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
 	if (!ctl)
 		return RG_VERDICT_PASS;
-	sb = rg_addr(&p.src, gen, role_bit, ctl, &sbrk);
-	db = rg_addr(&p.dst, gen, role_bit, ctl, &dbrk);
-	rg_count(sb, true, sbrk, c->len);
-	rg_count(db, false, dbrk, c->len);
+	v.sb = rg_addr(&p.src, gen, role_bit, ctl, &brk);
+	v.breaks |= brk;
+	rg_count(v.sb, true, brk, c->len);
+	v.db = rg_addr(&p.dst, gen, role_bit, ctl, &brk);
+	v.breaks |= brk << 1;
+	rg_count(v.db, false, brk, c->len);
 
-	if (!sbrk && !dbrk)
+	/* VXLAN or Geneve: the inner addresses count and are judged too */
+	ir.result = RG_INNER_NONE;
+	ir.encap = RG_ENCAP_NONE;
+	if (p.l4off) {
+		ir.breaks = 0;
+		ir.l4off = p.l4off;
+		ir.gen = gen;
+		ir.role_bit = role_bit;
+		ir.len = c->len;
+		if (c->tc)
+			rg_inner_tc(c->skb, &ir);
+		else
+			rg_inner_xdp(c->xdp, &ir);
+		if (ir.result == RG_INNER_MALFORMED)
+			dc->malformed++;
+		if (ir.result == RG_INNER_IP) {
+			v.isb = ir.isb;
+			v.idb = ir.idb;
+			v.breaks |= ir.breaks;
+		}
+	}
+	if (ir.result != RG_INNER_IP)
+		ir.encap = RG_ENCAP_NONE;
+
+	if (!v.breaks)
 		return RG_VERDICT_PASS;
 	dc->violations++;
 	cfg = bpf_map_lookup_elem(&rg_config, &zero);
@@ -344,7 +484,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		now = bpf_ktime_get_ns();
 	drop = cfg->mode == RG_MODE_ENFORCE && (!cfg->enforce_until || now < cfg->enforce_until);
 	if (cfg->events_until && now < cfg->events_until)
-		rg_emit(c, &p, role, sb, db, sbrk, dbrk, drop, now);
+		rg_emit(c, &p, &ir.in, ir.encap, role, &v, drop, now);
 	if (!drop)
 		return RG_VERDICT_PASS;
 	dc->dropped++;

@@ -67,6 +67,14 @@ struct {
 	__type(value, struct rg_lengths);
 } rg_lengths SEC(".maps");
 
+/* The encapsulation ports of the plan in each slot: see struct rg_encap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct rg_encap);
+} rg_encap SEC(".maps");
+
 /* Per-CPU, direct-mapped by a hash of the address: see rg_cache_entry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -21,11 +21,43 @@
  * options (IPv6's fixed header is shorter).
  */
 #define RG_HDR_SPAN	(14 + 2 * 4 + 60)
+/* ... and rg_parse_encap(): UDP, the VXLAN or Geneve header with the
+ * longest options Geneve allows (63 words), then the inner frame's headers.
+ */
+#define RG_ENCAP_HDR	(8 + 8 + 63 * 4)
+#define RG_ENCAP_SPAN	(RG_HDR_SPAN + RG_ENCAP_HDR + RG_HDR_SPAN)
+#define RG_IPPROTO_UDP	17
+#define RG_GENEVE_ETH	0x6558	/* Transparent Ethernet Bridging */
 
 enum rg_parse_result {
 	RG_PARSE_IP		= 0,
 	RG_PARSE_OTHER		= 1,	/* not IP: passes, counted as other */
 	RG_PARSE_MALFORMED	= 2,	/* passes, counted as malformed */
+};
+
+/* What rg_parse_encap() found inside a UDP datagram. */
+enum rg_inner {
+	RG_INNER_NONE		= 0,	/* not to an encapsulation port, or no Ethernet/IP inside */
+	RG_INNER_IP		= 1,
+	RG_INNER_MALFORMED	= 2,	/* truncated inside: counted as malformed */
+};
+
+struct rg_udp {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__be16 check;
+};
+
+/* VXLAN (RFC 7348) and Geneve (RFC 8926) share the size of their fixed
+ * header; Geneve's first byte holds its options' length in words.
+ */
+struct rg_encap_hdr {
+	__u8 opt_len;		/* Geneve: version (2 bits), options length (6) */
+	__u8 flags;
+	__be16 proto;		/* Geneve: ethertype of the payload */
+	__u8 vni[3];
+	__u8 reserved;
 };
 
 struct rg_eth {
@@ -66,6 +98,7 @@ struct rg_pkt {
 	struct rg_lpm_key dst;
 	__u8 proto;
 	__u8 v4;
+	__u16 l4off;		/* offset of the UDP header from the frame's start, 0: none */
 };
 
 /* An IPv6 address in ::ffff:0:0/96 is keyed at RG_V6_MAPPED_PLEN: the
@@ -107,7 +140,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 {
 	struct rg_eth *eth = data;
 	void *cur = eth + 1;
-	__u32 tags = oob_tags;
+	__u32 tags = oob_tags, hdr = sizeof(*eth);
 	__be16 proto;
 
 	if (cur > data_end)
@@ -127,6 +160,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 			return RG_PARSE_MALFORMED;
 		proto = vh->proto;
 		cur = vh + 1;
+		hdr += sizeof(*vh);
 		tags++;
 	}
 
@@ -141,6 +175,8 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 		rg_key_v6(&p->dst, ip6->daddr);
 		p->proto = ip6->nexthdr;
 		p->v4 = 0;
+		/* no extension headers are walked: UDP right after the header */
+		p->l4off = p->proto == RG_IPPROTO_UDP ? hdr + sizeof(*ip6) : 0;
 		return RG_PARSE_IP;
 	}
 	if (proto == bpf_htons(RG_ETH_P_IP)) {
@@ -158,9 +194,77 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 		rg_key_v4(&p->dst, ip4->daddr);
 		p->proto = ip4->protocol;
 		p->v4 = 1;
+		/* only a datagram's first fragment holds its UDP header */
+		p->l4off = p->proto == RG_IPPROTO_UDP && !(ip4->frag_off & bpf_htons(0x1fff)) ?
+			   hdr + ihl * 4 : 0;
 		return RG_PARSE_IP;
 	}
 	return RG_PARSE_OTHER;
+}
+
+static __always_inline bool rg_port_in(const __u16 *ports, __be16 port)
+{
+	bool hit = false;
+
+#pragma unroll
+	for (int i = 0; i < RG_ENCAP_PORTS; i++)
+		hit |= ports[i] == port;
+	return hit;
+}
+
+/* The encapsulation a UDP datagram whose header starts l4off bytes into
+ * [data, data_end) is sent with: its destination port among enc's VXLAN
+ * or Geneve ports (port 0 never is).
+ */
+static __always_inline __u8 rg_encap_of(void *data, void *data_end, __u32 l4off,
+					const struct rg_encap *enc)
+{
+	struct rg_udp *udp;
+
+	if (l4off > RG_HDR_SPAN)	/* cannot be: bounds it for the verifier */
+		return RG_ENCAP_NONE;
+	udp = data + l4off;
+	if ((void *)(udp + 1) > data_end || !udp->dest)
+		return RG_ENCAP_NONE;
+	if (rg_port_in(enc->vxlan, udp->dest))
+		return RG_ENCAP_VXLAN;
+	if (rg_port_in(enc->geneve, udp->dest))
+		return RG_ENCAP_GENEVE;
+	return RG_ENCAP_NONE;
+}
+
+/* The inner frame of that datagram: Ethernet right after the VXLAN header,
+ * or after the Geneve header and its options when Geneve says its payload
+ * is Ethernet; parsed by rg_parse()'s rules into in.
+ */
+static __always_inline int rg_parse_encap(void *data, void *data_end, __u32 l4off, __u8 kind,
+					  struct rg_pkt *in)
+{
+	struct rg_encap_hdr *eh;
+	__u32 off;
+
+	if (l4off > RG_HDR_SPAN)
+		return RG_INNER_NONE;
+	off = l4off + sizeof(struct rg_udp);
+	eh = data + off;
+	if ((void *)(eh + 1) > data_end)
+		return RG_INNER_MALFORMED;
+	off += sizeof(*eh);
+	if (kind == RG_ENCAP_GENEVE) {
+		if (eh->proto != bpf_htons(RG_GENEVE_ETH))
+			return RG_INNER_NONE;
+		off += (eh->opt_len & 0x3f) * 4;
+	}
+	if (data + off > data_end)
+		return RG_INNER_MALFORMED;
+	switch (rg_parse(data + off, data_end, 0, in)) {
+	case RG_PARSE_IP:
+		return RG_INNER_IP;
+	case RG_PARSE_MALFORMED:
+		return RG_INNER_MALFORMED;
+	default:
+		return RG_INNER_NONE;
+	}
 }
 
 #endif /* RG_PARSE_H */

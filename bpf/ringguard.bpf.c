@@ -26,6 +26,9 @@ int rg_xdp(struct xdp_md *ctx)
 		.ifindex = ctx->ingress_ifindex,
 		.oob_tags = 0,
 		.dir = RG_DIR_IN,
+		.tc = false,
+		.xdp = ctx,
+		.skb = NULL,
 	};
 
 	return rg_classify(&c) == RG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
@@ -56,6 +59,9 @@ static __always_inline int rg_skb(struct __sk_buff *skb, __u32 dir)
 	c.len = skb->len + c.oob_tags * 4;
 	c.ifindex = skb->ifindex;
 	c.dir = dir;
+	c.tc = true;
+	c.xdp = NULL;
+	c.skb = skb;
 
 	return rg_classify(&c) == RG_VERDICT_DROP ? RG_TC_ACT_SHOT : RG_TC_ACT_UNSPEC;
 }

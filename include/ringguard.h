@@ -110,6 +110,12 @@ struct rg_lpm_key {
 #define RG_VXLAN_PORT_LINUX	8472	/* Linux's and Cilium's default */
 #define RG_GENEVE_PORT		6081
 
+enum rg_encap_kind {
+	RG_ENCAP_NONE	= 0,
+	RG_ENCAP_VXLAN	= 1,
+	RG_ENCAP_GENEVE	= 2,
+};
+
 struct rg_encap {
 	__u16 vxlan[RG_ENCAP_PORTS];
 	__u16 geneve[RG_ENCAP_PORTS];
@@ -216,12 +222,21 @@ struct rg_event {
 	__u8 role;		/* the interface's: the rule broken is "wrong zone on ROLE" */
 	__u8 dropped;		/* 1 dropped (enforce), 0 would drop (monitor) */
 	__u8 proto;		/* IPv6 next header / IPv4 protocol */
-	__u8 breaks;		/* bit 0: source broke the plan, bit 1: destination */
+	__u8 breaks;		/* bit 0: source broke the plan, bit 1: destination,
+				 * bits 2 and 3: the inner source, destination */
 	__u8 family;		/* 4 or 6 (0: a build before families were kept apart) */
-	__u8 pad[6];
+	__u8 encap;		/* enum rg_encap_kind: inner_* hold the inner frame's */
+	__u8 inner_family;
+	__u8 pad[4];
 	__u8 src[16];
 	__u8 dst[16];
+	/* layout 3 on; a shorter event (72 bytes) comes from an older build */
+	__u32 inner_src_bucket;
+	__u32 inner_dst_bucket;
+	__u8 inner_src[16];
+	__u8 inner_dst[16];
 };
+#define RG_EVENT_V2_SIZE	72
 
 /* Events per bucket per second before the rate limit suppresses them. */
 #define RG_EVENTS_PER_SEC	20
@@ -340,7 +355,7 @@ RG_STATIC_SIZE(struct rg_if_counters, 96);
 RG_STATIC_SIZE(struct rg_iface, 40);
 RG_STATIC_SIZE(struct rg_config, 24);
 RG_STATIC_SIZE(struct rg_if_fast, 8);
-RG_STATIC_SIZE(struct rg_event, 72);
+RG_STATIC_SIZE(struct rg_event, 112);
 RG_STATIC_SIZE(struct rg_rate, 16);
 RG_STATIC_SIZE(struct rg_bucket_info, 136);
 RG_STATIC_SIZE(struct rg_cache_entry, 32);

@@ -40,8 +40,62 @@ static void ipv4_csum(uint8_t *ip)
 	ip[11] = ~sum & 0xff;
 }
 
+static size_t frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		       const uint16_t *tags, int ntags, size_t total, uint8_t proto);
+
 size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		   const uint16_t *tags, int ntags, size_t total)
+{
+	return frame_ip(buf, cap, src, dst, tags, ntags, total, 0);
+}
+
+size_t rg_frame_udp(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		    const uint16_t *tags, int ntags, uint16_t dport, const uint8_t *payload,
+		    size_t plen)
+{
+	bool v6 = strchr(src, ':') != NULL;
+	size_t l4 = 14 + 4 * ntags + (v6 ? 40 : 20);
+	size_t len = frame_ip(buf, cap, src, dst, tags, ntags, l4 + 8 + plen, 17);
+	uint16_t ulen = 8 + plen;
+
+	if (!len)
+		return 0;
+	buf[l4] = 0xc3;		/* source port 50000, as a tunnel's hashed one */
+	buf[l4 + 1] = 0x50;
+	buf[l4 + 2] = dport >> 8;
+	buf[l4 + 3] = dport & 0xff;
+	buf[l4 + 4] = ulen >> 8;
+	buf[l4 + 5] = ulen & 0xff;
+	memcpy(buf + l4 + 8, payload, plen);
+	return len;
+}
+
+size_t rg_frame_encap(uint8_t *buf, size_t cap, int kind, uint32_t vni, int optwords,
+		      uint16_t proto, const uint8_t *inner, size_t ilen)
+{
+	size_t hdr = 8 + (kind == 2 ? 4 * optwords : 0);
+
+	if (hdr + ilen > cap)
+		return 0;
+	memset(buf, 0, hdr);
+	if (kind == 2) {
+		buf[0] = optwords & 0x3f;
+		buf[2] = proto >> 8;
+		buf[3] = proto & 0xff;
+		for (int i = 0; i < optwords; i++)
+			buf[8 + 4 * i] = 0x01;	/* option class bytes, never parsed */
+	} else {
+		buf[0] = 0x08;		/* I: the VNI is valid */
+	}
+	buf[4] = vni >> 16;
+	buf[5] = vni >> 8;
+	buf[6] = vni;
+	memcpy(buf + hdr, inner, ilen);
+	return hdr + ilen;
+}
+
+static size_t frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		       const uint16_t *tags, int ntags, size_t total, uint8_t proto)
 {
 	uint8_t s[16], d[16];
 	bool v6 = strchr(src, ':') != NULL;
@@ -62,7 +116,7 @@ size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		buf[off] = 0x60;
 		buf[off + 4] = plen >> 8;
 		buf[off + 5] = plen & 0xff;
-		buf[off + 6] = 59;	/* no next header */
+		buf[off + 6] = proto ? proto : 59;	/* no next header */
 		buf[off + 7] = 64;
 		memcpy(buf + off + 8, s, 16);
 		memcpy(buf + off + 24, d, 16);
@@ -73,7 +127,7 @@ size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		buf[off + 2] = tot >> 8;
 		buf[off + 3] = tot & 0xff;
 		buf[off + 8] = 64;
-		buf[off + 9] = 253;	/* experimental */
+		buf[off + 9] = proto ? proto : 253;	/* experimental */
 		memcpy(buf + off + 12, s, 4);
 		memcpy(buf + off + 16, d, 4);
 		ipv4_csum(buf + off);

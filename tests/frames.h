@@ -19,6 +19,18 @@
 size_t rg_frame_ip(uint8_t *buf, size_t cap, const char *src, const char *dst,
 		   const uint16_t *tags, int ntags, size_t total);
 
+/* Ethernet [+ tags] + IPv6 or IPv4 + UDP to dport, carrying payload. */
+size_t rg_frame_udp(uint8_t *buf, size_t cap, const char *src, const char *dst,
+		    const uint16_t *tags, int ntags, uint16_t dport, const uint8_t *payload,
+		    size_t plen);
+
+/* A VXLAN header (kind 1, VNI vni) or a Geneve one (kind 2) with optwords
+ * 4-byte words of options and payload ethertype proto (0x6558: Ethernet),
+ * followed by the inner frame. Returns the length, 0 if it does not fit.
+ */
+size_t rg_frame_encap(uint8_t *buf, size_t cap, int kind, uint32_t vni, int optwords,
+		      uint16_t proto, const uint8_t *inner, size_t ilen);
+
 /* A frame of another ethertype (ARP 0x0806, LLDP 0x88cc), total bytes. */
 size_t rg_frame_other(uint8_t *buf, size_t cap, uint16_t ethertype,
 		      const uint16_t *tags, int ntags, size_t total);

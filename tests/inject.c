@@ -5,7 +5,11 @@
  * the veth peer's XDP hook). Used by tests/netns.sh and the lab.
  *
  *   rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t 8100,88a8] [-c CUT]
+ *             [-e vxlan|geneve,PORT,INNER_SRC,INNER_DST[,OPTION_WORDS]]
  *   rg-inject IFNAME --ethertype 0x0806 [-n COUNT] [-l LEN]
+ *
+ * -e sends UDP to PORT carrying a VXLAN or Geneve header (with that many
+ * 4-byte Geneve options) and an inner Ethernet frame of LEN bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +26,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t TAG[,TAG...]] [-c CUT]\n"
+		"                 [-e vxlan|geneve,PORT,INNER_SRC,INNER_DST[,OPTION_WORDS]]\n"
 		"       rg-inject IFNAME --ethertype TYPE [-n COUNT] [-l LEN] [-t TAG...]\n"
 		"  LEN is the whole frame in bytes (L2 header included), CUT truncates it\n");
 	exit(2);
@@ -31,6 +36,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t frame[RG_FRAME_MAX];
 	const char *ifname, *src = NULL, *dst = NULL;
+	char *encap = NULL;
 	long count = 1, total = 100, cut = 0, ethertype = 0, sent = 0, failed = 0;
 	uint16_t tags[4];
 	int ntags = 0, fd, i = 2;
@@ -58,6 +64,8 @@ int main(int argc, char **argv)
 			total = atol(v);
 		else if (!strcmp(a, "-c"))
 			cut = atol(v);
+		else if (!strcmp(a, "-e"))
+			encap = strdup(v);
 		else if (!strcmp(a, "--ethertype"))
 			ethertype = strtol(v, NULL, 0);
 		else if (!strcmp(a, "-t")) {
@@ -71,8 +79,24 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	if (src)
+	if (src && encap) {
+		static uint8_t inner[RG_FRAME_MAX], payload[RG_FRAME_MAX];
+		char *save = NULL, *kind = strtok_r(encap, ",", &save);
+		char *port = strtok_r(NULL, ",", &save), *is = strtok_r(NULL, ",", &save);
+		char *id = strtok_r(NULL, ",", &save), *opts = strtok_r(NULL, ",", &save);
+		size_t ilen, plen;
+
+		if (!kind || !port || !is || !id || (strcmp(kind, "vxlan") && strcmp(kind, "geneve")))
+			usage();
+		ilen = rg_frame_ip(inner, sizeof(inner), is, id, NULL, 0, total);
+		plen = ilen ? rg_frame_encap(payload, sizeof(payload), strcmp(kind, "vxlan") ? 2 : 1,
+					     100101, opts ? atoi(opts) : 0, 0x6558, inner, ilen) : 0;
+		len = plen ? rg_frame_udp(frame, sizeof(frame), src, dst, tags, ntags, atoi(port),
+					  payload, plen) : 0;
+		free(encap);
+	} else if (src) {
 		len = rg_frame_ip(frame, sizeof(frame), src, dst, tags, ntags, total);
+	}
 	else
 		len = rg_frame_other(frame, sizeof(frame), ethertype, tags, ntags, total);
 	if (!len) {

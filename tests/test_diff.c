@@ -132,6 +132,17 @@ static char *random_plan(void)
 	const char *roles[] = { "mesh", "egress", "mesh,egress", "egress,mesh" };
 
 	len += sprintf(t + len, "zone internal mesh fc00::/8\nzone external egress fd00::/8\n");
+	switch (rn(6)) {	/* the encapsulation ports: mostly the defaults */
+	case 0:
+		len += sprintf(t + len, "encap vxlan 5555 4789\nencap geneve 6081 7000 53\n");
+		break;
+	case 1:
+		len += sprintf(t + len, "encap off\n");
+		break;
+	case 2:
+		len += sprintf(t + len, "encap geneve off\n");
+		break;
+	}
 	pool[npool++] = (struct rg_cidr){ .addr = { 0xfc }, .len = 8 };
 	pool[npool++] = (struct rg_cidr){ .addr = { 0xfd }, .len = 8 };
 	if (rn(2)) {
@@ -191,6 +202,64 @@ static char *random_plan(void)
 	return t;
 }
 
+/* An inner Ethernet frame: IP in up to two tags (now and then three, a
+ * wrong version or not IP at all).
+ */
+static size_t random_inner(const struct rg_plan *plan, uint8_t *f, size_t cap)
+{
+	static const uint16_t tagtypes[] = { 0x8100, 0x88a8 };
+	uint16_t tags[3];
+	int ntags = rn(2) ? 0 : rn(10) ? 1 + rn(2) : 3;
+	bool v4 = rn(4) == 0;
+	uint8_t s[16], d[16];
+	char ss[INET6_ADDRSTRLEN], ds[INET6_ADDRSTRLEN];
+	size_t len;
+
+	for (int i = 0; i < ntags; i++)
+		tags[i] = tagtypes[rn(2)];
+	if (rn(20) == 0)
+		return rg_frame_other(f, cap, 0x0806, tags, ntags, 60);
+	pick_addr(plan, v4, s);
+	pick_addr(plan, v4, d);
+	fmt_addr(s, v4, ss);
+	fmt_addr(d, v4, ds);
+	len = rg_frame_ip(f, cap, ss, ds, tags, ntags, 60 + rn(200));
+	if (rn(20) == 0)
+		f[14 + 4 * ntags] ^= 0x30;	/* wrong IP version */
+	else if (v4 && rn(10) == 0)
+		f[14 + 4 * ntags] = 0x40 | rn(16);	/* IPv4 header length */
+	return len;
+}
+
+/* UDP to a VXLAN or Geneve port (mostly the plan's, now and then another)
+ * carrying an inner frame, sometimes cut short inside.
+ */
+static size_t random_encap(const struct rg_plan *plan, uint8_t *f, size_t cap, const char *ss,
+			   const char *ds, const uint16_t *tags, int ntags, bool v4)
+{
+	static const uint16_t others[] = { 4789, 8472, 6081, 53, 0, 5555 };
+	static uint8_t inner[512], payload[1024];
+	int kind = rn(2) ? RG_ENCAP_VXLAN : RG_ENCAP_GENEVE;
+	const uint16_t *ports = kind == RG_ENCAP_VXLAN ? plan->encap.vxlan : plan->encap.geneve;
+	int optwords = kind == RG_ENCAP_GENEVE ? (rn(4) ? rn(4) : rn(64)) : 0;
+	uint16_t proto = kind == RG_ENCAP_GENEVE && rn(10) == 0 ? 0x0800 : 0x6558, dport;
+	size_t ilen = random_inner(plan, inner, sizeof(inner));
+	size_t plen = rg_frame_encap(payload, sizeof(payload), kind, 100101, optwords, proto,
+				     inner, ilen);
+	size_t l4 = 14 + 4 * ntags + (v4 ? 20 : 40), len;
+	int np = 0;
+
+	while (np < RG_ENCAP_PORTS && ports[np])
+		np++;
+	dport = np && rn(8) ? ports[rn(np)] : others[rn(6)];
+	len = rg_frame_udp(f, cap, ss, ds, tags, ntags, dport, payload, plen);
+	if (len && rn(4) == 0)		/* cut in the encapsulation or the inner headers */
+		len = l4 + rn(8 + plen < 120 ? 8 + plen : 120);
+	if (len && v4 && rn(15) == 0)	/* a later fragment: no UDP header in it */
+		f[14 + 4 * ntags + 7] = 1 + rn(255);
+	return len;
+}
+
 static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
 {
 	static const uint16_t tagtypes[] = { 0x8100, 0x88a8 };
@@ -209,6 +278,8 @@ static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
 	pick_addr(plan, v4, d);
 	fmt_addr(s, v4, ss);
 	fmt_addr(d, v4, ds);
+	if (ntags < 3 && rn(4) == 0)
+		return random_encap(plan, f, cap, ss, ds, tags, ntags, v4);
 	len = rg_frame_ip(f, cap, ss, ds, tags, ntags, total);
 	switch (rn(30)) {
 	case 0:		/* truncate anywhere after the Ethernet header */
@@ -236,7 +307,7 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 	*drop = false;
 	dc->packets++;
 	dc->bytes += len;
-	r = rg_frame_decode(f, len, 0, NULL, &fr);
+	r = rg_frame_decode(f, len, 0, &plan->encap, &fr);
 	if (r == RG_M_OTHER) {
 		dc->other++;
 		return;
@@ -260,6 +331,33 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 	if (dbrk) {
 		ex->b[db].violations.packets++;
 		ex->b[db].violations.bytes += len;
+	}
+	/* inside VXLAN or Geneve: the same once more; a truncated inner
+	 * header is malformed and leaves the outer verdict
+	 */
+	if (fr.inner == RG_INNER_MALFORMED)
+		dc->malformed++;
+	if (fr.inner == RG_INNER_IP) {
+		int isb, idb;
+		bool isbrk = rg_model_addr(plan, fr.isrc, fr.iv4, role, &isb);
+		bool idbrk = rg_model_addr(plan, fr.idst, fr.iv4, role, &idb);
+
+		isb = isb < 0 ? plan->nentries : isb;
+		idb = idb < 0 ? plan->nentries : idb;
+		ex->b[isb].src.packets++;
+		ex->b[isb].src.bytes += len;
+		ex->b[idb].dst.packets++;
+		ex->b[idb].dst.bytes += len;
+		if (isbrk) {
+			ex->b[isb].violations.packets++;
+			ex->b[isb].violations.bytes += len;
+		}
+		if (idbrk) {
+			ex->b[idb].violations.packets++;
+			ex->b[idb].violations.bytes += len;
+		}
+		sbrk |= isbrk;
+		dbrk |= idbrk;
 	}
 	if (sbrk || dbrk) {
 		dc->violations++;
@@ -415,6 +513,16 @@ Test(diff, bpf_equals_model_on_random_plans_and_frames, .timeout = 600)
 				}
 				cr_assert_eq(err, 0, "BPF_PROG_TEST_RUN: %s", strerror(-err));
 				expect_frame(&plan, &ex, f, len, dir, role, mode, &want);
+				if (dropped != want && getenv("RG_DIFF_DUMP")) {
+					struct rg_frame fr;
+
+					rg_frame_decode(f, len, 0, &plan.encap, &fr);
+					fprintf(stderr, "dir %d role %u len %zu inner %d v4 %d iv4 %d:", dir,
+						role, len, fr.inner, fr.v4, fr.iv4);
+					for (size_t b = 0; b < len && b < 160; b++)
+						fprintf(stderr, "%s%02x", b % 16 ? " " : "\n", f[b]);
+					fprintf(stderr, "\n");
+				}
 				cr_assert_eq(dropped, want, "seed %llu frame %ld: verdict %d, model %d",
 					     (unsigned long long)seed, done, dropped, want);
 				(void)save;

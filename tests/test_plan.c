@@ -168,7 +168,8 @@ Test(plan, users_plan_is_valid)
 Test(plan, comments_blank_lines_and_line_numbers)
 {
 	expect_errors("\n# comment\n   \n\tzone a mesh fc00::/8 # trailing\nbogus\n",
-		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix, host or lifeline)\n");
+		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix, host, lifeline or "
+		      "encap)\n");
 }
 
 Test(plan, unknown_roles)
@@ -464,5 +465,57 @@ Test(plan, wide_ipv6_cidrs_neither_overlap_nor_cover_ipv4)
 			cr_expect(e->breaks & RG_LPM_V6_WIDE, "%s covers the IPv4 region", e->name);
 	}
 	cr_expect_eq(rg_plan_lookup_af(&plan, c.addr, true), 0);
+	rg_plan_free(&plan);
+}
+
+Test(plan, encapsulation_ports_default_and_change)
+{
+	struct rg_plan plan;
+
+	cr_assert_eq(parse("zone internal mesh fc00::/8\n", &plan), 0);
+	cr_expect_eq(plan.encap.vxlan[0], 4789);
+	cr_expect_eq(plan.encap.vxlan[1], 8472);
+	cr_expect_eq(plan.encap.vxlan[2], 0);
+	cr_expect_eq(plan.encap.geneve[0], 6081);
+	rg_plan_free(&plan);
+	cr_assert_eq(parse("zone internal mesh fc00::/8\nencap vxlan 8472\nencap geneve off\n", &plan),
+		     0, "%s", errbuf);
+	cr_expect_eq(plan.encap.vxlan[0], 8472);
+	cr_expect_eq(plan.encap.vxlan[1], 0);
+	cr_expect_eq(plan.encap.geneve[0], 0);
+	rg_plan_free(&plan);
+	cr_assert_eq(parse("encap off\nzone internal mesh fc00::/8\n", &plan), 0, "%s", errbuf);
+	cr_expect_eq(plan.encap.vxlan[0] | plan.encap.geneve[0], 0);
+	rg_plan_free(&plan);
+}
+
+Test(plan, bad_encapsulation_lines)
+{
+	struct rg_plan plan;
+
+	cr_expect_eq(parse("zone internal mesh fc00::/8\n"
+			   "encap\n"
+			   "encap vxlan 0 4789\n"
+			   "encap geneve 65536\n"
+			   "encap vxlan 1 2 3 4 5\n"
+			   "encap gre 47\n"
+			   "encap vxlan 4789 4789\n", &plan), 6);
+	cr_expect(strstr(errbuf, "t.plan:2: encap needs vxlan PORT..., geneve PORT... or off"), "%s",
+		  errbuf);
+	cr_expect(strstr(errbuf, "t.plan:3: bad vxlan port '0': use 1-65535"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:4: bad geneve port '65536'"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:5: more than 4 vxlan ports"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:6: unknown encapsulation 'gre'"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:7: vxlan port 4789 listed twice"), "%s", errbuf);
+	rg_plan_free(&plan);
+	cr_expect_eq(parse("zone internal mesh fc00::/8\nencap vxlan 4789\nencap vxlan 8472\n"
+			   "encap geneve 4789\n", &plan), 2);
+	cr_expect(strstr(errbuf, "t.plan:3: a second 'encap vxlan' line (first on line 2)"), "%s",
+		  errbuf);
+	cr_expect(strstr(errbuf, "t.plan:4: port 4789 is both vxlan and geneve"), "%s", errbuf);
+	rg_plan_free(&plan);
+	cr_expect_eq(parse("zone internal mesh fc00::/8\nencap geneve 6081\nencap off\n", &plan), 1);
+	cr_expect(strstr(errbuf, "t.plan:3: 'encap off' and an 'encap geneve' line (line 2)"), "%s",
+		  errbuf);
 	rg_plan_free(&plan);
 }

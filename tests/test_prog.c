@@ -83,6 +83,24 @@ static const struct tcase cases[] = {
 	{ "LLDP in a tag", NULL, NULL, 1, { 0x8100 }, K_OTHER, 0 },
 };
 
+/* outer src/dst, UDP port, encapsulation kind and Geneve option words,
+ * inner src/dst with ntags inner tags; cut: bytes kept
+ */
+static size_t encap_frame(uint8_t *f, size_t cap, const char *os, const char *od, uint16_t port,
+			  int kind, int optwords, const char *is, const char *id, int ntags,
+			  size_t cut)
+{
+	static const uint16_t tags[] = { 0x88a8, 0x8100 };
+	uint8_t inner[256], payload[600];
+	size_t ilen = rg_frame_ip(inner, sizeof(inner), is, id, tags, ntags, 120);
+	size_t plen = rg_frame_encap(payload, sizeof(payload), kind, 100101, optwords, 0x6558,
+				     inner, ilen);
+	size_t len = rg_frame_udp(f, cap, os, od, NULL, 0, port, payload, plen);
+
+	cr_assert(ilen && plen && len);
+	return cut ? cut : len;
+}
+
 static void check_case(struct rg_instance *in, const struct tcase *t, uint32_t role, int dir,
 		       uint32_t mode)
 {
@@ -264,6 +282,105 @@ Test(prog, families_are_judged_apart)
 	rg_plan_free(&p2);
 	h_install(&in, &p2, plan_text);
 	rg_plan_free(&p2);
+}
+
+struct ecase {
+	const char *what;
+	uint16_t port;
+	int kind, optwords, ntags;
+	const char *os, *od, *is, *id;
+	int cut;		/* bytes of the inner frame's headers kept, 0: all */
+	const char *isb, *idb;	/* inner buckets, NULL: not classified inside */
+	bool drop_mesh, malformed;
+};
+
+static const struct ecase ecases[] = {
+	{ "VXLAN 8472: pods ride the mesh", 8472, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
+	  "fc00:101::12", "fd00:101:44::5", "fd00:101:44::9", 0, "k8s-pods-solcp011",
+	  "k8s-pods-solcp011", false, false },
+	{ "VXLAN 4789: fd00 inside on the mesh", 4789, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 0, "k8s-egress", "pve-mgmt", true, false },
+	{ "Geneve with options, two inner tags", 6081, RG_ENCAP_GENEVE, 5, 2, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fc00:20::1", 0, "k8s-egress", "ceph-public", true,
+	  false },
+	{ "IPv4 inside IPv4", 4789, RG_ENCAP_VXLAN, 0, 1, "10.244.0.1", "10.244.0.2",
+	  "10.244.3.4", "192.0.2.1", 0, "k8s-pods-v4", "unplanned", false, false },
+	{ "mapped IPv6 inside", 8472, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11", "fc00:101::12",
+	  "::ffff:10.244.0.5", "fd00:10::1", 0, "unplanned", "pve-mgmt", true, false },
+	{ "not an encapsulation port", 4790, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 0, NULL, NULL, false, false },
+	{ "truncated inner IPv6 header", 4789, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 14 + 30, NULL, NULL, false, true },
+	{ "truncated Geneve options", 6081, RG_ENCAP_GENEVE, 20, 0, "fc00:101::11",
+	  "fd00:10::1", "fc00:101::5", "fc00:20::9", -40, NULL, NULL, true, true },
+};
+
+Test(prog, encapsulated_frames_are_classified_inside)
+{
+	const size_t outer6 = 14 + 40 + 8;
+
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
+	for (size_t i = 0; i < sizeof(ecases) / sizeof(ecases[0]); i++) {
+		const struct ecase *t = &ecases[i];
+		size_t hdr = strchr(t->os, ':') ? outer6 : outer6 - 20;
+		size_t cut = t->cut > 0 ? hdr + 8 + 4 * t->optwords + t->cut :
+			     t->cut < 0 ? hdr + 8 + 4 * t->optwords + t->cut : 0;
+		uint8_t f[700];
+		size_t len = encap_frame(f, sizeof(f), t->os, t->od, t->port, t->kind, t->optwords,
+					 t->is, t->id, t->ntags, cut);
+
+		for (int dir = RG_DIR_IN; dir < RG_DIR_MAX; dir++) {
+			struct rg_dir_counters d0 = h_dc(&in, dir), d1;
+			__u32 sid = t->isb ? h_bucket(&in, t->isb) : 0;
+			__u32 did = t->idb ? h_bucket(&in, t->idb) : 0;
+			struct rg_bucket_counters s0 = h_bc(&in, sid), b0 = h_bc(&in, did), s1, b1;
+			bool dropped = h_run(&in, dir, f, len);
+
+			d1 = h_dc(&in, dir);
+			s1 = h_bc(&in, sid);
+			b1 = h_bc(&in, did);
+			cr_expect_eq(dropped, t->drop_mesh, "%s (dir %d): verdict", t->what, dir);
+			cr_expect_eq(d1.malformed - d0.malformed, t->malformed, "%s: malformed",
+				     t->what);
+			if (!t->isb)
+				continue;
+			cr_expect_geq(s1.src.packets - s0.src.packets, 1, "%s: %s src", t->what,
+				      t->isb);
+			cr_expect_geq(b1.dst.packets - b0.dst.packets, 1, "%s: %s dst", t->what,
+				      t->idb);
+			cr_expect_geq(b1.dst.bytes - b0.dst.bytes, len, "%s: the frame's bytes",
+				      t->what);
+		}
+	}
+}
+
+Test(prog, encapsulation_ports_come_from_the_plan)
+{
+	uint8_t f[700];
+	size_t len = encap_frame(f, sizeof(f), "fc00:101::11", "fc00:101::12", 8472,
+				 RG_ENCAP_VXLAN, 0, "fd00:101::5", "fd00:10::9", 0, 0);
+	struct rg_plan p2;
+	char text[1024];
+
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
+	cr_expect(h_run(&in, RG_DIR_IN, f, len), "8472 by default");
+	snprintf(text, sizeof(text), "%sencap vxlan 4789\n", plan_text);
+	h_install(&in, &p2, text);
+	rg_plan_free(&p2);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, len), "not with 'encap vxlan 4789'");
+	snprintf(text, sizeof(text), "%sencap vxlan 4789\nencap geneve 8472\n", plan_text);
+	h_install(&in, &p2, text);
+	rg_plan_free(&p2);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, len), "a VXLAN frame on a Geneve port is not Ethernet");
+	snprintf(text, sizeof(text), "%sencap off\n", plan_text);
+	h_install(&in, &p2, text);
+	rg_plan_free(&p2);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, len), "nor with 'encap off'");
+	h_install(&in, &p2, plan_text);
+	rg_plan_free(&p2);
+	cr_expect(h_run(&in, RG_DIR_OUT, f, len));
 }
 
 Test(prog, sync_keeps_counters_of_kept_cidrs_and_moves_verdicts)
@@ -469,5 +586,26 @@ Test(prog, events_only_with_a_listener_and_rate_limited_per_bucket)
 	cr_assert_eq(sink.n, 1);
 	cr_expect_eq(sink.ev[0].suppressed, 30 - RG_EVENTS_PER_SEC);
 	cr_expect_eq(sink.ev[0].dropped, 1);
+	cr_expect_eq(sink.ev[0].family, 6);
+	cr_expect_eq(sink.ev[0].encap, RG_ENCAP_NONE);
+
+	/* an inner violation: the event carries the inner addresses, marked */
+	{
+		uint8_t g[700];
+		size_t hlen = encap_frame(g, sizeof(g), "fc00:101::11", "fc00:101::12", 4789,
+					  RG_ENCAP_VXLAN, 0, "fd00:101:44::5", "fd00:10::9", 1, 0);
+		uint8_t w[16] = { 0xfd, 0x00, 0x00, 0x10, [15] = 9 };
+
+		sink.n = 0;
+		h_run(&in, RG_DIR_IN, g, hlen);
+		ring_buffer__consume(rb);
+		cr_assert_eq(sink.n, 1);
+		cr_expect_eq(sink.ev[0].encap, RG_ENCAP_VXLAN);
+		cr_expect_eq(sink.ev[0].inner_family, 6);
+		cr_expect_eq(sink.ev[0].breaks, 8, "only the inner destination broke the plan");
+		cr_expect_eq(sink.ev[0].inner_src_bucket, h_bucket(&in, "k8s-pods-solcp011"));
+		cr_expect_eq(sink.ev[0].inner_dst_bucket, h_bucket(&in, "pve-mgmt"));
+		cr_expect(!memcmp(sink.ev[0].inner_dst, w, 16));
+	}
 	ring_buffer__free(rb);
 }

@@ -85,7 +85,7 @@ closing fuzz "$log"
 if [ -n "$CHECK" ]; then
 	suites=(cli)
 else
-	suites=(cli netns faults staging verify packaging pve fleet)
+	suites=(cli netns faults staging verify packaging pve fleet cilium)
 fi
 for suite in "${suites[@]}"; do
 	echo "== $suite (shell suite)"

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ringguard.h"
+#include "plan.h"
 
 enum { RG_FRAME_IP, RG_FRAME_OTHER, RG_FRAME_MALFORMED };
 
@@ -20,11 +20,6 @@ enum {
 	RG_INNER_MALFORMED,	/* truncated inner header: counted as malformed */
 };
 
-/* UDP ports taken as VXLAN and Geneve, host order; 0 ends a list. */
-struct rg_encap_ports {
-	uint16_t vxlan[RG_ENCAP_PORTS];
-	uint16_t geneve[RG_ENCAP_PORTS];
-};
 
 struct rg_frame {
 	int kind;		/* RG_FRAME_* */

@@ -24,6 +24,7 @@
  * does not match and the next sync rebuilds instead of editing. A kept CIDR
  * never loses its id or counters.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -306,7 +307,8 @@ static int wait_for_programs(const struct rg_maps *m, __u32 slot)
  * its lengths. Nothing may be reading the slot.
  */
 static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
-		   const struct slot_maps *built, const struct rg_lengths *ls)
+		   const struct slot_maps *built, const struct rg_lengths *ls,
+		   const struct rg_encap *enc)
 {
 	int trie = built->trie, exact = built->exact, err = 0;
 
@@ -323,6 +325,8 @@ static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct 
 		err = -errno;
 	}
 	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
 		err = -errno;
 	return err;
 }
@@ -459,6 +463,7 @@ struct install {
 	struct rg_bucket_counters *zeros;
 	struct slot_maps built[2];
 	struct rg_lengths ls;
+	struct rg_encap enc;	/* the plan's ports, network order */
 };
 
 /* The new generation: past rg_meta's, and of the other parity than the one
@@ -633,6 +638,10 @@ static int fill_idle_slot(struct install *in)
 	int err;
 
 	lengths_of(in->next, in->nent, &in->ls);
+	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
+		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
+		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
+	}
 	if (!in->twins) {
 		err = build_both(in->next, in->nent, in->built);
 		if (err)
@@ -642,7 +651,8 @@ static int fill_idle_slot(struct install *in)
 	err = rg_meta_write(in->m, &in->meta);
 	if (err)
 		return err;
-	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls);
+	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls,
+		       &in->enc);
 }
 
 /* 4. the switch: from here every packet uses the new plan */
@@ -663,7 +673,7 @@ static int fill_other_slot(struct install *in)
 {
 	if (!wait_for_programs(in->m, in->gen32 & 1))
 		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
-					    &in->ls) ? 0 : in->gen;
+					    &in->ls, &in->enc) ? 0 : in->gen;
 	return 0;
 }
 

@@ -984,7 +984,7 @@ static int cmd_plan_check(struct rg_cli *c)
 	struct rg_args pos;
 	struct rg_plan plan;
 	const char *file;
-	char sha[65];
+	char sha[65], vx[32], ge[32];
 	int err;
 
 	err = parse(c, NULL, &pos);
@@ -995,6 +995,20 @@ static int cmd_plan_check(struct rg_cli *c)
 	if (err)
 		return err;
 	rg_sha256_hex(plan.sha256, sha);
+	rg_ports_format(plan.encap.vxlan, vx, sizeof(vx));
+	rg_ports_format(plan.encap.geneve, ge, sizeof(ge));
+	/* builds before layout 3 let an IPv6 CIDR this wide match IPv4 too */
+	for (int i = 0; i < plan.nentries; i++) {
+		const struct rg_entry *e = &plan.entries[i];
+		char cidr[64];
+
+		if (!(e->breaks & RG_LPM_V6_WIDE) || (e->kind == RG_KIND_PREFIX && !e->allow))
+			continue;
+		rg_cidr_format(&e->cidr, cidr, sizeof(cidr));
+		fprintf(c->errs, "%s:%d: note: %s '%s' %s covers IPv6 addresses only (IPv4-mapped "
+			"ones included); IPv4 traffic is judged by the plan's IPv4 CIDRs alone\n",
+			file, e->line, e->kind == RG_KIND_ZONE ? "zone" : "prefix", e->name, cidr);
+	}
 	if (c->json) {
 		struct rg_json j;
 
@@ -1008,13 +1022,23 @@ static int cmd_plan_check(struct rg_cli *c)
 		rg_json_int(&j, "hosts", plan.nhosts);
 		rg_json_int(&j, "lifelines", plan.nlifelines);
 		rg_json_int(&j, "entries", plan.nentries);
+		rg_json_obj(&j, "encap");
+		for (int k = 0; k < 2; k++) {
+			const uint16_t *ports = k ? plan.encap.geneve : plan.encap.vxlan;
+
+			rg_json_arr(&j, k ? "geneve" : "vxlan");
+			for (int i = 0; i < RG_ENCAP_PORTS && ports[i]; i++)
+				rg_json_int(&j, NULL, ports[i]);
+			rg_json_end(&j);
+		}
+		rg_json_end(&j);
 		rg_json_end(&j);
 	} else {
 		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d lifeline%s, %d trie entries "
-		       "(limit %d)\nsha256 %s\n", file, plan.nzones, plan.nzones == 1 ? "" : "s",
-		       plan.nprefixes, plan.nprefixes == 1 ? "" : "es", plan.nhosts,
-		       plan.nhosts == 1 ? "" : "s", plan.nlifelines, plan.nlifelines == 1 ? "" : "s",
-		       plan.nentries, RG_MAX_PLAN, sha);
+		       "(limit %d)\nencap: vxlan %s, geneve %s\nsha256 %s\n", file, plan.nzones,
+		       plan.nzones == 1 ? "" : "s", plan.nprefixes, plan.nprefixes == 1 ? "" : "es",
+		       plan.nhosts, plan.nhosts == 1 ? "" : "s", plan.nlifelines,
+		       plan.nlifelines == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, vx, ge, sha);
 	}
 	rg_plan_free(&plan);
 	return 0;

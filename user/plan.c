@@ -31,6 +31,7 @@ struct rg_err {
 struct rg_parser {
 	const char *fname;
 	struct rg_plan *plan;
+	int encap_line[2];	/* the vxlan and geneve lines (0: defaults) */
 	struct rg_err *errs;
 	int nerrs, caperrs;
 	int entcap, hostcap;
@@ -252,6 +253,101 @@ static void parse_prefix(struct rg_parser *p, int line, char **tok, int n)
 	e->allow = allow;
 	e->line = line;
 	p->plan->nprefixes++;
+}
+
+void rg_ports_format(const uint16_t *ports, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < RG_ENCAP_PORTS && ports[i] && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%u", i ? "," : "", ports[i]);
+	if (!ports[0])
+		snprintf(buf, len, "off");
+}
+
+/* encap vxlan PORT... | encap geneve PORT... | encap vxlan|geneve off |
+ * encap off: which UDP ports carry VXLAN or Geneve (defaults: vxlan 4789
+ * 8472, geneve 6081). A kind's line replaces its defaults.
+ */
+static void parse_encap(struct rg_parser *p, int line, char **tok, int n)
+{
+	static const char *const kinds[] = { "vxlan", "geneve" };
+	uint16_t ports[RG_ENCAP_PORTS] = {};
+	int kind, nports = 0;
+
+	if (n == 2 && !strcmp(tok[1], "off")) {
+		for (kind = 0; kind < 2; kind++) {
+			if (p->encap_line[kind]) {
+				perr(p, line, "'encap off' and an 'encap %s' line (line %d): keep one",
+				     kinds[kind], p->encap_line[kind]);
+				return;
+			}
+			p->encap_line[kind] = line;
+		}
+		memset(&p->plan->encap, 0, sizeof(p->plan->encap));
+		return;
+	}
+	if (n < 3) {
+		perr(p, line, "encap needs vxlan PORT..., geneve PORT... or off "
+		     "(e.g. 'encap vxlan 4789 8472')");
+		return;
+	}
+	for (kind = 0; kind < 2 && strcmp(tok[1], kinds[kind]); kind++)
+		;
+	if (kind == 2) {
+		perr(p, line, "unknown encapsulation '%s' (expected vxlan, geneve or off)", tok[1]);
+		return;
+	}
+	if (p->encap_line[kind]) {
+		perr(p, line, "a second 'encap %s' line (first on line %d): list every port on one",
+		     kinds[kind], p->encap_line[kind]);
+		return;
+	}
+	if (n == 3 && !strcmp(tok[2], "off")) {
+		p->encap_line[kind] = line;
+		memset(kind ? p->plan->encap.geneve : p->plan->encap.vxlan, 0, sizeof(ports));
+		return;
+	}
+	for (int i = 2; i < n; i++) {
+		char *end;
+		unsigned long port;
+
+		errno = 0;
+		port = strtoul(tok[i], &end, 10);
+		if (!isdigit((unsigned char)tok[i][0]) || *end || errno || !port || port > 65535) {
+			perr(p, line, "bad %s port '%s': use 1-65535, or 'off' alone", kinds[kind],
+			     tok[i]);
+			return;
+		}
+		if (nports == RG_ENCAP_PORTS) {
+			perr(p, line, "more than %d %s ports", RG_ENCAP_PORTS, kinds[kind]);
+			return;
+		}
+		for (int j = 0; j < nports; j++) {
+			if (ports[j] == port) {
+				perr(p, line, "%s port %lu listed twice", kinds[kind], port);
+				return;
+			}
+		}
+		ports[nports++] = port;
+	}
+	p->encap_line[kind] = line;
+	memcpy(kind ? p->plan->encap.geneve : p->plan->encap.vxlan, ports, sizeof(ports));
+}
+
+/* After the whole file: a port is VXLAN or Geneve, not both. */
+static void check_encap(struct rg_parser *p)
+{
+	const struct rg_encap_ports *e = &p->plan->encap;
+
+	for (int i = 0; i < RG_ENCAP_PORTS && e->vxlan[i]; i++)
+		for (int j = 0; j < RG_ENCAP_PORTS && e->geneve[j]; j++)
+			if (e->vxlan[i] == e->geneve[j])
+				perr(p, p->encap_line[0] > p->encap_line[1] ? p->encap_line[0]
+									     : p->encap_line[1],
+				     "port %u is both vxlan and geneve: give each its own ports",
+				     e->vxlan[i]);
 }
 
 static void parse_host(struct rg_parser *p, int line, char **tok, int n)
@@ -587,6 +683,8 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	int lineno = 0, nerrs;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->encap = (struct rg_encap_ports){ .vxlan = { RG_VXLAN_PORT, RG_VXLAN_PORT_LINUX },
+					       .geneve = { RG_GENEVE_PORT } };
 	sha256_init(&sha);
 	sha256_update(&sha, len, (const uint8_t *)text);
 	sha256_digest(&sha, sizeof(plan->sha256), plan->sha256);
@@ -631,9 +729,11 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 			parse_host(&p, lineno, tok, n);
 		else if (!strcmp(tok[0], "lifeline"))
 			parse_lifeline(&p, lineno, tok, n);
+		else if (!strcmp(tok[0], "encap"))
+			parse_encap(&p, lineno, tok, n);
 		else
-			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix, host or "
-			     "lifeline)", tok[0]);
+			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix, host, lifeline "
+			     "or encap)", tok[0]);
 	}
 	free(buf);
 	check_hosts(&p);
@@ -650,6 +750,7 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 		perr(&p, lineno, "plan has %d zone CIDRs and prefixes, more than the %d the maps hold",
 		     plan->nentries, RG_MAX_PLAN);
 	check_names(&p);
+	check_encap(&p);
 	compile(&p);
 
 	/* qsort's arguments must not be NULL, even for 0 elements (UBSan) */

@@ -55,7 +55,14 @@ struct rg_lifeline {
 	int line;
 };
 
+/* UDP ports taken as VXLAN and Geneve, host order; 0 ends a list. */
+struct rg_encap_ports {
+	uint16_t vxlan[RG_ENCAP_PORTS];
+	uint16_t geneve[RG_ENCAP_PORTS];
+};
+
 struct rg_plan {
+	struct rg_encap_ports encap;	/* the defaults unless an encap line says */
 	struct rg_entry *entries;
 	int nentries;
 	struct rg_host *hosts;
@@ -88,6 +95,9 @@ const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
  * nothing, or when there is no such line (*declared tells which).
  */
 uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *declared);
+
+/* "4789,8472" (or "off") for an encapsulation's port list. */
+void rg_ports_format(const uint16_t *ports, char *buf, size_t len);
 
 const char *rg_role_name(uint32_t role);
 int rg_role_parse(const char *s);	/* -1 if unknown */

@@ -159,7 +159,9 @@ static void describe(struct replay *r, const uint8_t *data, size_t caplen,
 	char ss[INET6_ADDRSTRLEN] = "-", ds[INET6_ADDRSTRLEN] = "-";
 	const char *sb = "-", *db = "-", *kind = fn->kind, *verdict;
 	struct rg_frame fr;
-	int k = rg_frame_decode(data, caplen, 0, NULL, &fr);
+	int k = rg_frame_decode(data, caplen, 0, &r->plan->encap, &fr);
+	char is[INET6_ADDRSTRLEN] = "", id[INET6_ADDRSTRLEN] = "", inner[160] = "";
+	const char *isb = "", *idb = "";
 
 	if (!kind && k == RG_FRAME_IP) {
 		kind = "ip";
@@ -169,6 +171,17 @@ static void describe(struct replay *r, const uint8_t *data, size_t caplen,
 		db = bucket_of(r, fr.dst, fr.v4);
 	} else if (!kind) {
 		kind = k == RG_FRAME_OTHER ? "other" : "malformed";
+	}
+	/* VXLAN or Geneve: the inner addresses, judged as well */
+	if (k == RG_FRAME_IP && fr.inner == RG_INNER_IP) {
+		rg_addr_format_af(fr.isrc, fr.iv4, is, sizeof(is));
+		rg_addr_format_af(fr.idst, fr.iv4, id, sizeof(id));
+		isb = bucket_of(r, fr.isrc, fr.iv4);
+		idb = bucket_of(r, fr.idst, fr.iv4);
+		snprintf(inner, sizeof(inner), "  inner (%s) %s (%s) -> %s (%s)", fr.encap, is, isb,
+			 id, idb);
+	} else if (k == RG_FRAME_IP && fr.inner == RG_INNER_MALFORMED) {
+		snprintf(inner, sizeof(inner), "  inner (%s) malformed", fr.encap);
 	}
 	verdict = !strcmp(kind, "not judged") ? "not judged" : fn->dropped ? "would drop" : "pass";
 	if (r->json) {
@@ -180,15 +193,27 @@ static void describe(struct replay *r, const uint8_t *data, size_t caplen,
 		rg_json_str(&r->j, "src_bucket", sb);
 		rg_json_str(&r->j, "dst", ds);
 		rg_json_str(&r->j, "dst_bucket", db);
+		if (k == RG_FRAME_IP && fr.inner != RG_INNER_NONE) {
+			rg_json_obj(&r->j, "inner");
+			rg_json_str(&r->j, "encap", fr.encap);
+			rg_json_str(&r->j, "kind", fr.inner == RG_INNER_IP ? "ip" : "malformed");
+			if (fr.inner == RG_INNER_IP) {
+				rg_json_str(&r->j, "src", is);
+				rg_json_str(&r->j, "src_bucket", isb);
+				rg_json_str(&r->j, "dst", id);
+				rg_json_str(&r->j, "dst_bucket", idb);
+			}
+			rg_json_end(&r->j);
+		}
 		rg_json_str(&r->j, "verdict", verdict);
 		rg_json_bool(&r->j, "headers_only", fn->headers_only);
 		rg_json_end(&r->j);
 		return;
 	}
 	if (!strcmp(kind, "ip"))
-		fprintf(r->out, "#%-6ld %5zu  %s (%s) -> %s (%s)  %s%s%s\n", fn->n, fn->len, ss, sb,
-			ds, db, fn->dropped ? "WOULD DROP" : "pass", fn->via_xdp ? " [xdp]" : "",
-			fn->headers_only ? " [headers only]" : "");
+		fprintf(r->out, "#%-6ld %5zu  %s (%s) -> %s (%s)%s  %s%s%s\n", fn->n, fn->len, ss,
+			sb, ds, db, inner, fn->dropped ? "WOULD DROP" : "pass",
+			fn->via_xdp ? " [xdp]" : "", fn->headers_only ? " [headers only]" : "");
 	else
 		fprintf(r->out, "#%-6ld %5zu  %s  %s\n", fn->n, fn->len, kind,
 			strcmp(verdict, "not judged") ? "pass" : verdict);
