@@ -3,7 +3,8 @@
  * test_diff.c - differential test: the real programs (BPF_PROG_TEST_RUN)
  * against tests/model.c on random plans and random, mutated frames. Every
  * verdict and, at the end of each round, every counter must be equal.
- * RG_SEED=N replays a run; RG_DIFF_FRAMES=N changes its size.
+ * RG_SEED=N replays a run; RG_DIFF_FRAMES=N changes its size; RG_DIFF_DUMP=1
+ * prints the first frame whose verdict differs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -409,10 +410,11 @@ static void compare(struct rg_instance *in, const struct rg_plan *plan,
 	cr_assert_eq(rg_if_sum(&in->m, 0, &ic), 0);
 	for (int d = 0; d < RG_DIR_MAX; d++)
 		cr_assert(!memcmp(&ic.dir[d], &ex->dir[d], sizeof(ic.dir[d])),
-			  "seed %llu: interface counters dir %d differ (got %llu pkts %llu viol, "
-			  "model %llu pkts %llu viol)", (unsigned long long)seed, d,
-			  ic.dir[d].packets, ic.dir[d].violations, ex->dir[d].packets,
-			  ex->dir[d].violations);
+			  "seed %llu: interface counters dir %d differ (got %llu pkts %llu viol "
+			  "%llu malformed, model %llu pkts %llu viol %llu malformed)",
+			  (unsigned long long)seed, d, ic.dir[d].packets, ic.dir[d].violations,
+			  ic.dir[d].malformed, ex->dir[d].packets, ex->dir[d].violations,
+			  ex->dir[d].malformed);
 }
 
 static void force_bypass(struct rg_instance *in)
