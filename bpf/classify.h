@@ -406,11 +406,11 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	struct rg_dir_counters *dc;
 	struct rg_if_counters *ic;
 	struct rg_config *cfg;
-	struct rg_verdicts v = {};
 	struct rg_inner_res ir;
-	__u32 zero = 0, role, slot, role_bit, gen, *genp;
+	__u32 zero = 0, role, slot, role_bit, gen, *genp, sb, db, isb = 0, idb = 0, breaks;
 	bool brk, drop;
 	__u64 now = 0;
+	__u8 encap = RG_ENCAP_NONE;
 	struct rg_pkt p;
 	int r;
 
@@ -442,18 +442,20 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
 	if (!ctl)
 		return RG_VERDICT_PASS;
-	v.sb = rg_addr(&p.src, gen, role_bit, ctl, &brk);
-	v.breaks |= brk;
-	rg_count(v.sb, true, brk, c->len);
-	v.db = rg_addr(&p.dst, gen, role_bit, ctl, &brk);
-	v.breaks |= brk << 1;
-	rg_count(v.db, false, brk, c->len);
+	sb = rg_addr(&p.src, gen, role_bit, ctl, &brk);
+	breaks = brk;
+	rg_count(sb, true, brk, c->len);
+	db = rg_addr(&p.dst, gen, role_bit, ctl, &brk);
+	breaks |= brk << 1;
+	rg_count(db, false, brk, c->len);
 
-	/* VXLAN or Geneve: the inner addresses count and are judged too */
-	ir.result = RG_INNER_NONE;
-	ir.encap = RG_ENCAP_NONE;
+	/* VXLAN or Geneve: the inner addresses count and are judged too;
+	 * nothing of it is touched for frames that are not UDP
+	 */
 	if (p.l4off) {
 		ir.breaks = 0;
+		ir.result = RG_INNER_NONE;
+		ir.encap = RG_ENCAP_NONE;
 		ir.l4off = p.l4off;
 		ir.gen = gen;
 		ir.role_bit = role_bit;
@@ -462,18 +464,17 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 			rg_inner_tc(c->skb, &ir);
 		else
 			rg_inner_xdp(c->xdp, &ir);
-		if (ir.result == RG_INNER_MALFORMED)
+		if (ir.result == RG_INNER_MALFORMED) {
 			dc->malformed++;
-		if (ir.result == RG_INNER_IP) {
-			v.isb = ir.isb;
-			v.idb = ir.idb;
-			v.breaks |= ir.breaks;
+		} else if (ir.result == RG_INNER_IP) {
+			isb = ir.isb;
+			idb = ir.idb;
+			breaks |= ir.breaks;
+			encap = ir.encap;
 		}
 	}
-	if (ir.result != RG_INNER_IP)
-		ir.encap = RG_ENCAP_NONE;
 
-	if (!v.breaks)
+	if (!breaks)
 		return RG_VERDICT_PASS;
 	dc->violations++;
 	cfg = bpf_map_lookup_elem(&rg_config, &zero);
@@ -483,8 +484,11 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	if (cfg->enforce_until || cfg->events_until)
 		now = bpf_ktime_get_ns();
 	drop = cfg->mode == RG_MODE_ENFORCE && (!cfg->enforce_until || now < cfg->enforce_until);
-	if (cfg->events_until && now < cfg->events_until)
-		rg_emit(c, &p, &ir.in, ir.encap, role, &v, drop, now);
+	if (cfg->events_until && now < cfg->events_until) {
+		struct rg_verdicts v = { sb, db, isb, idb, breaks };
+
+		rg_emit(c, &p, encap ? &ir.in : &p, encap, role, &v, drop, now);
+	}
 	if (!drop)
 		return RG_VERDICT_PASS;
 	dc->dropped++;

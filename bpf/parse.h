@@ -76,8 +76,8 @@ struct rg_ip6 {
 	__be16 payload_len;
 	__u8 nexthdr;
 	__u8 hop_limit;
-	__u8 saddr[16];
-	__u8 daddr[16];
+	__be32 saddr[4];	/* words: copied a word at a time */
+	__be32 daddr[4];
 };
 
 struct rg_ip4 {
@@ -104,18 +104,19 @@ struct rg_pkt {
 /* An IPv6 address in ::ffff:0:0/96 is keyed at RG_V6_MAPPED_PLEN: the
  * IPv4 entries of the plan, which live there, must not answer for it.
  */
-static __always_inline void rg_key_v6(struct rg_lpm_key *k, const __u8 *a)
+static __always_inline void rg_key_v6(struct rg_lpm_key *k, const __u32 *a)
 {
-	__u32 w0, w1, w2;
+	/* word by word, as the header's own layout allows: through a byte
+	 * pointer clang would copy (and compare) a byte at a time
+	 */
+	__u32 *w = (__u32 *)k->addr;
 
-	__builtin_memcpy(k->addr, a, 16);
-	__builtin_memcpy(&w2, a + 8, 4);
+	w[0] = a[0];
+	w[1] = a[1];
+	w[2] = a[2];
+	w[3] = a[3];
 	k->prefixlen = 128;
-	if (w2 != bpf_htonl(0xffff))
-		return;
-	__builtin_memcpy(&w0, a, 4);
-	__builtin_memcpy(&w1, a + 4, 4);
-	if (!(w0 | w1))
+	if (w[2] == bpf_htonl(0xffff) && !(w[0] | w[1]))
 		k->prefixlen = RG_V6_MAPPED_PLEN;
 }
 
