@@ -70,10 +70,13 @@ static __always_inline __u32 rg_cache_slot(const __u8 *a)
 	return (h ^ (h >> 16)) & (RG_CACHE_SLOTS - 1);
 }
 
-static __always_inline bool rg_cache_hit(const struct rg_cache_entry *e, const __u8 *a,
-					 __u32 tag)
+static __always_inline bool rg_cache_hit(const struct rg_cache_entry *e,
+					 const struct rg_lpm_key *key, __u32 tag)
 {
-	return e->gen == tag && rg_load32(e->addr) == rg_load32(a) &&
+	const __u8 *a = key->addr;
+
+	return e->gen == tag && e->prefixlen == key->prefixlen &&
+	       rg_load32(e->addr) == rg_load32(a) &&
 	       rg_load32(e->addr + 4) == rg_load32(a + 4) &&
 	       rg_load32(e->addr + 8) == rg_load32(a + 8) &&
 	       rg_load32(e->addr + 12) == rg_load32(a + 12);
@@ -141,9 +144,11 @@ static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
 		if (i >= ls->n)
 			break;
 		len = ls->len[i];
-		if (len > key->prefixlen)	/* an IPv4-mapped IPv6 address */
-			continue;
-		k.prefixlen = len;
+		/* longer than an IPv4-mapped IPv6 address's key: a length no
+		 * entry has, so the probe misses (a branch here would have the
+		 * verifier walk every probe twice)
+		 */
+		k.prefixlen = len | ((key->prefixlen - len) >> 31) << 31;
 		for (int w = 0; w < 4; w++) {
 			int bits = (int)len - 32 * w;
 			__u32 mask = bits <= 0 ? 0 : bits >= 32 ? ~0u :
@@ -158,10 +163,13 @@ static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
 	return NULL;
 }
 
-static __always_inline bool rg_key_is_v4(const struct rg_lpm_key *key)
+/* 1 for an IPv4 key (::ffff:a.b.c.d at 128), 0 else; without branches */
+static __always_inline __u32 rg_key_is_v4(const struct rg_lpm_key *key)
 {
-	return key->prefixlen == 128 && rg_load32(key->addr + 8) == bpf_htonl(0xffff) &&
-	       !(rg_load32(key->addr) | rg_load32(key->addr + 4));
+	__u32 m = (rg_load32(key->addr + 8) ^ bpf_htonl(0xffff)) | rg_load32(key->addr) |
+		  rg_load32(key->addr + 4) | (key->prefixlen ^ 128);
+
+	return ((m | (0u - m)) >> 31) ^ 1;
 }
 
 /* The plan's answer for an address, from generation gen's slot. An IPv6
@@ -181,7 +189,7 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
 		m = bpf_map_lookup_elem(&rg_plan, &slot);
 		v = m ? bpf_map_lookup_elem(m, key) : NULL;
 	}
-	if (v && (v->breaks & RG_LPM_V6_WIDE) && rg_key_is_v4(key))
+	if (v && ((v->breaks >> 31) & rg_key_is_v4(key)))	/* RG_LPM_V6_WIDE */
 		return NULL;
 	return v;
 }
@@ -200,11 +208,7 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 	struct rg_cache_entry *e;
 	struct rg_lpm_val *v;
 
-	/* the cache knows addresses, not families: an IPv4-mapped IPv6
-	 * address (rare) goes to the plan every time
-	 */
-	if (key->prefixlen != 128 ||
-	    (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1)))) {
+	if (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1))) {
 		v = rg_plan_lookup(key, gen);
 		*brk = v && (v->breaks & role_bit);
 		return v ? v->bucket : RG_BUCKET_UNPLANNED;
@@ -214,7 +218,7 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 		*brk = false;
 		return RG_BUCKET_UNPLANNED;
 	}
-	if (rg_cache_hit(e, key->addr, tag)) {
+	if (rg_cache_hit(e, key, tag)) {
 		ctl->hits++;
 	} else {
 		v = rg_plan_lookup(key, gen);
@@ -223,6 +227,7 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 		 */
 		e->gen = 0;
 		__builtin_memcpy(e->addr, key->addr, 16);
+		e->prefixlen = key->prefixlen;
 		e->bucket = v ? v->bucket : RG_BUCKET_UNPLANNED;
 		e->breaks = v ? v->breaks : 0;
 		e->gen = tag;
@@ -257,7 +262,7 @@ static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff
 	eslot = gen & 1;
 	res->result = RG_INNER_NONE;
 	enc = bpf_map_lookup_elem(&rg_encap, &eslot);
-	if (!enc || !(enc->vxlan[0] | enc->geneve[0]) || l4off > RG_HDR_SPAN)
+	if (!l4off || !enc || !(enc->vxlan[0] | enc->geneve[0]) || l4off > RG_HDR_SPAN)
 		return 0;
 	for (int pass = 0; pass < 2; pass++) {
 		/* first the UDP header, then (an encapsulation port) the span
@@ -450,9 +455,12 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	rg_count(db, false, brk, c->len);
 
 	/* VXLAN or Geneve: the inner addresses count and are judged too;
-	 * nothing of it is touched for frames that are not UDP
+	 * nothing of it is touched for frames that are not UDP. (The test is
+	 * on the protocol, which the verifier does not know, not on l4off,
+	 * which it knows for each way of parsing: the program after it is
+	 * then walked once, not once per header layout.)
 	 */
-	if (p.l4off) {
+	if (p.proto == RG_IPPROTO_UDP) {
 		ir.breaks = 0;
 		ir.result = RG_INNER_NONE;
 		ir.encap = RG_ENCAP_NONE;

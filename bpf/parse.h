@@ -111,13 +111,17 @@ static __always_inline void rg_key_v6(struct rg_lpm_key *k, const __u32 *a)
 	 */
 	__u32 *w = (__u32 *)k->addr;
 
+	__u32 m;
+
 	w[0] = a[0];
 	w[1] = a[1];
 	w[2] = a[2];
 	w[3] = a[3];
-	k->prefixlen = 128;
-	if (w[2] == bpf_htonl(0xffff) && !(w[0] | w[1]))
-		k->prefixlen = RG_V6_MAPPED_PLEN;
+	/* m == 0: inside ::ffff:0:0/96. Without a branch: the verifier then
+	 * walks the rest of the program once for both lengths, not twice
+	 */
+	m = (w[2] ^ bpf_htonl(0xffff)) | w[0] | w[1];
+	k->prefixlen = RG_V6_MAPPED_PLEN + (128 - RG_V6_MAPPED_PLEN) * ((m | (0u - m)) >> 31);
 }
 
 static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)

@@ -272,7 +272,8 @@ struct rg_cache_entry {
 	__u32 gen;
 	__u32 bucket;
 	__u32 breaks;
-	__u32 pad;
+	__u32 prefixlen;	/* of the key: an IPv4 address and the same bytes
+				 * as an IPv4-mapped IPv6 one are two entries */
 };
 
 /* rg_lengths[slot]: the prefix lengths of the plan in rg_exact[slot],

@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 		{ "mesh, pods (allowed fd00)", "fd00:101:44::5", "fd00:101:45::9", RG_ROLE_MESH },
 		{ "egress, unplanned (pass)", "2001:db8::1", "2001:db8::2", RG_ROLE_EGRESS },
 		{ "mesh, IPv4 pods (pass)", "10.244.0.5", "10.244.1.9", RG_ROLE_MESH },
+		/* the same pods inside VXLAN between their nodes: the inner walk */
+		{ "mesh, pods in VXLAN (64 inside)", "fd00:101:44::5", "fd00:101:45::9", RG_ROLE_MESH },
 	};
 	struct rg_instance in;
 	struct rg_plan plan;
@@ -57,6 +59,14 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(cls) / sizeof(cls[0]); c++) {
 		size_t len = rg_frame_ip(f, sizeof(f), cls[c].src, cls[c].dst, NULL, 0, 64);
 		__u32 med[2];
+
+		if (strstr(cls[c].what, "VXLAN")) {
+			uint8_t pl[160];
+			size_t plen = rg_frame_encap(pl, sizeof(pl), 1, 2, 0, 0x6558, f, len);
+
+			len = rg_frame_udp(f, sizeof(f), "fc00:101::11", "fc00:101::12", NULL, 0,
+					   RG_VXLAN_PORT_LINUX, pl, plen);
+		}
 
 		rg_instance_role(&in, cls[c].role);
 		for (int dir = 0; dir < 2; dir++) {
