@@ -35,12 +35,6 @@ enum rg_parse_result {
 	RG_PARSE_MALFORMED	= 2,	/* passes, counted as malformed */
 };
 
-/* What rg_parse_encap() found inside a UDP datagram. */
-enum rg_inner {
-	RG_INNER_NONE		= 0,	/* not to an encapsulation port, or no Ethernet/IP inside */
-	RG_INNER_IP		= 1,
-	RG_INNER_MALFORMED	= 2,	/* truncated inside: counted as malformed */
-};
 
 struct rg_udp {
 	__be16 source;

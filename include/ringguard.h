@@ -110,6 +110,13 @@ struct rg_lpm_key {
 #define RG_VXLAN_PORT_LINUX	8472	/* Linux's and Cilium's default */
 #define RG_GENEVE_PORT		6081
 
+/* What is inside a UDP datagram (rg_parse_encap(), rg_frame_decode()). */
+enum rg_inner {
+	RG_INNER_NONE		= 0,	/* not to an encapsulation port, or no Ethernet/IP inside */
+	RG_INNER_IP		= 1,
+	RG_INNER_MALFORMED	= 2,	/* a truncated inner header: counted as malformed */
+};
+
 enum rg_encap_kind {
 	RG_ENCAP_NONE	= 0,
 	RG_ENCAP_VXLAN	= 1,

@@ -13,12 +13,6 @@
 
 enum { RG_FRAME_IP, RG_FRAME_OTHER, RG_FRAME_MALFORMED };
 
-/* What an encapsulated frame holds inside (struct rg_frame.inner). */
-enum {
-	RG_INNER_NONE = 0,	/* not encapsulated, or not Ethernet/IP inside */
-	RG_INNER_IP,
-	RG_INNER_MALFORMED,	/* truncated inner header: counted as malformed */
-};
 
 
 struct rg_frame {
