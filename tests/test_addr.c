@@ -137,7 +137,8 @@ Test(addr, ranges_split_into_blocks)
 
 Test(maps, one_list)
 {
-	cr_expect_eq(RG_NMAPS, 16);
+	cr_expect_eq(RG_NMAPS, 17);
+	cr_expect_str_eq(rg_map_descs[RG_MAP_ENCAP].name, "rg_encap");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_PLAN].name, "rg_plan");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_IF_INDEX].name, "rg_if_index");
 	cr_expect(rg_map_descs[RG_MAP_EVENT_RATE].flags & RG_MAPF_TRANSIENT);
