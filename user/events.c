@@ -88,16 +88,48 @@ static void rg_event_time(const struct rg_event *ev, __s64 mono_to_real, char *w
 		 (long long)(real % 1000000000) / 1000000);
 }
 
+static const char *encap_name(__u8 kind)
+{
+	return kind == RG_ENCAP_VXLAN ? "vxlan" : kind == RG_ENCAP_GENEVE ? "geneve" : "none";
+}
+
+/* An event's addresses as text: by the family it says (family 0: a build
+ * that did not say, when IPv4 was ::ffff:a.b.c.d), and the inner ones.
+ */
+struct ev_text {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char isrc[INET6_ADDRSTRLEN], idst[INET6_ADDRSTRLEN];
+	char isb[RG_NAME_LEN], idb[RG_NAME_LEN];
+};
+
+static void ev_text(const struct rg_maps *m, const struct rg_event *ev, struct ev_text *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (ev->family) {
+		rg_addr_format_af(ev->src, ev->family == 4, t->src, sizeof(t->src));
+		rg_addr_format_af(ev->dst, ev->family == 4, t->dst, sizeof(t->dst));
+	} else {
+		rg_addr_format(ev->src, t->src, sizeof(t->src));
+		rg_addr_format(ev->dst, t->dst, sizeof(t->dst));
+	}
+	if (!ev->encap)
+		return;
+	rg_addr_format_af(ev->inner_src, ev->inner_family == 4, t->isrc, sizeof(t->isrc));
+	rg_addr_format_af(ev->inner_dst, ev->inner_family == 4, t->idst, sizeof(t->idst));
+	bucket_name(m, ev->inner_src_bucket, t->isb, sizeof(t->isb));
+	bucket_name(m, ev->inner_dst_bucket, t->idb, sizeof(t->idb));
+}
+
 /* The event's fields, into the object open in j. */
 void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg_event *ev,
 		     __s64 mono_to_real, bool with_time)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sb[RG_NAME_LEN], db[RG_NAME_LEN];
+	char sb[RG_NAME_LEN], db[RG_NAME_LEN];
 	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
+	struct ev_text t;
 
 	if_indextoname(ev->ifindex, ifname);
-	rg_addr_format(ev->src, src, sizeof(src));
-	rg_addr_format(ev->dst, dst, sizeof(dst));
+	ev_text(m, ev, &t);
 	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
 	bucket_name(m, ev->dst_bucket, db, sizeof(db));
 	rg_event_time(ev, mono_to_real, when, sizeof(when));
@@ -106,12 +138,23 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 	rg_json_str(j, "interface", ifname);
 	rg_json_str(j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
 	rg_json_str(j, "rule", rg_rule_name(ev->role));
-	rg_json_str(j, "src", src);
+	rg_json_str(j, "src", t.src);
 	rg_json_str(j, "src_bucket", sb);
 	rg_json_bool(j, "src_breaks", ev->breaks & 1);
-	rg_json_str(j, "dst", dst);
+	rg_json_str(j, "dst", t.dst);
 	rg_json_str(j, "dst_bucket", db);
 	rg_json_bool(j, "dst_breaks", ev->breaks & 2);
+	if (ev->encap) {
+		rg_json_obj(j, "inner");
+		rg_json_str(j, "encap", encap_name(ev->encap));
+		rg_json_str(j, "src", t.isrc);
+		rg_json_str(j, "src_bucket", t.isb);
+		rg_json_bool(j, "src_breaks", ev->breaks & 4);
+		rg_json_str(j, "dst", t.idst);
+		rg_json_str(j, "dst_bucket", t.idb);
+		rg_json_bool(j, "dst_breaks", ev->breaks & 8);
+		rg_json_end(j);
+	}
 	rg_json_str(j, "protocol", proto_name(ev->proto, pbuf, sizeof(pbuf)));
 	rg_json_int(j, "length", ev->len);
 	rg_json_str(j, "verdict", ev->dropped ? "dropped" : "would drop");
@@ -121,12 +164,12 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mono_to_real,
 		   bool with_time, FILE *out)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], sb[RG_NAME_LEN], db[RG_NAME_LEN];
+	char sb[RG_NAME_LEN], db[RG_NAME_LEN];
 	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
+	struct ev_text t;
 
 	if_indextoname(ev->ifindex, ifname);
-	rg_addr_format(ev->src, src, sizeof(src));
-	rg_addr_format(ev->dst, dst, sizeof(dst));
+	ev_text(m, ev, &t);
 	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
 	bucket_name(m, ev->dst_bucket, db, sizeof(db));
 	rg_event_time(ev, mono_to_real, when, sizeof(when));
@@ -134,9 +177,13 @@ void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mon
 		fprintf(out, "%s ", when);
 	fprintf(out, "%s %-3s %s %s%s (%s) -> %s%s (%s) %s len %u %s",
 		ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),
-		ev->breaks & 1 ? "*" : "", src, sb, ev->breaks & 2 ? "*" : "", dst, db,
+		ev->breaks & 1 ? "*" : "", t.src, sb, ev->breaks & 2 ? "*" : "", t.dst, db,
 		proto_name(ev->proto, pbuf, sizeof(pbuf)), ev->len,
 		ev->dropped ? "dropped" : "would drop");
+	if (ev->encap)
+		fprintf(out, " inner (%s) %s%s (%s) -> %s%s (%s)", encap_name(ev->encap),
+			ev->breaks & 4 ? "*" : "", t.isrc, t.isb, ev->breaks & 8 ? "*" : "",
+			t.idst, t.idb);
 	if (ev->suppressed)
 		fprintf(out, " [%u more suppressed by the rate limit]", ev->suppressed);
 	fputc('\n', out);
@@ -145,10 +192,13 @@ void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mon
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct listener *l = ctx;
-	const struct rg_event *ev = data;
+	struct rg_event evbuf = {};
+	const struct rg_event *ev = &evbuf;
 
-	if (size < sizeof(*ev))
+	/* an older build's events stop before the inner addresses */
+	if (size < RG_EVENT_V2_SIZE)
 		return 0;
+	memcpy(&evbuf, data, size < sizeof(evbuf) ? size : sizeof(evbuf));
 	if (l->json) {
 		struct rg_json j;
 
