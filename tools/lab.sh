@@ -57,6 +57,13 @@ lab_up() {
 	# the uplink router has no route back into the fast ring: a leaked fc00
 	# packet arrives there and goes nowhere
 	lab_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	# The peers answer from addresses on lo (fc00:20::1, fd00:10::fffe). With
+	# no link-local address a neighbour solicitation for such a reply has no
+	# source, so the kernel never sends it: once the node's entry went stale
+	# (30 s into a slow run) the peer could no longer answer it. Real routers
+	# have link-locals; the quiet lab pins the node's MACs instead.
+	lab_ns mesh ip -6 neigh replace fc00:101::11 lladdr 02:52:47:00:00:02 dev m0 nud permanent
+	lab_ns gw ip -6 neigh replace fd00:101::11 lladdr 02:52:47:00:01:02 dev g0 nud permanent
 	# let the MLD reports for the new addresses go out before anyone counts
 	sleep 1.2
 }
