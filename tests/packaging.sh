@@ -22,7 +22,8 @@
 #           need systemd as PID 1; they are skipped here).
 #
 # usage: tests/packaging.sh OUTPUT_DIR [deb|image|role...]    (run as root)
-#        RG_PKG_PREBUILT=1: use the .deb and image already in OUTPUT_DIR
+#        RG_PKG_PREBUILT=1: keep the .deb and image in OUTPUT_DIR if they are
+#        up to date (make deb and make image rebuild what changed)
 set -u
 
 OUT=${1:-.output}
@@ -33,8 +34,10 @@ LAB="rgp$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
+[ -n "$TMP" ] && [ -d "$TMP" ] || { echo "packaging: no temporary directory" >&2; exit 1; }
 
 DEB=
+VERSION=$(dpkg-parsechangelog -l tools/pkg/debian/changelog -S Version)
 PKG_INSTALLED=0
 FAKE=$TMP/fake			# the stand-in systemctl's state and log
 
@@ -53,6 +56,10 @@ within() {
 	ok "$what"
 }
 
+mkdir -p "$FAKE/bin"
+cp tests/fake-systemctl "$FAKE/bin/systemctl"
+: > "$FAKE/calls"
+
 has_part() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
 
 # the daemon the stand-in systemctl started, if any
@@ -68,9 +75,18 @@ teardown() {
 			echo "packaging: could not purge the ringguard package: dpkg --purge ringguard" >&2
 	fi
 	fake_active && kill "$(fake_pid)" 2>/dev/null
+	if [ -d "$TMP/store" ]; then
+		pm rm -a -f -t 0 >/dev/null 2>&1
+		pm rmi -a -f >/dev/null 2>&1
+	fi
 	ip netns pids "${LAB}node" 2>/dev/null | xargs -r kill 2>/dev/null
 	lab_ns node "$RG" detach >/dev/null 2>&1
+	# an empty pin directory a daemon killed in the middle may leave
+	[ -n "${LAB_INODE:-}" ] && rmdir "/sys/fs/bpf/ringguard/netns-$LAB_INODE" 2>/dev/null
 	lab_down
+	# podman's per-container mounts (shm) under its run root, if any remain
+	awk -v t="$TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
+	[ -d "$TMP/role" ] && rm -rf /var/cache/ringguard-deploy
 	rm -rf "$TMP"
 }
 trap teardown EXIT
@@ -131,22 +147,19 @@ part_deb() {
 		return
 	fi
 	t0=$(date +%s)
-	if [ -n "${RG_PKG_PREBUILT:-}" ]; then
-		# the artifacts of an earlier `make deb image`, to iterate on the tests
-		printf '  SIZE     %s: x\n' "$(ls "$OUT"/ringguard_*.deb)" > "$TMP/deb.log"
-	elif ! make --no-print-directory deb OUTPUT="$OUT" > "$TMP/deb.log" 2>&1; then
+	DEB=$OUT/ringguard_${VERSION}_$(dpkg --print-architecture).deb
+	# from scratch: the copy of the tree, the build, lintian
+	[ -n "${RG_PKG_PREBUILT:-}" ] || rm -f "$DEB" "$OUT"/ringguard_*.oci.tar
+	if ! make --no-print-directory deb OUTPUT="$OUT" > "$TMP/deb.log" 2>&1 || [ ! -f "$DEB" ]; then
 		cat "$TMP/deb.log"
 		bad "make deb"
 		return
 	fi
-	DEB=$(sed -nE 's/^  SIZE +([^:]+):.*/\1/p' "$TMP/deb.log")
 	ok "make deb: $(basename "$DEB"), $(stat -c %s "$DEB") bytes, $(( $(date +%s) - t0 )) s, lintian without errors"
 	grep -E '^[EW]: ' "$TMP/deb.log" | sed 's/^/        lintian /'
 
-	mkdir -p "$FAKE/bin"
-	cp tests/fake-systemctl "$FAKE/bin/systemctl"
-	: > "$FAKE/calls"
 	lab_up
+	LAB_INODE=$(stat -L -c %i "/run/netns/${LAB}node")
 	leftovers > "$TMP/before"
 
 	# --- install: enabled, not started without a plan
@@ -230,6 +243,288 @@ part_deb() {
 	lab_down
 }
 
+# --- image -------------------------------------------------------------------
+
+# The DaemonSet, read as shell variables: what the test gives the container
+# is what the manifest gives it. Downward-API variables: spec.nodeName is the
+# lab node's plan name, status.hostIP the lab node's loopback.
+daemonset_vars() {
+	/usr/bin/python3 - tools/deploy/k8s/daemonset.yaml <<'PY'
+import re, shlex, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d.get("kind") == "DaemonSet"]
+spec = docs[0]["spec"]["template"]["spec"]
+main = [c for c in spec["containers"] if c["name"] == "ringguard"][0]
+init = spec.get("initContainers", [])
+field = {"spec.nodeName": "solcp011", "status.hostIP": "127.0.0.1"}
+env = {e["name"]: field.get(e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath"), e.get("value", ""))
+       for e in main.get("env", [])}
+def subst(a):
+    # Kubernetes' expansion of command and args: $(VAR), and $$ for a $
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                  lambda m: "$" if m.group(0) == "$$" else env.get(m.group(1), m.group(0)), a)
+def arr(name, items):
+    print(name + "=(" + " ".join(shlex.quote(subst(str(i))) for i in items) + ")")
+sc = main["securityContext"]
+vols = {v["name"]: v for v in spec["volumes"]}
+print("DS_IMAGE=" + shlex.quote(main["image"]))
+print("DS_INIT_IMAGES=" + shlex.quote(" ".join(c["image"] for c in init)))
+arr("DS_CMD", main.get("command", []) + main.get("args", []))
+arr("DS_CAPS", sc["capabilities"]["add"])
+print("DS_READONLY=" + ("1" if sc.get("readOnlyRootFilesystem") else ""))
+plan = [m["mountPath"] for m in main["volumeMounts"] if "configMap" in vols[m["name"]]]
+print("DS_PLANDIR=" + shlex.quote(plan[0]))
+arr("DS_INIT_CMD", (init[0].get("command", []) + init[0].get("args", [])) if init else [])
+rp = main.get("readinessProbe", {})
+if "exec" in rp:
+    arr("DS_READY_EXEC", rp["exec"]["command"])
+    print("DS_READY_HTTP=")
+else:
+    arr("DS_READY_EXEC", [])
+    ports = {p["name"]: p["containerPort"] for p in main.get("ports", [])}
+    port = rp["httpGet"]["port"]
+    print("DS_READY_HTTP=" + shlex.quote("http://127.0.0.1:%s%s" % (ports.get(port, port), rp["httpGet"]["path"])))
+PY
+}
+
+# podman with the settings this sandbox needs (runc, cgroupfs, no default
+# ulimits) in a containers.conf the test owns, and its own storage under
+# $TMP: the machine's configuration and container storage stay untouched.
+pm() {
+	CONTAINERS_CONF="$TMP/containers.conf" podman --root "$TMP/store" --runroot "$TMP/run" \
+		--storage-driver vfs "$@"
+}
+
+# run_daemon NAME: the DaemonSet's container, in the lab's node namespace
+run_daemon() {
+	local ro=()
+	[ -n "$DS_READONLY" ] && ro=(--read-only)
+	pm run -d --name "$1" --network "ns:/run/netns/${LAB}node" --user 0 \
+		--cap-drop ALL "${CAPS[@]}" --security-opt apparmor=unconfined "${ro[@]}" \
+		-v /sys/fs/bpf:/sys/fs/bpf:rslave -v "$TMP/plan:$DS_PLANDIR:ro" \
+		--entrypoint "${DAEMON[0]}" "$IMG" "${DAEMON[@]:1}" >/dev/null
+}
+
+metrics_port() { printf '%s\n' "${DAEMON[@]}" | grep -A1 '^--metrics$' | tail -1 | sed 's/.*://'; }
+
+ready() {
+	if [ -n "$DS_READY_HTTP" ]; then
+		lab_ns node curl -fsS "$DS_READY_HTTP" >/dev/null
+	else
+		pm exec "$1" "${DS_READY_EXEC[@]}" >/dev/null
+	fi
+}
+
+part_image() {
+	local t0 archive size c0 port c DS_IMAGE DS_INIT_IMAGES DS_CMD DS_CAPS DS_READONLY DS_PLANDIR \
+		DS_INIT_CMD DS_READY_EXEC DS_READY_HTTP IMG DAEMON CAPS
+	echo "-- image"
+	t0=$(date +%s)
+	if ! make --no-print-directory image OUTPUT="$OUT" > "$TMP/image.log" 2>&1; then
+		tail -30 "$TMP/image.log"
+		bad "make image"
+		return
+	fi
+	archive=$(ls "$OUT"/ringguard_*.oci.tar)
+	size=$(stat -c %s "$archive")
+	ok "make image: $(basename "$archive"), $size bytes, $(( $(date +%s) - t0 )) s"
+	eval "$(daemonset_vars)"
+	IMG=localhost/ringguard:$VERSION
+	expect_eq "the DaemonSet runs the image make image builds" "$DS_IMAGE" "$IMG"
+	expect_eq "so does its init container" "$DS_INIT_IMAGES" "$IMG"
+
+	printf '%s\n' '[containers]' 'default_ulimits = []' '[engine]' 'runtime = "runc"' \
+		'cgroup_manager = "cgroupfs"' 'events_logger = "file"' \
+		"events_logfile_path = \"$TMP/events.log\"" "tmp_dir = \"$TMP/libpod\"" > "$TMP/containers.conf"
+	if pm load -q -i "$archive" >/dev/null 2>&1 && pm image exists "$IMG"; then
+		ok "podman load: $IMG, $(pm image inspect -f '{{.Size}}' "$IMG") bytes unpacked"
+	else
+		bad "podman load of $archive"
+		return
+	fi
+
+	lab_up
+	LAB_INODE=$(stat -L -c %i "/run/netns/${LAB}node")
+	mkdir -p "$TMP/plan"
+	cp maps/sol.plan "$TMP/plan/ringguard.plan"
+	DAEMON=("${DS_CMD[@]}")
+	# enforce as the README says: --mode enforce in the manifest if it has
+	# --mode (a daemon given --mode applies it, adopting or not), else
+	# `ringguard mode enforce` once attached (kept across restarts)
+	for c in "${!DAEMON[@]}"; do
+		[ "${DAEMON[$c]}" = --mode ] && DAEMON[$((c + 1))]=enforce
+	done
+	# a DaemonSet without --metrics (before the fleet metrics): serve them anyway
+	[ -n "$(metrics_port)" ] || DAEMON+=(--metrics 127.0.0.1:9469)
+	port=$(metrics_port)
+	CAPS=()
+	for c in "${DS_CAPS[@]}"; do CAPS+=(--cap-add "$c"); done
+
+	if pm run --rm --network "ns:/run/netns/${LAB}node" --cap-drop ALL \
+		-v /sys/fs/bpf:/sys/fs/bpf:rslave --entrypoint "${DS_INIT_CMD[0]}" "$IMG" "${DS_INIT_CMD[@]:1}" \
+		> "$TMP/init.log" 2>&1; then
+		ok "the init container's command runs in the image (bpffs already there: nothing to mount)"
+	else
+		bad "the init container's command" "$(cat "$TMP/init.log")"
+	fi
+	# where there is none, it mounts one (here in the container only: the
+	# DaemonSet's Bidirectional propagation is what takes it to the node)
+	mkdir -p "$TMP/nobpf"
+	if pm run --rm --network "ns:/run/netns/${LAB}node" --cap-drop ALL --cap-add SYS_ADMIN \
+		--security-opt apparmor=unconfined -v "$TMP/nobpf:/sys/fs/bpf" --entrypoint /bin/sh "$IMG" \
+		-c "${DS_INIT_CMD[*]:2} && stat -f -c %t /sys/fs/bpf" > "$TMP/init.log" 2>&1 &&
+	   [ "$(cat "$TMP/init.log")" = cafe4a11 ]; then
+		ok "and with no bpffs, it mounts one"
+	else
+		bad "with no bpffs, the init container mounts one" "$(cat "$TMP/init.log")"
+	fi
+
+	run_daemon rg1
+	within "the DaemonSet's container attaches in the lab and gets ready" 15 ready rg1
+	expect_match "attached from the container" "$(rg status 2>&1)" "eth1"
+	[ "$(rg mode)" = enforce ] || rg mode enforce >/dev/null
+	if leak_dropped; then ok "enforce: a leak is dropped"; else bad "enforce: a leak is dropped"; fi
+	if lab_ns node curl -fsS "http://127.0.0.1:$port/metrics" > "$TMP/metrics" &&
+	   grep -q '^ringguard_' "$TMP/metrics"; then
+		ok "/metrics served on port $port ($(grep -c '^ringguard_' "$TMP/metrics") samples)"
+	else
+		bad "/metrics served on port $port" "$(head -3 "$TMP/metrics")"
+	fi
+
+	pm stop -t 10 rg1 >/dev/null
+	expect_match "container stopped: the daemon says enforcement stays" "$(pm logs rg1 2>&1 | tail -1)" "enforcement stays in place"
+	pm rm rg1 >/dev/null
+	expect_eq "the pins are still there, enforcing" "$(rg mode)" "enforce"
+	if leak_dropped; then ok "with no container, a leak is still dropped"; else bad "with no container, a leak is still dropped"; fi
+	stats
+	c0=$(ifc eth1 in dropped)
+
+	run_daemon rg2
+	within "a new container gets ready" 15 ready rg2
+	within "and adopts the pinned state" 5 bash -c "CONTAINERS_CONF='$TMP/containers.conf' podman --root '$TMP/store' --runroot '$TMP/run' --storage-driver vfs logs rg2 2>&1 | grep -q 'adopted pinned'"
+	stats
+	expect_eq "counters carried over" "$(ifc eth1 in dropped)" "$c0"
+	expect_eq "enforcement carried over" "$(rg mode)" "enforce"
+	if leak_dropped; then ok "a leak is dropped under the new container"; else bad "a leak is dropped under the new container"; fi
+
+	pm rm -f -t 5 rg2 >/dev/null 2>&1
+	rg detach >/dev/null 2>&1
+	pm rmi -f "$IMG" >/dev/null 2>&1
+	expect_eq "no container or image left" "$(pm ps -aq; pm images -q)" ""
+	lab_down
+}
+
+# --- role --------------------------------------------------------------------
+
+# play [ARGS...]: the role's playbook against this machine (-c local), as
+# the group `ringguard`, with the lab node's plan name; output in $PLAY
+play() {
+	PLAY=$(cd tools/deploy/ansible && ANSIBLE_HOME="$TMP/ansible" ANSIBLE_LOCAL_TEMP="$TMP/ansible/tmp" \
+		ANSIBLE_REMOTE_TEMP="$TMP/ansible/rtmp" ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 \
+		ansible-playbook -i "$TMP/inventory.yml" -c local site.yml "$@" 2>&1)
+}
+# recap FIELD: the play recap's count for localhost (ok, changed, failed, ...)
+recap() { sed -nE "s/^localhost +:.* $1=([0-9]+).*/\\1/p" <<<"$PLAY"; }
+# after TITLE: the line after a TASK or HANDLER banner
+after() { grep -A1 -F "$1" <<<"$PLAY" | sed -n 2p; }
+
+part_role() {
+	local t0
+	echo "-- role"
+	if [ -z "$DEB" ] || [ ! -f "$DEB" ]; then
+		DEB=$OUT/ringguard_${VERSION}_$(dpkg --print-architecture).deb
+		make --no-print-directory deb OUTPUT="$OUT" > "$TMP/deb.log" 2>&1 || { cat "$TMP/deb.log"; bad "make deb"; return; }
+	fi
+	if dpkg -s ringguard >/dev/null 2>&1 || [ -e /etc/ringguard ] || [ -e /var/cache/ringguard-deploy ]; then
+		bad "ringguard is already installed or deployed on this machine" "purge it first (dpkg --purge ringguard)"
+		return
+	fi
+	t0=$(date +%s)
+	if out=$(cd tools/deploy/ansible && XDG_CACHE_HOME="$TMP/cache" ANSIBLE_HOME="$TMP/ansible" \
+		ansible-lint --nocolor 2>&1); then
+		ok "ansible-lint (production profile): $(tail -1 <<<"$out" | sed 's/^ *//')"
+	else
+		bad "ansible-lint" "$out"
+	fi
+
+	mkdir -p "$TMP/role"
+	cp maps/sol.plan "$TMP/role/ringguard.plan"
+	cat > "$TMP/inventory.yml" <<-EOF
+	ringguard:
+	  hosts:
+	    localhost:
+	      ansible_connection: local
+	      ansible_python_interpreter: /usr/bin/python3
+	      ringguard_deb: $(realpath "$DEB")
+	      ringguard_plan_src: $TMP/role/ringguard.plan
+	      ringguard_host: solcp011
+	EOF
+	leftovers > "$TMP/before-role"
+
+	play --check --diff
+	expect_eq "check mode: the playbook runs" "$(recap failed)/$(recap unreachable)" "0/0"
+	if ! dpkg -s ringguard >/dev/null 2>&1 && [ ! -e /etc/ringguard ] && [ ! -e /etc/default/ringguard ] &&
+	   [ ! -e /var/cache/ringguard-deploy ]; then
+		ok "check mode changes nothing ($(recap changed) changes reported)"
+	else
+		bad "check mode changes nothing" "$(tail -20 <<<"$PLAY")"
+	fi
+
+	PKG_INSTALLED=1
+	play
+	expect_eq "for real: the playbook runs" "$(recap failed)/$(recap unreachable)" "0/0"
+	[ "$(recap failed)" = 0 ] || printf '%s\n' "$PLAY" | grep -E 'fatal|FAILED|msg' | head -5
+	expect_match "the package is installed" "$(dpkg-query -W -f='${Status} ${Version}' ringguard 2>&1)" \
+		"^install ok installed $VERSION"
+	if cmp -s /etc/ringguard/ringguard.plan maps/sol.plan; then ok "the plan is written"; else bad "the plan is written"; fi
+	expect_eq "the plan's host name is passed, as it is not this host's hostname ($(hostname))" \
+		"$(grep '^RINGGUARD_OPTS=' /etc/default/ringguard)" 'RINGGUARD_OPTS="--host solcp011"'
+	expect_eq "no systemd as PID 1: the service step is skipped" \
+		"$(after 'TASK [ringguard : Enable and start the unit]')" "skipping: [localhost]"
+	expect_eq "the unit is enabled by the package" \
+		"$(readlink /etc/systemd/system/multi-user.target.wants/ringguard.service)" "/lib/systemd/system/ringguard.service"
+
+	play
+	expect_eq "a second run changes nothing" "$(recap changed)/$(recap failed)" "0/0"
+
+	printf '# changed by the test\n' >> "$TMP/role/ringguard.plan"
+	play
+	if grep -qF 'RUNNING HANDLER [ringguard : Reload ringguard]' <<<"$PLAY" &&
+	   ! grep -qF 'RUNNING HANDLER [ringguard : Restart ringguard]' <<<"$PLAY" &&
+	   cmp -s /etc/ringguard/ringguard.plan "$TMP/role/ringguard.plan"; then
+		ok "a plan change is written and reloads (SIGHUP), never restarts"
+	else
+		bad "a plan change reloads" "$(grep -E 'HANDLER|changed:' <<<"$PLAY")"
+	fi
+
+	cp /etc/ringguard/ringguard.plan "$TMP/role/good.plan"
+	printf 'zone bogus\n' >> "$TMP/role/ringguard.plan"
+	play
+	if [ "$(recap failed)" = 1 ] && cmp -s /etc/ringguard/ringguard.plan "$TMP/role/good.plan"; then
+		ok "an invalid plan fails the play and changes nothing"
+	else
+		bad "an invalid plan fails the play and changes nothing" "$(grep -E 'fatal|msg' <<<"$PLAY" | head -3)"
+	fi
+	expect_match "saying what plan check said" "$(grep -E 'fatal' -A1 <<<"$PLAY")" "ringguard.plan|line|zone"
+
+	cp "$TMP/role/good.plan" "$TMP/role/ringguard.plan"
+	sed -i 's/ringguard_host: solcp011/ringguard_host: solnowhere/' "$TMP/inventory.yml"
+	play
+	expect_match "a host the plan does not know fails the play, saying what to add" "$PLAY" \
+		"the plan has no host line for 'solnowhere': add 'host solnowhere mesh IF"
+
+	rm -f /etc/ringguard/ringguard.plan
+	# purge detaches in the namespace it runs in: an empty one
+	ip netns add "${LAB}node"
+	if in_pkg_ns dpkg --purge ringguard > "$TMP/dpkg.log" 2>&1; then ok "purged"; else bad "purge" "$(tail -3 "$TMP/dpkg.log")"; fi
+	PKG_INSTALLED=0
+	ip netns del "${LAB}node"
+	rm -rf /var/cache/ringguard-deploy
+	expect_eq "nothing left behind" "$(leftovers | diff "$TMP/before-role" - | grep '^[<>]')" ""
+	echo "  role: $(( $(date +%s) - t0 )) s"
+}
+
 has_part deb && part_deb
+has_part image && part_image
+has_part role && part_role
 
 summary packaging

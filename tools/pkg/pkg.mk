@@ -5,24 +5,29 @@
 #
 #   make deb          $(DEB): a Debian package built with debhelper from a
 #                     clean copy of the tree (.output/pkg/src: the files git
-#                     knows, or all but .output* outside git), with
-#                     tools/pkg/debian/ as its debian/; then lintian, which
-#                     must report no error
+#                     knows, tracked or new, or all but .output* outside
+#                     git), with tools/pkg/debian/ as its debian/; then
+#                     lintian, which must report no error. Rebuilt when one
+#                     of those files changes.
 #   make image        $(IMAGE_ARCHIVE): an OCI image (tag $(IMAGE)) made from
-#                     Debian packages only: the .deb above and the packages
-#                     its Depends name (dpkg-shlibdeps, from the binary's
-#                     real links), unpacked by mmdebstrap; tools/pkg/image.sh
+#                     Debian packages only: the .deb above and what its
+#                     Depends pull in (dpkg-shlibdeps, from the binary's real
+#                     links), unpacked by mmdebstrap; tools/pkg/image.sh.
+#                     `make -B image` picks up Debian's updates.
 #   make test-packaging
 #                     tests/packaging.sh: the .deb installed, upgraded,
 #                     removed and purged on this machine, the image run with
 #                     podman in a lab namespace, the Ansible role
-#                     (tools/deploy/ansible/) with ansible-lint and a real run
+#                     (tools/deploy/ansible/) linted and run
 #
 # The version is debian/changelog's; `make deb` fails if the binary reports
 # another one (user/main.c's RG_VERSION).
 
 PKG_DEBIAN	:= tools/pkg/debian
-PKG_VERSION	:= $(shell dpkg-parsechangelog -l $(PKG_DEBIAN)/changelog -S Version 2>/dev/null)
+# "ringguard (0.1.0) unstable; ..." -> 0.1.0, without a perl per make run
+PKG_LP		:= (
+PKG_RP		:= )
+PKG_VERSION	:= $(subst $(PKG_LP),,$(subst $(PKG_RP),,$(word 2,$(shell head -n1 $(PKG_DEBIAN)/changelog))))
 PKG_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
 PKG_WORK	:= $(OUTPUT)/pkg
 PKG_SRC		:= $(PKG_WORK)/src
@@ -34,9 +39,16 @@ DEB_DEPS	:= debhelper lintian
 IMAGE_DEPS	:= mmdebstrap podman runc
 ROLE_DEPS	:= ansible ansible-lint
 
+# rebuilt when a file git knows changes (outside git: only when missing)
+PKG_SRCS	:= $(wildcard $(filter-out .output%,$(shell git ls-files --cached --others \
+		   --exclude-standard 2>/dev/null)))
+
 .PHONY: deb image test-packaging
 
-deb:
+deb: $(DEB)
+image: $(IMAGE_ARCHIVE)
+
+$(DEB): $(PKG_SRCS)
 	$(Q)tools/deps.sh $(DEB_DEPS)
 	$(call msg,DEB,$(DEB))
 	$(Q)rm -rf $(PKG_WORK) && mkdir -p $(PKG_SRC)
@@ -47,7 +59,8 @@ deb:
 		tar -c --exclude='./.output*' . | tar -x -C $(PKG_SRC); \
 	fi
 	$(Q)cp -a $(PKG_DEBIAN) $(PKG_SRC)/debian
-	$(Q)cd $(PKG_SRC) && dpkg-buildpackage -b -us -uc --no-sign >../build.log 2>&1 || { \
+	$(Q)cd $(PKG_SRC) && DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -b -us -uc --no-sign >../build.log 2>&1 || { \
 		tail -40 ../build.log; echo "deb: dpkg-buildpackage failed (log: $(PKG_WORK)/build.log)"; exit 1; }
 	$(Q)cp $(PKG_WORK)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).deb $(DEB)
 	$(Q)got=$$($(PKG_SRC)/.output/ringguard --version | cut -d' ' -f2); \
@@ -57,7 +70,7 @@ deb:
 	$(Q)lintian --fail-on error $(PKG_WORK)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).changes
 	$(Q)printf '  %-8s %s: %s bytes\n' SIZE $(DEB) "$$(stat -c %s $(DEB))"
 
-image: deb
+$(IMAGE_ARCHIVE): $(DEB) tools/pkg/image.sh
 	$(Q)tools/deps.sh $(IMAGE_DEPS)
 	$(call msg,IMAGE,$(IMAGE_ARCHIVE))
 	$(Q)tools/pkg/image.sh $(DEB) $(IMAGE) $(IMAGE_ARCHIVE)
