@@ -42,7 +42,9 @@ struct rg_verdicts {
 
 /* In: where rg_inner() looks and with which plan; out: what it found. */
 struct rg_inner_res {
-	__u32 l4off, gen, role_bit, len;
+	struct rg_gen g;	/* the packet's generation, read once */
+	__u32 l4off, role_bit, len;
+	__u32 ifkey;		/* the interface's line in rg_if_stats */
 	__u32 isb, idb;
 	__u32 breaks;		/* bits 2 and 3 of rg_verdicts.breaks */
 	__u32 result;		/* enum rg_inner */
@@ -101,9 +103,9 @@ static __always_inline void rg_pc_flush(struct rg_pc *to, const struct rg_pc *fr
  * bucket's shared counters. Plans of up to half the slots never share
  * one (ids are handed out from 1 up): their counters stay per-CPU.
  */
-static __always_inline void rg_count(__u32 bucket, bool is_src, bool brk, __u32 len)
+static __always_inline void rg_count(__u32 cpu, __u32 bucket, bool is_src, bool brk, __u32 len)
 {
-	__u32 k = bucket & rg_count_mask, old;
+	__u32 k = (cpu << rg_count_shift) | (bucket & rg_count_mask), old;
 	struct rg_bucket_counters *bc;
 	struct rg_count_slot *cs;
 
@@ -129,9 +131,11 @@ static __always_inline void rg_count(__u32 bucket, bool is_src, bool brk, __u32 
 }
 
 /* The longest CIDR of the plan holding key: the first hit probing the
- * plan's prefix lengths from the longest, the address masked to each.
+ * plan's prefix lengths from the longest, the address masked to each. A
+ * subprogram, not inlined for each address: code a cold packet does not
+ * run is code it does not fetch.
  */
-static __always_inline struct rg_lpm_val *rg_exact_lookup(void *exact,
+static __noinline struct rg_lpm_val *rg_exact_lookup(void *exact,
 							  const struct rg_lengths *ls,
 							  const struct rg_lpm_key *key)
 {
@@ -172,19 +176,25 @@ static __always_inline __u32 rg_key_is_v4(const struct rg_lpm_key *key)
 	return ((m | (0u - m)) >> 31) ^ 1;
 }
 
-/* The plan's answer for an address, from generation gen's slot. An IPv6
- * CIDR wide enough to cover the IPv4 region answers nothing for IPv4.
+/* The plan's answer for an address, from generation g's slot: the exact
+ * tables when the switch said so (and the slot has lengths), else the trie.
+ * An IPv6 CIDR wide enough to cover the IPv4 region answers nothing for
+ * IPv4.
  */
-static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key, __u32 gen)
+static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key,
+							 const struct rg_gen *g)
 {
-	__u32 slot = gen & 1;
-	struct rg_lengths *ls = bpf_map_lookup_elem(&rg_lengths, &slot);
+	__u32 slot = g->gen & 1;
+	struct rg_lengths *ls = NULL;
 	struct rg_lpm_val *v;
-	void *m;
+	void *m = NULL;
 
-	if (ls && ls->n) {
+	if (g->exact) {
+		ls = bpf_map_lookup_elem(&rg_lengths, &slot);
 		m = bpf_map_lookup_elem(&rg_exact, &slot);
-		v = m ? rg_exact_lookup(m, ls, key) : NULL;
+	}
+	if (ls && ls->n && m) {
+		v = rg_exact_lookup(m, ls, key);
 	} else {
 		m = bpf_map_lookup_elem(&rg_plan, &slot);
 		v = m ? bpf_map_lookup_elem(m, key) : NULL;
@@ -201,27 +211,27 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
  * entry, so the longest match decides; no match is "unplanned"), and the
  * slot learns it.
  */
-static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __u32 role_bit,
-				     struct rg_cache_ctl *ctl, bool *brk)
+static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, const struct rg_gen *g,
+				     __u32 cpu, __u32 role_bit, struct rg_cache_ctl *ctl, bool *brk)
 {
-	__u32 slot = rg_cache_slot(key->addr), tag = gen + 1;
+	__u32 slot = cpu * RG_CACHE_SLOTS + rg_cache_slot(key->addr), tag = g->gen + 1;
 	struct rg_cache_entry *e;
 	struct rg_lpm_val *v;
 
 	if (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1))) {
-		v = rg_plan_lookup(key, gen);
+		v = rg_plan_lookup(key, g);
 		*brk = v && (v->breaks & role_bit);
 		return v ? v->bucket : RG_BUCKET_UNPLANNED;
 	}
 	e = bpf_map_lookup_elem(&rg_cache, &slot);
-	if (!e) {		/* cannot happen: slot < RG_CACHE_SLOTS */
+	if (!e) {		/* a CPU beyond the possible ones: cannot happen */
 		*brk = false;
 		return RG_BUCKET_UNPLANNED;
 	}
 	if (rg_cache_hit(e, key, tag)) {
 		ctl->hits++;
 	} else {
-		v = rg_plan_lookup(key, gen);
+		v = rg_plan_lookup(key, g);
 		/* untagged while half-written: nothing else on this CPU can
 		 * take the slot for a hit in between
 		 */
@@ -248,18 +258,19 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 gen, __
 static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff *skb,
 				    struct rg_inner_res *res)
 {
-	__u32 l4off, gen, role_bit, len, eslot, zero = 0, want;
-	struct rg_cache_ctl *ctl;
+	__u32 l4off, role_bit, len, eslot, want, cpu, ifkey;
+	struct rg_if_line *line;
 	struct rg_encap *enc;
 	bool brk;
 
 	if (!res)
 		return 0;
 	l4off = res->l4off;
-	gen = res->gen;
+	cpu = bpf_get_smp_processor_id();
+	ifkey = res->ifkey;
 	role_bit = res->role_bit;
 	len = res->len;
-	eslot = gen & 1;
+	eslot = res->g.gen & 1;
 	res->result = RG_INNER_NONE;
 	enc = bpf_map_lookup_elem(&rg_encap, &eslot);
 	if (!l4off || !enc || !(enc->vxlan[0] | enc->geneve[0]) || l4off > RG_HDR_SPAN)
@@ -289,15 +300,15 @@ static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff
 	res->result = rg_parse_encap(data, data_end, l4off, res->encap, &res->in);
 	if (res->result != RG_INNER_IP)
 		return 0;
-	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
-	if (!ctl)
+	line = bpf_map_lookup_elem(&rg_if_stats, &ifkey);
+	if (!line)
 		return 0;
-	res->isb = rg_addr(&res->in.src, gen, role_bit, ctl, &brk);
+	res->isb = rg_addr(&res->in.src, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks = brk ? 4 : 0;
-	rg_count(res->isb, true, brk, len);
-	res->idb = rg_addr(&res->in.dst, gen, role_bit, ctl, &brk);
+	rg_count(cpu, res->isb, true, brk, len);
+	res->idb = rg_addr(&res->in.dst, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks |= brk ? 8 : 0;
-	rg_count(res->idb, false, brk, len);
+	rg_count(cpu, res->idb, false, brk, len);
 	return 0;
 }
 
@@ -407,12 +418,12 @@ static __always_inline bool rg_iface(__u32 ifindex, __u32 *role, __u32 *slot)
 
 static __always_inline int rg_classify(struct rg_ctx *c)
 {
-	struct rg_cache_ctl *ctl;
 	struct rg_dir_counters *dc;
-	struct rg_if_counters *ic;
+	struct rg_if_line *line;
 	struct rg_config *cfg;
 	struct rg_inner_res ir;
-	__u32 zero = 0, role, slot, role_bit, gen, *genp, sb, db, isb = 0, idb = 0, breaks;
+	__u32 zero = 0, role, slot, role_bit, cpu, k, sb, db, isb = 0, idb = 0, breaks;
+	struct rg_gen *gp;
 	bool brk, drop;
 	__u64 now = 0;
 	__u8 encap = RG_ENCAP_NONE;
@@ -421,10 +432,12 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 
 	if (!rg_iface(c->ifindex, &role, &slot))
 		return RG_VERDICT_PASS;	/* not one of ours (yet, or any more) */
-	ic = bpf_map_lookup_elem(&rg_if_stats, &slot);
-	if (!ic)
+	cpu = bpf_get_smp_processor_id();
+	k = (cpu * RG_MAX_IFACES + (slot & (RG_MAX_IFACES - 1))) * RG_DIR_MAX + (c->dir & 1);
+	line = bpf_map_lookup_elem(&rg_if_stats, &k);
+	if (!line)
 		return RG_VERDICT_PASS;
-	dc = &ic->dir[c->dir & 1];
+	dc = &line->c;
 	dc->packets++;
 	dc->bytes += c->len;
 
@@ -442,17 +455,18 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	/* one read of the generation per packet: both addresses resolve in
 	 * the same plan
 	 */
-	genp = bpf_map_lookup_elem(&rg_plan_gen, &zero);
-	gen = genp ? *(volatile __u32 *)genp : 0;
-	ctl = bpf_map_lookup_elem(&rg_cache_ctl, &zero);
-	if (!ctl)
+	gp = bpf_map_lookup_elem(&rg_plan_gen, &zero);
+	if (!gp)
 		return RG_VERDICT_PASS;
-	sb = rg_addr(&p.src, gen, role_bit, ctl, &brk);
+	/* the inner addresses, if any, resolve in it too */
+	ir.g.gen = *(volatile __u32 *)&gp->gen;
+	ir.g.exact = *(volatile __u32 *)&gp->exact;
+	sb = rg_addr(&p.src, &ir.g, cpu, role_bit, &line->ctl, &brk);
 	breaks = brk;
-	rg_count(sb, true, brk, c->len);
-	db = rg_addr(&p.dst, gen, role_bit, ctl, &brk);
+	rg_count(cpu, sb, true, brk, c->len);
+	db = rg_addr(&p.dst, &ir.g, cpu, role_bit, &line->ctl, &brk);
 	breaks |= brk << 1;
-	rg_count(db, false, brk, c->len);
+	rg_count(cpu, db, false, brk, c->len);
 
 	/* VXLAN or Geneve: the inner addresses count and are judged too;
 	 * nothing of it is touched for frames that are not UDP. (The test is
@@ -465,7 +479,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		ir.result = RG_INNER_NONE;
 		ir.encap = RG_ENCAP_NONE;
 		ir.l4off = p.l4off;
-		ir.gen = gen;
+		ir.ifkey = k;
 		ir.role_bit = role_bit;
 		ir.len = c->len;
 		if (c->tc)

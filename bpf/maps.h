@@ -39,7 +39,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct rg_gen);
 } rg_plan_gen SEC(".maps");
 
 /* The same entries as rg_plan's tries, by exact CIDR, slot for slot, and
@@ -75,29 +75,29 @@ struct {
 	__type(value, struct rg_encap);
 } rg_encap SEC(".maps");
 
-/* Per-CPU, direct-mapped by a hash of the address: see rg_cache_entry. */
+/* The per-CPU maps below are plain arrays of one region per possible CPU
+ * (see struct rg_if_line): the loader sizes them, and sets rg_count_shift
+ * to log2 of the counter slots per CPU and rg_count_mask to slots - 1.
+ */
+const volatile __u32 rg_count_mask = RG_COUNT_SLOTS_MIN - 1;
+const volatile __u32 rg_count_shift = 12;
+
+/* rg_cache[cpu * RG_CACHE_SLOTS + slot], direct-mapped by a hash of the
+ * address: see rg_cache_entry.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RG_CACHE_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct rg_cache_entry);
 } rg_cache SEC(".maps");
 
+/* Counter slots, by bucket id modulo: see rg_count_slot. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct rg_cache_ctl);
-} rg_cache_ctl SEC(".maps");
-
-/* Per-CPU counter slots, by bucket id modulo: see rg_count_slot. The
- * loader sets the size, and rg_count_mask to size - 1.
- */
-const volatile __u32 rg_count_mask = RG_COUNT_SLOTS_MIN - 1;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, RG_COUNT_SLOTS_MIN);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct rg_count_slot);
 } rg_counts SEC(".maps");
@@ -131,11 +131,13 @@ struct {
 	__type(value, struct rg_if_fast);
 } rg_if_index SEC(".maps");
 
+/* Interface counters and cache control: see rg_if_line. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RG_MAX_IFACES);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_MAX_IFACES * RG_DIR_MAX);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, struct rg_if_counters);
+	__type(value, struct rg_if_line);
 } rg_if_stats SEC(".maps");
 
 struct {

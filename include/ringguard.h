@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	3
+#define RG_LAYOUT_VERSION	4
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
@@ -156,7 +156,7 @@ struct rg_dir_counters {
 	__u64 other;		/* not IP (ARP, LLDP, ...) */
 };
 
-/* Per-CPU, indexed by interface slot. */
+/* One interface's counters, per CPU, summed by userspace. */
 struct rg_if_counters {
 	struct rg_dir_counters dir[RG_DIR_MAX];
 };
@@ -291,7 +291,9 @@ struct rg_lengths {
 	__u32 len[RG_MAX_LENGTHS];
 };
 
-/* rg_cache_ctl: per CPU, the cache's hit rate and whether it is bypassed. */
+/* The address cache's hit rate on one CPU for one interface and hook, and
+ * whether it is bypassed there.
+ */
 struct rg_cache_ctl {
 	__u32 lookups;
 	__u32 hits;
@@ -299,14 +301,40 @@ struct rg_cache_ctl {
 	__u32 skipped;
 };
 
-/* rg_counts: one per-CPU counter slot and the bucket it counts for now.
- * What a bucket counted is rg_bucket_stats[id] plus its slot on every CPU
- * that has it (userspace adds them up).
+/* Per-CPU data the datapath touches on every packet lives in plain arrays
+ * (BPF_F_MMAPABLE, so every value starts a cache line), one region per
+ * possible CPU, indexed with bpf_get_smp_processor_id(): a per-CPU array
+ * costs a second cache line per lookup (its table of per-CPU pointers),
+ * and its values are only 8-byte aligned. Each value below is one line.
+ *
+ * rg_if_stats[(cpu * RG_MAX_IFACES + slot) * RG_DIR_MAX + dir]: an
+ * interface's counters for one hook on one CPU, and the address cache's
+ * control there.
+ */
+struct rg_if_line {
+	struct rg_dir_counters c;
+	struct rg_cache_ctl ctl;
+};
+
+/* rg_counts[cpu * slots + (id & (slots - 1))]: one CPU's counter slot and
+ * the bucket it counts for now. What a bucket counted is
+ * rg_bucket_stats[id] plus its slot on every CPU that has it (userspace adds
+ * them up).
  */
 struct rg_count_slot {
 	__u32 bucket;
 	__u32 pad;
 	struct rg_bucket_counters c;
+	__u64 pad2;		/* one cache line */
+};
+
+/* rg_plan_gen[0]: the generation in force, and whether its slot's plan is
+ * looked up in the exact tables (rg_lengths[slot].n > 0), so that a packet
+ * over a trie reads no lengths. Written at once by the switch of a sync.
+ */
+struct rg_gen {
+	__u32 gen;
+	__u32 exact;
 };
 
 /* rg_meta: one entry, written only by userspace. */
@@ -367,7 +395,9 @@ RG_STATIC_SIZE(struct rg_event, 112);
 RG_STATIC_SIZE(struct rg_rate, 16);
 RG_STATIC_SIZE(struct rg_bucket_info, 136);
 RG_STATIC_SIZE(struct rg_cache_entry, 32);
-RG_STATIC_SIZE(struct rg_count_slot, 56);
+RG_STATIC_SIZE(struct rg_count_slot, 64);
+RG_STATIC_SIZE(struct rg_if_line, 64);
+RG_STATIC_SIZE(struct rg_gen, 8);
 RG_STATIC_SIZE(struct rg_lengths, 64);
 RG_STATIC_SIZE(struct rg_cache_ctl, 16);
 RG_STATIC_SIZE(struct rg_meta, 936);

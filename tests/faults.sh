@@ -5,8 +5,8 @@
 # plan updates, bad plan files, SIGHUP, 1000 plan swaps that would betray any
 # partial plan, kill -9 in the middle of a sync, interfaces deleted, recreated
 # and renamed, restarts that adopt the pinned state, a pinned map of an older
-# layout migrated, and one that cannot be, and an upgrade from the previous
-# layout's build.
+# layout migrated, and one that cannot be, and upgrades from the build of
+# layout 1 and from the previous one.
 #
 # usage: tests/faults.sh OUTPUT_DIR [TEST...]     (run as root; TEST: a name or glob)
 set -u
@@ -294,7 +294,7 @@ test_older_layout_migrated() {
 	# slot 0 (eth0): in.packets = 12345 on every CPU, the rest 0
 	bpftool map update pinned "$pin/maps/rg_if_stats" key 0 0 0 0 value 57 48 $(printf '0 %.0s' $(seq 1 86))
 	start_daemon
-	within "a pinned map of an older layout is migrated" 5 log_has "migrated map rg_if_stats: 88-byte values to 96"
+	within "a pinned map of an older layout is migrated" 5 log_has "migrated map rg_if_stats: 88-byte values to 64"
 	wait_for 5 log_count_is "adopted pinned" $((n + 2))
 	stats
 	expect_eq "its counters come along" "$(ifc eth0 in packets)" "$((12345 * ncpu))"
@@ -314,49 +314,61 @@ test_incompatible_map_refused() {
 	expect_eq "and the state is left as it was" "$(rg -j status | jq -r '.interfaces | length')" "2"
 }
 
-# an upgrade from layout 1's build: counters and enforcement kept
-test_upgrade_from_layout_1() {
-	# an upgrade from the previous pinned layout (1, ringguard as of commit
-	# 65f61ce): the new daemon migrates the maps in place (per-CPU counters
-	# summed into shared ones, names into a hash), counters and enforcement kept
-	OLD_REV=65f61ce
-	REPO=$(cd "$(dirname "$0")/.." && pwd)
-	if git -C "$REPO" cat-file -e "$OLD_REV^{commit}" 2>/dev/null; then
-		OLD=$TMP/layout1
-		mkdir -p "$OLD"
-		git -C "$REPO" archive "$OLD_REV" | tar -x -C "$OLD"
-		if make -C "$OLD" -s -j2 .output/ringguard >/dev/null 2>&1; then
-			stop_daemon
-			rg detach >/dev/null
-			lab_ns node "$OLD/.output/ringguard" attach --plan "$LIVE" --host solcp011 \
-				--mode enforce >/dev/null
-			inject gw g0 fd00:101::fffe fd00:101::11 -n 6 -l 100 >/dev/null
-			read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 4 -l 100)
-			lab_ns node "$OLD/.output/ringguard" -j stats > "$TMP/stats.json"
-			o0=$(bkt k8s-egress-gw src packets)
-			d0=$(ifc eth1 in dropped)
-			# the gateway is the source of both kinds of frames
-			expect_eq "layout 1: its build counts and drops" "$o0 $d0" "$((6 + sent)) $sent"
-			n=$(log_count "adopted pinned")
-			start_daemon
-			within "layout 1: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
-			expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -4 | tr '\n' ' ')" \
-				"rg_bucket_stats.*rg_buckets"
-			stats
-			expect_eq "counters kept across the upgrade" "$(bkt k8s-egress-gw src packets) $(ifc eth1 in dropped)" "$o0 $d0"
-			read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 5 -l 100)
-			inject gw g0 fd00:101::fffe fd00:101::11 -n 3 -l 100 >/dev/null
-			stats
-			expect_eq "and it keeps enforcing and counting" \
-				"$(( $(ifc eth1 in dropped) - d0 )) $(( $(bkt k8s-egress-gw src packets) - o0 ))" \
-				"$sent $((sent + 3))"
-			stop_daemon
-		else
-			bad "layout 1 builds from commit $OLD_REV"
-		fi
-	else
-		skip "commit $OLD_REV is not in this clone's history (a shallow clone?)"
+# upgrade_from REV LAYOUT MIGRATED: an upgrade from the pinned state of an
+# older layout's build (ringguard as of commit REV): the new daemon migrates
+# the maps in place (MIGRATED: a regex over its last "migrated map" lines),
+# counters and enforcement kept
+upgrade_from() {
+	local rev=$1 layout=$2 migrated=$3 repo old sent o0 d0 n
+	repo=$(cd "$(dirname "$0")/.." && pwd)
+	if ! git -C "$repo" cat-file -e "$rev^{commit}" 2>/dev/null; then
+		skip "commit $rev is not in this clone's history (a shallow clone?)"
+		return
 	fi
+	old=$TMP/layout$layout
+	mkdir -p "$old"
+	git -C "$repo" archive "$rev" | tar -x -C "$old"
+	if ! make -C "$old" -s -j2 .output/ringguard >/dev/null 2>&1; then
+		bad "layout $layout builds from commit $rev"
+		return
+	fi
+	stop_daemon
+	rg detach >/dev/null
+	lab_ns node "$old/.output/ringguard" attach --plan "$LIVE" --host solcp011 \
+		--mode enforce >/dev/null
+	inject gw g0 fd00:101::fffe fd00:101::11 -n 6 -l 100 >/dev/null
+	read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 4 -l 100)
+	lab_ns node "$old/.output/ringguard" -j stats > "$TMP/stats.json"
+	o0=$(bkt k8s-egress-gw src packets)
+	d0=$(ifc eth1 in dropped)
+	# the gateway is the source of both kinds of frames
+	expect_eq "layout $layout: its build counts and drops" "$o0 $d0" "$((6 + sent)) $sent"
+	n=$(log_count "adopted pinned")
+	start_daemon
+	within "layout $layout: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
+	expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -4 | tr '\n' ' ')" \
+		"$migrated"
+	stats
+	expect_eq "counters kept across the upgrade" "$(bkt k8s-egress-gw src packets) $(ifc eth1 in dropped)" "$o0 $d0"
+	read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 5 -l 100)
+	inject gw g0 fd00:101::fffe fd00:101::11 -n 3 -l 100 >/dev/null
+	stats
+	expect_eq "and it keeps enforcing and counting" \
+		"$(( $(ifc eth1 in dropped) - d0 )) $(( $(bkt k8s-egress-gw src packets) - o0 ))" \
+		"$sent $((sent + 3))"
+	stop_daemon
+}
+
+# layout 1 (commit 65f61ce): per-CPU counters summed into shared ones,
+# names into a hash
+test_upgrade_from_layout_1() {
+	upgrade_from 65f61ce 1 "rg_bucket_stats.*rg_buckets"
+}
+
+# layout 3, the build before layout 4 (commit a869ced): per-CPU interface
+# counters and counter slots into one region per CPU of line-sized values
+test_upgrade_from_layout_3() {
+	upgrade_from a869ced 3 "rg_if_stats: 96-byte values to 64.*rg_counts: 56-byte values to 64"
 }
 
 # --detach-on-exit: the one way a daemon's exit ends enforcement

@@ -137,14 +137,15 @@ Test(addr, ranges_split_into_blocks)
 
 Test(maps, one_list)
 {
-	cr_expect_eq(RG_NMAPS, 17);
+	cr_expect_eq(RG_NMAPS, 16);	/* rg_cache_ctl retired in layout 4 */
 	cr_expect_str_eq(rg_map_descs[RG_MAP_ENCAP].name, "rg_encap");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_PLAN].name, "rg_plan");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_IF_INDEX].name, "rg_if_index");
 	cr_expect(rg_map_descs[RG_MAP_EVENT_RATE].flags & RG_MAPF_TRANSIENT);
 	cr_expect(rg_map_descs[RG_MAP_CACHE].flags & RG_MAPF_TRANSIENT);
 	cr_expect(rg_map_descs[RG_MAP_PLAN].flags & RG_MAPF_FIXED_VALUE);
-	cr_expect_eq(rg_map_descs[RG_MAP_COUNTS].flags, RG_MAPF_KEPT);
+	cr_expect_eq(rg_map_descs[RG_MAP_COUNTS].flags, RG_MAPF_CPU_LINES);
+	cr_expect_eq(rg_map_descs[RG_MAP_IF_STATS].flags, RG_MAPF_CPU_LINES);
 	/* a named field and its id are the same fd */
 	{
 		struct rg_maps m;

@@ -419,15 +419,7 @@ static void compare(struct rg_instance *in, const struct rg_plan *plan,
 
 static void force_bypass(struct rg_instance *in)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct rg_cache_ctl *ctl = calloc(ncpu, sizeof(*ctl));
-	__u32 zero = 0;
-
-	cr_assert(ctl);
-	for (int c = 0; c < ncpu; c++)
-		ctl[c].bypass = 1;
-	cr_assert_eq(bpf_map_update_elem(in->m.cache_ctl, &zero, ctl, BPF_ANY), 0);
-	free(ctl);
+	cr_assert_eq(rg_if_cache_bypass(&in->m, 0, true), 0);
 }
 
 /* After a sync the model keeps counters of entries whose (kind, CIDR) stay. */

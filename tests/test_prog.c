@@ -410,6 +410,47 @@ Test(prog, sync_keeps_counters_of_kept_cidrs_and_moves_verdicts)
 	rg_plan_free(&p2);
 }
 
+/* The switch tells the datapath which of a slot's lookups to use: with the
+ * exact tables in force, an emptied trie changes no verdict; told to use
+ * the trie, the same packet finds nothing.
+ */
+Test(prog, the_switch_picks_exact_tables_or_trie)
+{
+	uint8_t f[128];
+	struct rg_plan p2;
+	struct rg_gen g;
+	__u32 zero = 0, slot, id, mgmt;
+	struct rg_lpm_key key, next;
+	int trie;
+
+	rg_exact_min_entries = 0;
+	h_install(&in, &p2, plan_text);
+	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
+	cr_assert_eq(g.exact, 1, "a plan in exact tables says so at the switch");
+	mgmt = h_bucket(&in, "pve-mgmt");
+	slot = g.gen & 1;
+	cr_assert_eq(bpf_map_lookup_elem(in.m.plan, &slot, &id), 0);
+	trie = bpf_map_get_fd_by_id(id);
+	cr_assert_geq(trie, 0);
+	while (!bpf_map_get_next_key(trie, NULL, &next)) {
+		key = next;
+		cr_assert_eq(bpf_map_delete_elem(trie, &key), 0);
+	}
+	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	rg_frame_ip(f, sizeof(f), "fd00:101::11", "fd00:10::1", NULL, 0, 100);
+	cr_expect(h_run(&in, RG_DIR_IN, f, 100), "the exact tables answer");
+	cr_expect_eq(h_bc(&in, mgmt).dst.packets, 1);
+	g.exact = 0;
+	cr_assert_eq(bpf_map_update_elem(in.m.plan_gen, &zero, &g, BPF_ANY), 0);
+	/* addresses the cache has not seen */
+	rg_frame_ip(f, sizeof(f), "fd00:101::12", "fd00:10::2", NULL, 0, 100);
+	cr_expect_not(h_run(&in, RG_DIR_IN, f, 100), "the emptied trie answers nothing");
+	cr_expect_eq(h_bc(&in, mgmt).dst.packets, 1);
+	close(trie);
+	rg_plan_free(&p2);
+}
+
 Test(prog, removed_buckets_are_retired_and_fresh_ids_start_at_zero)
 {
 	uint8_t f[128];

@@ -195,8 +195,18 @@ struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id)
 
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
 {
-	bpf_map__set_max_entries(s->maps.rg_counts, slots);
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 shift = 0;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	while ((1u << shift) < slots)
+		shift++;
+	bpf_map__set_max_entries(s->maps.rg_counts, slots * ncpu);
+	bpf_map__set_max_entries(s->maps.rg_cache, RG_CACHE_SLOTS * ncpu);
+	bpf_map__set_max_entries(s->maps.rg_if_stats, RG_MAX_IFACES * RG_DIR_MAX * ncpu);
 	s->rodata->rg_count_mask = slots - 1;
+	s->rodata->rg_count_shift = shift;
 }
 
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
@@ -296,6 +306,54 @@ out:
 	return err;
 }
 
+/* An older layout's per-CPU arrays into regions of cache lines
+ * (RG_MAPF_CPU_LINES): CPU c's value of key k becomes the values of keys
+ * (c * old entries + k) * parts + p, p < parts, each taking its part of the
+ * old value (rg_if_stats: one per hook; rg_counts: all of it).
+ */
+static int migrate_cpu_lines(int old, const struct bpf_map_info *oi, int new,
+			     const struct bpf_map_info *ni, size_t part)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t ostride = (oi->value_size + 7) & ~7u;
+	__u32 parts = (oi->value_size + part - 1) / part;
+	unsigned char *ov = NULL, *nv = NULL;
+	int err = 0;
+
+	if (ncpu < 1 || !parts)
+		return -EINVAL;
+	if ((__u64)oi->max_entries * ncpu * parts > ni->max_entries || part > ni->value_size)
+		return -E2BIG;
+	ov = calloc(ncpu, ostride);
+	nv = calloc(1, ni->value_size);
+	if (!ov || !nv) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 k = 0; k < oi->max_entries; k++) {
+		if (bpf_map_lookup_elem(old, &k, ov))
+			continue;
+		if (all_zero(ov, (size_t)ncpu * ostride))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			for (__u32 p = 0; p < parts; p++) {
+				__u32 key = ((__u32)c * oi->max_entries + k) * parts + p;
+				size_t len = oi->value_size - p * part;
+
+				memset(nv, 0, ni->value_size);
+				memcpy(nv, ov + c * ostride + p * part, len < part ? len : part);
+				if (bpf_map_update_elem(new, &key, nv, BPF_ANY)) {
+					err = -errno;
+					goto out;
+				}
+			}
+	}
+out:
+	free(ov);
+	free(nv);
+	return err;
+}
+
 /* A map pinned by the build that loaded before. */
 struct pinned {
 	int fd;
@@ -373,7 +431,9 @@ static int make_pin_dirs(struct load *ld)
 }
 
 /* Opens the object; counter slots as many as pinned (their counts stay),
- * else sized to the plan.
+ * else sized to the plan (older layouts pinned them per CPU, this one in
+ * one region per CPU). Then unpins the maps a former layout had and this
+ * build has not.
  */
 static int open_skel(struct load *ld)
 {
@@ -390,14 +450,29 @@ static int open_skel(struct load *ld)
 	}
 	snprintf(path, sizeof(path), "%s/maps/%s", ld->dir, rg_map_descs[RG_MAP_COUNTS].name);
 	fd = bpf_obj_get(path);
-	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	    info.max_entries >= RG_COUNT_SLOTS_MIN && info.max_entries <= RG_COUNT_SLOTS_MAX &&
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int ncpu = libbpf_num_possible_cpus();
+
+		if (info.type == BPF_MAP_TYPE_ARRAY && ncpu > 0)
+			info.max_entries /= ncpu;
+	}
+	if (fd >= 0 && info.max_entries >= RG_COUNT_SLOTS_MIN &&
+	    info.max_entries <= RG_COUNT_SLOTS_MAX &&
 	    !(info.max_entries & (info.max_entries - 1)))
 		rg_skel_size_counts(ld->l->skel, info.max_entries);
 	else
 		rg_skel_size_counts(ld->l->skel, rg_count_slots_for(ld->plan_entries));
 	if (fd >= 0)
 		close(fd);
+	{
+		static const char *const retired[] = RG_RETIRED_MAPS;
+
+		for (size_t i = 0; i < sizeof(retired) / sizeof(retired[0]); i++) {
+			snprintf(path, sizeof(path), "%s/maps/%s", ld->dir, retired[i]);
+			if (!unlink(path))
+				rg_debug("map %s: retired, unpinned", retired[i]);
+		}
+	}
 	return 0;
 }
 
@@ -424,6 +499,12 @@ static int adopt_map(struct load *ld, enum rg_map_id id)
 		rg_debug("map %s: another type, starts afresh", d->name);
 		close(o->fd);
 		o->fd = -1;
+		return 0;
+	}
+	if ((d->flags & RG_MAPF_CPU_LINES) && o->info.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+	    bpf_map__type(map) == BPF_MAP_TYPE_ARRAY &&
+	    o->info.key_size == bpf_map__key_size(map)) {
+		o->migrate = true;	/* an older layout: per CPU */
 		return 0;
 	}
 	if (!migratable(o->info.type, bpf_map__type(map)) ||
@@ -497,7 +578,12 @@ static int pin_map(struct load *ld, enum rg_map_id id)
 		__u32 len = sizeof(ni);
 
 		bpf_obj_get_info_by_fd(fd, &ni, &len);
-		err = migrate_map(o->fd, &o->info, fd, &ni);
+		if ((rg_map_descs[id].flags & RG_MAPF_CPU_LINES) && o->info.type != ni.type)
+			err = migrate_cpu_lines(o->fd, &o->info, fd, &ni,
+						id == RG_MAP_IF_STATS ?
+						sizeof(struct rg_dir_counters) : o->info.value_size);
+		else
+			err = migrate_map(o->fd, &o->info, fd, &ni);
 		if (err) {
 			rg_err("cannot migrate map %s: %s", name, strerror(-err));
 			return err;
@@ -1064,7 +1150,6 @@ static int attach_wanted(struct recon *r, int w)
 	unsigned int ifindex = if_nametoindex(want->name);
 	__u32 slot = RG_MAX_IFACES, reattaches = 0, holder;
 	bool done = false, seen = false, role = w < r->nroles;
-	struct rg_if_counters zero = {};
 	char how[64] = "";
 	int err;
 
@@ -1099,7 +1184,7 @@ static int attach_wanted(struct recon *r, int w)
 			;
 		if (slot == RG_MAX_IFACES)
 			return -E2BIG;
-		rg_percpu_zero(r->l->m.if_stats, slot, sizeof(zero));
+		rg_if_zero(&r->l->m, slot);
 	}
 	r->slot_used[slot] = true;
 	err = attach_iface(r->l, ifindex, want->name, want->role, slot, reattaches,

@@ -25,7 +25,10 @@ struct bpf_map;
  */
 struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id);
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
-/* Before load: the per-CPU counter slots (rg_counts) and their mask. */
+/* Before load: the counter slots per CPU (rg_counts, a power of two), their
+ * mask and shift, and the region of every possible CPU in the maps that
+ * keep one (RG_MAPF_CPU_LINES, rg_cache).
+ */
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
 
 /* A loaded build of the programs, pinned under dir. */

@@ -3,9 +3,9 @@
  * install.c - install a compiled plan.
  *
  * The datapath reads rg_plan_gen once per packet and uses slot (gen & 1):
- * the trie in rg_plan, the same entries by exact CIDR in rg_exact, and the
- * lengths to probe them with in rg_lengths; and the address cache slots
- * tagged with that generation.
+ * the trie in rg_plan, or when rg_plan_gen says so (large plans) the same
+ * entries by exact CIDR in rg_exact and the lengths to probe them with in
+ * rg_lengths; and the address cache slots tagged with that generation.
  * A sync from generation g to n (n and g of opposite parity):
  *  1. gives every entry a bucket id: the old id when its (kind, CIDR) stays,
  *     else an id that no live bucket uses and no per-CPU counter slot
@@ -472,13 +472,15 @@ struct install {
  */
 static int pick_generation(struct install *in)
 {
+	struct rg_gen g = {};
 	__u32 zero = 0;
 	int err;
 
 	err = rg_meta_read(in->m, &in->meta);
 	if (err)
 		return err;
-	bpf_map_lookup_elem(in->m->plan_gen, &zero, &in->cur);
+	if (!bpf_map_lookup_elem(in->m->plan_gen, &zero, &g))
+		in->cur = g.gen;
 	in->gen = in->meta.generation + 1;
 	if ((__u32)in->gen == in->cur)
 		in->gen++;
@@ -655,13 +657,16 @@ static int fill_idle_slot(struct install *in)
 		       &in->enc);
 }
 
-/* 4. the switch: from here every packet uses the new plan */
+/* 4. the switch: from here every packet uses the new plan, in the exact
+ * tables when it has lengths for them
+ */
 static int switch_plan(struct install *in)
 {
+	struct rg_gen g = { .gen = in->gen32, .exact = in->ls.n > 0 };
 	__u32 zero = 0;
 
 	rg_test_hook(RG_TEST_SYNC_BEFORE_SWITCH);
-	if (bpf_map_update_elem(in->m->plan_gen, &zero, &in->gen32, BPF_ANY))
+	if (bpf_map_update_elem(in->m->plan_gen, &zero, &g, BPF_ANY))
 		return -errno;
 	return 0;
 }

@@ -326,33 +326,6 @@ __u64 rg_monotonic_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* Per-CPU values come back as one value per possible CPU, each rounded up
- * to 8 bytes; the counter structs are all u64s, so they sum field by field.
- */
-static int percpu_sum(int fd, __u32 key, __u64 *out, size_t nfields)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc((size_t)ncpu * nfields, sizeof(__u64));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, vals)) {
-		int err = -errno;
-
-		free(vals);
-		return err;
-	}
-	memset(out, 0, nfields * sizeof(__u64));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t f = 0; f < nfields; f++)
-			out[f] += vals[(size_t)c * nfields + f];
-	free(vals);
-	return 0;
-}
-
 static void bc_add(struct rg_bucket_counters *to, const struct rg_bucket_counters *from)
 {
 	const __u64 *f = (const __u64 *)from;
@@ -378,26 +351,25 @@ int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info), *keys = NULL, out_batch, count, n;
-	int ncpu = libbpf_num_possible_cpus();
 	struct rg_count_slot *all = NULL;
 
-	if (ncpu < 0 || bpf_obj_get_info_by_fd(m->counts, &info, &ilen))
+	if (bpf_obj_get_info_by_fd(m->counts, &info, &ilen))
 		goto fail;
 	n = count = info.max_entries;
 	keys = calloc(n, sizeof(*keys));
-	all = calloc((size_t)ncpu * n, sizeof(*all));
+	all = calloc(n, sizeof(*all));
 	if (!keys || !all)
 		goto fail;
 	if (bpf_map_lookup_batch(m->counts, NULL, &out_batch, keys, all, &count, &bo) &&
 	    errno != ENOENT) {
 		/* before 5.6: slot by slot */
 		for (__u32 k = 0; k < n; k++)
-			if (bpf_map_lookup_elem(m->counts, &k, all + (size_t)k * ncpu))
+			if (bpf_map_lookup_elem(m->counts, &k, all + k))
 				goto fail;
 		count = n;
 	}
 	free(keys);
-	*nslots = (int)count * ncpu;
+	*nslots = (int)count;
 	*out = all;
 	return 0;
 fail:
@@ -476,9 +448,71 @@ out:
 	return err;
 }
 
+static __u32 if_line_key(int cpu, __u32 slot, int dir)
+{
+	return ((__u32)cpu * RG_MAX_IFACES + slot) * RG_DIR_MAX + dir;
+}
+
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out)
 {
-	return percpu_sum(m->if_stats, slot, (__u64 *)out, sizeof(*out) / sizeof(__u64));
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ncpu < 0)
+		return ncpu;
+	if (slot >= RG_MAX_IFACES)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++)
+		for (int d = 0; d < RG_DIR_MAX; d++) {
+			__u32 key = if_line_key(c, slot, d);
+			struct rg_if_line line;
+			const __u64 *f = (const __u64 *)&line.c;
+			__u64 *t = (__u64 *)&out->dir[d];
+
+			if (bpf_map_lookup_elem(m->if_stats, &key, &line))
+				return -errno;
+			for (size_t i = 0; i < sizeof(line.c) / sizeof(__u64); i++)
+				t[i] += f[i];
+		}
+	return 0;
+}
+
+int rg_if_zero(const struct rg_maps *m, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct rg_if_line zero = {};
+
+	if (ncpu < 0)
+		return ncpu;
+	for (int c = 0; c < ncpu; c++)
+		for (int d = 0; d < RG_DIR_MAX; d++) {
+			__u32 key = if_line_key(c, slot, d);
+
+			if (bpf_map_update_elem(m->if_stats, &key, &zero, BPF_ANY))
+				return -errno;
+		}
+	return 0;
+}
+
+int rg_if_cache_bypass(const struct rg_maps *m, __u32 slot, bool on)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	if (ncpu < 0)
+		return ncpu;
+	for (int c = 0; c < ncpu; c++)
+		for (int d = 0; d < RG_DIR_MAX; d++) {
+			__u32 key = if_line_key(c, slot, d);
+			struct rg_if_line line;
+
+			if (bpf_map_lookup_elem(m->if_stats, &key, &line))
+				return -errno;
+			line.ctl.bypass = on;
+			line.ctl.lookups = line.ctl.hits = 0;
+			if (bpf_map_update_elem(m->if_stats, &key, &line, BPF_ANY))
+				return -errno;
+		}
+	return 0;
 }
 
 int rg_percpu_zero(int fd, __u32 key, size_t value_size)

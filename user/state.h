@@ -30,7 +30,7 @@
 	X(PLAN,		plan,		RG_MAPF_FIXED_VALUE)	\
 	X(BUCKET_STATS,	bucket_stats,	0)			\
 	X(IFACES,	ifaces,		0)			\
-	X(IF_STATS,	if_stats,	0)			\
+	X(IF_STATS,	if_stats,	RG_MAPF_CPU_LINES)	\
 	X(CONFIG,	config,		0)			\
 	X(BUCKETS,	buckets,	0)			\
 	X(META,		meta,		0)			\
@@ -38,10 +38,9 @@
 	X(EVENT_RATE,	event_rate,	RG_MAPF_TRANSIENT)	\
 	X(PLAN_GEN,	plan_gen,	0)			\
 	X(CACHE,	cache,		RG_MAPF_TRANSIENT)	\
-	X(COUNTS,	counts,		0)			\
+	X(COUNTS,	counts,		RG_MAPF_CPU_LINES)	\
 	X(EXACT,	exact,		0)			\
 	X(LENGTHS,	lengths,	0)			\
-	X(CACHE_CTL,	cache_ctl,	RG_MAPF_TRANSIENT)	\
 	X(IF_INDEX,	if_index,	0)			\
 	X(ENCAP,	encap,		0)
 
@@ -57,7 +56,17 @@ enum rg_map_flags {
 	 * is refused, never migrated.
 	 */
 	RG_MAPF_FIXED_VALUE	= 1 << 1,
+	/* A plain array of one region per possible CPU, a cache line a value
+	 * (struct rg_if_line): an older layout's per-CPU array migrates into
+	 * it CPU by CPU, counters included.
+	 */
+	RG_MAPF_CPU_LINES	= 1 << 2,
 };
+
+/* Maps a former layout pinned that this build has no more (the cache
+ * control lives in rg_if_stats now): unpinned when loading.
+ */
+#define RG_RETIRED_MAPS		{ "rg_cache_ctl" }
 
 enum rg_map_id {
 #define RG_X(ID, field, flags) RG_MAP_##ID,
@@ -118,12 +127,20 @@ __u64 rg_monotonic_ns(void);
  */
 int rg_bucket_read(const struct rg_maps *m, const __u32 *ids, int n,
 		   struct rg_bucket_counters *out);
-/* Counter slots for a plan of n entries, and every CPU's counter slots
- * (*out: calloc'd, *nslots of them).
+/* Counter slots per CPU for a plan of n entries, and every CPU's counter
+ * slots (*out: calloc'd, *nslots of them).
  */
 __u32 rg_count_slots_for(int n);
 int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int *nslots);
+/* An interface slot's counters summed over the CPUs (rg_if_stats), and
+ * zeroed on every CPU (its cache control too).
+ */
 int rg_if_sum(const struct rg_maps *m, __u32 slot, struct rg_if_counters *out);
+int rg_if_zero(const struct rg_maps *m, __u32 slot);
+/* Turns the address cache's bypass on or off for an interface slot on
+ * every CPU, both hooks (tests: the bypassed path on demand).
+ */
+int rg_if_cache_bypass(const struct rg_maps *m, __u32 slot, bool on);
 int rg_percpu_zero(int fd, __u32 key, size_t value_size);
 
 /* rg_ifaces entries, kept in step with the datapath's rg_if_index. */

@@ -313,8 +313,7 @@ static void measure_memory(struct rig *r, struct memory *mem)
 		}
 	}
 	mem->total += mem->tries;
-	mem->percpu = memlock(m->cache) + memlock(m->counts) + memlock(m->if_stats) +
-		      memlock(m->cache_ctl);
+	mem->percpu = memlock(m->cache) + memlock(m->counts) + memlock(m->if_stats);
 }
 
 static const char *fmt_bytes(long long b, char *buf, size_t len)
