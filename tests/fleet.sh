@@ -232,6 +232,29 @@ test_swapped_roles_revert() {
 	expect_eq "the revert no longer holds" "$(st .reverted)" "false"
 }
 
+# --mode: a fresh attach's mode when the plan declares none (an override
+# from then on); ignored when the daemon adopts pinned state
+test_mode_option_only_on_a_fresh_attach() {
+	stop_daemon
+	rg detach >/dev/null 2>&1
+	configmap "$TMP/monitor.plan"
+	start_daemon --mode enforce
+	within "a fresh attach with --mode enforce and no declaration: enforce" 5 mode_is enforce
+	expect_eq "as an override of the implicit monitor" "$(st '"\(.declared_mode) \(.override)"')" "monitor true"
+	stop_daemon
+	start_daemon --mode monitor
+	sleep 1
+	expect_eq "adopted: --mode monitor changes nothing" "$(st '"\(.mode) \(.override)"')" "enforce true"
+	expect_match "and the log says why" "$(grep -- '--mode monitor not applied' "$LOG" | tail -1)" "it is for a fresh attach"
+	stop_daemon
+	rg detach >/dev/null 2>&1
+	configmap "$TMP/enforce.plan"
+	start_daemon --mode monitor
+	within "a plan that declares enforce wins over --mode monitor" 5 mode_is enforce
+	expect_match "with a warning" "$(grep -- '--mode monitor ignored' "$LOG" | tail -1)" "the plan declares enforce for solcp011"
+	stop_daemon
+}
+
 # every step gives back what it took: no descriptor leaks across syncs,
 # rejected plans, switches, reverts and scrapes
 test_no_descriptor_leaks() {

@@ -80,6 +80,11 @@ struct daemon {
 	struct rg_loader l;
 	bool loaded;
 	bool fresh;		/* attached by this daemon: undone if the start fails */
+	/* a fresh attach's --mode against a plan that declares nothing: the
+	 * first apply_mode() switches to it (an override from then on)
+	 */
+	bool start_override;
+	__u32 start_mode;
 	int sfd, ifd, nlfd;
 	struct MHD_Daemon *mhd;
 	struct ring_buffer *rb;
@@ -410,8 +415,10 @@ static void arm_window(struct daemon *d, struct pinned *p, __u64 before, const c
 	notify("STATUS=enforce, confirm window %d s", d->o->confirm_within);
 }
 
-/* Probes the lifelines, then switches to enforce with the window armed. */
-static void switch_enforce(struct daemon *d)
+/* Probes the lifelines, then switches to enforce with the window armed.
+ * recheck: ask the rules again after the probes (a person may have spoken).
+ */
+static void switch_enforce(struct daemon *d, bool recheck)
 {
 	struct pinned p;
 	char note[512];
@@ -425,7 +432,8 @@ static void switch_enforce(struct daemon *d)
 	if (pinned_begin(d, &p))
 		return;
 	/* a person may have spoken while the probes were out */
-	if (rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note)) != RG_MODE_ENFORCE) {
+	if (recheck &&
+	    rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note)) != RG_MODE_ENFORCE) {
 		pinned_commit(d, &p, false, true);
 		return;
 	}
@@ -482,6 +490,8 @@ static void apply_mode(struct daemon *d, bool at_start)
 	want = rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note));
 	if (*note)
 		dlog(INFO, "%s", note);
+	if (at_start && d->start_override)
+		want = d->start_mode;	/* the override --mode set, not yet applied */
 	if (want == RG_MODE_MONITOR && p.cfg.mode != RG_MODE_MONITOR) {
 		p.cfg.mode = RG_MODE_MONITOR;
 		p.cfg.enforce_until = 0;
@@ -497,7 +507,7 @@ static void apply_mode(struct daemon *d, bool at_start)
 	pinned_commit(d, &p, false, true);
 	d->mode_seen = p.cfg.mode;
 	if (want == RG_MODE_ENFORCE && p.cfg.mode != RG_MODE_ENFORCE)
-		switch_enforce(d);
+		switch_enforce(d, !(at_start && d->start_override));
 }
 
 /* In a confirm window: revert when a guarded lifeline went silent, confirm
@@ -897,6 +907,8 @@ static int attach_fresh(struct daemon *d)
 		return err;
 	mode = rg_fleet_fresh(&meta, d->declared, declared_given,
 			      d->o->mode_given ? d->o->mode : RG_MODE_MONITOR);
+	d->start_override = meta.fleet & RG_FLEET_OVERRIDE;
+	d->start_mode = mode;
 	if (declared_given && d->o->mode_given && d->o->mode != d->declared)
 		dlog(WARN, "--mode %s ignored: the plan declares %s for %s",
 		     rg_mode_name(d->o->mode), rg_mode_name(d->declared), d->o->host);
