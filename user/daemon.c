@@ -105,6 +105,11 @@ struct daemon {
 	bool force_sync;
 	__u32 mode_seen;	/* the effective mode at the last look */
 	__u64 switched_ns;	/* when the enforce being confirmed began (0: unknown) */
+	/* a new plan went in while enforcing: its window is armed after the
+	 * interfaces follow it, guarding the lifelines that answered before
+	 */
+	bool rearm;
+	__u64 rearm_before;
 	__s64 mono_to_real;
 	/* read by the listener's thread */
 	_Atomic long long alive_ms;
@@ -330,11 +335,28 @@ static int sync_plan(struct daemon *d, bool force)
 		rg_plan_free(&plan);
 		return 0;	/* touched, not changed */
 	}
+	{
+		struct rg_config cfg;
+
+		/* a new plan under enforce can cut the host off as surely as a
+		 * switch to enforce: probe before it goes in, guard it after
+		 */
+		if (d->probe.n && !rg_meta_read(&d->l.m, &meta) &&
+		    memcmp(meta.sha256, plan.sha256, sizeof(meta.sha256)) &&
+		    !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE &&
+		    !rg_deadline_passed(&cfg, rg_monotonic_ns())) {
+			pthread_mutex_lock(&d->mu);
+			d->rearm_before = rg_prober_probe_now(&d->probe, 1000);
+			pthread_mutex_unlock(&d->mu);
+			d->rearm = true;
+		}
+	}
 	lock = rg_state_lock(d->l.dir);
 	gen = rg_install(&d->l.m, &plan, d->o->plan_path);
 	if (lock >= 0)
 		close(lock);
 	if (gen < 0) {
+		d->rearm = false;
 		dlog(ERROR, "cannot install plan %s: %s (the active plan stays)", d->o->plan_path,
 		     strerror((int)-gen));
 	} else {
@@ -413,6 +435,22 @@ static void arm_window(struct daemon *d, struct pinned *p, __u64 before, const c
 		     *guarded ? guarded : "none", *silent ? " (not answering before the switch, "
 		     "so not guarded: " : "", silent, *silent ? ")" : "");
 	notify("STATUS=enforce, confirm window %d s", d->o->confirm_within);
+}
+
+/* A new plan while enforcing: the window again, unless the mode moved. */
+static void rearm_window(struct daemon *d)
+{
+	struct pinned p;
+
+	d->rearm = false;
+	if (pinned_begin(d, &p))
+		return;
+	if (p.cfg.mode != RG_MODE_ENFORCE || rg_deadline_passed(&p.cfg, rg_monotonic_ns()) ||
+	    (p.cfg.enforce_until && p.meta.armed_until != p.cfg.enforce_until)) {
+		close(p.lock);
+		return;
+	}
+	arm_window(d, &p, d->rearm_before, "a new plan while enforcing");
 }
 
 /* Probes the lifelines, then switches to enforce with the window armed.
@@ -1141,6 +1179,8 @@ static int run_loop(struct daemon *d)
 				reconcile(d);
 			}
 			apply_mode(d, false);
+			if (d->rearm)
+				rearm_window(d);
 			if (d->force_sync)
 				notify("READY=1");
 			d->force_sync = false;
