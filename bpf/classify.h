@@ -189,7 +189,7 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
 	struct rg_lpm_val *v;
 	void *m = NULL;
 
-	if (g->exact) {
+	if (rg_exact_ok && g->exact) {
 		ls = bpf_map_lookup_elem(&rg_lengths, &slot);
 		m = bpf_map_lookup_elem(&rg_exact, &slot);
 	}
@@ -260,6 +260,7 @@ static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff
 {
 	__u32 l4off, role_bit, len, eslot, want, cpu, ifkey;
 	struct rg_if_line *line;
+	struct rg_lpm_key key;	/* see below */
 	struct rg_encap *enc;
 	bool brk;
 
@@ -303,10 +304,16 @@ static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff
 	line = bpf_map_lookup_elem(&rg_if_stats, &ifkey);
 	if (!line)
 		return 0;
-	res->isb = rg_addr(&res->in.src, &res->g, cpu, role_bit, &line->ctl, &brk);
+	/* res is the caller's memory, typed "mem" in this global function:
+	 * kernels before 6.3 (Debian 12's 6.1) take a map key only from the
+	 * stack, a packet or a map value, so each key is copied here first
+	 */
+	__builtin_memcpy(&key, &res->in.src, sizeof(key));
+	res->isb = rg_addr(&key, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks = brk ? 4 : 0;
 	rg_count(cpu, res->isb, true, brk, len);
-	res->idb = rg_addr(&res->in.dst, &res->g, cpu, role_bit, &line->ctl, &brk);
+	__builtin_memcpy(&key, &res->in.dst, sizeof(key));
+	res->idb = rg_addr(&key, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks |= brk ? 8 : 0;
 	rg_count(cpu, res->idb, false, brk, len);
 	return 0;

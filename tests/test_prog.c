@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "frames.h"
 #include "harness.h"
 
@@ -439,6 +440,17 @@ Test(prog, the_switch_picks_exact_tables_or_trie)
 	cr_assert_eq(rg_instance_mode(&in, RG_MODE_ENFORCE), 0);
 	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
 	rg_frame_ip(f, sizeof(f), "fd00:101::11", "fd00:10::1", NULL, 0, 100);
+	if (!rg_bpf_exact_ok) {
+		/* a kernel whose verifier refused the probes (6.1): the
+		 * programs were loaded to take the trie alone, switch or not
+		 */
+		cr_expect_not(h_run(&in, RG_DIR_IN, f, 100),
+			      "programs without the exact-table probes ask the (emptied) trie");
+		cr_expect_eq(h_bc(&in, mgmt).dst.packets, 0);
+		close(trie);
+		rg_plan_free(&p2);
+		return;
+	}
 	cr_expect(h_run(&in, RG_DIR_IN, f, 100), "the exact tables answer");
 	cr_expect_eq(h_bc(&in, mgmt).dst.packets, 1);
 	g.exact = 0;

@@ -207,6 +207,20 @@ void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
 	bpf_map__set_max_entries(s->maps.rg_if_stats, RG_MAX_IFACES * RG_DIR_MAX * ncpu);
 	s->rodata->rg_count_mask = slots - 1;
 	s->rodata->rg_count_shift = shift;
+	s->rodata->rg_exact_ok = rg_bpf_exact_ok;
+}
+
+bool rg_bpf_exact_ok = true;
+
+bool rg_bpf_retry_without_exact(int err)
+{
+	if (err != -E2BIG || !rg_bpf_exact_ok)
+		return false;
+	rg_bpf_exact_ok = false;
+	rg_warn("this kernel's verifier refuses the exact-table probes as too complex: "
+		"loading again with lookups in the trie alone (same verdicts, slower on plans "
+		"of 32k entries or more)");
+	return true;
 }
 
 void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m)
@@ -722,8 +736,17 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 	snprintf(l->dir, sizeof(l->dir), "%s", dir);
 	for (int i = 0; i < RG_NMAPS; i++)
 		ld.old[i].fd = -1;
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++)
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++) {
 		err = steps[i](&ld);
+		/* nothing is pinned or migrated before load_progs: start over */
+		if (err && steps[i] == load_progs && rg_bpf_retry_without_exact(err)) {
+			for (int j = 0; j < RG_NMAPS; j++)
+				if (ld.old[j].fd >= 0)
+					close(ld.old[j].fd);
+			rg_loader_close(l);
+			return rg_load(l, dir, plan_entries);
+		}
+	}
 	for (int i = 0; i < RG_NMAPS; i++)
 		if (ld.old[i].fd >= 0)
 			close(ld.old[i].fd);

@@ -30,6 +30,15 @@ void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
  * keep one (RG_MAPF_CPU_LINES, rg_cache).
  */
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
+/* Whether the programs probe the exact tables (set by rg_skel_size_counts).
+ * A load that the kernel's verifier refuses as too complex (-E2BIG: Debian
+ * 12's 6.1) clears it and loads again: same verdicts, from the trie alone.
+ */
+extern bool rg_bpf_exact_ok;
+/* After a failed load: true (and the warning given once) when it is worth
+ * loading again without the exact-table probes.
+ */
+bool rg_bpf_retry_without_exact(int err);
 
 /* A loaded build of the programs, pinned under dir. */
 struct rg_loader {

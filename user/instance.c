@@ -31,6 +31,8 @@ int rg_instance_open(struct rg_instance *in, int plan_entries)
 	if (err) {
 		ringguard_bpf__destroy(in->skel);
 		in->skel = NULL;
+		if (rg_bpf_retry_without_exact(err))
+			return rg_instance_open(in, plan_entries);
 		return err;
 	}
 	rg_maps_from_skel(in->skel, &in->m);
