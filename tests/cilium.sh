@@ -96,8 +96,11 @@ test_attach() {
 
 # pod to pod through the tunnel: every pod prefix counter equals the frames
 test_pod_counters_equal_frames_sent() {
-	local n=25 a0 b0 c0 d0 m0
+	local n=25 a0 b0 c0 d0 m0 p0 e0
 	s1
+	# bytes over the pings only: an MLD report the node sends on eth0 on its
+	# own (90 bytes, seen once in CI) belongs to no pod
+	p0=$(bkt k8s-pods-solcp011 src bytes); e0=$(ifc eth0 out bytes)
 	a0=$(bkt k8s-pods-solcp011 src packets); b0=$(bkt k8s-pods-solcp012 dst packets)
 	c0=$(bkt k8s-pods-solcp011 dst packets); d0=$(bkt k8s-pods-solcp012 src packets)
 	m0=$(bkt solcp011-mesh src packets)
@@ -118,7 +121,7 @@ test_pod_counters_equal_frames_sent() {
 	expect_eq "node 1: nothing is a violation" "$(ifc eth0 out violations) $(ifc eth0 in violations)" "0 0"
 	# each pod bucket counts the frame's bytes, as the interface does
 	expect_eq "node 1: pod bytes = eth0 bytes" \
-		"$(bkt k8s-pods-solcp011 src bytes)" "$(ifc eth0 out bytes)"
+		"$(( $(bkt k8s-pods-solcp011 src bytes) - p0 ))" "$(( $(ifc eth0 out bytes) - e0 ))"
 	s2
 	expect_eq "node 2: k8s-pods-solcp011 src = requests received" \
 		"$(bkt k8s-pods-solcp011 src packets)" "$n"
