@@ -583,24 +583,52 @@ static void check_hosts(struct rg_parser *p)
 	free(v);
 }
 
+int rg_lineage_step(const struct rg_lineage *up, const struct rg_entry *e, int idx,
+		    struct rg_lineage *out)
+{
+	int overlaps = -1;
+
+	*out = up ? *up : (struct rg_lineage){ .zone = -1, .pfx = -1 };
+	out->allow |= e->allow;
+	if (e->kind == RG_KIND_ZONE) {
+		overlaps = out->zone;
+		out->zone = idx;
+	} else {
+		out->pfx = idx;
+	}
+	return overlaps;
+}
+
+void rg_entry_compile(struct rg_entry *e, int idx, const struct rg_lineage *l,
+		      const struct rg_entry *zone)
+{
+	e->bucket_of = l->pfx >= 0 ? l->pfx : idx;
+	e->breaks = 0;
+	if (!e->cidr.v4 && rg_cidr_contains(&e->cidr, v4_region.addr) && e->cidr.len < 96)
+		e->breaks |= RG_LPM_V6_WIDE;
+	if (!zone)
+		return;
+	memcpy(e->zone, zone->zone, sizeof(e->zone));
+	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
+		if (zone->role != role && !(l->allow & RG_BREAKS(role)))
+			e->breaks |= RG_BREAKS(role);
+}
+
 /* Sort by (address, length): every entry's ancestors then sit on a stack. */
 static void compile(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
 	int n = pl->nentries, depth = 0;
 	struct rg_entry **v, **stack;
-	uint32_t *allow_eff;
-	int *zone_of, *pfx_of;
+	struct rg_lineage *lin;
 	char a[64], b[64];
 
 	if (!n)
 		return;
 	v = calloc(n, sizeof(*v));
 	stack = calloc(130, sizeof(*stack));
-	allow_eff = calloc(n, sizeof(*allow_eff));
-	zone_of = calloc(n, sizeof(*zone_of));
-	pfx_of = calloc(n, sizeof(*pfx_of));
-	if (!v || !stack || !allow_eff || !zone_of || !pfx_of)
+	lin = calloc(n, sizeof(*lin));
+	if (!v || !stack || !lin)
 		goto out;
 	for (int i = 0; i < n; i++)
 		v[i] = &pl->entries[i];
@@ -608,7 +636,7 @@ static void compile(struct rg_parser *p)
 
 	for (int i = 0; i < n; i++) {
 		struct rg_entry *e = v[i];
-		int idx = e - pl->entries, up;
+		int idx = e - pl->entries, up, zone;
 
 		if (i > 0 && !rg_cidr_cmp(&v[i - 1]->cidr, &e->cidr)) {
 			struct rg_entry *f = v[i - 1];
@@ -623,48 +651,77 @@ static void compile(struct rg_parser *p)
 		/* an IPv6 CIDR, however wide, is no ancestor of an IPv4 one */
 		if (up >= 0 && pl->entries[up].cidr.v4 != e->cidr.v4)
 			up = -1;
+		zone = rg_lineage_step(up >= 0 ? &lin[up] : NULL, e, idx, &lin[idx]);
+		if (zone >= 0) {
+			struct rg_entry *z = &pl->entries[zone];
 
-		zone_of[idx] = up >= 0 ? zone_of[up] : -1;
-		pfx_of[idx] = up >= 0 ? pfx_of[up] : -1;
-		allow_eff[idx] = (up >= 0 ? allow_eff[up] : 0) | e->allow;
-		if (e->kind == RG_KIND_ZONE) {
-			if (zone_of[idx] >= 0) {
-				struct rg_entry *z = &pl->entries[zone_of[idx]];
-
-				rg_cidr_format(&z->cidr, a, sizeof(a));
-				rg_cidr_format(&e->cidr, b, sizeof(b));
-				perr(p, e->line > z->line ? e->line : z->line,
-				     "zone '%s' %s overlaps zone '%s' %s", e->name, b, z->name, a);
-			}
-			zone_of[idx] = idx;
-		} else {
-			pfx_of[idx] = idx;
+			rg_cidr_format(&z->cidr, a, sizeof(a));
+			rg_cidr_format(&e->cidr, b, sizeof(b));
+			perr(p, e->line > z->line ? e->line : z->line,
+			     "zone '%s' %s overlaps zone '%s' %s", e->name, b, z->name, a);
 		}
 		if (depth < 130)
 			stack[depth++] = e;
 	}
 
-	for (int i = 0; i < n; i++) {
-		struct rg_entry *e = &pl->entries[i];
-
-		e->bucket_of = pfx_of[i] >= 0 ? pfx_of[i] : i;
-		e->breaks = 0;
-		if (!e->cidr.v4 && rg_cidr_contains(&e->cidr, v4_region.addr) && e->cidr.len < 96)
-			e->breaks |= RG_LPM_V6_WIDE;
-		if (zone_of[i] < 0)
-			continue;
-		memcpy(e->zone, pl->entries[zone_of[i]].zone, sizeof(e->zone));
-		for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
-			if (pl->entries[zone_of[i]].role != role &&
-			    !(allow_eff[i] & RG_BREAKS(role)))
-				e->breaks |= RG_BREAKS(role);
-	}
+	for (int i = 0; i < n; i++)
+		rg_entry_compile(&pl->entries[i], i, &lin[i],
+				 lin[i].zone >= 0 ? &pl->entries[lin[i].zone] : NULL);
 out:
 	free(v);
 	free(stack);
-	free(allow_eff);
-	free(zone_of);
-	free(pfx_of);
+	free(lin);
+}
+
+/* One line of the plan (changed in place: tokens are cut out of it); with
+ * entries_only, any line but zone and prefix lines is an error.
+ */
+static void parse_line(struct rg_parser *p, int lineno, char *line, bool entries_only)
+{
+	char *tok[MAX_TOKENS], *hash, *t, *ts = NULL;
+	int n = 0;
+
+	hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	for (t = strtok_r(line, " \t\r\v\f", &ts); t; t = strtok_r(NULL, " \t\r\v\f", &ts)) {
+		if (n == MAX_TOKENS) {
+			perr(p, lineno, "too many fields (more than %d)", MAX_TOKENS);
+			return;
+		}
+		tok[n++] = t;
+	}
+	if (n == 0)
+		return;
+	if (!strcmp(tok[0], "zone"))
+		parse_zone(p, lineno, tok, n);
+	else if (!strcmp(tok[0], "prefix"))
+		parse_prefix(p, lineno, tok, n);
+	else if (entries_only)
+		perr(p, lineno, "not a zone or prefix line");
+	else if (!strcmp(tok[0], "host"))
+		parse_host(p, lineno, tok, n);
+	else if (!strcmp(tok[0], "lifeline"))
+		parse_lifeline(p, lineno, tok, n);
+	else if (!strcmp(tok[0], "encap"))
+		parse_encap(p, lineno, tok, n);
+	else
+		perr(p, lineno, "unknown keyword '%s' (expected zone, prefix, host, lifeline "
+		     "or encap)", tok[0]);
+}
+
+int rg_plan_parse_entries(const char *line, size_t len, int lineno, struct rg_plan *out)
+{
+	struct rg_parser p = { .fname = "", .plan = out };
+	char *buf = strndup(line, len);
+
+	memset(out, 0, sizeof(*out));
+	if (!buf)
+		return -ENOMEM;
+	parse_line(&p, lineno, buf, true);
+	free(buf);
+	free(p.errs);
+	return p.nerrs;
 }
 
 static int cmp_err(const void *a, const void *b)
@@ -702,38 +759,10 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	/* strsep keeps empty lines, so line numbers stay true */
 	save = buf;
 	while ((line = strsep(&save, "\n")) != NULL) {
-		char *tok[MAX_TOKENS], *hash, *t, *ts = NULL;
-		int n = 0;
-
 		lineno++;
 		if (!save && !*line)
 			break;
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		for (t = strtok_r(line, " \t\r\v\f", &ts); t; t = strtok_r(NULL, " \t\r\v\f", &ts)) {
-			if (n == MAX_TOKENS) {
-				perr(&p, lineno, "too many fields (more than %d)", MAX_TOKENS);
-				n = 0;
-				break;
-			}
-			tok[n++] = t;
-		}
-		if (n == 0)
-			continue;
-		if (!strcmp(tok[0], "zone"))
-			parse_zone(&p, lineno, tok, n);
-		else if (!strcmp(tok[0], "prefix"))
-			parse_prefix(&p, lineno, tok, n);
-		else if (!strcmp(tok[0], "host"))
-			parse_host(&p, lineno, tok, n);
-		else if (!strcmp(tok[0], "lifeline"))
-			parse_lifeline(&p, lineno, tok, n);
-		else if (!strcmp(tok[0], "encap"))
-			parse_encap(&p, lineno, tok, n);
-		else
-			perr(&p, lineno, "unknown keyword '%s' (expected zone, prefix, host, lifeline "
-			     "or encap)", tok[0]);
+		parse_line(&p, lineno, line, false);
 	}
 	free(buf);
 	check_hosts(&p);

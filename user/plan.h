@@ -82,6 +82,35 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
 void rg_plan_free(struct rg_plan *plan);
 
+/* One zone or prefix line (len bytes, no newline) parsed on its own into
+ * out's entries, not yet compiled; returns the number of errors (their text
+ * is dropped: a full parse reports them) or -errno. For a daemon that
+ * compiles only the lines a change touched (live.c).
+ */
+int rg_plan_parse_entries(const char *line, size_t len, int lineno, struct rg_plan *out);
+
+/* What an entry inherits from the entries that contain it. Entries are
+ * compiled in (address, length) order, each from its nearest ancestor of
+ * the same family.
+ */
+struct rg_lineage {
+	int zone;		/* the entry of the zone it lies in, -1 for none */
+	int pfx;		/* the entry of the innermost prefix (itself included), -1 */
+	uint32_t allow;		/* RG_BREAKS() bits of the roles allowed on the way */
+};
+
+/* e's lineage (e is entry idx) from its nearest ancestor's (NULL: none).
+ * Returns the zone that e, itself a zone, lies in (an overlap: an error),
+ * else -1.
+ */
+int rg_lineage_step(const struct rg_lineage *up, const struct rg_entry *e, int idx,
+		    struct rg_lineage *out);
+/* Fills e's compiled fields (bucket_of, breaks, zone) from its lineage;
+ * zone is the entry l->zone names, or NULL.
+ */
+void rg_entry_compile(struct rg_entry *e, int idx, const struct rg_lineage *l,
+		      const struct rg_entry *zone);
+
 /* The entry whose bucket counts addr, -1 for unplanned (a linear scan: for
  * reports, not for the datapath).
  */
