@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * links.c - one RTM_GETLINK dump (libmnl): names, bridges, masters.
+ * links.c - one RTM_GETLINK dump (libmnl): names, bridges, masters, state.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,9 +68,14 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	l = &d->ls[d->n++];
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifm->ifi_index;
+	l->flags = ifm->ifi_flags;
 	snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
 	if (tb[IFLA_MASTER] && mnl_attr_validate(tb[IFLA_MASTER], MNL_TYPE_U32) == 0)
 		l->master = mnl_attr_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_MTU] && mnl_attr_validate(tb[IFLA_MTU], MNL_TYPE_U32) == 0)
+		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_OPERSTATE] && mnl_attr_validate(tb[IFLA_OPERSTATE], MNL_TYPE_U8) == 0)
+		l->operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], info_cb, info) >= 0 &&
 	    info[IFLA_INFO_KIND] &&
 	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) == 0)

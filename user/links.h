@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * links.h - the links of this network namespace as rtnetlink reports them:
- * which are bridges and which ports each bridge has (IFLA_MASTER). sysfs
- * would not do: under `nsenter --net` /sys still shows the host's links.
+ * which are bridges and which ports each bridge has (IFLA_MASTER), and their
+ * state (flags, operstate, MTU) for `verify`. sysfs would not do: under
+ * `nsenter --net` /sys still shows the host's links.
  */
 #ifndef RG_LINKS_H
 #define RG_LINKS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <net/if.h>
 
 struct rg_link {
 	unsigned int ifindex;
 	unsigned int master;	/* bridge or bond it is enslaved to, 0 if none */
 	bool bridge;		/* IFLA_INFO_KIND "bridge" */
+	unsigned int flags;	/* ifi_flags: IFF_UP, IFF_LOWER_UP, ... */
+	uint8_t operstate;	/* IF_OPER_*, IF_OPER_UNKNOWN (0) if not reported */
+	uint32_t mtu;		/* 0 if not reported */
 	char name[IF_NAMESIZE];
 };
 

@@ -15,12 +15,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>		/* before linux/if.h, which then defers to it */
 #include <linux/if.h>
 #include <linux/if_addr.h>
-#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include "json.h"
+#include "links.h"
 #include "verify.h"
 
 /*
@@ -41,25 +42,15 @@ static const struct {
 
 /* ---- what the kernel says ------------------------------------------------ */
 
-struct vlink {
-	int index;
-	char name[IFNAMSIZ];
-	unsigned int flags;
-	uint8_t operstate;
-	uint32_t mtu;
-	int master;		/* the bridge (or bond) it is a port of, 0 if none */
-	bool bridge;		/* IFLA_INFO_KIND "bridge" */
-};
-
 struct vaddr {
-	int index;
+	unsigned int index;
 	uint8_t scope;
 	struct rg_cidr a;	/* the address with its prefix length; IPv4 mapped */
 };
 
 struct live {
-	struct vlink *links;
-	int nlinks, caplinks;
+	struct rg_link *links;	/* links.c's dump */
+	int nlinks;
 	struct vaddr *addrs;
 	int naddrs, capaddrs;
 };
@@ -67,14 +58,14 @@ struct live {
 struct vroute {
 	bool found;
 	uint8_t type;		/* RTN_* */
-	int oif;
+	unsigned int oif;
 	bool has_gw, has_src;
 	struct rg_cidr gw, src;	/* len unused */
 };
 
 /*
  * Dumps: the kernel fills each datagram up to the reader's buffer, capped at
- * 32 KiB; a smaller buffer could truncate a link with many attributes.
+ * 32 KiB; a smaller buffer could truncate a reply.
  */
 #define NL_BUFSZ 32768
 #define NL_DUMP_TRIES 3
@@ -162,85 +153,6 @@ static void *grow(void *p, int n, int *cap, size_t size)
 	return p;
 }
 
-/* Attributes from a newer kernel than our headers are skipped, not refused. */
-static int link_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, IFLA_MAX) < 0)
-		return MNL_CB_OK;
-	switch (type) {
-	case IFLA_IFNAME:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case IFLA_MTU:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case IFLA_OPERSTATE:
-		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case IFLA_MASTER:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	}
-	tb[type] = a;
-	return MNL_CB_OK;
-}
-
-static int linkinfo_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(a, IFLA_INFO_MAX) < 0)
-		return MNL_CB_OK;
-	tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static int link_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[IFLA_MAX + 1] = {};
-	const struct ifinfomsg *ifm;
-	struct live *lv = data;
-	struct vlink *l;
-
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm))
-		return MNL_CB_OK;
-	ifm = mnl_nlmsg_get_payload(nlh);
-	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr, tb) < 0)
-		return MNL_CB_ERROR;
-	if (!tb[IFLA_IFNAME])
-		return MNL_CB_OK;
-	l = grow(lv->links, lv->nlinks, &lv->caplinks, sizeof(*l));
-	if (!l) {
-		errno = ENOMEM;
-		return MNL_CB_ERROR;
-	}
-	lv->links = l;
-	l = &lv->links[lv->nlinks++];
-	memset(l, 0, sizeof(*l));
-	l->index = ifm->ifi_index;
-	l->flags = ifm->ifi_flags;
-	snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(tb[IFLA_IFNAME]));
-	l->mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
-	l->operstate = tb[IFLA_OPERSTATE] ? mnl_attr_get_u8(tb[IFLA_OPERSTATE]) : IF_OPER_UNKNOWN;
-	l->master = tb[IFLA_MASTER] ? (int)mnl_attr_get_u32(tb[IFLA_MASTER]) : 0;
-	if (tb[IFLA_LINKINFO]) {
-		const struct nlattr *info[IFLA_INFO_MAX + 1] = {};
-
-		if (mnl_attr_parse_nested(tb[IFLA_LINKINFO], linkinfo_attr, info) >= 0 &&
-		    info[IFLA_INFO_KIND] &&
-		    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) >= 0)
-			l->bridge = !strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "bridge");
-	}
-	return MNL_CB_OK;
-}
-
 static int addr_attr(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -313,13 +225,14 @@ static void live_free(struct live *lv)
 }
 
 /*
- * One dump of links or addresses. A dump that a concurrent change
- * interrupts (NLM_F_DUMP_INTR) may miss entries: start it again on a fresh
- * socket (the old one still holds the rest of the aborted dump).
+ * One address dump (links come from links.c). A dump that a concurrent
+ * change interrupts (NLM_F_DUMP_INTR) may miss entries: start it again on a
+ * fresh socket (the old one still holds the rest of the aborted dump).
  */
-static int nl_dump(struct nl *nl, int type, mnl_cb_t cb, struct live *lv)
+static int addr_dump(struct nl *nl, struct live *lv)
 {
 	uint32_t req[64];	/* aligned for the headers mnl writes into it */
+	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
 	int err = 0;
 
@@ -330,25 +243,13 @@ static int nl_dump(struct nl *nl, int type, mnl_cb_t cb, struct live *lv)
 			if (err)
 				return err;
 		}
-		if (type == RTM_GETLINK)
-			lv->nlinks = 0;
-		else
-			lv->naddrs = 0;
+		lv->naddrs = 0;
 		nlh = mnl_nlmsg_put_header(req);
-		nlh->nlmsg_type = type;
+		nlh->nlmsg_type = RTM_GETADDR;
 		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		if (type == RTM_GETLINK) {
-			struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-
-			ifm->ifi_family = AF_UNSPEC;
-			/* counters are not needed and are most of a link's size */
-			mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		} else {
-			struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-
-			ifa->ifa_family = AF_UNSPEC;
-		}
-		err = nl_talk(nl, nlh, cb, lv);
+		ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = AF_UNSPEC;
+		err = nl_talk(nl, nlh, addr_cb, lv);
 		if (err != -EINTR)
 			return err;
 	}
@@ -380,7 +281,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	r->found = true;
 	r->type = rtm->rtm_type;
-	r->oif = tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	r->oif = tb[RTA_OIF] ? mnl_attr_get_u32(tb[RTA_OIF]) : 0;
 	if (tb[RTA_GATEWAY])
 		r->has_gw = attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, &r->gw);
 	else if (tb[RTA_VIA] && mnl_attr_get_payload_len(tb[RTA_VIA]) >= sizeof(struct rtvia)) {
@@ -564,26 +465,20 @@ static uint32_t role_of(const struct rg_host_if *ifs, int nifs, const char *name
 	return RG_ROLE_NONE;
 }
 
-static const struct vlink *link_by_name(const struct live *lv, const char *name)
+static const struct rg_link *link_by_name(const struct live *lv, const char *name)
 {
-	for (int i = 0; i < lv->nlinks; i++)
-		if (!strcmp(lv->links[i].name, name))
-			return &lv->links[i];
-	return NULL;
+	return rg_link_find(lv->links, lv->nlinks, name, 0);
 }
 
-static const struct vlink *link_by_index(const struct live *lv, int index)
+static const struct rg_link *link_by_index(const struct live *lv, unsigned int index)
 {
-	for (int i = 0; i < lv->nlinks; i++)
-		if (lv->links[i].index == index)
-			return &lv->links[i];
-	return NULL;
+	return rg_link_find(lv->links, lv->nlinks, NULL, index);
 }
 
 /* The bridge l is a port of, if any. */
-static const struct vlink *bridge_of(const struct live *lv, const struct vlink *l)
+static const struct rg_link *bridge_of(const struct live *lv, const struct rg_link *l)
 {
-	const struct vlink *m = l && l->master ? link_by_index(lv, l->master) : NULL;
+	const struct rg_link *m = l && l->master ? link_by_index(lv, l->master) : NULL;
 
 	return m && m->bridge ? m : NULL;
 }
@@ -592,10 +487,10 @@ static const struct vlink *bridge_of(const struct live *lv, const struct vlink *
  * on a bridge covers every port, as attach does).
  */
 static uint32_t link_role(const struct rg_host_if *ifs, int nifs, const struct live *lv,
-			  const struct vlink *l)
+			  const struct rg_link *l)
 {
 	uint32_t role = l ? role_of(ifs, nifs, l->name) : RG_ROLE_NONE;
-	const struct vlink *br = bridge_of(lv, l);
+	const struct rg_link *br = bridge_of(lv, l);
 
 	if (role == RG_ROLE_NONE && br)
 		role = role_of(ifs, nifs, br->name);
@@ -604,7 +499,7 @@ static uint32_t link_role(const struct rg_host_if *ifs, int nifs, const struct l
 
 /* ---- the checks ------------------------------------------------------------ */
 
-static int check_link(struct vreport *r, const struct rg_host_if *hi, const struct vlink *l)
+static int check_link(struct vreport *r, const struct rg_host_if *hi, const struct rg_link *l)
 {
 	const char *role = rg_role_name(hi->role);
 
@@ -635,7 +530,7 @@ static int check_link(struct vreport *r, const struct rg_host_if *hi, const stru
  * ignored; an address outside every zone (IPv4 here) is not the plan's.
  */
 static int check_addrs(struct vreport *r, const struct rg_plan *p, const struct live *lv,
-		       const struct rg_host_if *hi, const struct vlink *l)
+		       const struct rg_host_if *hi, const struct rg_link *l)
 {
 	char own[384] = "", bad[384] = "", allowed[384] = "", zones[256], a[64];
 	static const struct rg_cidr ll = { .addr = { 0xfe, 0x80 }, .len = 10 };
@@ -646,7 +541,7 @@ static int check_addrs(struct vreport *r, const struct rg_plan *p, const struct 
 		const struct vaddr *v = &lv->addrs[i];
 		const struct rg_entry *m, *z;
 
-		if (v->index != l->index || v->scope != RT_SCOPE_UNIVERSE ||
+		if (v->index != l->ifindex || v->scope != RT_SCOPE_UNIVERSE ||
 		    rg_cidr_contains(&ll, v->a.addr))
 			continue;
 		m = plan_match(p, v->a.addr);
@@ -686,7 +581,7 @@ static int check_addrs(struct vreport *r, const struct rg_plan *p, const struct 
 			allowed);
 }
 
-static int check_mtu(struct vreport *r, const struct rg_host_if *hi, const struct vlink *l)
+static int check_mtu(struct vreport *r, const struct rg_host_if *hi, const struct rg_link *l)
 {
 	const char *role = rg_role_name(hi->role);
 	char want[32];
@@ -714,7 +609,7 @@ static int check_mtu(struct vreport *r, const struct rg_host_if *hi, const struc
  * host never answers on an address there: it belongs on the bridge).
  */
 static int check_ports(struct vreport *r, const struct live *lv, const struct rg_host_if *hi,
-		       const struct vlink *br, const struct rg_host_if *ifs, int nifs)
+		       const struct rg_link *br, const struct rg_host_if *ifs, int nifs)
 {
 	static const struct rg_cidr ll = { .addr = { 0xfe, 0x80 }, .len = 10 };
 	const char *role = rg_role_name(hi->role);
@@ -722,10 +617,10 @@ static int check_ports(struct vreport *r, const struct live *lv, const struct rg
 	int n = 0, err = 0;
 
 	for (int i = 0; i < lv->nlinks && !err; i++) {
-		const struct vlink *pl = &lv->links[i];
+		const struct rg_link *pl = &lv->links[i];
 		uint32_t own;
 
-		if (pl->master != br->index)
+		if (pl->master != br->ifindex)
 			continue;
 		cat(names, sizeof(names), "%s%s", n++ ? ", " : "", pl->name);
 		own = role_of(ifs, nifs, pl->name);
@@ -744,7 +639,7 @@ static int check_ports(struct vreport *r, const struct live *lv, const struct rg
 		for (int j = 0; j < lv->naddrs && !err; j++) {
 			const struct vaddr *v = &lv->addrs[j];
 
-			if (v->index != pl->index || v->scope != RT_SCOPE_UNIVERSE ||
+			if (v->index != pl->ifindex || v->scope != RT_SCOPE_UNIVERSE ||
 			    rg_cidr_contains(&ll, v->a.addr))
 				continue;
 			rg_cidr_format(&v->a, a, sizeof(a));
@@ -818,7 +713,7 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 	char rep[64], gw[80] = "", src[80] = "", s[64], oifname[2 * IFNAMSIZ + 16];
 	const struct rg_entry *z = plan_zone(p, e->cidr.addr);
 	const char *rej = NULL, *want;
-	const struct vlink *ol;
+	const struct rg_link *ol;
 	struct vcheck *c;
 	struct rg_cidr ra;
 	struct vroute rt;
@@ -867,7 +762,7 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 	if (ol)
 		snprintf(oifname, sizeof(oifname), "%s", ol->name);
 	else
-		snprintf(oifname, sizeof(oifname), "ifindex %d", rt.oif);
+		snprintf(oifname, sizeof(oifname), "ifindex %u", rt.oif);
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ol ? ol->name : "");
 	if (rt.has_gw) {
 		rg_cidr_addr_format(&rt.gw, s, sizeof(s));
@@ -1023,9 +918,8 @@ int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int 
 		fprintf(errs, "verify: cannot open rtnetlink: %s\n", strerror(-err));
 		goto out;
 	}
-	err = nl_dump(&nl, RTM_GETLINK, link_cb, &lv);
-	if (!err)
-		err = nl_dump(&nl, RTM_GETADDR, addr_cb, &lv);
+	lv.nlinks = rg_links_dump(&lv.links);
+	err = lv.nlinks < 0 ? lv.nlinks : addr_dump(&nl, &lv);
 	if (err) {
 		fprintf(errs, "verify: cannot read interfaces and addresses: %s\n", strerror(-err));
 		goto out;
@@ -1037,20 +931,20 @@ int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int 
 	 * has its addresses on the bridge
 	 */
 	for (int i = 0; i < nifs && !err; i++) {
-		const struct vlink *l = link_by_name(&lv, ifs[i].name);
+		const struct rg_link *l = link_by_name(&lv, ifs[i].name);
 
 		if (l && l->bridge)
 			err = check_ports(&r, &lv, &ifs[i], l, ifs, nifs);
 	}
 	for (int i = 0; i < nifs && !err; i++) {
-		const struct vlink *l = link_by_name(&lv, ifs[i].name);
+		const struct rg_link *l = link_by_name(&lv, ifs[i].name);
 
 		if (l)
 			err = check_addrs(&r, plan, &lv, &ifs[i], bridge_of(&lv, l) ?
 					  bridge_of(&lv, l) : l);
 	}
 	for (int i = 0; i < nifs && !err; i++) {
-		const struct vlink *l = link_by_name(&lv, ifs[i].name);
+		const struct rg_link *l = link_by_name(&lv, ifs[i].name);
 
 		if (l)
 			err = check_mtu(&r, &ifs[i], l);
