@@ -93,18 +93,29 @@ static const char *encap_name(__u8 kind)
 	return kind == RG_ENCAP_VXLAN ? "vxlan" : kind == RG_ENCAP_GENEVE ? "geneve" : "none";
 }
 
-/* An event's addresses as text: by the family it says (family 0: a build
- * that did not say, when IPv4 was ::ffff:a.b.c.d), and the inner ones.
+/* An event's fields as text, for both the JSON and the line output: the
+ * addresses by the family the event says (family 0: a build that did not
+ * say, when IPv4 was ::ffff:a.b.c.d), the inner ones, buckets by name.
  */
 struct ev_text {
+	char ifname[IF_NAMESIZE], when[64], pbuf[8];
+	const char *proto;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char sb[RG_NAME_LEN], db[RG_NAME_LEN];
 	char isrc[INET6_ADDRSTRLEN], idst[INET6_ADDRSTRLEN];
 	char isb[RG_NAME_LEN], idb[RG_NAME_LEN];
 };
 
-static void ev_text(const struct rg_maps *m, const struct rg_event *ev, struct ev_text *t)
+static void ev_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mono_to_real,
+		    struct ev_text *t)
 {
 	memset(t, 0, sizeof(*t));
+	if (!if_indextoname(ev->ifindex, t->ifname))
+		snprintf(t->ifname, sizeof(t->ifname), "?");
+	rg_event_time(ev, mono_to_real, t->when, sizeof(t->when));
+	t->proto = proto_name(ev->proto, t->pbuf, sizeof(t->pbuf));
+	bucket_name(m, ev->src_bucket, t->sb, sizeof(t->sb));
+	bucket_name(m, ev->dst_bucket, t->db, sizeof(t->db));
 	if (ev->family) {
 		rg_addr_format_af(ev->src, ev->family == 4, t->src, sizeof(t->src));
 		rg_addr_format_af(ev->dst, ev->family == 4, t->dst, sizeof(t->dst));
@@ -124,25 +135,19 @@ static void ev_text(const struct rg_maps *m, const struct rg_event *ev, struct e
 void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg_event *ev,
 		     __s64 mono_to_real, bool with_time)
 {
-	char sb[RG_NAME_LEN], db[RG_NAME_LEN];
-	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
 	struct ev_text t;
 
-	if_indextoname(ev->ifindex, ifname);
-	ev_text(m, ev, &t);
-	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
-	bucket_name(m, ev->dst_bucket, db, sizeof(db));
-	rg_event_time(ev, mono_to_real, when, sizeof(when));
+	ev_text(m, ev, mono_to_real, &t);
 	if (with_time)
-		rg_json_str(j, "time", when);
-	rg_json_str(j, "interface", ifname);
+		rg_json_str(j, "time", t.when);
+	rg_json_str(j, "interface", t.ifname);
 	rg_json_str(j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
 	rg_json_str(j, "rule", rg_rule_name(ev->role));
 	rg_json_str(j, "src", t.src);
-	rg_json_str(j, "src_bucket", sb);
+	rg_json_str(j, "src_bucket", t.sb);
 	rg_json_bool(j, "src_breaks", ev->breaks & 1);
 	rg_json_str(j, "dst", t.dst);
-	rg_json_str(j, "dst_bucket", db);
+	rg_json_str(j, "dst_bucket", t.db);
 	rg_json_bool(j, "dst_breaks", ev->breaks & 2);
 	if (ev->encap) {
 		rg_json_obj(j, "inner");
@@ -155,7 +160,7 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 		rg_json_bool(j, "dst_breaks", ev->breaks & 8);
 		rg_json_end(j);
 	}
-	rg_json_str(j, "protocol", proto_name(ev->proto, pbuf, sizeof(pbuf)));
+	rg_json_str(j, "protocol", t.proto);
 	rg_json_int(j, "length", ev->len);
 	rg_json_str(j, "verdict", ev->dropped ? "dropped" : "would drop");
 	rg_json_int(j, "suppressed", ev->suppressed);
@@ -164,21 +169,15 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mono_to_real,
 		   bool with_time, FILE *out)
 {
-	char sb[RG_NAME_LEN], db[RG_NAME_LEN];
-	char ifname[IF_NAMESIZE] = "?", when[64], pbuf[8];
 	struct ev_text t;
 
-	if_indextoname(ev->ifindex, ifname);
-	ev_text(m, ev, &t);
-	bucket_name(m, ev->src_bucket, sb, sizeof(sb));
-	bucket_name(m, ev->dst_bucket, db, sizeof(db));
-	rg_event_time(ev, mono_to_real, when, sizeof(when));
+	ev_text(m, ev, mono_to_real, &t);
 	if (with_time)
-		fprintf(out, "%s ", when);
+		fprintf(out, "%s ", t.when);
 	fprintf(out, "%s %-3s %s %s%s (%s) -> %s%s (%s) %s len %u %s",
-		ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),
-		ev->breaks & 1 ? "*" : "", t.src, sb, ev->breaks & 2 ? "*" : "", t.dst, db,
-		proto_name(ev->proto, pbuf, sizeof(pbuf)), ev->len,
+		t.ifname, ev->dir == RG_DIR_IN ? "in" : "out", rg_rule_name(ev->role),
+		ev->breaks & 1 ? "*" : "", t.src, t.sb, ev->breaks & 2 ? "*" : "", t.dst, t.db,
+		t.proto, ev->len,
 		ev->dropped ? "dropped" : "would drop");
 	if (ev->encap)
 		fprintf(out, " inner (%s) %s%s (%s) -> %s%s (%s)", encap_name(ev->encap),
