@@ -259,23 +259,60 @@ static bool all_zero(const unsigned char *p, size_t n)
 	return true;
 }
 
+/* One entry k of an older layout's per-CPU array into regions of cache
+ * lines (RG_MAPF_CPU_LINES): CPU c's value becomes the values of keys
+ * (c * old entries + k) * parts + p, p < parts, each taking its part of the
+ * old value (rg_if_stats: one per hook; rg_counts: all of it). ov holds the
+ * ncpu values, ostride apart; nv is one new value to fill.
+ */
+static int put_cpu_lines(int new, const struct bpf_map_info *oi, const struct bpf_map_info *ni,
+			 __u32 k, const unsigned char *ov, unsigned char *nv, int ncpu,
+			 size_t ostride, size_t part)
+{
+	__u32 parts = (oi->value_size + part - 1) / part;
+
+	for (int c = 0; c < ncpu; c++)
+		for (__u32 p = 0; p < parts; p++) {
+			__u32 key = ((__u32)c * oi->max_entries + k) * parts + p;
+			size_t len = oi->value_size - p * part;
+
+			memset(nv, 0, ni->value_size);
+			memcpy(nv, ov + c * ostride + p * part, len < part ? len : part);
+			if (bpf_map_update_elem(new, &key, nv, BPF_ANY))
+				return -errno;
+		}
+	return 0;
+}
+
 /* Copies every entry of old into new, each old value into the front of the
  * new one (layouts only grow at the end): per CPU between per-CPU maps,
  * summed from per-CPU into shared counters, and the inner maps of a map of
- * maps by reference.
+ * maps by reference. With part, a per-CPU array goes into cache lines of
+ * part bytes instead (put_cpu_lines).
  */
 static int migrate_map(int old, const struct bpf_map_info *oi, int new,
-		       const struct bpf_map_info *ni)
+		       const struct bpf_map_info *ni, size_t part)
 {
 	bool percpu = is_percpu(oi->type), sum = percpu && !is_percpu(ni->type);
 	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, nncpu = sum ? 1 : ncpu;
 	size_t ostride = percpu ? (oi->value_size + 7) & ~7u : oi->value_size;
 	size_t nstride = is_percpu(ni->type) ? (ni->value_size + 7) & ~7u : ni->value_size;
 	size_t copy = oi->value_size < ni->value_size ? oi->value_size : ni->value_size;
-	unsigned char *ov = calloc(ncpu, ostride), *nv = calloc(nncpu, nstride);
+	unsigned char *ov = NULL, *nv = NULL;
 	__u32 key, next, *prev = NULL;
 	int err = 0;
 
+	if (part) {
+		__u32 parts = (oi->value_size + part - 1) / part;
+
+		if (!percpu || ncpu < 1 || !parts)
+			return -EINVAL;
+		if ((__u64)oi->max_entries * ncpu * parts > ni->max_entries ||
+		    part > ni->value_size)
+			return -E2BIG;
+	}
+	ov = calloc(ncpu, ostride);
+	nv = calloc(nncpu, nstride);
 	if (!ov || !nv) {
 		err = -ENOMEM;
 		goto out;
@@ -298,8 +335,15 @@ static int migrate_map(int old, const struct bpf_map_info *oi, int new,
 				goto out;
 			continue;
 		}
-		if (!is_array(ni->type) && all_zero(ov, (size_t)ncpu * ostride))
-			continue;	/* an unused array slot: no entry in a hash */
+		/* an unused array slot: no entry in a hash, no lines to fill */
+		if ((part || !is_array(ni->type)) && all_zero(ov, (size_t)ncpu * ostride))
+			continue;
+		if (part) {
+			err = put_cpu_lines(new, oi, ni, key, ov, nv, ncpu, ostride, part);
+			if (err)
+				goto out;
+			continue;
+		}
 		memset(nv, 0, (size_t)nncpu * nstride);
 		for (int c = 0; c < ncpu; c++) {
 			if (!sum) {
@@ -313,54 +357,6 @@ static int migrate_map(int old, const struct bpf_map_info *oi, int new,
 			err = -errno;
 			goto out;
 		}
-	}
-out:
-	free(ov);
-	free(nv);
-	return err;
-}
-
-/* An older layout's per-CPU arrays into regions of cache lines
- * (RG_MAPF_CPU_LINES): CPU c's value of key k becomes the values of keys
- * (c * old entries + k) * parts + p, p < parts, each taking its part of the
- * old value (rg_if_stats: one per hook; rg_counts: all of it).
- */
-static int migrate_cpu_lines(int old, const struct bpf_map_info *oi, int new,
-			     const struct bpf_map_info *ni, size_t part)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t ostride = (oi->value_size + 7) & ~7u;
-	__u32 parts = (oi->value_size + part - 1) / part;
-	unsigned char *ov = NULL, *nv = NULL;
-	int err = 0;
-
-	if (ncpu < 1 || !parts)
-		return -EINVAL;
-	if ((__u64)oi->max_entries * ncpu * parts > ni->max_entries || part > ni->value_size)
-		return -E2BIG;
-	ov = calloc(ncpu, ostride);
-	nv = calloc(1, ni->value_size);
-	if (!ov || !nv) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (__u32 k = 0; k < oi->max_entries; k++) {
-		if (bpf_map_lookup_elem(old, &k, ov))
-			continue;
-		if (all_zero(ov, (size_t)ncpu * ostride))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			for (__u32 p = 0; p < parts; p++) {
-				__u32 key = ((__u32)c * oi->max_entries + k) * parts + p;
-				size_t len = oi->value_size - p * part;
-
-				memset(nv, 0, ni->value_size);
-				memcpy(nv, ov + c * ostride + p * part, len < part ? len : part);
-				if (bpf_map_update_elem(new, &key, nv, BPF_ANY)) {
-					err = -errno;
-					goto out;
-				}
-			}
 	}
 out:
 	free(ov);
@@ -592,12 +588,12 @@ static int pin_map(struct load *ld, enum rg_map_id id)
 		__u32 len = sizeof(ni);
 
 		bpf_obj_get_info_by_fd(fd, &ni, &len);
+		size_t part = 0;
+
 		if ((rg_map_descs[id].flags & RG_MAPF_CPU_LINES) && o->info.type != ni.type)
-			err = migrate_cpu_lines(o->fd, &o->info, fd, &ni,
-						id == RG_MAP_IF_STATS ?
-						sizeof(struct rg_dir_counters) : o->info.value_size);
-		else
-			err = migrate_map(o->fd, &o->info, fd, &ni);
+			part = id == RG_MAP_IF_STATS ? sizeof(struct rg_dir_counters) :
+						       o->info.value_size;
+		err = migrate_map(o->fd, &o->info, fd, &ni, part);
 		if (err) {
 			rg_err("cannot migrate map %s: %s", name, strerror(-err));
 			return err;
