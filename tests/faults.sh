@@ -16,21 +16,8 @@ LAB="rgf$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DPID=
-PLANDIR=$TMP/plan		# mounted like a Kubernetes ConfigMap
-LIVE=$PLANDIR/ringguard.plan
-LOG=$TMP/daemon.log
-
-stop_daemon() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	DPID=
-}
-
 teardown() {
-	stop_daemon
-	# and any daemon a failed check left behind in the node's namespace
-	ip netns pids "${LAB}node" 2>/dev/null | xargs -r kill 2>/dev/null
-	lab_ns node "$RG" detach >/dev/null 2>&1
+	daemon_down node
 	lab_down
 	rm -rf "$TMP"
 }
@@ -42,53 +29,15 @@ start_daemon() {
 	DPID=$!
 }
 
-# wait_for SECONDS CMD...: poll until CMD succeeds; WAITED = ms it took
-WAITED=0
-wait_for() {
-	local limit=$1 t0
-	shift
-	t0=$(date +%s%N)
-	while ! "$@" >/dev/null 2>&1; do
-		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt $((limit * 1000)) ] && return 1
-		sleep 0.02
-	done
-	WAITED=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
-# within WHAT SECONDS CMD...: an assertion that CMD comes true in time
-within() {
-	local what=$1 limit=$2
-	shift 2
-	if wait_for "$limit" "$@"; then ok "$what (${WAITED} ms)"; else bad "$what" "not within ${limit}s"; fi
-}
-# log_count PATTERN: how many daemon log lines match
-log_count() { grep -c -- "$1" "$LOG"; }
-log_count_is() { [ "$(log_count "$1")" -ge "$2" ]; }
-
 gen() { rg -j status | jq -r .plan.generation; }
 gen_is() { [ "$(gen)" = "$1" ]; }
-log_has() { grep -q -- "$1" "$LOG"; }
-
-# configmap FILE: publish FILE the way the kubelet does: a new timestamped
-# directory, then an atomic swap of the ..data symlink
-n_cm=0
-configmap() {
-	n_cm=$((n_cm + 1))
-	local d="..$(date +%Y_%m_%d_%H_%M_%S).$n_cm"
-	mkdir "$PLANDIR/$d"
-	cp "$1" "$PLANDIR/$d/ringguard.plan"
-	ln -s "$d" "$PLANDIR/..data_tmp"
-	mv -T "$PLANDIR/..data_tmp" "$PLANDIR/..data"
-}
 
 echo "faults: the daemon on the lab node, under traffic"
 lab_up
-mkdir -p "$PLANDIR"
 configmap "$PLAN"
 # the daemon attaches on first start and installs the plan (every test
 # below works with this daemon, restarting it where it says so)
 test_daemon_starts() {
-	ln -s ..data/ringguard.plan "$LIVE"
-
 	start_daemon
 	within "daemon attaches on first start" 10 log_has "watching"
 	expect_eq "daemon installed the plan" "$(gen)" "1"

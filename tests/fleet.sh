@@ -19,25 +19,14 @@ LAB="rgl$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DPID=
-PLANDIR=$TMP/plan		# mounted like a Kubernetes ConfigMap
-LIVE=$PLANDIR/ringguard.plan
-LOG=$TMP/daemon.log
 PORT=19469
 WINDOW=5			# --confirm-within in these tests
 GW=fd00:101::fffe		# the uplink gateway, on eth1 (egress)
 MESHGW=fc00:101::fffe		# the mesh gateway, on eth0
 GW4=10.9.0.1			# an IPv4 lifeline on eth1's link
 
-stop_daemon() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	DPID=
-}
-
 teardown() {
-	stop_daemon
-	ip netns pids "${LAB}node" 2>/dev/null | xargs -r kill 2>/dev/null
-	lab_ns node "$RG" detach >/dev/null 2>&1
+	daemon_down node
 	lab_down
 	[ -n "${KEEP:-}" ] && cp "$LOG" /tmp/fl/last.log; rm -rf "$TMP"
 }
@@ -57,24 +46,6 @@ ensure_daemon() {
 	[ -n "$DPID" ] || start_daemon
 }
 
-# wait_for SECONDS CMD...: poll until CMD succeeds; WAITED = ms it took
-WAITED=0
-wait_for() {
-	local limit=$1 t0
-	shift
-	t0=$(date +%s%N)
-	while ! "$@" >/dev/null 2>&1; do
-		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt $((limit * 1000)) ] && return 1
-		sleep 0.02
-	done
-	WAITED=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
-within() {
-	local what=$1 limit=$2
-	shift 2
-	if wait_for "$limit" "$@"; then ok "$what (${WAITED} ms)"; else bad "$what" "not within ${limit}s"; fi
-}
-log_count() { grep -c -- "$1" "$LOG"; }
 # logged_at TEXT: epoch ms of the last log line with TEXT (the daemon's clock)
 logged_at() {
 	grep -- "$1" "$LOG" | tail -1 | jq -r '.time | capture("^(?<s>.*)\\.(?<ms>[0-9]+)Z$") |
@@ -82,7 +53,6 @@ logged_at() {
 }
 # logged_ms TEXT SINCE_MS: ms from SINCE_MS to the last log line with TEXT
 logged_ms() { echo $(( $(logged_at "$1") - $2 )); }
-log_count_is() { [ "$(log_count "$1")" -ge "$2" ]; }
 
 st() { rg -j status | jq -r "$1"; }
 mode_is() { [ "$(st .mode)" = "$1" ]; }
@@ -93,19 +63,6 @@ metric_is() { [ "$(metric "$1")" = "$2" ]; }
 confirmed_by_is() { [ "$(st .confirmed_by)" = "$1" ]; }
 # sha_is FILE: the plan in force is FILE
 sha_is() { [ "$(st .plan.sha256)" = "$(sha256sum "$1" | cut -c1-64)" ]; }
-
-# configmap FILE: publish FILE the way the kubelet does (a new directory,
-# then an atomic swap of the ..data symlink)
-n_cm=0
-configmap() {
-	n_cm=$((n_cm + 1))
-	local d="..$(date +%Y_%m_%d_%H_%M_%S).$n_cm"
-	mkdir "$PLANDIR/$d"
-	cp "$1" "$PLANDIR/$d/ringguard.plan"
-	ln -s "$d" "$PLANDIR/..data_tmp"
-	mv -T "$PLANDIR/..data_tmp" "$PLANDIR/..data"
-	ln -sfn ..data/ringguard.plan "$LIVE"
-}
 
 # plan FILE HOSTLINE: the users' plan with solcp011's line replaced, and
 # the lab's gateways as lifelines

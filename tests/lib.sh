@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# lib.sh - shared by the netns suites: the lab, assertions, counters, and the
+# lib.sh - shared by the netns suites: the lab, assertions, counters, a
+# daemon under test (its plan directory, waits, log, teardown), and the
 # runner that makes a suite a list of test functions. Source with OUT set to
 # the build output directory.
 #
@@ -137,6 +138,73 @@ inject() {
 }
 # nsenter keeps the host's mount namespace, where bpffs holds the pins
 tcx() { nsenter --net="/run/netns/${LAB}node" "$TCX" "$@"; }
+
+# --- a daemon under test (fleet.sh, faults.sh, pve.sh) ------------------------
+#
+# A suite starts its daemon in the background with its own arguments, keeps
+# its pid in DPID and logs to LOG. PLANDIR is mounted like a Kubernetes
+# ConfigMap: configmap FILE publishes a plan there and LIVE follows it.
+# The suite's teardown calls daemon_down NS before it takes the lab down.
+DPID=
+LOG=$TMP/daemon.log
+PLANDIR=$TMP/plan
+LIVE=$PLANDIR/ringguard.plan
+
+stop_daemon() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	DPID=
+}
+
+# daemon_down NS: the daemon, any process a failed check left behind in
+# ${LAB}NS, and what ringguard attached there
+daemon_down() {
+	stop_daemon
+	ip netns pids "${LAB}$1" 2>/dev/null | xargs -r kill 2>/dev/null
+	lab_ns "$1" "$RG" detach >/dev/null 2>&1
+}
+
+# configmap FILE: publish FILE the way the kubelet does: a new timestamped
+# directory, then an atomic swap of the ..data symlink; LIVE is the
+# ringguard.plan -> ..data/ringguard.plan link, made once (replacing it on
+# every publish would leave a moment with no plan file)
+n_cm=0
+configmap() {
+	local d
+	n_cm=$((n_cm + 1))
+	d="..$(date +%Y_%m_%d_%H_%M_%S).$n_cm"
+	mkdir -p "$PLANDIR/$d"
+	cp "$1" "$PLANDIR/$d/ringguard.plan"
+	ln -s "$d" "$PLANDIR/..data_tmp"
+	mv -T "$PLANDIR/..data_tmp" "$PLANDIR/..data"
+	[ -L "$LIVE" ] || ln -s ..data/ringguard.plan "$LIVE"
+}
+
+# wait_ms MS CMD...: poll CMD every POLL seconds until it succeeds;
+# WAITED = ms it took. wait_for SECONDS CMD...: the same in seconds.
+WAITED=0
+POLL=0.02
+wait_ms() {
+	local limit=$1 t0
+	shift
+	t0=$(date +%s%N)
+	while ! "$@" >/dev/null 2>&1; do
+		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt "$limit" ] && return 1
+		sleep "$POLL"
+	done
+	WAITED=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+wait_for() { wait_ms $(($1 * 1000)) "${@:2}"; }
+# within WHAT SECONDS CMD...: an assertion that CMD comes true in time
+within() {
+	local what=$1 limit=$2
+	shift 2
+	if wait_for "$limit" "$@"; then ok "$what (${WAITED} ms)"; else bad "$what" "not within ${limit}s"; fi
+}
+
+# log_count TEXT: how many daemon log lines have TEXT
+log_count() { grep -c -- "$1" "$LOG"; }
+log_count_is() { [ "$(log_count "$1")" -ge "$2" ]; }
+log_has() { grep -q -- "$1" "$LOG"; }
 
 # summary SUITE: the closing line, and the exit status
 summary() {

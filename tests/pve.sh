@@ -19,34 +19,20 @@ LAB="rgp$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-DPID=
 PINX="/sys/fs/bpf/rgp$$-xdp"
+POLL=0.01			# wait_ms times port changes to the 10 ms
 
 rg() { lab_ns pve1 "$RG" "$@"; }
 tcx() { nsenter --net="/run/netns/${LAB}pve1" "$TCX" "$@"; }
 
 teardown() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	ip netns pids "${LAB}pve1" 2>/dev/null | xargs -r kill 2>/dev/null
-	lab_ns pve1 "$RG" detach >/dev/null 2>&1
+	daemon_down pve1
 	rm -rf "$PINX"
 	pve_lab_down
 	rm -rf "$TMP"
 }
 trap teardown EXIT
 
-# wait_ms MS CMD...: poll CMD until it succeeds; WAITED = ms it took
-WAITED=0
-wait_ms() {
-	local limit=$1 t0
-	shift
-	t0=$(date +%s%N)
-	while ! "$@" >/dev/null 2>&1; do
-		[ $(( ($(date +%s%N) - t0) / 1000000 )) -gt "$limit" ] && return 1
-		sleep 0.01
-	done
-	WAITED=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
 # port_of BRIDGE PORT: status lists PORT under BRIDGE, ingress hooked
 port_of() {
 	rg -j status | jq -e --arg b "$1" --arg p "$2" \
@@ -193,10 +179,10 @@ test_daemon_ports() {
 	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
 	# not through lab_ns: $! must be the daemon, not a subshell around it
 	ip netns exec "${LAB}pve1" "$RG" daemon --plan "$PLAN" --host pve01 --mode enforce \
-		>"$TMP/daemon.log" 2>&1 &
+		>"$LOG" 2>&1 &
 	DPID=$!
 	if ! wait_ms 10000 port_of vmbr0 tap101i1; then
-		bad "the daemon attaches pve01's bridges and ports" "$(cat "$TMP/daemon.log")"
+		bad "the daemon attaches pve01's bridges and ports" "$(cat "$LOG")"
 		return
 	fi
 	ok "the daemon attaches pve01's bridges and ports"
@@ -211,9 +197,9 @@ test_daemon_ports() {
 	if wait_ms 1000 port_of vmbr0 tap102i1; then
 		ok "a guest port that joins vmbr0 is attached within 1 s ($WAITED ms)"
 	else
-		bad "a guest port that joins vmbr0 is attached within 1 s" "$(tail -5 "$TMP/daemon.log")"
+		bad "a guest port that joins vmbr0 is attached within 1 s" "$(tail -5 "$LOG")"
 	fi
-	expect_match "the daemon logs it" "$(cat "$TMP/daemon.log")" "tap102i1: attached as egress, port of vmbr0"
+	expect_match "the daemon logs it" "$(cat "$LOG")" "tap102i1: attached as egress, port of vmbr0"
 	stats
 	local u0 sent failed len
 	u0=$(ifc up0 out violations)
@@ -229,9 +215,7 @@ test_daemon_ports() {
 		bad "a port that leaves the bridge is released within 1 s"
 	fi
 	expect_eq "nothing of ringguard is left on it" "$(nothing_on pve1 tap102i1 && echo clean)" "clean"
-	kill "$DPID"
-	wait "$DPID" 2>/dev/null
-	DPID=
+	stop_daemon
 	ip netns del "${LAB}vm102"
 }
 
@@ -283,9 +267,7 @@ test_foreign_xdp() {
 	read -r sent failed len < <(inject pve2 mesh0 fd00:10::5 fd00:10::6 -n 10 -l 200)
 	stats
 	expect_eq "and it drops at tc ingress as before" "$(( $(ifc mesh0 in dropped) - d0 ))" "$sent"
-	kill "$DPID"
-	wait "$DPID" 2>/dev/null
-	DPID=
+	stop_daemon
 	lab_ns vm100 ping -6 -c 2 -i 0.2 -W 1 fc00:101::12 >/dev/null
 	expect_eq "enforce: the overlay over mesh0 still passes" "$?" "0"
 	lab_ns pve1 ping -6 -c 2 -i 0.2 -W 1 fc00:20::2 >/dev/null
