@@ -282,16 +282,21 @@ test_foreign_xdp() {
 	rm -rf "$PINX"
 }
 
+# verify_pve01 RC WHAT: verify pve01's roles, expecting exit status RC;
+# the report is left in the caller's out
+verify_pve01() {
+	out=$(rg verify --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0)
+	expect_eq "$2" "$?" "$1"
+}
+
 # verify on a bridge role: the ports carry it, addresses live on the bridge,
 # and it catches an address on a port and a port below the bridge's MTU
 test_verify() {
 	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
-	local out rc
+	local out
 	# the plan's static route: unallocated fc00 space stays home
 	lab_ns pve1 ip -6 route add unreachable fc00::/8
-	out=$(rg verify --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0)
-	rc=$?
-	expect_eq "verify passes on pve01 with its bridges and mesh link" "$rc" "0"
+	verify_pve01 0 "verify passes on pve01 with its bridges and mesh link"
 	expect_match "it lists vmbr0's ports as carrying its role" "$out" \
 		"ok +ports +vmbr0 \(egress\): bridge, 3 ports carry its role: up0, tap100i1, tap101i1"
 	expect_match "and vnet101's, the VXLAN device among them" "$out" \
@@ -302,9 +307,7 @@ test_verify() {
 	# because its MTU is set explicitly (as PVE's network config does)
 	lab_ns pve1 ip link set tap100i0 mtu 1500
 	lab_ns pve1 ip link set vnet101 mtu 8950
-	out=$(rg verify --plan "$PLAN" --mesh vnet101 mesh0 --egress vmbr0)
-	rc=$?
-	expect_eq "a misconfigured port fails verify" "$rc" "1"
+	verify_pve01 1 "a misconfigured port fails verify"
 	expect_match "an address on a port: put it on the bridge" "$out" \
 		"FAIL +port +tap101i1 \(egress, port of vmbr0\) has address fd00:10::99/64, .*put it on vmbr0"
 	expect_match "a port below the bridge's MTU" "$out" \
