@@ -30,25 +30,26 @@ int vlan_push(struct __sk_buff *skb)
 	return TC_NEXT;
 }
 
-SEC("tc")
-int count(struct __sk_buff *skb)
+static __always_inline void count_seen(void)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&seen, &zero);
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+SEC("tc")
+int count(struct __sk_buff *skb)
+{
+	count_seen();
 	return TC_NEXT;
 }
 
 SEC("xdp.frags")
 int xdp_count(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&seen, &zero);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
+	count_seen();
 	return XDP_PASS;
 }
 
