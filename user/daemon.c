@@ -53,6 +53,7 @@
 #include "install.h"
 #include "json.h"
 #include "lifeline.h"
+#include "live.h"
 #include "log.h"
 #include "show.h"
 
@@ -89,6 +90,7 @@ struct daemon {
 	struct MHD_Daemon *mhd;
 	struct ring_buffer *rb;
 	struct rg_prober probe;
+	struct rg_live *live;	/* the plan in force, for edits (live.c) */
 	pthread_mutex_t mu;	/* probe states: the listener reads them */
 	/* what to enforce */
 	struct rg_host_if want[RG_MAX_IFACES];
@@ -232,22 +234,25 @@ static int wanted_ifaces(struct daemon *d, const struct rg_plan *plan)
 	return 0;
 }
 
-/* Reads and validates the plan; errors go to the log. 0, or the number of
- * errors (or -errno).
+/* Reads and validates the plan: its text (len bytes), and its errors for
+ * the log. 0, or the number of errors (or -errno).
  */
-static int read_plan(struct daemon *d, struct rg_plan *plan, char **errors)
+static int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
+		     char **errors)
 {
-	size_t len = 0;
+	size_t elen = 0;
 	FILE *ef;
 	int n;
 
 	*errors = NULL;
-	ef = open_memstream(errors, &len);
-	if (!ef) {
-		memset(plan, 0, sizeof(*plan));
+	*text = NULL;
+	memset(plan, 0, sizeof(*plan));
+	ef = open_memstream(errors, &elen);
+	if (!ef)
 		return -ENOMEM;
-	}
-	n = rg_plan_load(d->o->plan_path, plan, ef);
+	n = rg_plan_read(d->o->plan_path, text, len, ef);
+	if (!n)
+		n = rg_plan_parse(*text, *len, d->o->plan_path, plan, ef);
 	fclose(ef);
 	return n;
 }
@@ -290,6 +295,82 @@ static void take_lifelines(struct daemon *d, const struct rg_plan *plan)
 	d->probe_warned = err != 0;
 }
 
+/* A new plan under enforce can cut the host off as surely as a switch to
+ * enforce: its lifelines are probed before it goes in, and the confirm
+ * window is armed after (run_loop).
+ */
+static void guard_new_plan(struct daemon *d, const uint8_t sha[32])
+{
+	struct rg_config cfg;
+	struct rg_meta meta;
+
+	if (d->probe.n && !rg_meta_read(&d->l.m, &meta) &&
+	    memcmp(meta.sha256, sha, sizeof(meta.sha256)) &&
+	    !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE &&
+	    !rg_deadline_passed(&cfg, rg_monotonic_ns())) {
+		pthread_mutex_lock(&d->mu);
+		d->rearm_before = rg_prober_probe_now(&d->probe, 1000);
+		pthread_mutex_unlock(&d->mu);
+		d->rearm = true;
+	}
+}
+
+/* The plan file edited in a few zone and prefix lines: those lines are
+ * compiled and put in (live.c), the rest of a 100k-line plan untouched.
+ * 1: installed; 0: nothing to do; -EAGAIN: take the whole file.
+ */
+static int sync_edit(struct daemon *d)
+{
+	struct rg_delta delta;
+	struct rg_meta meta;
+	char *text = NULL;
+	long long gen;
+	size_t len;
+	int r, lock;
+	FILE *ef = fopen("/dev/null", "w");
+
+	if (!ef)
+		return -EAGAIN;
+	r = rg_plan_read(d->o->plan_path, &text, &len, ef);
+	fclose(ef);
+	if (r)
+		return -EAGAIN;		/* the full read reports it */
+	r = rg_live_change(d->live, &d->l.m, d->o->plan_path, text, len, &delta);
+	if (r == 1 && !rg_meta_read(&d->l.m, &meta) &&
+	    !strcmp(meta.plan_path, d->o->plan_path) &&
+	    meta.generation == rg_live_generation(d->live)) {
+		free(text);
+		record_sync(d, true, NULL, 0);
+		return 0;	/* touched, not changed */
+	}
+	if (r) {
+		free(text);
+		return -EAGAIN;
+	}
+	guard_new_plan(d, delta.sha256);
+	lock = rg_state_lock(d->l.dir);
+	gen = rg_install_delta(&d->l.m, &delta, d->o->plan_path);
+	if (lock >= 0)
+		close(lock);
+	if (gen < 0) {
+		/* another sync came between, or the kernel said no: the
+		 * whole file goes in (or says why not)
+		 */
+		rg_live_drop(d->live);
+		free(text);
+		d->rearm = false;
+		return -EAGAIN;
+	}
+	rg_live_commit(d->live, gen);
+	d->rejected_valid = false;
+	dlog(INFO, "plan %s installed: generation %lld, %d entries (%d added, %d removed, "
+	     "%d changed)", d->o->plan_path, gen, delta.nentries, delta.nfresh, delta.nretired,
+	     delta.nset - delta.nfresh);
+	notify("STATUS=plan generation %lld in force", gen);
+	record_sync(d, true, "", 0);
+	return 1;
+}
+
 /* Reads, validates and installs the plan if its content changed (or force).
  * Returns 1 if a new plan went in, 0 if nothing changed or it was rejected.
  */
@@ -297,11 +378,19 @@ static int sync_plan(struct daemon *d, bool force)
 {
 	struct rg_plan plan;
 	struct rg_meta meta;
-	char *errors;
+	char *errors, *text;
+	__u32 *ids = NULL;
 	long long gen;
+	size_t len;
 	int n, lock, r = 0;
 
-	n = read_plan(d, &plan, &errors);
+	if (!force) {
+		r = sync_edit(d);
+		if (r != -EAGAIN)
+			return r;
+		r = 0;
+	}
+	n = read_plan(d, &plan, &text, &len, &errors);
 	if (n > 0 && !force && d->rejected_valid && !memcmp(d->rejected_sha, plan.sha256, 32)) {
 		/* the same bad plan read again (a writer still busy beside
 		 * it): one rejection, not two
@@ -309,6 +398,7 @@ static int sync_plan(struct daemon *d, bool force)
 		dlog(INFO, "plan %s unchanged since it was rejected: the active plan stays",
 		     d->o->plan_path);
 		free(errors);
+		free(text);
 		rg_plan_free(&plan);
 		return 0;
 	}
@@ -322,6 +412,7 @@ static int sync_plan(struct daemon *d, bool force)
 		dlog(ERROR, "plan %s rejected (%d error%s): the active plan stays",
 		     d->o->plan_path, n < 0 ? 1 : n, n == 1 ? "" : "s");
 		free(errors);
+		free(text);
 		rg_plan_free(&plan);
 		return 0;
 	}
@@ -332,29 +423,23 @@ static int sync_plan(struct daemon *d, bool force)
 	    !memcmp(meta.sha256, plan.sha256, sizeof(meta.sha256)) &&
 	    !strcmp(meta.plan_path, d->o->plan_path)) {
 		record_sync(d, true, NULL, 0);
+		free(text);
 		rg_plan_free(&plan);
 		return 0;	/* touched, not changed */
 	}
-	{
-		struct rg_config cfg;
-
-		/* a new plan under enforce can cut the host off as surely as a
-		 * switch to enforce: probe before it goes in, guard it after
-		 */
-		if (d->probe.n && !rg_meta_read(&d->l.m, &meta) &&
-		    memcmp(meta.sha256, plan.sha256, sizeof(meta.sha256)) &&
-		    !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE &&
-		    !rg_deadline_passed(&cfg, rg_monotonic_ns())) {
-			pthread_mutex_lock(&d->mu);
-			d->rearm_before = rg_prober_probe_now(&d->probe, 1000);
-			pthread_mutex_unlock(&d->mu);
-			d->rearm = true;
-		}
-	}
+	guard_new_plan(d, plan.sha256);
+	ids = calloc(plan.nentries + 1, sizeof(*ids));
 	lock = rg_state_lock(d->l.dir);
-	gen = rg_install(&d->l.m, &plan, d->o->plan_path);
+	gen = ids ? rg_install_ids(&d->l.m, &plan, d->o->plan_path, ids) : -ENOMEM;
 	if (lock >= 0)
 		close(lock);
+	if (gen >= 0 && rg_live_reset(d->live, &plan, d->o->plan_path, text, len, ids, gen))
+		dlog(WARN, "cannot keep the plan in memory: every change installs the whole "
+		     "file");
+	if (gen < 0)
+		rg_live_drop(d->live);
+	free(ids);
+	free(text);
 	if (gen < 0) {
 		d->rearm = false;
 		dlog(ERROR, "cannot install plan %s: %s (the active plan stays)", d->o->plan_path,
@@ -866,6 +951,7 @@ static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
 	d->sfd = d->ifd = d->nlfd = -1;
 	rg_maps_init(&d->l.m);
 	rg_prober_init(&d->probe);
+	d->live = rg_live_new();
 	pthread_mutex_init(&d->mu, NULL);
 	rg_log_json(o->log_format == RG_LOG_JSON);
 	snprintf(d->plan_dir, sizeof(d->plan_dir), "%s", o->plan_path);
@@ -923,14 +1009,16 @@ static int attach_fresh(struct daemon *d)
 {
 	struct rg_plan plan;
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
-	char *errors;
+	char *errors, *text;
 	bool declared_given;
+	size_t len;
 	__u32 mode;
 	int n, err;
 
-	n = read_plan(d, &plan, &errors);
+	n = read_plan(d, &plan, &text, &len, &errors);
 	log_errors(errors);
 	free(errors);
+	free(text);
 	if (n != 0) {
 		dlog(ERROR, "plan %s invalid and nothing is attached yet: fix the plan, then "
 		     "start again", d->o->plan_path);
@@ -995,10 +1083,12 @@ static int adopt(struct daemon *d)
 static bool wanted_from_disk(struct daemon *d)
 {
 	struct rg_plan plan;
-	char *errors;
-	int n = read_plan(d, &plan, &errors);
+	char *errors, *text;
+	size_t len;
+	int n = read_plan(d, &plan, &text, &len, &errors);
 
 	free(errors);
+	free(text);
 	if (n == 0)
 		wanted_ifaces(d, &plan);
 	rg_plan_free(&plan);
@@ -1210,6 +1300,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 		ring_buffer__free(d->rb);
 	}
 	rg_prober_close(&d->probe);
+	rg_live_free(d->live);
 	if (d->loaded)
 		rg_loader_close(&d->l);
 	if (!stopped && d->fresh) {

@@ -174,14 +174,8 @@ static int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize
 	return 0;
 }
 
-/* One trie entry: the trie is keyed by CIDR, and the plan's CIDRs are unique. */
-struct tentry {
-	struct rg_lpm_key key;
-	struct rg_lpm_val val;
-};
-
 struct edit {
-	struct tentry *set;	/* entries to add or change */
+	struct rg_trie_entry *set;	/* entries to add or change */
 	int nset;
 	struct rg_lpm_key *del;	/* entries to remove */
 	int ndel;
@@ -212,7 +206,7 @@ static int new_map(enum bpf_map_type type, const char *name)
 /* A slot's maps, built off to the side. */
 struct slot_maps {
 	int trie, exact, err;
-	const struct tentry *e;
+	const struct rg_trie_entry *e;
 	int n;
 };
 
@@ -249,7 +243,7 @@ static void *fill(void *arg)
 /* Both slots' maps at once, one on another thread: a rebuild of a large
  * plan is mostly the kernel inserting into tries, one CPU each.
  */
-static int build_both(const struct tentry *e, int n, struct slot_maps s[2])
+static int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2])
 {
 	pthread_t t;
 	bool threaded;
@@ -334,15 +328,20 @@ static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct 
 /* The prefix lengths to probe, longest first: none (the trie) for small
  * plans, whose trie is shallow, and for plans of too many lengths.
  */
-static void lengths_of(const struct tentry *e, int n, struct rg_lengths *ls)
+static void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls)
 {
-	bool seen[129] = {};
+	int count[129] = {};
 
-	memset(ls, 0, sizeof(*ls));
 	for (int i = 0; i < n; i++)
-		seen[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128] = true;
+		count[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128]++;
+	rg_lengths_from(count, n, ls);
+}
+
+void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls)
+{
+	memset(ls, 0, sizeof(*ls));
 	for (int len = 128; len >= 0; len--) {
-		if (!seen[len])
+		if (!count[len])
 			continue;
 		if (ls->n == RG_MAX_LENGTHS) {
 			ls->n = 0;
@@ -357,7 +356,7 @@ static void lengths_of(const struct tentry *e, int n, struct rg_lengths *ls)
 /* Bucket ids a counter slot still holds counts for (not yet moved to
  * rg_bucket_stats): such an id is not free until the slot moves them.
  */
-static int mark_cached(const struct rg_maps *m, unsigned char *used)
+int rg_counted_ids(const struct rg_maps *m, unsigned char *used)
 {
 	struct rg_count_slot *slots;
 	int n = 0, err;
@@ -454,13 +453,16 @@ struct install {
 	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
 	int *hit;
 	__u32 *entry_id;
-	struct tentry *next;
+	struct rg_trie_entry *next;
 	struct edit ed;		/* from the plan in force, for twins */
 	/* names to write: new buckets (2.), kept ones that changed (6.) */
 	struct rg_bucket_info *fresh, *keptv;
 	__u32 *fresh_ids, *kept_ids;
 	int fresh_n, kept_n;
 	struct rg_bucket_counters *zeros;
+	__u32 *retired;		/* ids whose names go (6.) */
+	int nretired;
+	const uint8_t *sha256;	/* the plan's */
 	struct slot_maps built[2];
 	struct rg_lengths ls;
 	struct rg_encap enc;	/* the plan's ports, network order */
@@ -515,7 +517,8 @@ static int read_old(struct install *in)
 	in->zeros = calloc(nent + 1, sizeof(*in->zeros));
 	in->ed.set = calloc(nent + 1, sizeof(*in->ed.set));
 	in->ed.del = calloc(in->nold + 1, sizeof(*in->ed.del));
-	if (!in->ids || !in->infos || !in->old || !in->used || !in->hit || !in->next ||
+	in->retired = calloc(in->nold + 1, sizeof(*in->retired));
+	if (!in->retired || !in->ids || !in->infos || !in->old || !in->used || !in->hit || !in->next ||
 	    !in->entry_id || !in->fresh || !in->fresh_ids || !in->keptv || !in->kept_ids ||
 	    !in->zeros || !in->ed.set || !in->ed.del)
 		return -ENOMEM;
@@ -554,7 +557,7 @@ static int assign_ids(struct install *in)
 			in->old[in->hit[i]].kept = true;
 			in->entry_id[i] = in->old[in->hit[i]].id;
 		} else if (!need_new++) {
-			err = mark_cached(in->m, in->used);
+			err = rg_counted_ids(in->m, in->used);
 			if (err)
 				return err;
 		}
@@ -583,7 +586,7 @@ static int plan_entries(struct install *in)
 		const struct rg_entry *e = &in->plan->entries[i];
 		struct rg_bucket_info info = { .kind = e->kind, .generation = in->gen };
 		const struct rg_bucket_info *was = in->hit[i] >= 0 ? &in->infos[in->hit[i]] : NULL;
-		struct tentry *t = &in->next[i];
+		struct rg_trie_entry *t = &in->next[i];
 
 		key_of(&e->cidr, &t->key);
 		t->val.bucket = in->entry_id[e->bucket_of];
@@ -608,9 +611,17 @@ static int plan_entries(struct install *in)
 		in->keptv[in->kept_n] = info;
 		in->kept_ids[in->kept_n++] = in->entry_id[i];
 	}
-	for (int i = 0; i < in->nold; i++)
+	for (int i = 0; i < in->nold; i++) {
 		if (in->old[i].in_plan && !in->old[i].kept)
 			in->ed.del[in->ed.ndel++] = in->old[i].key;
+		if (!in->old[i].kept && in->old[i].id != RG_BUCKET_UNPLANNED)
+			in->retired[in->nretired++] = in->old[i].id;
+	}
+	lengths_of(in->next, in->nent, &in->ls);
+	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
+		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
+		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
+	}
 	in->keptv[in->kept_n].kind = RG_KIND_UNPLANNED;
 	in->keptv[in->kept_n].generation = in->gen;
 	snprintf(in->keptv[in->kept_n].name, sizeof(in->keptv[in->kept_n].name), "unplanned");
@@ -639,11 +650,6 @@ static int fill_idle_slot(struct install *in)
 {
 	int err;
 
-	lengths_of(in->next, in->nent, &in->ls);
-	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
-		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
-		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
-	}
 	if (!in->twins) {
 		err = build_both(in->next, in->nent, in->built);
 		if (err)
@@ -697,15 +703,14 @@ static int finish(struct install *in)
 	meta->installed_at = time(NULL);
 	meta->nbuckets = in->nent + 1;
 	meta->nentries = in->nent;
-	memcpy(meta->sha256, in->plan->sha256, sizeof(meta->sha256));
+	memcpy(meta->sha256, in->sha256, sizeof(meta->sha256));
 	memset(meta->plan_path, 0, sizeof(meta->plan_path));
 	snprintf(meta->plan_path, sizeof(meta->plan_path), "%s", in->plan_path);
 	err = rg_meta_write(in->m, meta);
 	if (err)
 		return err;
-	for (int i = 0; i < in->nold; i++)
-		if (!in->old[i].kept && in->old[i].id != RG_BUCKET_UNPLANNED)
-			bpf_map_delete_elem(in->m->buckets, &in->old[i].id);
+	for (int i = 0; i < in->nretired; i++)
+		bpf_map_delete_elem(in->m->buckets, &in->retired[i]);
 	return 0;
 }
 
@@ -726,28 +731,94 @@ static void install_free(struct install *in)
 	free(in->zeros);
 	free(in->ed.set);
 	free(in->ed.del);
+	free(in->retired);
 	close_maps(&in->built[0]);
 	close_maps(&in->built[1]);
 }
 
-long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
-		     const char *plan_path)
+/* The steps both ways share, from 2. on. */
+static int (*const rg_install_common[])(struct install *) = {
+	write_new_names, fill_idle_slot, switch_plan, fill_other_slot, finish,
+};
+
+static int run_steps(struct install *in, int (*const *steps)(struct install *), size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++)
+		err = steps[i](in);
+	return err;
+}
+
+long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
+			 const char *plan_path, __u32 *ids)
 {
 	static int (*const steps[])(struct install *) = {
 		pick_generation, read_old, assign_ids, plan_entries,
-		write_new_names, fill_idle_slot, switch_plan, fill_other_slot, finish,
 	};
 	struct install in = {
 		.m = m,
 		.plan = plan,
 		.plan_path = plan_path,
 		.nent = plan->nentries,
+		.sha256 = plan->sha256,
 		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
 	};
-	int err = 0;
+	int err;
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++)
-		err = steps[i](&in);
+	err = run_steps(&in, steps, sizeof(steps) / sizeof(steps[0])) ?:
+	      run_steps(&in, rg_install_common,
+			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
+	if (!err && ids)
+		memcpy(ids, in.entry_id, in.nent * sizeof(*ids));
 	install_free(&in);
+	return err ? err : (long long)in.gen;
+}
+
+long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
+		     const char *plan_path)
+{
+	return rg_install_ids(m, plan, plan_path, NULL);
+}
+
+long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,
+			   const char *plan_path)
+{
+	struct install in = {
+		.m = m,
+		.plan_path = plan_path,
+		.nent = d->nentries,
+		.sha256 = d->sha256,
+		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
+	};
+	int err;
+
+	err = pick_generation(&in);
+	if (err)
+		return err;
+	/* edits apply to the plan they were made from, in both slots */
+	if (!in.twins || in.meta.generation != d->from)
+		return -ESTALE;
+	for (int i = 0; i < d->nfresh; i++)
+		d->fresh[i].generation = in.gen;
+	for (int i = 0; i < d->nkept; i++)
+		d->kept[i].generation = in.gen;
+	in.ed = (struct edit){ .set = d->set, .nset = d->nset, .del = d->del, .ndel = d->ndel };
+	in.fresh = d->fresh;
+	in.fresh_ids = d->fresh_ids;
+	in.fresh_n = d->nfresh;
+	in.keptv = d->kept;
+	in.kept_ids = d->kept_ids;
+	in.kept_n = d->nkept;
+	in.retired = d->retired;
+	in.nretired = d->nretired;
+	in.ls = d->ls;
+	in.enc = d->enc;
+	in.zeros = calloc(d->nfresh + 1, sizeof(*in.zeros));
+	if (!in.zeros)
+		return -ENOMEM;
+	err = run_steps(&in, rg_install_common,
+			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
+	free(in.zeros);
 	return err ? err : (long long)in.gen;
 }

@@ -606,8 +606,10 @@ void rg_entry_compile(struct rg_entry *e, int idx, const struct rg_lineage *l,
 	e->breaks = 0;
 	if (!e->cidr.v4 && rg_cidr_contains(&e->cidr, v4_region.addr) && e->cidr.len < 96)
 		e->breaks |= RG_LPM_V6_WIDE;
-	if (!zone)
+	if (!zone) {
+		memset(e->zone, 0, sizeof(e->zone));
 		return;
+	}
 	memcpy(e->zone, zone->zone, sizeof(e->zone));
 	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
 		if (zone->role != role && !(l->allow & RG_BREAKS(role)))
@@ -619,16 +621,14 @@ static void compile(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
 	int n = pl->nentries, depth = 0;
-	struct rg_entry **v, **stack;
-	struct rg_lineage *lin;
+	struct rg_entry **v, **stack, *en = pl->entries;
 	char a[64], b[64];
 
 	if (!n)
 		return;
 	v = calloc(n, sizeof(*v));
 	stack = calloc(130, sizeof(*stack));
-	lin = calloc(n, sizeof(*lin));
-	if (!v || !stack || !lin)
+	if (!v || !stack)
 		goto out;
 	for (int i = 0; i < n; i++)
 		v[i] = &pl->entries[i];
@@ -651,7 +651,7 @@ static void compile(struct rg_parser *p)
 		/* an IPv6 CIDR, however wide, is no ancestor of an IPv4 one */
 		if (up >= 0 && pl->entries[up].cidr.v4 != e->cidr.v4)
 			up = -1;
-		zone = rg_lineage_step(up >= 0 ? &lin[up] : NULL, e, idx, &lin[idx]);
+		zone = rg_lineage_step(up >= 0 ? &en[up].lin : NULL, e, idx, &e->lin);
 		if (zone >= 0) {
 			struct rg_entry *z = &pl->entries[zone];
 
@@ -665,12 +665,10 @@ static void compile(struct rg_parser *p)
 	}
 
 	for (int i = 0; i < n; i++)
-		rg_entry_compile(&pl->entries[i], i, &lin[i],
-				 lin[i].zone >= 0 ? &pl->entries[lin[i].zone] : NULL);
+		rg_entry_compile(&en[i], i, &en[i].lin, en[i].lin.zone >= 0 ? &en[en[i].lin.zone] : NULL);
 out:
 	free(v);
 	free(stack);
-	free(lin);
 }
 
 /* One line of the plan (changed in place: tokens are cut out of it); with
@@ -798,7 +796,7 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 
 #define RG_PLAN_MAX_BYTES (64u << 20)
 
-int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
+int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
 {
 	struct stat st;
 	size_t cap = 0, len = 0;
@@ -806,7 +804,8 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 	FILE *f;
 	int r;
 
-	memset(plan, 0, sizeof(*plan));
+	*textp = NULL;
+	*lenp = 0;
 	f = fopen(path, "r");
 	if (!f) {
 		r = -errno;
@@ -814,10 +813,21 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 		return r;
 	}
 	/* fopen takes a directory; fread then fails with a bare EIO */
-	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(f), &st))
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
 		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
 		fclose(f);
 		return -EISDIR;
+	}
+	/* one read for a regular file; a pipe's size is unknown */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < RG_PLAN_MAX_BYTES) {
+		cap = st.st_size + 1;
+		text = malloc(cap);
+		if (!text) {
+			fclose(f);
+			return -ENOMEM;
+		}
 	}
 	for (;;) {
 		size_t got;
@@ -832,7 +842,7 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 				fclose(f);
 				return 1;
 			}
-			cap = cap ? 2 * cap : 65536;
+			cap = cap ? (2 * cap < RG_PLAN_MAX_BYTES ? 2 * cap : RG_PLAN_MAX_BYTES) : 65536;
 			t = realloc(text, cap);
 			if (!t) {
 				free(text);
@@ -854,7 +864,26 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 		return r;
 	}
 	fclose(f);
-	r = rg_plan_parse(text ? text : "", len, path, plan, errs);
+	if (!text)
+		text = strdup("");
+	if (!text)
+		return -ENOMEM;
+	*textp = text;
+	*lenp = len;
+	return 0;
+}
+
+int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
+{
+	size_t len;
+	char *text;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	r = rg_plan_read(path, &text, &len, errs);
+	if (r)
+		return r;
+	r = rg_plan_parse(text, len, path, plan, errs);
 	free(text);
 	return r;
 }

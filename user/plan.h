@@ -16,6 +16,16 @@
 #include "ringguard.h"
 #include "addr.h"
 
+/* What an entry inherits from the entries that contain it. Entries are
+ * compiled in (address, length) order, each from its nearest ancestor of
+ * the same family.
+ */
+struct rg_lineage {
+	int zone;		/* the entry of the zone it lies in, -1 for none */
+	int pfx;		/* the entry of the innermost prefix (itself included), -1 */
+	uint32_t allow;		/* RG_BREAKS() bits of the roles allowed on the way */
+};
+
 struct rg_entry {
 	char name[RG_NAME_LEN];
 	char zone[RG_ZONE_LEN];	/* zone the entry lies in ("" if none) */
@@ -27,6 +37,7 @@ struct rg_entry {
 	/* compiled */
 	int bucket_of;		/* index of the entry whose bucket counts it */
 	uint32_t breaks;	/* RG_BREAKS() bits: roles the entry breaks */
+	struct rg_lineage lin;
 };
 
 struct rg_host_if {
@@ -80,6 +91,10 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
  * errs), else the number of plan errors.
  */
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
+/* Reads FILE whole into *text (malloc'd, *len bytes, no NUL added): 0, 1
+ * for a file too large, or -errno; each reported on errs.
+ */
+int rg_plan_read(const char *path, char **text, size_t *len, FILE *errs);
 void rg_plan_free(struct rg_plan *plan);
 
 /* One zone or prefix line (len bytes, no newline) parsed on its own into
@@ -88,16 +103,6 @@ void rg_plan_free(struct rg_plan *plan);
  * compiles only the lines a change touched (live.c).
  */
 int rg_plan_parse_entries(const char *line, size_t len, int lineno, struct rg_plan *out);
-
-/* What an entry inherits from the entries that contain it. Entries are
- * compiled in (address, length) order, each from its nearest ancestor of
- * the same family.
- */
-struct rg_lineage {
-	int zone;		/* the entry of the zone it lies in, -1 for none */
-	int pfx;		/* the entry of the innermost prefix (itself included), -1 */
-	uint32_t allow;		/* RG_BREAKS() bits of the roles allowed on the way */
-};
 
 /* e's lineage (e is entry idx) from its nearest ancestor's (NULL: none).
  * Returns the zone that e, itself a zone, lies in (an overlap: an error),
