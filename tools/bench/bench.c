@@ -48,6 +48,7 @@
 #include "genplan.h"
 #include "install.h"
 #include "instance.h"
+#include "live.h"
 #include "ringguard.skel.h"
 #include "floors.skel.h"
 
@@ -327,6 +328,42 @@ static const char *fmt_bytes(long long b, char *buf, size_t len)
 	return buf;
 }
 
+/* A one-line edit through live.c, as the daemon makes it: text -> more ->
+ * text; ms[k] = { compile, install } of each.
+ */
+static int bench_edits(struct rig *r, const struct rg_plan *plan, const char *text,
+		       const char *more, const __u32 *ids, const char *label, double ms[2][2])
+{
+	struct rg_live *lv = rg_live_new();
+	struct rg_meta meta;
+	int err = !lv || rg_meta_read(&r->in.m, &meta) ||
+		  rg_live_reset(lv, plan, label, text, strlen(text), ids, meta.generation);
+
+	for (int k = 0; k < 2 && !err; k++) {
+		const char *to = k ? text : more;
+		char *copy = strdup(to);
+		struct rg_delta d;
+		long long gen;
+		double t0 = now_ms();
+
+		err = !copy || rg_live_change(lv, &r->in.m, label, copy, strlen(copy), &d) != 0;
+		ms[k][0] = now_ms() - t0;
+		t0 = now_ms();
+		gen = err ? -1 : rg_install_delta(&r->in.m, &d, label);
+		ms[k][1] = now_ms() - t0;
+		if (gen < 0) {
+			err = 1;
+			free(copy);
+		} else {
+			rg_live_commit(lv, gen);
+		}
+	}
+	rg_live_free(lv);
+	if (err)
+		fprintf(stderr, "%s: the one-line edit did not go in as an edit\n", label);
+	return err;
+}
+
 static int bench_plan(const char *label, const char *text, FILE *ctl)
 {
 	static struct pair pairs[MIX_PAIRS];
@@ -334,7 +371,7 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 	FILE *null = fopen("/dev/null", "w");
 	struct rig r = {};
 	struct memory mem;
-	double t0, full, add, del, read;
+	double t0, full, add, del, read, edit[2][2] = { { 0 } };
 	char *more;
 	int n, ncpu = libbpf_num_possible_cpus();
 
@@ -347,7 +384,6 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 	more = malloc(strlen(text) + 64);
 	sprintf(more, "%sprefix bench-extra fd00:ffff:1::/64\n", text);
 	n = rg_plan_parse(more, strlen(more), label, &plus, null ? null : stderr);
-	free(more);
 	if (null)
 		fclose(null);
 	if (n)
@@ -364,10 +400,21 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 	if (rg_install(&r.in.m, &plus, label) < 0)
 		return 1;
 	add = now_ms() - t0;
-	t0 = now_ms();
-	if (rg_install(&r.in.m, &plan, label) < 0)
-		return 1;
-	del = now_ms() - t0;
+	{
+		__u32 *ids = calloc(plan.nentries + 1, sizeof(*ids));
+
+		t0 = now_ms();
+		if (!ids || rg_install_ids(&r.in.m, &plan, label, ids) < 0)
+			return 1;
+		del = now_ms() - t0;
+		/* the daemon's way (live.c): the same change as an edit of one
+		 * line, compiled (ms) then installed (ms), added then removed
+		 */
+		if (bench_edits(&r, &plan, text, more, ids, label, edit))
+			return 1;
+		free(ids);
+	}
+	free(more);
 	{
 		static __u32 ids[RG_MAX_BUCKETS];
 		static struct rg_bucket_info infos[RG_MAX_BUCKETS];
@@ -451,8 +498,9 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 			first_total = mem.total;
 			first_entries = plan.nentries;
 		}
-		fprintf(ctl, "%-9s %7d %9.1f %9.1f %9.1f %9.1f %9s %9s %9s %10s\n", label,
-			plan.nentries, full, add, del, read, fmt_bytes(mem.total, a, sizeof(a)),
+		fprintf(ctl, "%-9s %7d %9.1f %9.1f %9.1f %9.1f %5.1f+%-5.1f %5.1f+%-5.1f %9s %9s "
+			"%9s %10s\n", label, plan.nentries, full, add, del, read, edit[0][0],
+			edit[0][1], edit[1][0], edit[1][1], fmt_bytes(mem.total, a, sizeof(a)),
 			plan.nentries > first_entries ?
 			fmt_bytes((mem.total - first_total) / (plan.nentries - first_entries), b,
 				  sizeof(b)) : "-",
@@ -551,8 +599,9 @@ int main(int argc, char **argv)
 	printf("\n(net: rg/N, both beyond F0 (warm: the hook and the mix driver; cold: the hook "
 	       "and the\n timer of one run); cold net is the median over blocks of the ratio)\n\n");
 	printf("Control plane (in-process install, the code `sync` runs) and kernel memory\n");
-	printf("%-9s %7s %9s %9s %9s %9s %9s %9s %9s %10s\n", "plan", "entries", "full ms",
-	       "+1 ms", "-1 ms", "read ms", "maps", "/prefix", "per CPU", "128 CPUs");
+	printf("%-9s %7s %9s %9s %9s %9s %11s %11s %9s %9s %9s %10s\n", "plan", "entries",
+	       "full ms", "+1 ms", "-1 ms", "read ms", "edit+1 ms", "edit-1 ms", "maps", "/prefix",
+	       "per CPU", "128 CPUs");
 	fputs(ctlbuf, stdout);
 	return 0;
 }
