@@ -356,9 +356,24 @@ int rg_count_slots_read(const struct rg_maps *m, struct rg_count_slot **out, int
 	if (bpf_obj_get_info_by_fd(m->counts, &info, &ilen))
 		goto fail;
 	n = count = info.max_entries;
-	keys = calloc(n, sizeof(*keys));
 	all = calloc(n, sizeof(*all));
-	if (!keys || !all)
+	if (!all)
+		goto fail;
+	/* mapped (the map is mmapable): megabytes in a memcpy, not a syscall */
+	if (info.map_flags & BPF_F_MMAPABLE) {
+		size_t len = (size_t)n * sizeof(*all);
+		void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, m->counts, 0);
+
+		if (p != MAP_FAILED) {
+			memcpy(all, p, len);
+			munmap(p, len);
+			*nslots = (int)n;
+			*out = all;
+			return 0;
+		}
+	}
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
 		goto fail;
 	if (bpf_map_lookup_batch(m->counts, NULL, &out_batch, keys, all, &count, &bo) &&
 	    errno != ENOENT) {
