@@ -28,7 +28,7 @@ GW4=10.9.0.1			# an IPv4 lifeline on eth1's link
 teardown() {
 	daemon_down node
 	lab_down
-	[ -n "${KEEP:-}" ] && cp "$LOG" /tmp/fl/last.log; rm -rf "$TMP"
+	rm -rf "$TMP"
 }
 trap teardown EXIT
 
