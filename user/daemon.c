@@ -363,9 +363,12 @@ static int sync_edit(struct daemon *d)
 	}
 	rg_live_commit(d->live, gen);
 	d->rejected_valid = false;
+	/* changed: kept buckets whose name, zone or trie value moved (the
+	 * unplanned bucket's name is rewritten every time)
+	 */
 	dlog(INFO, "plan %s installed: generation %lld, %d entries (%d added, %d removed, "
 	     "%d changed)", d->o->plan_path, gen, delta.nentries, delta.nfresh, delta.nretired,
-	     delta.nset - delta.nfresh);
+	     delta.nkept - 1);
 	notify("STATUS=plan generation %lld in force", gen);
 	record_sync(d, true, "", 0);
 	return 1;
