@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * maps.h - the maps ringguard pins (one BTF definition, used by both
- * programs). Userspace owns rg_buckets and rg_meta; the datapath only reads
- * rg_plan, rg_plan_gen, rg_ifaces and rg_config, and writes the counters,
- * the cache and the event maps.
+ * programs). Userspace owns rg_buckets, rg_index and rg_meta; the datapath
+ * only reads rg_plan, rg_plan_gen, rg_ifaces and rg_config, and writes the
+ * counters, the cache and the event maps.
  */
 #ifndef RG_MAPS_H
 #define RG_MAPS_H
@@ -151,6 +151,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rg_config);
 } rg_config SEC(".maps");
+
+/* The buckets a sync reads back: see rg_index_head. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_INDEX_CHUNKS);
+	__type(key, __u32);
+	__type(value, struct rg_index_chunk);
+} rg_index SEC(".maps");
 
 /* Only the plan's buckets: memory follows the plan. */
 struct {

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	4
+#define RG_LAYOUT_VERSION	5
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
@@ -270,6 +270,41 @@ struct rg_bucket_info {
 	struct rg_lpm_val trie;	/* what the plan's trie holds for cidr (prefixes and zones) */
 };
 
+/* rg_index: what a sync needs of the buckets of the plan in force (a batch
+ * read of rg_buckets' 100k names took 45 ms), as records in chunks of
+ * RG_INDEX_PER_CHUNK, read and written a chunk per system call. Record 0
+ * is a struct rg_index_head; records 1..count one entry of the plan each,
+ * in plan order. Written only by userspace (user/install.c), after
+ * rg_buckets and rg_meta: valid only while head.generation and head.count
+ * match rg_meta's generation and nentries, else a sync reads rg_buckets.
+ */
+struct rg_index_head {
+	__u64 generation;
+	__u32 count;
+	__u32 magic;		/* RG_INDEX_MAGIC */
+	__u8 pad[32];
+};
+
+#define RG_INDEX_MAGIC		0x72676978u	/* "rgix" */
+
+struct rg_index_entry {
+	__u8 addr[16];		/* rg_lpm_key.addr */
+	__u8 prefixlen;		/* rg_lpm_key.prefixlen */
+	__u8 kind;		/* enum rg_kind */
+	__u8 pad[2];
+	__u32 id;		/* the bucket id */
+	struct rg_lpm_val trie;	/* what the tries hold for the CIDR */
+	__u64 generation;	/* rg_bucket_info.generation */
+	__u64 digest;		/* of rg_bucket_info.name and .zone */
+};
+
+#define RG_INDEX_PER_CHUNK	4096
+#define RG_INDEX_CHUNKS		((RG_MAX_PLAN + 1 + RG_INDEX_PER_CHUNK - 1) / RG_INDEX_PER_CHUNK)
+
+struct rg_index_chunk {
+	struct rg_index_entry rec[RG_INDEX_PER_CHUNK];
+};
+
 /* rg_cache: one slot of the per-CPU address cache. The tag (gen) is the
  * plan generation the lookup was made in, plus one (0: empty slot): a sync
  * moves rg_plan_gen on, so every slot of the old plan misses from then on.
@@ -394,6 +429,9 @@ RG_STATIC_SIZE(struct rg_if_fast, 8);
 RG_STATIC_SIZE(struct rg_event, 112);
 RG_STATIC_SIZE(struct rg_rate, 16);
 RG_STATIC_SIZE(struct rg_bucket_info, 136);
+RG_STATIC_SIZE(struct rg_index_head, 48);
+RG_STATIC_SIZE(struct rg_index_entry, 48);
+RG_STATIC_SIZE(struct rg_index_chunk, 48 * RG_INDEX_PER_CHUNK);
 RG_STATIC_SIZE(struct rg_cache_entry, 32);
 RG_STATIC_SIZE(struct rg_count_slot, 64);
 RG_STATIC_SIZE(struct rg_if_line, 64);

@@ -231,6 +231,26 @@ test_sync_under_traffic() {
 	expect_eq "no violations from 20000 legit packets during syncs" "$(ifc eth0 out violations)" "0"
 }
 
+# a sync reads the plan in force back from rg_index: a prefix renamed
+# (same CIDR) keeps its counters and shows its new name; so does a zone
+# renamed around it; renamed back, the same
+test_sync_renames_keep_counters() {
+	sed -e 's/^prefix pve01-ceph-public /prefix pve01-ceph-mons /' \
+	    -e 's/^zone   internal /zone   inside /' "$PLAN" > "$TMP/renamed.plan"
+	stats
+	c0=$(bkt pve01-ceph-public dst packets)
+	read -r sent failed len < <(inject node eth0 fc00:101::11 fc00:20::1 -n 50 -l 128)
+	rg sync --plan "$TMP/renamed.plan" >/dev/null
+	stats
+	expect_eq "a renamed prefix keeps its counters" "$(bkt pve01-ceph-mons dst packets)" "$(( c0 + sent + failed ))"
+	expect_eq "under its new name only" "$(bkt pve01-ceph-public dst packets)" "null"
+	expect_eq "in the renamed zone" "$(jq -r '[.buckets[] | select(.name == "pve01-ceph-mons")][0].zone' "$TMP/stats.json")" "inside"
+	rg sync --plan "$PLAN" >/dev/null
+	stats
+	expect_eq "renamed back, the counters are still there" "$(bkt pve01-ceph-public dst packets)" "$(( c0 + sent + failed ))"
+	expect_eq "and the zone's name too" "$(jq -r '[.buckets[] | select(.name == "pve01-ceph-public")][0].zone' "$TMP/stats.json")" "internal"
+}
+
 # detach leaves no pin and no program
 test_detach_leaves_nothing() {
 	rg detach >/dev/null

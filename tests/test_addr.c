@@ -79,6 +79,66 @@ Test(addr, strict_and_loose_parsers)
 	cr_expect_eq(rg_cidr_parse_loose("not-an-address", &c, &has_len, NULL, 0), -EINVAL);
 }
 
+/* rg_cidr_parse reads the common forms itself (no inet_pton): on every
+ * string it must agree with the full parser (rg_cidr_parse_loose plus the
+ * host-bit check), valid or not. Strings near the forms: hex groups, '::',
+ * dotted quads, leading zeros, lengths around the limits, stray bytes.
+ */
+Test(addr, quick_cidrs_agree_with_the_full_parser)
+{
+	static const char *const parts[] = {
+		"0", "1", "00", "01", "fc00", "FD00", "abcd", "12345", "ffff", "10", "255",
+		"256", "192", "0a", ":", "::", ":::", ".", "/", "/0", "/8", "/24", "/32",
+		"/33", "/64", "/096", "/128", "/129", "/0128", "/-1", "/+1", "/ 1", "%", "x",
+		"1.2.3.4",
+	};
+	unsigned int seed = 12345;
+	int agreed = 0;
+
+	for (int round = 0; round < 200000; round++) {
+		char s[80] = "", why[256];
+		struct rg_cidr quick, full;
+		bool has_len;
+		int n = 1 + (seed = seed * 1103515245 + 12345) % 9, q, f;
+
+		if (round % 2) {
+			for (int i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				strncat(s, parts[(seed >> 8) % (sizeof(parts) / sizeof(parts[0]))],
+					sizeof(s) - strlen(s) - 1);
+			}
+		} else if (round % 4) {
+			/* IPv6: n groups, zero or more "::", a length; few host bits */
+			int gap = (seed >> 4) % 12, len = (seed >> 9) % 131;
+
+			for (int i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				sprintf(s + strlen(s), "%s%.*x", i == gap ? "::" : i ? ":" : "",
+					1 + (seed >> 20) % 5, i < 2 ? (seed >> 4) & 0xfffff : 0);
+			}
+			sprintf(s + strlen(s), "%s/%d", gap == n ? "::" : "", len > 64 ? len : 128);
+		} else {
+			/* IPv4: 3-5 numbers, some with leading zeros, a length */
+			seed = seed * 1103515245 + 12345;
+			sprintf(s, "%u.%0*u.%u.%u/%u", (seed >> 4) % 260, 1 + (seed >> 12) % 3,
+				(seed >> 14) % 256, 0u, 0u, (seed >> 22) % 34);
+			if (n == 3)
+				strcat(s, ".1");
+		}
+		q = rg_cidr_parse(s, &quick, why, sizeof(why));
+		f = strchr(s, '/') ? rg_cidr_parse_loose(s, &full, &has_len, NULL, 0) : -EINVAL;
+		if (!f && rg_cidr_has_host_bits(&full))
+			f = -EINVAL;
+		cr_assert_eq(!q, !f, "'%s': rg_cidr_parse %d, the full parser %d", s, q, f);
+		if (q)
+			continue;
+		cr_assert(!memcmp(&quick, &full, sizeof(quick)), "'%s': another value", s);
+		agreed++;
+	}
+	/* the mix must reach valid CIDRs, or the test proves nothing */
+	cr_expect_gt(agreed, 1000, "only %d valid CIDRs", agreed);
+}
+
 Test(addr, single_addresses)
 {
 	char buf[64];
@@ -137,7 +197,7 @@ Test(addr, ranges_split_into_blocks)
 
 Test(maps, one_list)
 {
-	cr_expect_eq(RG_NMAPS, 16);	/* rg_cache_ctl retired in layout 4 */
+	cr_expect_eq(RG_NMAPS, 17);	/* rg_cache_ctl retired in layout 4, rg_index in 5 */
 	cr_expect_str_eq(rg_map_descs[RG_MAP_ENCAP].name, "rg_encap");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_PLAN].name, "rg_plan");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_IF_INDEX].name, "rg_if_index");

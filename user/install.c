@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "huge.h"
 #include "install.h"
 #include "testhook.h"
 
@@ -91,8 +92,8 @@ static int lookup_all(int fd, __u32 *keys, void *vals, size_t vsize, __u32 cap)
 int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
 		      struct rg_bucket_info *infos)
 {
-	struct rg_bucket_info *all = calloc(RG_MAX_BUCKETS, sizeof(*all));
-	__u32 *keys = calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	struct rg_bucket_info *all = rg_huge_calloc(RG_MAX_BUCKETS, sizeof(*all));
+	__u32 *keys = rg_huge_calloc(RG_MAX_BUCKETS, sizeof(*keys));
 	int n = 0, got;
 
 	if (!all || !keys) {
@@ -113,8 +114,8 @@ int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
 		n++;
 	}
 out:
-	free(all);
-	free(keys);
+	rg_huge_free(all);
+	rg_huge_free(keys);
 	return n;
 }
 
@@ -130,15 +131,15 @@ static int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
 	     cap = cap * 4 < RG_MAX_BUCKETS ? cap * 4 : RG_MAX_BUCKETS) {
 		int n;
 
-		*ids = malloc(cap * sizeof(**ids));
-		*infos = malloc(cap * sizeof(**infos));
+		*ids = rg_huge_calloc(cap, sizeof(**ids));
+		*infos = rg_huge_calloc(cap, sizeof(**infos));
 		if (!*ids || !*infos)
 			return -ENOMEM;
 		n = lookup_all(m->buckets, *ids, *infos, sizeof(**infos), cap);
 		if (n < 0 || (__u32)n < cap || cap == RG_MAX_BUCKETS)
 			return n;
-		free(*ids);
-		free(*infos);
+		rg_huge_free(*ids);
+		rg_huge_free(*infos);
 	}
 }
 
@@ -216,8 +217,8 @@ static void *fill(void *arg)
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	struct slot_maps *s = arg;
 	int n = s->n;
-	struct rg_lpm_key *keys = calloc(n ? n : 1, sizeof(*keys));
-	struct rg_lpm_val *vals = calloc(n ? n : 1, sizeof(*vals));
+	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
+	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
 	__u32 count = n;
 
 	s->trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
@@ -226,17 +227,23 @@ static void *fill(void *arg)
 	for (int i = 0; i < n && !s->err; i++) {
 		keys[i] = s->e[i].key;
 		vals[i] = s->e[i].val;
-		if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_NOEXIST))
-			s->err = -errno;
 	}
-	/* the hash table takes them in one call (where the kernel can) */
+	/* both take them in one call where the kernel can (the trie since
+	 * 5.x: a quarter of the time of one call each at 100k)
+	 */
+	if (!s->err && n && bpf_map_update_batch(s->trie, keys, vals, &count, &bo)) {
+		for (int i = 0; i < n && !s->err; i++)
+			if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_ANY))
+				s->err = -errno;
+	}
+	count = n;
 	if (!s->err && n && bpf_map_update_batch(s->exact, keys, vals, &count, &bo)) {
 		for (int i = 0; i < n && !s->err; i++)
 			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
-	free(keys);
-	free(vals);
+	rg_huge_free(keys);
+	rg_huge_free(vals);
 	return NULL;
 }
 
@@ -376,9 +383,34 @@ struct old_bucket {
 	struct rg_lpm_key key;
 	__u32 kind;
 	__u32 id;
+	struct rg_lpm_val trie;
+	__u64 generation;
+	__u64 digest;	/* of the name and the zone */
 	bool in_plan;	/* in the plan in force (what twin slots hold) */
 	bool kept;
 };
+
+/* Tells a renamed bucket (or a zone renamed around it) from a kept one
+ * without the names: 64 bits of the whole name and zone arrays.
+ */
+static __u64 names_digest(const char name[RG_NAME_LEN], const char zone[RG_ZONE_LEN])
+{
+	__u64 h = 0x9e3779b97f4a7c15ull, w;
+
+	for (int i = 0; i < RG_NAME_LEN; i += 8) {
+		memcpy(&w, name + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (int i = 0; i < RG_ZONE_LEN; i += 8) {
+		memcpy(&w, zone + i, 8);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+_Static_assert(RG_NAME_LEN % 8 == 0 && RG_ZONE_LEN % 8 == 0, "names_digest reads words");
 
 /* The old buckets by (kind, CIDR): open addressing over a power of two at
  * least twice their number, so a sync is linear in the plan's size.
@@ -388,14 +420,23 @@ struct index {
 	__u32 mask;
 };
 
+/* Every bit of the key reaches the low bits the table uses: plans differ
+ * in the last bytes of their addresses, which a plain multiply only moves up.
+ */
 static __u32 index_hash(const struct rg_lpm_key *k, __u32 kind)
 {
-	__u32 w[5], h = kind * 0x9e3779b1u;
+	__u64 a, b, h;
 
-	memcpy(w, k, sizeof(w));
-	for (int i = 0; i < 5; i++)
-		h = (h ^ w[i]) * 0x01000193u;
-	return h ^ (h >> 15);
+	memcpy(&a, k->addr, 8);
+	memcpy(&b, k->addr + 8, 8);
+	h = (a ^ ((__u64)k->prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b;
+	/* murmur3's finaliser */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (__u32)h;
 }
 
 static int index_build(struct index *ix, const struct old_bucket *old, int n)
@@ -404,7 +445,7 @@ static int index_build(struct index *ix, const struct old_bucket *old, int n)
 
 	while (size < 2u * (__u32)n)
 		size *= 2;
-	ix->slot = calloc(size, sizeof(*ix->slot));
+	ix->slot = rg_huge_calloc(size, sizeof(*ix->slot));
 	ix->mask = size - 1;
 	if (!ix->slot)
 		return -ENOMEM;
@@ -442,11 +483,9 @@ struct install {
 	__u64 gen;		/* the new one */
 	__u32 gen32;
 	bool twins;		/* both slots hold the plan in force: edit them */
-	/* every bucket rg_buckets knows */
+	/* every bucket rg_buckets knows (from rg_index when it is valid) */
 	int nold;
 	int nprev;		/* how many of them the plan in force has */
-	__u32 *ids;
-	struct rg_bucket_info *infos;
 	struct old_bucket *old;
 	struct index ix;
 	unsigned char *used;	/* bucket ids taken */
@@ -460,6 +499,8 @@ struct install {
 	__u32 *fresh_ids, *kept_ids;
 	int fresh_n, kept_n;
 	struct rg_bucket_counters *zeros;
+	/* rg_index's records: as read (when valid), for the new plan */
+	struct rg_index_entry *was_index, *index;
 	__u32 *retired;		/* ids whose names go (6.) */
 	int nretired;
 	const uint8_t *sha256;	/* the plan's */
@@ -494,50 +535,130 @@ static int pick_generation(struct install *in)
 	return 0;
 }
 
+/* Records (the head included) of an index of n entries, in whole chunks. */
+static size_t index_records(int n)
+{
+	return (size_t)(n + RG_INDEX_PER_CHUNK) / RG_INDEX_PER_CHUNK * RG_INDEX_PER_CHUNK;
+}
+
+/* The buckets of the plan in force from rg_index, when it describes that
+ * plan (the sync that installed it ran to its end); 0 if it does not.
+ * Keeps what it read in in->was_index.
+ */
+static int read_index(struct install *in)
+{
+	const struct rg_index_head *head;
+	const struct rg_index_entry *e;
+	__u32 n = in->meta.nentries;
+	size_t nrec;
+
+	if (n > RG_MAX_PLAN || !in->meta.generation)
+		return 0;
+	nrec = index_records(n);
+	in->was_index = rg_huge_calloc(nrec, sizeof(*e));
+	if (!in->was_index)
+		return -ENOMEM;
+	head = (const struct rg_index_head *)in->was_index;
+	for (__u32 c = 0; c < nrec / RG_INDEX_PER_CHUNK; c++) {
+		if (bpf_map_lookup_elem(in->m->index, &c, in->was_index + c * RG_INDEX_PER_CHUNK))
+			goto stale;
+		if (c == 0 && (head->magic != RG_INDEX_MAGIC ||
+			       head->generation != in->meta.generation || head->count != n))
+			goto stale;
+	}
+	in->old = rg_huge_calloc(n + 1, sizeof(*in->old));
+	if (!in->old)
+		return -ENOMEM;
+	e = in->was_index + 1;
+	for (__u32 i = 0; i < n; i++) {
+		struct old_bucket *o = &in->old[i];
+
+		o->key.prefixlen = e[i].prefixlen;
+		memcpy(o->key.addr, e[i].addr, 16);
+		o->kind = e[i].kind;
+		o->id = e[i].id < RG_MAX_BUCKETS ? e[i].id : RG_BUCKET_UNPLANNED;
+		o->trie = e[i].trie;
+		o->generation = e[i].generation;
+		o->digest = e[i].digest;
+		o->in_plan = true;
+	}
+	in->nold = in->nprev = n;
+	return 1;
+stale:
+	rg_huge_free(in->was_index);
+	in->was_index = NULL;
+	return 0;
+}
+
 /* Every bucket rg_buckets knows, whatever its generation (a stopped sync
- * may have left names of either plan), indexed by (kind, CIDR); and the
- * arrays the other steps fill.
+ * may have left names of either plan).
+ */
+static int read_names(struct install *in)
+{
+	struct rg_bucket_info *infos = NULL;
+	__u32 *ids = NULL;
+	int n;
+
+	n = read_buckets(in->m, in->meta.nbuckets, &ids, &infos);
+	in->old = n < 0 ? NULL : rg_huge_calloc(n + 1, sizeof(*in->old));
+	if (n >= 0 && !in->old)
+		n = -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		struct old_bucket *o = &in->old[i];
+
+		o->key = infos[i].cidr;
+		o->kind = infos[i].kind;
+		o->id = ids[i] < RG_MAX_BUCKETS ? ids[i] : RG_BUCKET_UNPLANNED;
+		o->trie = infos[i].trie;
+		o->generation = infos[i].generation;
+		o->digest = names_digest(infos[i].name, infos[i].zone);
+		/* what both slots hold, when they are twins */
+		o->in_plan = infos[i].generation <= in->meta.generation &&
+			     infos[i].kind != RG_KIND_UNPLANNED;
+		in->nprev += o->in_plan;
+	}
+	rg_huge_free(ids);
+	rg_huge_free(infos);
+	if (n < 0)
+		return n;
+	in->nold = n;
+	return 0;
+}
+
+/* The buckets of the plan in force (or every name rg_buckets holds),
+ * indexed by (kind, CIDR); and the arrays the other steps fill.
  */
 static int read_old(struct install *in)
 {
 	int nent = in->nent, err;
 
-	in->nold = read_buckets(in->m, in->meta.nbuckets, &in->ids, &in->infos);
-	if (in->nold < 0)
-		return in->nold;
-	in->old = calloc(in->nold + 1, sizeof(*in->old));
-	in->used = calloc(RG_MAX_BUCKETS, 1);
-	in->hit = calloc(nent + 1, sizeof(*in->hit));
-	in->next = calloc(nent ? nent : 1, sizeof(*in->next));
-	in->entry_id = calloc(nent ? nent : 1, sizeof(*in->entry_id));
-	in->fresh = calloc(nent + 1, sizeof(*in->fresh));
-	in->fresh_ids = calloc(nent + 1, sizeof(*in->fresh_ids));
-	in->keptv = calloc(nent + 1, sizeof(*in->keptv));
-	in->kept_ids = calloc(nent + 1, sizeof(*in->kept_ids));
-	in->zeros = calloc(nent + 1, sizeof(*in->zeros));
-	in->ed.set = calloc(nent + 1, sizeof(*in->ed.set));
-	in->ed.del = calloc(in->nold + 1, sizeof(*in->ed.del));
-	in->retired = calloc(in->nold + 1, sizeof(*in->retired));
-	if (!in->retired || !in->ids || !in->infos || !in->old || !in->used || !in->hit || !in->next ||
-	    !in->entry_id || !in->fresh || !in->fresh_ids || !in->keptv || !in->kept_ids ||
-	    !in->zeros || !in->ed.set || !in->ed.del)
+	err = read_index(in);
+	if (!err)
+		err = read_names(in);
+	if (err < 0)
+		return err;
+	in->used = rg_huge_calloc(RG_MAX_BUCKETS, 1);
+	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
+	in->next = rg_huge_calloc(nent, sizeof(*in->next));
+	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
+	in->fresh = rg_huge_calloc(nent + 1, sizeof(*in->fresh));
+	in->fresh_ids = rg_huge_calloc(nent + 1, sizeof(*in->fresh_ids));
+	in->keptv = rg_huge_calloc(nent + 1, sizeof(*in->keptv));
+	in->kept_ids = rg_huge_calloc(nent + 1, sizeof(*in->kept_ids));
+	in->zeros = rg_huge_calloc(nent + 1, sizeof(*in->zeros));
+	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
+	in->ed.set = rg_huge_calloc(nent + 1, sizeof(*in->ed.set));
+	in->ed.del = rg_huge_calloc(in->nold + 1, sizeof(*in->ed.del));
+	in->retired = rg_huge_calloc(in->nold + 1, sizeof(*in->retired));
+	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh ||
+	    !in->fresh_ids || !in->keptv || !in->kept_ids || !in->zeros || !in->index ||
+	    !in->ed.set || !in->ed.del || !in->retired)
 		return -ENOMEM;
 
-	for (int i = 0; i < in->nold; i++) {
-		struct old_bucket *o = &in->old[i];
-
-		o->key = in->infos[i].cidr;
-		o->kind = in->infos[i].kind;
-		o->id = in->ids[i];
-		in->used[in->ids[i]] = 1;
-		/* what both slots hold, when they are twins */
-		o->in_plan = in->infos[i].generation <= in->meta.generation &&
-			     in->infos[i].kind != RG_KIND_UNPLANNED;
-		in->nprev += o->in_plan;
-	}
+	for (int i = 0; i < in->nold; i++)
+		in->used[in->old[i].id] = 1;
 	in->used[RG_BUCKET_UNPLANNED] = 1;
-	err = index_build(&in->ix, in->old, in->nold);
-	return err;
+	return index_build(&in->ix, in->old, in->nold);
 }
 
 /* 1. ids: kept ones first; new ones only once the caches are known. */
@@ -584,32 +705,43 @@ static int plan_entries(struct install *in)
 
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
-		struct rg_bucket_info info = { .kind = e->kind, .generation = in->gen };
-		const struct rg_bucket_info *was = in->hit[i] >= 0 ? &in->infos[in->hit[i]] : NULL;
+		const struct old_bucket *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
 		struct rg_trie_entry *t = &in->next[i];
+		struct rg_index_entry *x = &in->index[i + 1];
+		struct rg_bucket_info *info;
+		__u64 digest;
 
 		key_of(&e->cidr, &t->key);
 		t->val.bucket = in->entry_id[e->bucket_of];
 		t->val.breaks = e->breaks;
-		if (!was || !in->old[in->hit[i]].in_plan ||
-		    memcmp(&was->trie, &t->val, sizeof(t->val)))
+		if (!was || !was->in_plan || memcmp(&was->trie, &t->val, sizeof(t->val)))
 			in->ed.set[in->ed.nset++] = *t;
-		info.cidr = t->key;
-		info.trie = t->val;
-		memcpy(info.name, e->name, sizeof(info.name));
-		memcpy(info.zone, e->zone, sizeof(info.zone));
-		if (!was) {
-			in->fresh[in->fresh_n] = info;
-			in->fresh_ids[in->fresh_n++] = in->entry_id[i];
+		digest = names_digest(e->name, e->zone);
+		memcpy(x->addr, t->key.addr, 16);
+		x->prefixlen = t->key.prefixlen;
+		x->kind = e->kind;
+		x->id = in->entry_id[i];
+		x->trie = t->val;
+		x->digest = digest;
+		x->generation = in->gen;
+		/* a kept bucket's name is rewritten only when it changes */
+		if (was && !memcmp(&was->trie, &t->val, sizeof(t->val)) && was->digest == digest) {
+			x->generation = was->generation;
 			continue;
 		}
-		/* a kept bucket's name is rewritten only when it changes */
-		info.generation = was->generation;
-		if (!memcmp(&info, was, sizeof(info)))
-			continue;
-		info.generation = in->gen;
-		in->keptv[in->kept_n] = info;
-		in->kept_ids[in->kept_n++] = in->entry_id[i];
+		if (was) {
+			info = &in->keptv[in->kept_n];
+			in->kept_ids[in->kept_n++] = in->entry_id[i];
+		} else {
+			info = &in->fresh[in->fresh_n];
+			in->fresh_ids[in->fresh_n++] = in->entry_id[i];
+		}
+		info->cidr = t->key;
+		info->kind = e->kind;
+		info->generation = in->gen;
+		info->trie = t->val;
+		memcpy(info->name, e->name, sizeof(info->name));
+		memcpy(info->zone, e->zone, sizeof(info->zone));
 	}
 	for (int i = 0; i < in->nold; i++) {
 		if (in->old[i].in_plan && !in->old[i].kept)
@@ -632,10 +764,26 @@ static int plan_entries(struct install *in)
 	return 0;
 }
 
-/* 2. names (and zeroed counters) of the new buckets */
+/* 2. names (and zeroed counters) of the new buckets; from here until 6.
+ * is done, rg_index no longer says what rg_buckets holds
+ */
 static int write_new_names(struct install *in)
 {
+	struct rg_index_entry *chunk = in->was_index ?: in->index, head0 = {};
+	__u32 zero = 0;
 	int err;
+
+	/* chunk 0 as it was (or anything: it is stale), without its head */
+	if (!chunk && !(chunk = calloc(RG_INDEX_PER_CHUNK, sizeof(*chunk))))
+		return -ENOMEM;
+	head0 = chunk[0];
+	memset(&chunk[0], 0, sizeof(chunk[0]));
+	err = bpf_map_update_elem(in->m->index, &zero, chunk, BPF_ANY) ? -errno : 0;
+	chunk[0] = head0;
+	if (chunk != in->was_index && chunk != in->index)
+		free(chunk);
+	if (err)
+		return err;
 
 	err = update_many(in->m->bucket_stats, in->fresh_ids, in->zeros, sizeof(*in->zeros),
 			  in->fresh_n);
@@ -688,10 +836,40 @@ static int fill_other_slot(struct install *in)
 	return 0;
 }
 
+/* The new plan's buckets in rg_index: the chunks that changed, then chunk
+ * 0 with the head that makes them valid. A failure leaves it invalid: the
+ * next sync reads rg_buckets instead.
+ */
+static void write_index(struct install *in)
+{
+	struct rg_index_head head = {
+		.generation = in->gen,
+		.count = in->nent,
+		.magic = RG_INDEX_MAGIC,
+	};
+	size_t chunks = index_records(in->nent) / RG_INDEX_PER_CHUNK;
+	size_t had = in->was_index ? index_records(in->nold) / RG_INDEX_PER_CHUNK : 0;
+	size_t csize = sizeof(struct rg_index_chunk);
+
+	if (in->nent > RG_MAX_PLAN)
+		return;
+	for (__u32 c = 1; c < chunks; c++) {
+		const struct rg_index_entry *v = in->index + c * RG_INDEX_PER_CHUNK;
+
+		if (c < had && !memcmp(v, in->was_index + c * RG_INDEX_PER_CHUNK, csize))
+			continue;
+		if (bpf_map_update_elem(in->m->index, &c, v, BPF_ANY))
+			return;
+	}
+	memcpy(&in->index[0], &head, sizeof(head));
+	bpf_map_update_elem(in->m->index, &(__u32){ 0 }, in->index, BPF_ANY);
+}
+
 /* 6. kept buckets, meta, retired names */
 static int finish(struct install *in)
 {
 	struct rg_meta *meta = &in->meta;
+	bool stale = false;
 	int err;
 
 	err = update_many(in->m->buckets, in->kept_ids, in->keptv, sizeof(*in->keptv),
@@ -710,28 +888,34 @@ static int finish(struct install *in)
 	if (err)
 		return err;
 	for (int i = 0; i < in->nretired; i++)
-		bpf_map_delete_elem(in->m->buckets, &in->retired[i]);
+		if (bpf_map_delete_elem(in->m->buckets, &in->retired[i]) && errno != ENOENT)
+			stale = true;
+	/* rg_index last, and only when rg_buckets holds just this plan's
+	 * names (an edit made elsewhere, rg_install_delta, leaves it stale)
+	 */
+	if (!stale && in->index)
+		write_index(in);
 	return 0;
 }
 
 static void install_free(struct install *in)
 {
-	free(in->ids);
-	free(in->infos);
-	free(in->old);
-	free(in->used);
-	free(in->hit);
-	free(in->ix.slot);
-	free(in->next);
-	free(in->entry_id);
-	free(in->fresh);
-	free(in->fresh_ids);
-	free(in->keptv);
-	free(in->kept_ids);
-	free(in->zeros);
-	free(in->ed.set);
-	free(in->ed.del);
-	free(in->retired);
+	rg_huge_free(in->old);
+	rg_huge_free(in->used);
+	rg_huge_free(in->hit);
+	rg_huge_free(in->ix.slot);
+	rg_huge_free(in->next);
+	rg_huge_free(in->entry_id);
+	rg_huge_free(in->fresh);
+	rg_huge_free(in->fresh_ids);
+	rg_huge_free(in->keptv);
+	rg_huge_free(in->kept_ids);
+	rg_huge_free(in->zeros);
+	rg_huge_free(in->index);
+	rg_huge_free(in->was_index);
+	rg_huge_free(in->ed.set);
+	rg_huge_free(in->ed.del);
+	rg_huge_free(in->retired);
 	close_maps(&in->built[0]);
 	close_maps(&in->built[1]);
 }

@@ -21,6 +21,7 @@
 #include <nettle/sha2.h>
 #include "plan.h"
 #include "grow.h"
+#include "huge.h"
 
 struct rg_err {
 	int line;
@@ -86,16 +87,20 @@ void rg_sha256_hex(const uint8_t sha[32], char out[65])
 		sprintf(out + 2 * i, "%02x", sha[i]);
 }
 
+/* Letters, digits, '-', '_' and '.' (what isalnum() takes in the C locale). */
+static const bool name_char[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
 static bool valid_name(const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = 0;
 
-	if (n == 0 || n >= max)
-		return false;
-	for (const char *c = s; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+	for (; s[n]; n++)
+		if (!name_char[(unsigned char)s[n]])
 			return false;
-	return true;
+	return n > 0 && n < max;
 }
 
 static bool check_name(struct rg_parser *p, int line, const char *what,
@@ -114,17 +119,39 @@ static bool check_name(struct rg_parser *p, int line, const char *what,
 	return false;
 }
 
+/* A zeroed entry at the end. rg_plan_parse sizes the array for the whole
+ * file at once (it may be 100k entries: huge pages, see huge.h); a single
+ * line parsed on its own grows it.
+ */
 static struct rg_entry *add_entry(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
 
-	if (RG_GROW(pl->entries, pl->nentries, p->entcap, 64))
-		return NULL;
-	memset(&pl->entries[pl->nentries], 0, sizeof(pl->entries[0]));
+	if (pl->nentries >= p->entcap) {
+		int cap = p->entcap ? 2 * p->entcap : 64;
+		struct rg_entry *v = rg_huge_calloc(cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		if (pl->nentries)
+			memcpy(v, pl->entries, pl->nentries * sizeof(*v));
+		rg_huge_free(pl->entries);
+		pl->entries = v;
+		p->entcap = cap;
+	}
 	return &pl->entries[pl->nentries++];
 }
 
 #define MAX_TOKENS 512
+
+/* How the parser sees a character of a line. */
+enum { CH_FIELD, CH_BLANK, CH_END };
+
+static const unsigned char char_class[256] = {
+	[' '] = CH_BLANK, ['\t'] = CH_BLANK, ['\r'] = CH_BLANK, ['\v'] = CH_BLANK,
+	['\f'] = CH_BLANK,
+	['\0'] = CH_END, ['#'] = CH_END,	/* the line's end, a comment's start */
+};
 
 static int parse_allow(struct rg_parser *p, int line, char *list, uint32_t *allow)
 {
@@ -198,8 +225,9 @@ static void parse_zone(struct rg_parser *p, int line, char **tok, int n)
 		e = add_entry(p);
 		if (!e)
 			return;
-		snprintf(e->name, sizeof(e->name), "%s", tok[1]);
-		snprintf(e->zone, sizeof(e->zone), "%s", tok[1]);
+		/* check_name() said it fits */
+		memcpy(e->name, tok[1], strlen(tok[1]) + 1);
+		memcpy(e->zone, tok[1], strlen(tok[1]) + 1);
 		e->cidr = c;
 		e->kind = RG_KIND_ZONE;
 		e->role = role;
@@ -247,7 +275,7 @@ static void parse_prefix(struct rg_parser *p, int line, char **tok, int n)
 	e = add_entry(p);
 	if (!e)
 		return;
-	snprintf(e->name, sizeof(e->name), "%s", tok[1]);
+	memcpy(e->name, tok[1], strlen(tok[1]) + 1);	/* check_name() said it fits */
 	e->cidr = c;
 	e->kind = RG_KIND_PREFIX;
 	e->allow = allow;
@@ -505,49 +533,152 @@ static void parse_lifeline(struct rg_parser *p, int line, char **tok, int n)
 	}
 }
 
-static int cmp_entry_ptr(const void *a, const void *b)
-{
-	const struct rg_entry *x = *(const struct rg_entry * const *)a;
-	const struct rg_entry *y = *(const struct rg_entry * const *)b;
+/* An entry's CIDR as sort keys (the address as two big-endian halves),
+ * and what compile() needs of the entry, packed: the walk over the sorted
+ * keys then reads them in order instead of jumping around the entries.
+ */
+struct sort_key {
+	uint64_t hi, lo;
+	uint32_t info;	/* len | v4 << 8 | kind << 16 | allow << 24 */
+	uint32_t idx;
+};
 
-	return rg_cidr_cmp(&x->cidr, &y->cidr);
+#define KEY_LEN(k)	((k)->info & 0xff)
+#define KEY_V4(k)	(((k)->info >> 8) & 1)
+#define KEY_KIND(k)	(((k)->info >> 16) & 0xff)
+#define KEY_ALLOW(k)	((k)->info >> 24)
+
+_Static_assert(RG_BREAKS(RG_ROLE_MESH) < 256 && RG_BREAKS(RG_ROLE_EGRESS) < 256,
+	       "allow bits fit in struct sort_key");
+
+static uint64_t be64_at(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Byte d of a key, d = 0 the least significant (the length). */
+static unsigned int key_byte(const struct sort_key *k, int d)
 {
-	return strcmp(*(char * const *)a, *(char * const *)b);
+	if (d == 0)
+		return KEY_LEN(k);
+	return (d <= 8 ? k->lo >> (8 * (d - 1)) : k->hi >> (8 * (d - 9))) & 0xff;
 }
 
-/* Duplicate names: a zone's name appears once per CIDR, which is fine. */
+/* rg_cidr_contains() on keys: o's first KEY_LEN(o) bits are k's. */
+static bool key_contains(const struct sort_key *o, const struct sort_key *k)
+{
+	unsigned int len = KEY_LEN(o);
+
+	if (len == 0)
+		return true;
+	if (len <= 64)
+		return !((o->hi ^ k->hi) >> (64 - len));
+	if (len == 128)
+		return o->hi == k->hi && o->lo == k->lo;
+	return o->hi == k->hi && !((o->lo ^ k->lo) >> (128 - len));
+}
+
+static bool key_same(const struct sort_key *a, const struct sort_key *b)
+{
+	return a->hi == b->hi && a->lo == b->lo && KEY_LEN(a) == KEY_LEN(b);
+}
+
+/* The entries in rg_cidr_cmp() order, equal CIDRs in plan order (as a
+ * stable qsort gave them): a least-significant-byte-first radix sort,
+ * skipping the bytes every entry shares. NULL when out of memory.
+ */
+static struct sort_key *sort_by_cidr(const struct rg_plan *pl)
+{
+	int n = pl->nentries;
+	struct sort_key *a = rg_huge_calloc(n, sizeof(*a)), *b = rg_huge_calloc(n, sizeof(*b));
+	uint32_t (*count)[256] = calloc(17, sizeof(*count));
+
+	if (!a || !b || !count) {
+		rg_huge_free(a);
+		a = NULL;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct rg_entry *e = &pl->entries[i];
+
+		a[i] = (struct sort_key){
+			.hi = be64_at(e->cidr.addr),
+			.lo = be64_at(e->cidr.addr + 8),
+			.info = e->cidr.len | (uint32_t)e->cidr.v4 << 8 | e->kind << 16 |
+				e->allow << 24,
+			.idx = i,
+		};
+		for (int d = 0; d < 17; d++)
+			count[d][key_byte(&a[i], d)]++;
+	}
+	for (int d = 0; d < 17; d++) {
+		uint32_t sum = 0, *pos = count[d];
+		struct sort_key *t;
+
+		if (pos[key_byte(&a[0], d)] == (uint32_t)n)
+			continue;	/* one value: nothing moves */
+		for (int v = 0; v < 256; v++) {
+			uint32_t c = pos[v];
+
+			pos[v] = sum;
+			sum += c;
+		}
+		for (int i = 0; i < n; i++)
+			b[pos[key_byte(&a[i], d)]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+out:
+	rg_huge_free(b);
+	free(count);
+	return a;
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+/* Duplicate names: a zone's name appears once per CIDR, which is fine.
+ * Each entry is checked against the last earlier one of its name, found
+ * in a hash table of names (entries come in line order).
+ */
 static void check_names(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
-	struct rg_entry **v;
+	uint32_t size = 16, mask;
+	int *last;		/* entry + 1 by name, 0 empty */
 
 	if (pl->nentries < 2)
 		return;
-	v = malloc(pl->nentries * sizeof(*v));
-	if (!v)
+	while (size < 2u * (uint32_t)pl->nentries)
+		size *= 2;
+	mask = size - 1;
+	last = rg_huge_calloc(size, sizeof(*last));
+	if (!last)
 		return;
-	for (int i = 0; i < pl->nentries; i++)
-		v[i] = &pl->entries[i];
-	qsort(v, pl->nentries, sizeof(*v), cmp_str);	/* name is the first member */
-	for (int i = 1; i < pl->nentries; i++) {
-		struct rg_entry *a = v[i - 1], *b = v[i];
+	for (int i = 0; i < pl->nentries; i++) {
+		struct rg_entry *b = &pl->entries[i], *a;
+		uint32_t h = name_hash(b->name) & mask;
 
-		if (strcmp(a->name, b->name))
+		while (last[h] && strcmp(pl->entries[last[h] - 1].name, b->name))
+			h = (h + 1) & mask;
+		a = last[h] ? &pl->entries[last[h] - 1] : NULL;
+		last[h] = i + 1;
+		if (!a || (a->kind == RG_KIND_ZONE && b->kind == RG_KIND_ZONE && a->line == b->line))
 			continue;
-		if (a->kind == RG_KIND_ZONE && b->kind == RG_KIND_ZONE && a->line == b->line)
-			continue;
-		if (a->line > b->line) {
-			struct rg_entry *t = a;
-
-			a = b;
-			b = t;
-		}
 		perr(p, b->line, "duplicate name '%s' (first on line %d)", b->name, a->line);
 	}
-	free(v);
+	rg_huge_free(last);
 }
 
 static int cmp_host_ptr(const void *a, const void *b)
@@ -621,39 +752,50 @@ static void compile(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
 	int n = pl->nentries, depth = 0;
-	struct rg_entry **v, **stack, *en = pl->entries;
+	struct rg_entry *en = pl->entries;
+	const struct sort_key **stack;
+	struct rg_lineage *lin;
+	struct sort_key *v;
 	char a[64], b[64];
 
 	if (!n)
 		return;
-	v = calloc(n, sizeof(*v));
+	v = sort_by_cidr(pl);
 	stack = calloc(130, sizeof(*stack));
-	if (!v || !stack)
+	lin = rg_huge_calloc(n, sizeof(*lin));	/* by entry: a walk in order jumps */
+	if (!v || !stack || !lin)
 		goto out;
-	for (int i = 0; i < n; i++)
-		v[i] = &pl->entries[i];
-	qsort(v, n, sizeof(*v), cmp_entry_ptr);
 
 	for (int i = 0; i < n; i++) {
-		struct rg_entry *e = v[i];
-		int idx = e - pl->entries, up, zone;
+		const struct sort_key *k = &v[i];
+		int idx = k->idx, zone = -1;
+		struct rg_lineage *l = &lin[idx];
 
-		if (i > 0 && !rg_cidr_cmp(&v[i - 1]->cidr, &e->cidr)) {
-			struct rg_entry *f = v[i - 1];
+		if (i > 0 && key_same(&v[i - 1], k)) {
+			struct rg_entry *e = &en[idx], *f = &en[v[i - 1].idx];
 
 			rg_cidr_format(&e->cidr, a, sizeof(a));
 			perr(p, e->line > f->line ? e->line : f->line,
 			     "duplicate CIDR %s ('%s' and '%s')", a, f->name, e->name);
 		}
-		while (depth && !rg_cidr_contains(&stack[depth - 1]->cidr, e->cidr.addr))
+		while (depth && !key_contains(stack[depth - 1], k))
 			depth--;
-		up = depth ? stack[depth - 1] - pl->entries : -1;
-		/* an IPv6 CIDR, however wide, is no ancestor of an IPv4 one */
-		if (up >= 0 && pl->entries[up].cidr.v4 != e->cidr.v4)
-			up = -1;
-		zone = rg_lineage_step(up >= 0 ? &en[up].lin : NULL, e, idx, &e->lin);
+		/* rg_lineage_step() from the nearest ancestor, on the packed keys;
+		 * an IPv6 CIDR, however wide, is no ancestor of an IPv4 one
+		 */
+		if (depth && KEY_V4(stack[depth - 1]) == KEY_V4(k))
+			*l = lin[stack[depth - 1]->idx];
+		else
+			*l = (struct rg_lineage){ .zone = -1, .pfx = -1 };
+		l->allow |= KEY_ALLOW(k);
+		if (KEY_KIND(k) == RG_KIND_ZONE) {
+			zone = l->zone;
+			l->zone = idx;
+		} else {
+			l->pfx = idx;
+		}
 		if (zone >= 0) {
-			struct rg_entry *z = &pl->entries[zone];
+			struct rg_entry *e = &en[idx], *z = &en[zone];
 
 			rg_cidr_format(&z->cidr, a, sizeof(a));
 			rg_cidr_format(&e->cidr, b, sizeof(b));
@@ -661,14 +803,17 @@ static void compile(struct rg_parser *p)
 			     "zone '%s' %s overlaps zone '%s' %s", e->name, b, z->name, a);
 		}
 		if (depth < 130)
-			stack[depth++] = e;
+			stack[depth++] = k;
 	}
 
-	for (int i = 0; i < n; i++)
-		rg_entry_compile(&en[i], i, &en[i].lin, en[i].lin.zone >= 0 ? &en[en[i].lin.zone] : NULL);
+	for (int i = 0; i < n; i++) {
+		en[i].lin = lin[i];
+		rg_entry_compile(&en[i], i, &en[i].lin, lin[i].zone >= 0 ? &en[lin[i].zone] : NULL);
+	}
 out:
-	free(v);
+	rg_huge_free(v);
 	free(stack);
+	rg_huge_free(lin);
 }
 
 /* One line of the plan (changed in place: tokens are cut out of it); with
@@ -676,18 +821,29 @@ out:
  */
 static void parse_line(struct rg_parser *p, int lineno, char *line, bool entries_only)
 {
-	char *tok[MAX_TOKENS], *hash, *t, *ts = NULL;
+	char *tok[MAX_TOKENS], *c = line;
 	int n = 0;
 
-	hash = strchr(line, '#');
-	if (hash)
-		*hash = '\0';
-	for (t = strtok_r(line, " \t\r\v\f", &ts); t; t = strtok_r(NULL, " \t\r\v\f", &ts)) {
+	/* fields at blanks, each ended in place, up to the end or a '#' */
+	for (;;) {
+		char *t;
+
+		while (char_class[(unsigned char)*c] == CH_BLANK)
+			c++;
+		if (char_class[(unsigned char)*c] == CH_END)
+			break;
+		for (t = c; char_class[(unsigned char)*c] == CH_FIELD; c++)
+			;
 		if (n == MAX_TOKENS) {
 			perr(p, lineno, "too many fields (more than %d)", MAX_TOKENS);
 			return;
 		}
 		tok[n++] = t;
+		if (char_class[(unsigned char)*c] == CH_END) {
+			*c = '\0';
+			break;
+		}
+		*c++ = '\0';
 	}
 	if (n == 0)
 		return;
@@ -729,46 +885,53 @@ static int cmp_err(const void *a, const void *b)
 	return x->line != y->line ? x->line - y->line : x->seq - y->seq;
 }
 
-int rg_plan_parse(const char *text, size_t len, const char *fname,
-		  struct rg_plan *plan, FILE *errs)
+/* rg_plan_parse on buf, len bytes and one more to spare, which it cuts
+ * into lines and fields in place.
+ */
+static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *plan,
+		      FILE *errs)
 {
 	struct rg_parser p = { .fname = fname, .plan = plan };
-	char *buf, *line, *save = NULL;
 	struct sha256_ctx sha;
 	int lineno = 0, nerrs;
+	bool last_nl;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->encap = (struct rg_encap_ports){ .vxlan = { RG_VXLAN_PORT, RG_VXLAN_PORT_LINUX },
 					       .geneve = { RG_GENEVE_PORT } };
 	sha256_init(&sha);
-	sha256_update(&sha, len, (const uint8_t *)text);
+	sha256_update(&sha, len, (const uint8_t *)buf);
 	sha256_digest(&sha, sizeof(plan->sha256), plan->sha256);
 
-	if (memchr(text, '\0', len)) {
+	if (memchr(buf, '\0', len)) {
 		fprintf(errs, "%s: not a text file (it contains NUL bytes)\n", fname);
 		return 1;
 	}
-	buf = malloc(len + 1);
-	if (!buf)
+	/* room for every entry at once: each is a CIDR, with its '/' */
+	for (const char *c = buf; (c = memchr(c, '/', buf + len - c)); c++)
+		p.entcap++;
+	plan->entries = rg_huge_calloc(p.entcap, sizeof(*plan->entries));
+	if (!plan->entries)
 		return -ENOMEM;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
 
-	/* strsep keeps empty lines, so line numbers stay true */
-	save = buf;
-	while ((line = strsep(&save, "\n")) != NULL) {
+	last_nl = len && buf[len - 1] == '\n';
+	/* lines cut at '\n', empty ones counted (line numbers stay true) */
+	for (char *c = buf, *end = buf + len;;) {
+		char *nl = memchr(c, '\n', end - c);
+
+		*(nl ? nl : end) = '\0';
 		lineno++;
-		if (!save && !*line)
+		parse_line(&p, lineno, c, false);
+		if (!nl)
 			break;
-		parse_line(&p, lineno, line, false);
+		c = nl + 1;
 	}
-	free(buf);
 	check_hosts(&p);
 
 	/* a writer that is not done yet (no atomic rename) leaves a last line
 	 * without its newline; a file with nothing in it enforces nothing
 	 */
-	if (len && text[len - 1] != '\n')
+	if (len && !last_nl)
 		perr(&p, lineno, "the last line has no newline: the file may be half-written "
 		     "(end it with a newline)");
 	if (!plan->nentries && !p.nerrs)
@@ -794,9 +957,51 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 	return nerrs;
 }
 
+int rg_plan_parse(const char *text, size_t len, const char *fname,
+		  struct rg_plan *plan, FILE *errs)
+{
+	char *buf = rg_huge_calloc(len + 1, 1);
+	int r;
+
+	if (!buf) {
+		memset(plan, 0, sizeof(*plan));
+		return -ENOMEM;
+	}
+	memcpy(buf, text, len);
+	r = parse_text(buf, len, fname, plan, errs);
+	rg_huge_free(buf);
+	return r;
+}
+
 #define RG_PLAN_MAX_BYTES (64u << 20)
 
-int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
+/* Room for cap bytes of text: malloc'd, or in huge pages (rg_plan_load's,
+ * which no one else frees); what the old room held is kept.
+ */
+static char *text_room(char *old, size_t len, size_t cap, bool huge)
+{
+	char *t;
+
+	if (!huge)
+		return realloc(old, cap);
+	t = rg_huge_calloc(cap, 1);
+	if (t && len)
+		memcpy(t, old, len);
+	if (t)
+		rg_huge_free(old);
+	return t;
+}
+
+static void text_free(char *text, bool huge)
+{
+	if (huge)
+		rg_huge_free(text);
+	else
+		free(text);
+}
+
+/* rg_plan_read, with a byte to spare after the text. */
+static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, bool huge)
 {
 	struct stat st;
 	size_t cap = 0, len = 0;
@@ -823,7 +1028,7 @@ int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
 	/* one read for a regular file; a pipe's size is unknown */
 	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < RG_PLAN_MAX_BYTES) {
 		cap = st.st_size + 1;
-		text = malloc(cap);
+		text = text_room(NULL, 0, cap, huge);
 		if (!text) {
 			fclose(f);
 			return -ENOMEM;
@@ -838,14 +1043,14 @@ int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
 			if (cap >= RG_PLAN_MAX_BYTES) {
 				fprintf(errs, "%s: plan file is larger than %u MiB\n", path,
 					RG_PLAN_MAX_BYTES >> 20);
-				free(text);
+				text_free(text, huge);
 				fclose(f);
 				return 1;
 			}
 			cap = cap ? (2 * cap < RG_PLAN_MAX_BYTES ? 2 * cap : RG_PLAN_MAX_BYTES) : 65536;
-			t = realloc(text, cap);
+			t = text_room(text, len, cap, huge);
 			if (!t) {
-				free(text);
+				text_free(text, huge);
 				fclose(f);
 				return -ENOMEM;
 			}
@@ -859,18 +1064,26 @@ int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
 	if (ferror(f)) {
 		r = -EIO;
 		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(EIO));
-		free(text);
+		text_free(text, huge);
 		fclose(f);
 		return r;
 	}
 	fclose(f);
+	/* the loop ends on a read of nothing, into room it had: len < cap */
 	if (!text)
-		text = strdup("");
+		text = text_room(NULL, 0, 1, huge);
 	if (!text)
 		return -ENOMEM;
+	if (!len)
+		text[0] = '\0';
 	*textp = text;
 	*lenp = len;
 	return 0;
+}
+
+int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
+{
+	return read_text(path, textp, lenp, errs, false);
 }
 
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
@@ -880,17 +1093,17 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
-	r = rg_plan_read(path, &text, &len, errs);
+	r = read_text(path, &text, &len, errs, true);
 	if (r)
 		return r;
-	r = rg_plan_parse(text, len, path, plan, errs);
-	free(text);
+	r = parse_text(text, len, path, plan, errs);
+	rg_huge_free(text);
 	return r;
 }
 
 void rg_plan_free(struct rg_plan *plan)
 {
-	free(plan->entries);
+	rg_huge_free(plan->entries);
 	free(plan->hosts);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -42,7 +42,8 @@
 	X(EXACT,	exact,		0)			\
 	X(LENGTHS,	lengths,	0)			\
 	X(IF_INDEX,	if_index,	0)			\
-	X(ENCAP,	encap,		0)
+	X(ENCAP,	encap,		0)			\
+	X(INDEX,	index,		RG_MAPF_TRANSIENT)
 
 /* What an upgrade (a build loading over pinned maps) may do with a map. */
 enum rg_map_flags {
