@@ -476,3 +476,25 @@ Test(live, a_sync_from_elsewhere_makes_the_edit_stale)
 	cr_assert_eq(sync_text(), 0, "then the whole file goes in");
 	check_kernel("after the stale edit");
 }
+
+/* Two edits far apart, a host line unchanged between them: still an edit;
+ * the host line changed: the whole file.
+ */
+Test(live, unchanged_lines_of_any_kind_between_two_edits)
+{
+	start_plan(100);
+	cr_assert_eq(sync_text(), 0);
+	check_kernel("start");
+	insert_line(1, "prefix top fd00:71::/64");
+	insert_line(nlines, "prefix bottom fd00:72::/64");
+	cr_assert_eq(sync_text(), 1, "edits around the host line are an edit");
+	check_kernel("edits around the host line");
+	for (int i = 0; i < nlines; i++) {
+		if (strncmp(lines[i], "host ", 5))
+			continue;
+		free(lines[i]);
+		lines[i] = strdup("host h1 mesh eth0 egress eth1 mode enforce");
+	}
+	cr_assert_eq(sync_text(), 0, "a changed host line takes the whole file");
+	check_kernel("host line changed");
+}

@@ -32,7 +32,8 @@
 #include "live.h"
 
 /* Changes beyond these go through a full parse (it is as fast by then). */
-#define LIVE_MAX_LINES		4096
+#define LIVE_MAX_LINES		4096	/* lines added or removed */
+#define LIVE_MAX_MIDDLE		(1 << 20)	/* lines between the shared start and end */
 #define LIVE_MAX_AFFECTED	16384
 
 struct live_ent {
@@ -457,6 +458,7 @@ __u64 rg_live_generation(const struct rg_live *lv)
 struct cline {
 	__u64 h;
 	size_t from, to;	/* without its newline */
+	bool entries;		/* a zone or prefix line (else host, lifeline, ...) */
 	bool matched;
 };
 
@@ -483,8 +485,8 @@ static int line_kind(const char *s, size_t n)
 	return -1;
 }
 
-/* The zone and prefix lines of text[from, to) (whole lines), or -EAGAIN
- * for another kind of line or too many.
+/* The lines of text[from, to) (whole lines) but blank and comment ones,
+ * or -EAGAIN for too many.
  */
 static int changed_lines(const char *text, size_t from, size_t to, struct cline **out)
 {
@@ -497,16 +499,17 @@ static int changed_lines(const char *text, size_t from, size_t to, struct cline 
 		size_t end = nl ? (size_t)(nl - text) : to;
 		int k = line_kind(text + at, end - at);
 
-		if (k < 0 || n == LIVE_MAX_LINES) {
+		if (n == LIVE_MAX_MIDDLE) {
 			free(v);
 			return -EAGAIN;
 		}
-		if (k > 0) {
+		if (k) {
 			if (RG_GROW(v, n, cap, 16)) {
 				free(v);
 				return -ENOMEM;
 			}
-			v[n++] = (struct cline){ .h = line_hash(text, at, end), .from = at, .to = end };
+			v[n++] = (struct cline){ .h = line_hash(text, at, end), .from = at, .to = end,
+						 .entries = k > 0 };
 		}
 		at = end + 1;
 	}
@@ -890,6 +893,19 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 		goto out;
 	}
 	match_lines(lv->text, a, na, text, b, nb);
+	/* only zone and prefix lines may change, and not too many */
+	{
+		int changed = 0;
+
+		for (int i = 0; i < na + nb; i++) {
+			const struct cline *l = i < na ? &a[i] : &b[i - na];
+
+			if (l->matched)
+				continue;
+			if (!l->entries || ++changed > LIVE_MAX_LINES)
+				goto out;
+		}
+	}
 
 	/* the removed lines' entries */
 	lv->ngone = lv->nadded = lv->naffected = 0;
