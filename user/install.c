@@ -150,11 +150,6 @@ static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
 	memcpy(k->addr, c->addr, 16);
 }
 
-static int key_cmp(const struct rg_lpm_key *a, const struct rg_lpm_key *b)
-{
-	return memcmp(a, b, sizeof(*a));
-}
-
 /* Writes n values to consecutive keys in as few system calls as the kernel
  * allows.
  */
@@ -204,10 +199,13 @@ static int new_map(enum bpf_map_type type, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A slot's maps, built off to the side. */
+/* A slot's maps, built off to the side, from keys and values both
+ * slots share.
+ */
 struct slot_maps {
 	int trie, exact, err;
-	const struct rg_trie_entry *e;
+	const struct rg_lpm_key *keys;
+	const struct rg_lpm_val *vals;
 	int n;
 };
 
@@ -216,18 +214,14 @@ static void *fill(void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
 	struct slot_maps *s = arg;
+	const struct rg_lpm_key *keys = s->keys;
+	const struct rg_lpm_val *vals = s->vals;
 	int n = s->n;
-	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
-	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
 	__u32 count = n;
 
 	s->trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
 	s->exact = new_map(BPF_MAP_TYPE_HASH, "rg_exact");
-	s->err = s->trie < 0 ? s->trie : s->exact < 0 ? s->exact : !keys || !vals ? -ENOMEM : 0;
-	for (int i = 0; i < n && !s->err; i++) {
-		keys[i] = s->e[i].key;
-		vals[i] = s->e[i].val;
-	}
+	s->err = s->trie < 0 ? s->trie : s->exact < 0 ? s->exact : 0;
 	/* both take them in one call where the kernel can (the trie since
 	 * 5.x: a quarter of the time of one call each at 100k)
 	 */
@@ -242,8 +236,6 @@ static void *fill(void *arg)
 			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
-	rg_huge_free(keys);
-	rg_huge_free(vals);
 	return NULL;
 }
 
@@ -252,17 +244,31 @@ static void *fill(void *arg)
  */
 static int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2])
 {
+	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
+	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
 	pthread_t t;
 	bool threaded;
 
+	if (!keys || !vals) {
+		rg_huge_free(keys);
+		rg_huge_free(vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		keys[i] = e[i].key;
+		vals[i] = e[i].val;
+	}
 	for (int i = 0; i < 2; i++)
-		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .e = e, .n = n };
+		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = keys, .vals = vals,
+					   .n = n };
 	threaded = !pthread_create(&t, NULL, fill, &s[1]);
 	fill(&s[0]);
 	if (threaded)
 		pthread_join(t, NULL);
 	else
 		fill(&s[1]);
+	rg_huge_free(keys);
+	rg_huge_free(vals);
 	return s[0].err ? s[0].err : s[1].err;
 }
 
@@ -379,15 +385,12 @@ int rg_counted_ids(const struct rg_maps *m, unsigned char *used)
 	return 0;
 }
 
-struct old_bucket {
-	struct rg_lpm_key key;
-	__u32 kind;
-	__u32 id;
-	struct rg_lpm_val trie;
-	__u64 generation;
-	__u64 digest;	/* of the name and the zone */
-	bool in_plan;	/* in the plan in force (what twin slots hold) */
-	bool kept;
+/* The old buckets are rg_index records (as read, or made from the names),
+ * with these flags each.
+ */
+enum {
+	OLD_IN_PLAN	= 1 << 0,	/* in the plan in force (what twin slots hold) */
+	OLD_KEPT	= 1 << 1,	/* in the new plan too */
 };
 
 /* Tells a renamed bucket (or a zone renamed around it) from a kept one
@@ -423,13 +426,13 @@ struct index {
 /* Every bit of the key reaches the low bits the table uses: plans differ
  * in the last bytes of their addresses, which a plain multiply only moves up.
  */
-static __u32 index_hash(const struct rg_lpm_key *k, __u32 kind)
+static __u32 index_hash(const __u8 addr[16], __u32 prefixlen, __u32 kind)
 {
 	__u64 a, b, h;
 
-	memcpy(&a, k->addr, 8);
-	memcpy(&b, k->addr + 8, 8);
-	h = (a ^ ((__u64)k->prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b;
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	h = (a ^ ((__u64)prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b;
 	/* murmur3's finaliser */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
@@ -439,7 +442,12 @@ static __u32 index_hash(const struct rg_lpm_key *k, __u32 kind)
 	return (__u32)h;
 }
 
-static int index_build(struct index *ix, const struct old_bucket *old, int n)
+static bool rec_is(const struct rg_index_entry *r, const struct rg_lpm_key *key, __u32 kind)
+{
+	return r->kind == kind && r->prefixlen == key->prefixlen && !memcmp(r->addr, key->addr, 16);
+}
+
+static int index_build(struct index *ix, const struct rg_index_entry *old, int n)
 {
 	__u32 size = 16;
 
@@ -450,7 +458,7 @@ static int index_build(struct index *ix, const struct old_bucket *old, int n)
 	if (!ix->slot)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
-		__u32 h = index_hash(&old[i].key, old[i].kind) & ix->mask;
+		__u32 h = index_hash(old[i].addr, old[i].prefixlen, old[i].kind) & ix->mask;
 
 		while (ix->slot[h])
 			h = (h + 1) & ix->mask;
@@ -460,15 +468,13 @@ static int index_build(struct index *ix, const struct old_bucket *old, int n)
 }
 
 /* Index of the old bucket of (kind, key), or -1. */
-static int index_find(const struct index *ix, const struct old_bucket *old,
+static int index_find(const struct index *ix, const struct rg_index_entry *old,
 		      const struct rg_lpm_key *key, __u32 kind)
 {
-	for (__u32 h = index_hash(key, kind) & ix->mask; ix->slot[h]; h = (h + 1) & ix->mask) {
-		const struct old_bucket *o = &old[ix->slot[h] - 1];
-
-		if (o->kind == kind && !key_cmp(&o->key, key))
+	for (__u32 h = index_hash(key->addr, key->prefixlen, kind) & ix->mask; ix->slot[h];
+	     h = (h + 1) & ix->mask)
+		if (rec_is(&old[ix->slot[h] - 1], key, kind))
 			return ix->slot[h] - 1;
-	}
 	return -1;
 }
 
@@ -486,19 +492,23 @@ struct install {
 	/* every bucket rg_buckets knows (from rg_index when it is valid) */
 	int nold;
 	int nprev;		/* how many of them the plan in force has */
-	struct old_bucket *old;
-	struct index ix;
+	struct rg_index_entry *old;	/* in was_index when it is valid */
+	unsigned char *old_flags;	/* OLD_* */
+	struct index ix;		/* built at the first entry not in old order */
 	unsigned char *used;	/* bucket ids taken */
 	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
 	int *hit;
 	__u32 *entry_id;
 	struct rg_trie_entry *next;
 	struct edit ed;		/* from the plan in force, for twins */
-	/* names to write: new buckets (2.), kept ones that changed (6.) */
+	/* names to write: new buckets (2.), kept ones that changed (6.); as
+	 * infos (rg_install_delta) or as the plan entries to make them from
+	 * (-1: the unplanned bucket), a chunk at a time
+	 */
 	struct rg_bucket_info *fresh, *keptv;
+	int *fresh_idx, *kept_idx;
 	__u32 *fresh_ids, *kept_ids;
 	int fresh_n, kept_n;
-	struct rg_bucket_counters *zeros;
 	/* rg_index's records: as read (when valid), for the new plan */
 	struct rg_index_entry *was_index, *index;
 	__u32 *retired;		/* ids whose names go (6.) */
@@ -548,14 +558,13 @@ static size_t index_records(int n)
 static int read_index(struct install *in)
 {
 	const struct rg_index_head *head;
-	const struct rg_index_entry *e;
 	__u32 n = in->meta.nentries;
 	size_t nrec;
 
 	if (n > RG_MAX_PLAN || !in->meta.generation)
 		return 0;
 	nrec = index_records(n);
-	in->was_index = rg_huge_calloc(nrec, sizeof(*e));
+	in->was_index = rg_huge_calloc(nrec, sizeof(*in->was_index));
 	if (!in->was_index)
 		return -ENOMEM;
 	head = (const struct rg_index_head *)in->was_index;
@@ -566,22 +575,14 @@ static int read_index(struct install *in)
 			       head->generation != in->meta.generation || head->count != n))
 			goto stale;
 	}
-	in->old = rg_huge_calloc(n + 1, sizeof(*in->old));
-	if (!in->old)
+	in->old = in->was_index + 1;
+	in->old_flags = rg_huge_calloc(n + 1, 1);
+	if (!in->old_flags)
 		return -ENOMEM;
-	e = in->was_index + 1;
-	for (__u32 i = 0; i < n; i++) {
-		struct old_bucket *o = &in->old[i];
-
-		o->key.prefixlen = e[i].prefixlen;
-		memcpy(o->key.addr, e[i].addr, 16);
-		o->kind = e[i].kind;
-		o->id = e[i].id < RG_MAX_BUCKETS ? e[i].id : RG_BUCKET_UNPLANNED;
-		o->trie = e[i].trie;
-		o->generation = e[i].generation;
-		o->digest = e[i].digest;
-		o->in_plan = true;
-	}
+	memset(in->old_flags, OLD_IN_PLAN, n);
+	for (__u32 i = 0; i < n; i++)
+		if (in->old[i].id >= RG_MAX_BUCKETS)
+			in->old[i].id = RG_BUCKET_UNPLANNED;
 	in->nold = in->nprev = n;
 	return 1;
 stale:
@@ -600,22 +601,28 @@ static int read_names(struct install *in)
 	int n;
 
 	n = read_buckets(in->m, in->meta.nbuckets, &ids, &infos);
-	in->old = n < 0 ? NULL : rg_huge_calloc(n + 1, sizeof(*in->old));
-	if (n >= 0 && !in->old)
-		n = -ENOMEM;
+	if (n >= 0) {
+		in->old = rg_huge_calloc(n + 1, sizeof(*in->old));
+		in->old_flags = rg_huge_calloc(n + 1, 1);
+		if (!in->old || !in->old_flags)
+			n = -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
-		struct old_bucket *o = &in->old[i];
+		struct rg_index_entry *o = &in->old[i];
 
-		o->key = infos[i].cidr;
+		memcpy(o->addr, infos[i].cidr.addr, 16);
+		o->prefixlen = infos[i].cidr.prefixlen;
 		o->kind = infos[i].kind;
 		o->id = ids[i] < RG_MAX_BUCKETS ? ids[i] : RG_BUCKET_UNPLANNED;
 		o->trie = infos[i].trie;
 		o->generation = infos[i].generation;
 		o->digest = names_digest(infos[i].name, infos[i].zone);
 		/* what both slots hold, when they are twins */
-		o->in_plan = infos[i].generation <= in->meta.generation &&
-			     infos[i].kind != RG_KIND_UNPLANNED;
-		in->nprev += o->in_plan;
+		if (infos[i].generation <= in->meta.generation &&
+		    infos[i].kind != RG_KIND_UNPLANNED) {
+			in->old_flags[i] = OLD_IN_PLAN;
+			in->nprev++;
+		}
 	}
 	rg_huge_free(ids);
 	rg_huge_free(infos);
@@ -641,24 +648,23 @@ static int read_old(struct install *in)
 	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
 	in->next = rg_huge_calloc(nent, sizeof(*in->next));
 	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
-	in->fresh = rg_huge_calloc(nent + 1, sizeof(*in->fresh));
+	in->fresh_idx = rg_huge_calloc(nent + 1, sizeof(*in->fresh_idx));
 	in->fresh_ids = rg_huge_calloc(nent + 1, sizeof(*in->fresh_ids));
-	in->keptv = rg_huge_calloc(nent + 1, sizeof(*in->keptv));
+	in->kept_idx = rg_huge_calloc(nent + 1, sizeof(*in->kept_idx));
 	in->kept_ids = rg_huge_calloc(nent + 1, sizeof(*in->kept_ids));
-	in->zeros = rg_huge_calloc(nent + 1, sizeof(*in->zeros));
 	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
 	in->ed.set = rg_huge_calloc(nent + 1, sizeof(*in->ed.set));
 	in->ed.del = rg_huge_calloc(in->nold + 1, sizeof(*in->ed.del));
 	in->retired = rg_huge_calloc(in->nold + 1, sizeof(*in->retired));
-	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh ||
-	    !in->fresh_ids || !in->keptv || !in->kept_ids || !in->zeros || !in->index ||
+	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh_idx ||
+	    !in->fresh_ids || !in->kept_idx || !in->kept_ids || !in->index ||
 	    !in->ed.set || !in->ed.del || !in->retired)
 		return -ENOMEM;
 
 	for (int i = 0; i < in->nold; i++)
 		in->used[in->old[i].id] = 1;
 	in->used[RG_BUCKET_UNPLANNED] = 1;
-	return index_build(&in->ix, in->old, in->nold);
+	return 0;
 }
 
 /* 1. ids: kept ones first; new ones only once the caches are known. */
@@ -667,16 +673,32 @@ static int assign_ids(struct install *in)
 	__u32 next_free = 1;
 	int need_new = 0, err;
 
-	for (int i = 0; i < in->nent; i++) {
+	for (int i = 0, guess = 0; i < in->nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
 		struct rg_lpm_key key;
+		int h = -1;
 
 		key_of(&e->cidr, &key);
-		in->hit[i] = e->kind == RG_KIND_UNPLANNED ? -1 :
-			     index_find(&in->ix, in->old, &key, e->kind);
-		if (in->hit[i] >= 0) {
-			in->old[in->hit[i]].kept = true;
-			in->entry_id[i] = in->old[in->hit[i]].id;
+		/* plans change little: the entry after the last one found is
+		 * most often the one, and no hash probe jumps through memory
+		 */
+		if (e->kind == RG_KIND_UNPLANNED)
+			h = -1;
+		else if (guess < in->nold && rec_is(&in->old[guess], &key, e->kind))
+			h = guess;
+		else {
+			if (!in->ix.slot) {
+				err = index_build(&in->ix, in->old, in->nold);
+				if (err)
+					return err;
+			}
+			h = index_find(&in->ix, in->old, &key, e->kind);
+		}
+		in->hit[i] = h;
+		if (h >= 0) {
+			guess = h + 1;
+			in->old_flags[h] |= OLD_KEPT;
+			in->entry_id[i] = in->old[h].id;
 		} else if (!need_new++) {
 			err = rg_counted_ids(in->m, in->used);
 			if (err)
@@ -705,16 +727,16 @@ static int plan_entries(struct install *in)
 
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
-		const struct old_bucket *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
+		const struct rg_index_entry *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
 		struct rg_trie_entry *t = &in->next[i];
 		struct rg_index_entry *x = &in->index[i + 1];
-		struct rg_bucket_info *info;
 		__u64 digest;
 
 		key_of(&e->cidr, &t->key);
 		t->val.bucket = in->entry_id[e->bucket_of];
 		t->val.breaks = e->breaks;
-		if (!was || !was->in_plan || memcmp(&was->trie, &t->val, sizeof(t->val)))
+		if (!was || !(in->old_flags[in->hit[i]] & OLD_IN_PLAN) ||
+		    memcmp(&was->trie, &t->val, sizeof(t->val)))
 			in->ed.set[in->ed.nset++] = *t;
 		digest = names_digest(e->name, e->zone);
 		memcpy(x->addr, t->key.addr, 16);
@@ -730,23 +752,25 @@ static int plan_entries(struct install *in)
 			continue;
 		}
 		if (was) {
-			info = &in->keptv[in->kept_n];
+			in->kept_idx[in->kept_n] = i;
 			in->kept_ids[in->kept_n++] = in->entry_id[i];
 		} else {
-			info = &in->fresh[in->fresh_n];
+			in->fresh_idx[in->fresh_n] = i;
 			in->fresh_ids[in->fresh_n++] = in->entry_id[i];
 		}
-		info->cidr = t->key;
-		info->kind = e->kind;
-		info->generation = in->gen;
-		info->trie = t->val;
-		memcpy(info->name, e->name, sizeof(info->name));
-		memcpy(info->zone, e->zone, sizeof(info->zone));
 	}
 	for (int i = 0; i < in->nold; i++) {
-		if (in->old[i].in_plan && !in->old[i].kept)
-			in->ed.del[in->ed.ndel++] = in->old[i].key;
-		if (!in->old[i].kept && in->old[i].id != RG_BUCKET_UNPLANNED)
+		struct rg_lpm_key *k = &in->ed.del[in->ed.ndel];
+
+		if (in->old_flags[i] & OLD_KEPT)
+			continue;
+		if (in->old_flags[i] & OLD_IN_PLAN) {
+			memset(k, 0, sizeof(*k));
+			k->prefixlen = in->old[i].prefixlen;
+			memcpy(k->addr, in->old[i].addr, 16);
+			in->ed.ndel++;
+		}
+		if (in->old[i].id != RG_BUCKET_UNPLANNED)
 			in->retired[in->nretired++] = in->old[i].id;
 	}
 	lengths_of(in->next, in->nent, &in->ls);
@@ -754,14 +778,76 @@ static int plan_entries(struct install *in)
 		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
 		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
 	}
-	in->keptv[in->kept_n].kind = RG_KIND_UNPLANNED;
-	in->keptv[in->kept_n].generation = in->gen;
-	snprintf(in->keptv[in->kept_n].name, sizeof(in->keptv[in->kept_n].name), "unplanned");
+	in->kept_idx[in->kept_n] = -1;
 	in->kept_ids[in->kept_n++] = RG_BUCKET_UNPLANNED;
 	if (in->twins && nent + in->nprev > RG_EDIT_ALWAYS &&
 	    (long)(in->ed.nset + in->ed.ndel) * RG_EDIT_MAX_SHARE > nent + in->nprev)
 		in->twins = false;
 	return 0;
+}
+
+#define NAMES_CHUNK	4096
+
+/* Bucket info of plan entry i (-1: the unplanned bucket), as of the new
+ * generation.
+ */
+static void info_of(const struct install *in, int i, struct rg_bucket_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->generation = in->gen;
+	if (i < 0) {
+		info->kind = RG_KIND_UNPLANNED;
+		snprintf(info->name, sizeof(info->name), "unplanned");
+		return;
+	}
+	info->cidr = in->next[i].key;
+	info->kind = in->plan->entries[i].kind;
+	info->trie = in->next[i].val;
+	memcpy(info->name, in->plan->entries[i].name, sizeof(info->name));
+	memcpy(info->zone, in->plan->entries[i].zone, sizeof(info->zone));
+}
+
+/* n names into rg_buckets: infos as given, or made from plan entries idx a
+ * chunk at a time (100k of them are 13 MB).
+ */
+static int write_names(struct install *in, const __u32 *ids, const struct rg_bucket_info *infos,
+		       const int *idx, int n)
+{
+	struct rg_bucket_info *chunk;
+	int err = 0;
+
+	if (infos || !n)
+		return update_many(in->m->buckets, ids, infos, sizeof(*infos), n);
+	chunk = rg_huge_calloc(n < NAMES_CHUNK ? n : NAMES_CHUNK, sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	for (int at = 0; at < n && !err; at += NAMES_CHUNK) {
+		int k = n - at < NAMES_CHUNK ? n - at : NAMES_CHUNK;
+
+		for (int j = 0; j < k; j++)
+			info_of(in, idx[at + j], &chunk[j]);
+		err = update_many(in->m->buckets, ids + at, chunk, sizeof(*chunk), k);
+	}
+	rg_huge_free(chunk);
+	return err;
+}
+
+/* Counters of n new buckets to zero, a chunk at a time. */
+static int zero_counters(struct install *in, const __u32 *ids, int n)
+{
+	struct rg_bucket_counters *zeros;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	zeros = rg_huge_calloc(n < NAMES_CHUNK ? n : NAMES_CHUNK, sizeof(*zeros));
+	if (!zeros)
+		return -ENOMEM;
+	for (int at = 0; at < n && !err; at += NAMES_CHUNK)
+		err = update_many(in->m->bucket_stats, ids + at, zeros, sizeof(*zeros),
+				  n - at < NAMES_CHUNK ? n - at : NAMES_CHUNK);
+	rg_huge_free(zeros);
+	return err;
 }
 
 /* 2. names (and zeroed counters) of the new buckets; from here until 6.
@@ -785,11 +871,9 @@ static int write_new_names(struct install *in)
 	if (err)
 		return err;
 
-	err = update_many(in->m->bucket_stats, in->fresh_ids, in->zeros, sizeof(*in->zeros),
-			  in->fresh_n);
+	err = zero_counters(in, in->fresh_ids, in->fresh_n);
 	if (!err)
-		err = update_many(in->m->buckets, in->fresh_ids, in->fresh, sizeof(*in->fresh),
-				  in->fresh_n);
+		err = write_names(in, in->fresh_ids, in->fresh, in->fresh_idx, in->fresh_n);
 	return err;
 }
 
@@ -872,8 +956,7 @@ static int finish(struct install *in)
 	bool stale = false;
 	int err;
 
-	err = update_many(in->m->buckets, in->kept_ids, in->keptv, sizeof(*in->keptv),
-			  in->kept_n);
+	err = write_names(in, in->kept_ids, in->keptv, in->kept_idx, in->kept_n);
 	if (err)
 		return err;
 	meta->layout_version = RG_LAYOUT_VERSION;
@@ -900,17 +983,18 @@ static int finish(struct install *in)
 
 static void install_free(struct install *in)
 {
-	rg_huge_free(in->old);
+	if (!in->was_index)
+		rg_huge_free(in->old);
+	rg_huge_free(in->old_flags);
 	rg_huge_free(in->used);
 	rg_huge_free(in->hit);
 	rg_huge_free(in->ix.slot);
 	rg_huge_free(in->next);
 	rg_huge_free(in->entry_id);
-	rg_huge_free(in->fresh);
+	rg_huge_free(in->fresh_idx);
 	rg_huge_free(in->fresh_ids);
-	rg_huge_free(in->keptv);
+	rg_huge_free(in->kept_idx);
 	rg_huge_free(in->kept_ids);
-	rg_huge_free(in->zeros);
 	rg_huge_free(in->index);
 	rg_huge_free(in->was_index);
 	rg_huge_free(in->ed.set);
@@ -998,11 +1082,7 @@ long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,
 	in.nretired = d->nretired;
 	in.ls = d->ls;
 	in.enc = d->enc;
-	in.zeros = calloc(d->nfresh + 1, sizeof(*in.zeros));
-	if (!in.zeros)
-		return -ENOMEM;
 	err = run_steps(&in, rg_install_common,
 			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
-	free(in.zeros);
 	return err ? err : (long long)in.gen;
 }
