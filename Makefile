@@ -23,7 +23,15 @@ PKGS		:= libbpf libelf zlib json-c nettle libpcap libmicrohttpd libmnl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle -lpcap -lmicrohttpd -lmnl)
 # the binary writes JSON itself (user/json.c); json-c is for the tests that read it back
-BIN_LIBS	:= $(filter-out -ljson-c,$(PKG_LIBS))
+# libpcap and libmicrohttpd are opened at their first use (user/lazylib.c):
+# the binary does not link them, nor what they pull in
+BIN_LIBS	:= $(filter-out -ljson-c -lpcap -lmicrohttpd,$(PKG_LIBS))
+# the sonames to open, as the build finds them
+so_of		= $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
+		    sed -n 's/^ *SONAME *//p')
+PCAP_SO		:= $(call so_of,pcap)
+MHD_SO		:= $(call so_of,microhttpd)
+LAZY_CFLAGS	:= $(if $(PCAP_SO),-DRG_PCAP_SO='"$(PCAP_SO)"') $(if $(MHD_SO),-DRG_MHD_SO='"$(MHD_SO)"')
 
 WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wno-missing-field-initializers
 HARDEN		:= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIE
@@ -78,6 +86,8 @@ $(SKEL): $(BPF_OBJ)
 $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/user/lazylib.o: USER_CFLAGS += $(LAZY_CFLAGS)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
