@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -371,6 +372,16 @@ struct pinned {
 	bool migrate;
 };
 
+/* The counter slots per CPU of the loaded maps (rg_counts holds them for
+ * every possible CPU).
+ */
+static __u32 count_slots(const struct rg_loader *l)
+{
+	int ncpu = libbpf_num_possible_cpus();
+
+	return bpf_map__max_entries(l->skel->maps.rg_counts) / (ncpu > 0 ? ncpu : 1);
+}
+
 /* rg_tc_in, for interfaces whose XDP hook another program holds (and for
  * bridges): loaded on first need from a second instance of the object over
  * the same maps, so hosts that never need it do not pay for verifying it.
@@ -392,7 +403,7 @@ static int load_tcin(struct rg_loader *l)
 	}
 	bpf_object__for_each_program(p, s->obj)
 		bpf_program__set_autoload(p, p == s->progs.rg_tc_in);
-	rg_skel_size_counts(s, bpf_map__max_entries(l->skel->maps.rg_counts));
+	rg_skel_size_counts(s, count_slots(l));
 	for (int i = 0; i < RG_NMAPS; i++) {
 		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
 		if (err)
@@ -551,23 +562,68 @@ static int adopt_maps(struct load *ld)
 	return err;
 }
 
-static int load_progs(struct load *ld)
+/* The maps (this instance loads no program): what a plan can be
+ * installed into while the programs are verified (load_programs).
+ */
+static int load_maps(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
+	struct bpf_program *p;
 	int err;
 
-	/* tc ingress is loaded only where it is needed (load_tcin) */
-	bpf_program__set_autoload(l->skel->progs.rg_tc_in, false);
+	bpf_object__for_each_program(p, l->skel->obj)
+		bpf_program__set_autoload(p, false);
 	err = ringguard_bpf__load(l->skel);
 	if (err) {
-		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+		rg_err("cannot create the maps: %s (run with -v for libbpf's log)",
 		       strerror(-err));
 		return err;
 	}
 	rg_maps_from_skel(l->skel, &l->m);
-	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
-	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
 	return 0;
+}
+
+/* rg_xdp and rg_tc from a second instance of the object over the maps
+ * (tc ingress is loaded only where it is needed, load_tcin); where the
+ * verifier refuses the exact-table probes, again without them.
+ */
+static int load_programs(struct rg_loader *l)
+{
+	struct ringguard_bpf *s;
+	struct bpf_program *p;
+	int err;
+
+	s = ringguard_bpf__open();
+	if (!s) {
+		err = -errno;
+		rg_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.rg_xdp || p == s->progs.rg_tc);
+	rg_skel_size_counts(s, count_slots(l));
+	err = 0;
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
+	if (!err)
+		err = ringguard_bpf__load(s);
+	if (err) {
+		ringguard_bpf__destroy(s);
+		if (rg_bpf_retry_without_exact(err))
+			return load_programs(l);
+		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		return err;
+	}
+	l->prog_skel = s;
+	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
+	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
+	return 0;
+}
+
+static int load_progs(struct load *ld)
+{
+	return load_programs(ld->l);
 }
 
 /* Pins map id unless the pinned one is reused, migrating its contents in
@@ -718,41 +774,114 @@ static int pin_progs(struct load *ld)
 	return err;
 }
 
-int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
+/* rg_load's steps from the first to last, on ld. */
+static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_t n)
 {
-	static int (*const steps[])(struct load *) = {
-		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
-	};
-	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	struct rg_loader *l = ld->l;
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
 	l->tcin_fd = -1;
+	l->xdp_fd = l->tc_fd = -1;
 	rg_maps_init(&l->m);
-	snprintf(l->dir, sizeof(l->dir), "%s", dir);
+	snprintf(l->dir, sizeof(l->dir), "%s", ld->dir);
 	for (int i = 0; i < RG_NMAPS; i++)
-		ld.old[i].fd = -1;
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++) {
-		err = steps[i](&ld);
-		/* nothing is pinned or migrated before load_progs: start over */
-		if (err && steps[i] == load_progs && rg_bpf_retry_without_exact(err)) {
-			for (int j = 0; j < RG_NMAPS; j++)
-				if (ld.old[j].fd >= 0)
-					close(ld.old[j].fd);
-			rg_loader_close(l);
-			return rg_load(l, dir, plan_entries);
-		}
-	}
+		ld->old[i].fd = -1;
+	for (size_t i = 0; i < n && !err; i++)
+		err = steps[i](ld);
 	for (int i = 0; i < RG_NMAPS; i++)
-		if (ld.old[i].fd >= 0)
-			close(ld.old[i].fd);
+		if (ld->old[i].fd >= 0)
+			close(ld->old[i].fd);
 	if (err)
 		rg_loader_close(l);
 	return err;
 }
 
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
+{
+	static int (*const steps[])(struct load *) = {
+		make_pin_dirs, open_skel, adopt_maps, load_maps, load_progs, pin_maps, take_over,
+		pin_progs,
+	};
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+
+	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
+}
+
+/* rg_load in two halves for a fresh attach: the maps, pinned, at once; the
+ * programs verified on a thread meanwhile (the verifier took 350 ms of a
+ * 100k attach, the plan's install as long), taken in by rg_load_finish.
+ */
+struct load_async {
+	pthread_t thread;
+	bool started;
+	int err;
+};
+
+static void *programs_thread(void *arg)
+{
+	struct rg_loader *l = arg;
+
+	l->async->err = load_programs(l);
+	return NULL;
+}
+
+static int load_start(struct load *ld)
+{
+	struct rg_loader *l = ld->l;
+
+	l->async = calloc(1, sizeof(*l->async));
+	if (!l->async)
+		return -ENOMEM;
+	l->async->started = !pthread_create(&l->async->thread, NULL, programs_thread, l);
+	if (!l->async->started)
+		l->async->err = load_programs(l);
+	return 0;
+}
+
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries)
+{
+	static int (*const steps[])(struct load *) = {
+		make_pin_dirs, open_skel, adopt_maps, load_maps, pin_maps, load_start,
+	};
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+
+	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
+}
+
+/* Waits for the programs: 0 or their load's error. */
+static int load_join(struct rg_loader *l)
+{
+	int err;
+
+	if (!l->async)
+		return 0;
+	if (l->async->started)
+		pthread_join(l->async->thread, NULL);
+	err = l->async->err;
+	free(l->async);
+	l->async = NULL;
+	return err;
+}
+
+int rg_load_finish(struct rg_loader *l)
+{
+	struct load ld = { .l = l, .dir = l->dir };
+	int err;
+
+	err = load_join(l);
+	if (!err)
+		err = take_over(&ld);
+	if (!err)
+		err = pin_progs(&ld);
+	return err;
+}
+
 void rg_loader_close(struct rg_loader *l)
 {
+	load_join(l);
+	ringguard_bpf__destroy(l->prog_skel);
+	l->prog_skel = NULL;
 	ringguard_bpf__destroy(l->tcin_skel);
 	l->tcin_skel = NULL;
 	l->tcin_fd = -1;
@@ -1273,8 +1402,10 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		return -EEXIST;
 	}
 
-	/* rg_load leaves l closed when it fails */
-	err = rg_load(&l, dir, plan->nentries);
+	/* rg_load_begin leaves l closed when it fails; the programs are
+	 * verified while the plan goes in
+	 */
+	err = rg_load_begin(&l, dir, plan->nentries);
 	if (err)
 		goto cleanup;
 	l.want_xdp = o->want_xdp;
@@ -1292,6 +1423,9 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		rg_err("cannot install plan: %s", strerror(-err));
 		goto cleanup;
 	}
+	err = rg_load_finish(&l);
+	if (err)
+		goto cleanup;
 	n = rg_reconcile(&l, o->ifs, o->nifs, NULL);
 	err = n < 0 ? n : 0;
 cleanup:

@@ -48,6 +48,8 @@ struct rg_loader {
 	int tc_fd;
 	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
 	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
+	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */
+	struct load_async *async;	/* rg_load_begin's programs, until finished */
 	char dir[PATH_MAX];
 	bool adopted;		/* pinned state existed: maps reused or migrated */
 	int want_xdp;
@@ -63,6 +65,13 @@ struct rg_loader {
  * plan_entries sizes the counter slots of a new state (0: the minimum).
  */
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
+/* The same in two halves: the maps, created and pinned, then (l->m usable
+ * from here) the programs, verified on another thread until
+ * rg_load_finish, which takes them in and pins them. rg_loader_close
+ * waits for them too.
+ */
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries);
+int rg_load_finish(struct rg_loader *l);
 void rg_loader_close(struct rg_loader *l);
 
 /* Makes the attached interfaces match want[] and the ports of the bridges
