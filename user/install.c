@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "huge.h"
@@ -371,9 +372,28 @@ void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls)
  */
 int rg_counted_ids(const struct rg_maps *m, unsigned char *used)
 {
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
 	struct rg_count_slot *slots;
 	int n = 0, err;
 
+	/* read where they are mapped: a copy of every CPU's slots (2 MB on
+	 * 2 CPUs) costs its fresh pages first
+	 */
+	if (!bpf_obj_get_info_by_fd(m->counts, &info, &ilen) &&
+	    (info.map_flags & BPF_F_MMAPABLE) && info.max_entries) {
+		size_t len = (size_t)info.max_entries * sizeof(*slots);
+		const struct rg_count_slot *s = mmap(NULL, len, PROT_READ, MAP_SHARED, m->counts, 0);
+
+		if (s != MAP_FAILED) {
+			for (__u32 i = 0; i < info.max_entries; i++)
+				if (s[i].bucket < RG_MAX_BUCKETS &&
+				    (s[i].c.src.packets || s[i].c.dst.packets))
+					used[s[i].bucket] = 1;
+			munmap((void *)s, len);
+			return 0;
+		}
+	}
 	err = rg_count_slots_read(m, &slots, &n);
 	if (err)
 		return err;

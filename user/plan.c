@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,8 +748,41 @@ void rg_entry_compile(struct rg_entry *e, int idx, const struct rg_lineage *l,
 			e->breaks |= RG_BREAKS(role);
 }
 
+/* sort_by_cidr on another thread, while check_names runs. */
+struct sort_job {
+	const struct rg_plan *pl;
+	struct sort_key *v;
+	pthread_t thread;
+	bool started;
+};
+
+static void *sort_thread(void *arg)
+{
+	struct sort_job *j = arg;
+
+	j->v = sort_by_cidr(j->pl);
+	return NULL;
+}
+
+static void sort_start(struct sort_job *j, const struct rg_plan *pl)
+{
+	*j = (struct sort_job){ .pl = pl };
+	/* a small plan is not worth a thread */
+	if (pl->nentries >= 4096)
+		j->started = !pthread_create(&j->thread, NULL, sort_thread, j);
+}
+
+static struct sort_key *sort_end(struct sort_job *j)
+{
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	else
+		j->v = j->pl->nentries ? sort_by_cidr(j->pl) : NULL;
+	return j->v;
+}
+
 /* Sort by (address, length): every entry's ancestors then sit on a stack. */
-static void compile(struct rg_parser *p)
+static void compile(struct rg_parser *p, struct sort_job *sorted)
 {
 	struct rg_plan *pl = p->plan;
 	int n = pl->nentries, depth = 0;
@@ -758,9 +792,9 @@ static void compile(struct rg_parser *p)
 	struct sort_key *v;
 	char a[64], b[64];
 
+	v = sort_end(sorted);
 	if (!n)
 		return;
-	v = sort_by_cidr(pl);
 	stack = calloc(130, sizeof(*stack));
 	lin = rg_huge_calloc(n, sizeof(*lin));	/* by entry: a walk in order jumps */
 	if (!v || !stack || !lin)
@@ -892,6 +926,7 @@ static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *
 		      FILE *errs)
 {
 	struct rg_parser p = { .fname = fname, .plan = plan };
+	struct sort_job sorted;
 	struct sha256_ctx sha;
 	int lineno = 0, nerrs;
 	bool last_nl;
@@ -939,9 +974,10 @@ static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *
 	if (plan->nentries > RG_MAX_PLAN)
 		perr(&p, lineno, "plan has %d zone CIDRs and prefixes, more than the %d the maps hold",
 		     plan->nentries, RG_MAX_PLAN);
+	sort_start(&sorted, plan);
 	check_names(&p);
 	check_encap(&p);
-	compile(&p);
+	compile(&p, &sorted);
 
 	/* qsort's arguments must not be NULL, even for 0 elements (UBSan) */
 	if (p.nerrs > 1)
