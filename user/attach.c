@@ -621,9 +621,26 @@ static int load_programs(struct rg_loader *l)
 	return 0;
 }
 
+/* Maps and programs in one instance (tc ingress is loaded only where it
+ * is needed, load_tcin): rg_load's way, cheaper than two instances when
+ * there is nothing to do meanwhile.
+ */
 static int load_progs(struct load *ld)
 {
-	return load_programs(ld->l);
+	struct rg_loader *l = ld->l;
+	int err;
+
+	bpf_program__set_autoload(l->skel->progs.rg_tc_in, false);
+	err = ringguard_bpf__load(l->skel);
+	if (err) {
+		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
+		       strerror(-err));
+		return err;
+	}
+	rg_maps_from_skel(l->skel, &l->m);
+	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
+	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
+	return 0;
 }
 
 /* Pins map id unless the pinned one is reused, migrating its contents in
@@ -774,7 +791,10 @@ static int pin_progs(struct load *ld)
 	return err;
 }
 
-/* rg_load's steps from the first to last, on ld. */
+/* rg_load's steps from the first to last, on ld; a verifier refusal of
+ * the exact-table probes in load_progs starts over without them (nothing
+ * is pinned or migrated before it).
+ */
 static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_t n)
 {
 	struct rg_loader *l = ld->l;
@@ -787,8 +807,16 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 	snprintf(l->dir, sizeof(l->dir), "%s", ld->dir);
 	for (int i = 0; i < RG_NMAPS; i++)
 		ld->old[i].fd = -1;
-	for (size_t i = 0; i < n && !err; i++)
+	for (size_t i = 0; i < n && !err; i++) {
 		err = steps[i](ld);
+		if (err && steps[i] == load_progs && rg_bpf_retry_without_exact(err)) {
+			for (int j = 0; j < RG_NMAPS; j++)
+				if (ld->old[j].fd >= 0)
+					close(ld->old[j].fd);
+			rg_loader_close(l);
+			return load_steps(ld, steps, n);
+		}
+	}
 	for (int i = 0; i < RG_NMAPS; i++)
 		if (ld->old[i].fd >= 0)
 			close(ld->old[i].fd);
@@ -800,18 +828,21 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 {
 	static int (*const steps[])(struct load *) = {
-		make_pin_dirs, open_skel, adopt_maps, load_maps, load_progs, pin_maps, take_over,
-		pin_progs,
+		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
 	};
 	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
 
 	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
 }
 
-/* rg_load in two halves for a fresh attach: the maps, pinned, at once; the
- * programs verified on a thread meanwhile (the verifier took 350 ms of a
- * 100k attach, the plan's install as long), taken in by rg_load_finish.
+/* rg_load in two halves for a fresh attach of a large plan: the maps,
+ * pinned, at once; the programs verified on a thread meanwhile (the
+ * verifier took 350 ms of a 100k attach, the plan's install as long),
+ * taken in by rg_load_finish. A small plan installs in tens of ms, less
+ * than a second instance of the object costs: rg_load as usual.
  */
+#define RG_LOAD_ASYNC_MIN	16384
+
 struct load_async {
 	pthread_t thread;
 	bool started;
@@ -845,7 +876,14 @@ int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries)
 		make_pin_dirs, open_skel, adopt_maps, load_maps, pin_maps, load_start,
 	};
 	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	int err;
 
+	if (plan_entries < RG_LOAD_ASYNC_MIN) {
+		err = rg_load(l, dir, plan_entries);
+		if (!err)
+			l->loaded = true;
+		return err;
+	}
 	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
 }
 
@@ -869,6 +907,8 @@ int rg_load_finish(struct rg_loader *l)
 	struct load ld = { .l = l, .dir = l->dir };
 	int err;
 
+	if (l->loaded)
+		return 0;
 	err = load_join(l);
 	if (!err)
 		err = take_over(&ld);

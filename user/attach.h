@@ -50,6 +50,7 @@ struct rg_loader {
 	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
 	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */
 	struct load_async *async;	/* rg_load_begin's programs, until finished */
+	bool loaded;		/* rg_load_begin did all of rg_load */
 	char dir[PATH_MAX];
 	bool adopted;		/* pinned state existed: maps reused or migrated */
 	int want_xdp;
@@ -65,10 +66,10 @@ struct rg_loader {
  * plan_entries sizes the counter slots of a new state (0: the minimum).
  */
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
-/* The same in two halves: the maps, created and pinned, then (l->m usable
- * from here) the programs, verified on another thread until
- * rg_load_finish, which takes them in and pins them. rg_loader_close
- * waits for them too.
+/* The same in two halves for a large plan: the maps, created and pinned,
+ * then (l->m usable from here) the programs, verified on another thread
+ * until rg_load_finish, which takes them in and pins them (rg_loader_close
+ * waits for them too). For a small plan, rg_load at once.
  */
 int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries);
 int rg_load_finish(struct rg_loader *l);
