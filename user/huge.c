@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "huge.h"
 
 #define HUGE_PAGE	(2u << 20)
@@ -23,7 +24,7 @@ _Static_assert(sizeof(struct head) <= HEAD, "struct head fits before the array")
 
 void *rg_huge_calloc(size_t n, size_t size)
 {
-	size_t bytes, maplen;
+	size_t bytes, maplen, pg = sysconf(_SC_PAGESIZE);
 	uint8_t *base, *aligned;
 	struct head *h;
 
@@ -31,31 +32,49 @@ void *rg_huge_calloc(size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	bytes = HEAD + n * size;
-	if (bytes < HUGE_MIN) {
-		base = aligned_alloc(HEAD, (bytes + HEAD - 1) / HEAD * HEAD);
+	bytes = n * size;
+	if (bytes + HEAD < HUGE_MIN) {
+		base = aligned_alloc(HEAD, (bytes + 2 * HEAD - 1) / HEAD * HEAD);
 		if (!base)
 			return NULL;
-		memset(base, 0, bytes);
+		memset(base, 0, bytes + HEAD);
 		((struct head *)base)->maplen = 0;
 		return base + HEAD;
 	}
-	/* a huge page must start on a 2 MiB boundary: map one more and trim */
+	/* the array starts on a 2 MiB boundary (a huge page must); its head
+	 * sits in the small page before, outside any huge page, so an array
+	 * barely touched costs no 2 MiB of zeroes
+	 */
 	maplen = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	base = mmap(NULL, maplen + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	base = mmap(NULL, maplen + 2 * HUGE_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
-	aligned = (uint8_t *)(((uintptr_t)base + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (aligned > base)
-		munmap(base, aligned - base);
-	if (aligned + maplen < base + maplen + HUGE_PAGE)
-		munmap(aligned + maplen, base + maplen + HUGE_PAGE - (aligned + maplen));
-	/* no THP (a kernel without it, or "never"): 4 KiB pages, still correct */
+	aligned = (uint8_t *)(((uintptr_t)base + pg + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (aligned - pg > base)
+		munmap(base, aligned - pg - base);
+	munmap(aligned + maplen, base + maplen + 2 * HUGE_PAGE - (aligned + maplen));
+	/* no THP (a kernel without it, or "never"): small pages, still correct */
 	madvise(aligned, maplen, MADV_HUGEPAGE);
-	h = (struct head *)aligned;
-	h->maplen = maplen;
-	return aligned + HEAD;
+	h = (struct head *)(aligned - HEAD);
+	h->maplen = maplen + pg;
+	return aligned;
+}
+
+void *rg_sparse_calloc(size_t n, size_t size)
+{
+	uint8_t *base;
+
+	if (size && n > (SIZE_MAX - HEAD) / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* calloc maps a large block fresh: no page is touched before use */
+	base = calloc(1, n * size + HEAD);
+	if (!base)
+		return NULL;
+	((struct head *)base)->maplen = 0;
+	return base + HEAD;
 }
 
 void rg_huge_free(void *p)
@@ -66,7 +85,7 @@ void rg_huge_free(void *p)
 		return;
 	h = (struct head *)((uint8_t *)p - HEAD);
 	if (h->maplen)
-		munmap(h, h->maplen);
+		munmap((uint8_t *)p - sysconf(_SC_PAGESIZE), h->maplen);
 	else
 		free(h);
 }

@@ -22,6 +22,12 @@
  * there is no room. n == 0 gives a valid pointer to nothing.
  */
 void *rg_huge_calloc(size_t n, size_t size);
+/* The same in small pages, for an array of a plan's size that is mostly
+ * left untouched (the few entries a sync changes): a huge page touched is
+ * 2 MiB zeroed. 16-byte aligned.
+ */
+void *rg_sparse_calloc(size_t n, size_t size);
+/* Either kind. */
 void rg_huge_free(void *p);
 
 #endif /* RG_HUGE_H */

@@ -668,14 +668,15 @@ static int read_old(struct install *in)
 	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
 	in->next = rg_huge_calloc(nent, sizeof(*in->next));
 	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
-	in->fresh_idx = rg_huge_calloc(nent + 1, sizeof(*in->fresh_idx));
-	in->fresh_ids = rg_huge_calloc(nent + 1, sizeof(*in->fresh_ids));
-	in->kept_idx = rg_huge_calloc(nent + 1, sizeof(*in->kept_idx));
-	in->kept_ids = rg_huge_calloc(nent + 1, sizeof(*in->kept_ids));
+	/* what a sync changes: most often a few entries */
+	in->fresh_idx = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_idx));
+	in->fresh_ids = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_ids));
+	in->kept_idx = rg_sparse_calloc(nent + 1, sizeof(*in->kept_idx));
+	in->kept_ids = rg_sparse_calloc(nent + 1, sizeof(*in->kept_ids));
 	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
-	in->ed.set = rg_huge_calloc(nent + 1, sizeof(*in->ed.set));
-	in->ed.del = rg_huge_calloc(in->nold + 1, sizeof(*in->ed.del));
-	in->retired = rg_huge_calloc(in->nold + 1, sizeof(*in->retired));
+	in->ed.set = rg_sparse_calloc(nent + 1, sizeof(*in->ed.set));
+	in->ed.del = rg_sparse_calloc(in->nold + 1, sizeof(*in->ed.del));
+	in->retired = rg_sparse_calloc(in->nold + 1, sizeof(*in->retired));
 	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh_idx ||
 	    !in->fresh_ids || !in->kept_idx || !in->kept_ids || !in->index ||
 	    !in->ed.set || !in->ed.del || !in->retired)
