@@ -12,7 +12,7 @@
 #
 # Downloads and images go to $(OUTPUT)/kernels/. Knobs (environment or make
 # variables): KERNELS_ACCEL=auto|kvm|tcg, KERNELS_TIMEOUT=seconds for each
-# boot (default 600), KERNELS_GUEST_ARGS=extra Criterion arguments in the
+# boot (default 1200), KERNELS_GUEST_ARGS=extra Criterion arguments in the
 # guest (no blanks), e.g. --filter=prog/jumbo*.
 
 KERNELS_DIR	:= $(OUTPUT)/kernels

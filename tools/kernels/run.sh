@@ -9,14 +9,14 @@
 # first.
 #
 # Environment: KERNELS_ACCEL=auto|kvm|tcg, KERNELS_TIMEOUT (seconds per boot,
-# default 600), KERNELS_GUEST_ARGS (extra Criterion arguments in the guest,
+# default 1200), KERNELS_GUEST_ARGS (extra Criterion arguments in the guest,
 # no blanks: the kernel command line carries them).
 set -u
 OUT=${1:-.output}
 cd "$(dirname "$0")/../.." || exit 1
 KDIR=$OUT/kernels
 SUITES=(test_prog test_diff)
-TIMEOUT=${KERNELS_TIMEOUT:-600}
+TIMEOUT=${KERNELS_TIMEOUT:-1200}
 ACCEL=${KERNELS_ACCEL:-auto}
 
 if [ "$(id -u)" != 0 ]; then
