@@ -412,6 +412,18 @@ out:
 	return err;
 }
 
+/* The last edit's arrays (rg_delta points into them). */
+static void free_edit(struct rg_live *lv)
+{
+	free(lv->set);
+	free(lv->del);
+	free(lv->fresh);
+	free(lv->kept);
+	free(lv->fresh_ids);
+	free(lv->kept_ids);
+	free(lv->retired);
+}
+
 struct rg_live *rg_live_new(void)
 {
 	return calloc(1, sizeof(struct rg_live));
@@ -432,13 +444,7 @@ void rg_live_free(struct rg_live *lv)
 	free(lv->gone);
 	free(lv->added);
 	free(lv->affected);
-	free(lv->set);
-	free(lv->del);
-	free(lv->fresh);
-	free(lv->kept);
-	free(lv->fresh_ids);
-	free(lv->kept_ids);
-	free(lv->retired);
+	free_edit(lv);
 	free(lv);
 }
 
@@ -799,13 +805,7 @@ static int make_delta(struct rg_live *lv, struct rg_delta *d)
 {
 	int n = lv->naffected + lv->ngone + 1;
 
-	free(lv->set);
-	free(lv->del);
-	free(lv->fresh);
-	free(lv->kept);
-	free(lv->fresh_ids);
-	free(lv->kept_ids);
-	free(lv->retired);
+	free_edit(lv);
 	lv->set = calloc(n, sizeof(*lv->set));
 	lv->del = calloc(n, sizeof(*lv->del));
 	lv->fresh = calloc(n, sizeof(*lv->fresh));
