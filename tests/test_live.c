@@ -309,9 +309,7 @@ static void check_kernel(const char *why)
 				struct rg_lpm_val v;
 				int b;
 
-				memset(&k, 0, sizeof(k));
-				k.prefixlen = e->cidr.len;
-				memcpy(k.addr, e->cidr.addr, 16);
+				rg_key_of(&e->cidr, &k);
 				cr_assert_eq(bpf_map_lookup_elem(fd, &k, &v), 0, "%s: %s missing", why,
 					     e->name);
 				cr_assert_eq(v.breaks, e->breaks, "%s: %s breaks %#x, want %#x", why,
@@ -328,10 +326,10 @@ static void check_kernel(const char *why)
 	nnow = 0;
 	for (int i = 0; i < plan.nentries; i++) {
 		const struct rg_entry *e = &plan.entries[i];
-		struct rg_lpm_key k = { .prefixlen = e->cidr.len };
+		struct rg_lpm_key k;
 		int b;
 
-		memcpy(k.addr, e->cidr.addr, 16);
+		rg_key_of(&e->cidr, &k);
 		b = find_info(n, e->kind, &k);
 		cr_assert_geq(b, 0, "%s: no bucket name for %s", why, e->name);
 		cr_assert_str_eq(infos[b].name, e->name, "%s", why);

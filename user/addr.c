@@ -270,6 +270,13 @@ void rg_addr_format(const uint8_t a[16], char *buf, size_t len)
 	rg_cidr_addr_format(&c, buf, len);
 }
 
+void rg_key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = c->len;
+	memcpy(k->addr, c->addr, 16);
+}
+
 void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len)
 {
 	struct rg_cidr c;

@@ -48,6 +48,8 @@ void rg_addr_format(const uint8_t a[16], char *buf, size_t len);
  * IPv4-mapped IPv6 address stays ::ffff:a.b.c.d).
  */
 void rg_addr_format_af(const uint8_t a[16], bool v4, char *buf, size_t len);
+/* The trie key of c (the plan's CIDRs are the trie's keys). */
+void rg_key_of(const struct rg_cidr *c, struct rg_lpm_key *k);
 /* A trie key, IPv4 inside ::ffff:0:0/96 written as IPv4. */
 void rg_key_format(const struct rg_lpm_key *k, char *buf, size_t len);
 

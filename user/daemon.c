@@ -234,23 +234,24 @@ static int wanted_ifaces(struct daemon *d, const struct rg_plan *plan)
 	return 0;
 }
 
-/* Reads and validates the plan: its text (len bytes), and its errors for
- * the log. 0, or the number of errors (or -errno).
+/* Reads (unless *text already holds it) and validates the plan: its text
+ * (len bytes), and its errors for the log. 0, or the number of errors (or
+ * -errno).
  */
 static int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
 		     char **errors)
 {
 	size_t elen = 0;
 	FILE *ef;
-	int n;
+	int n = 0;
 
 	*errors = NULL;
-	*text = NULL;
 	memset(plan, 0, sizeof(*plan));
 	ef = open_memstream(errors, &elen);
 	if (!ef)
 		return -ENOMEM;
-	n = rg_plan_read(d->o->plan_path, text, len, ef);
+	if (!*text)
+		n = rg_plan_read(d->o->plan_path, text, len, ef);
 	if (!n)
 		n = rg_plan_parse(*text, *len, d->o->plan_path, plan, ef);
 	fclose(ef);
@@ -315,38 +316,28 @@ static void guard_new_plan(struct daemon *d, const uint8_t sha[32])
 	}
 }
 
-/* The plan file edited in a few zone and prefix lines: those lines are
- * compiled and put in (live.c), the rest of a 100k-line plan untouched.
- * 1: installed; 0: nothing to do; -EAGAIN: take the whole file.
+/* The plan file (text, len bytes) edited in a few zone and prefix lines:
+ * those lines are compiled and put in (live.c), the rest of a 100k-line
+ * plan untouched. 1: installed (the text is the live plan's now); 0:
+ * nothing to do; -EAGAIN: take the whole file (the text stays the
+ * caller's in both).
  */
-static int sync_edit(struct daemon *d)
+static int sync_edit(struct daemon *d, char *text, size_t len)
 {
 	struct rg_delta delta;
 	struct rg_meta meta;
-	char *text = NULL;
 	long long gen;
-	size_t len;
 	int r, lock;
-	FILE *ef = fopen("/dev/null", "w");
 
-	if (!ef)
-		return -EAGAIN;
-	r = rg_plan_read(d->o->plan_path, &text, &len, ef);
-	fclose(ef);
-	if (r)
-		return -EAGAIN;		/* the full read reports it */
 	r = rg_live_change(d->live, &d->l.m, d->o->plan_path, text, len, &delta);
 	if (r == 1 && !rg_meta_read(&d->l.m, &meta) &&
 	    !strcmp(meta.plan_path, d->o->plan_path) &&
 	    meta.generation == rg_live_generation(d->live)) {
-		free(text);
 		record_sync(d, true, NULL, 0);
 		return 0;	/* touched, not changed */
 	}
-	if (r) {
-		free(text);
+	if (r)
 		return -EAGAIN;
-	}
 	guard_new_plan(d, delta.sha256);
 	lock = rg_state_lock(d->l.dir);
 	gen = rg_install_delta(&d->l.m, &delta, d->o->plan_path);
@@ -357,7 +348,6 @@ static int sync_edit(struct daemon *d)
 		 * whole file goes in (or says why not)
 		 */
 		rg_live_drop(d->live);
-		free(text);
 		d->rearm = false;
 		return -EAGAIN;
 	}
@@ -381,16 +371,29 @@ static int sync_plan(struct daemon *d, bool force)
 {
 	struct rg_plan plan;
 	struct rg_meta meta;
-	char *errors, *text;
+	char *errors, *text = NULL;
 	__u32 *ids = NULL;
 	long long gen;
-	size_t len;
+	size_t len = 0;
 	int n, lock, r = 0;
 
+	/* one read of the file: an edit when it can be, else the whole file
+	 * (a read error is reported by read_plan's second try)
+	 */
 	if (!force) {
-		r = sync_edit(d);
-		if (r != -EAGAIN)
-			return r;
+		FILE *null = fopen("/dev/null", "w");
+
+		if (null && !rg_plan_read(d->o->plan_path, &text, &len, null)) {
+			r = sync_edit(d, text, len);
+			if (r != -EAGAIN) {
+				if (r != 1)
+					free(text);
+				fclose(null);
+				return r;
+			}
+		}
+		if (null)
+			fclose(null);
 		r = 0;
 	}
 	n = read_plan(d, &plan, &text, &len, &errors);
@@ -1012,7 +1015,7 @@ static int attach_fresh(struct daemon *d)
 {
 	struct rg_plan plan;
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
-	char *errors, *text;
+	char *errors, *text = NULL;
 	bool declared_given;
 	size_t len;
 	__u32 mode;
@@ -1086,7 +1089,7 @@ static int adopt(struct daemon *d)
 static bool wanted_from_disk(struct daemon *d)
 {
 	struct rg_plan plan;
-	char *errors, *text;
+	char *errors, *text = NULL;
 	size_t len;
 	int n = read_plan(d, &plan, &text, &len, &errors);
 

@@ -144,13 +144,6 @@ static int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
 	}
 }
 
-static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->prefixlen = c->len;
-	memcpy(k->addr, c->addr, 16);
-}
-
 /* Writes n values to consecutive keys in as few system calls as the kernel
  * allows.
  */
@@ -699,7 +692,7 @@ static int assign_ids(struct install *in)
 		struct rg_lpm_key key;
 		int h = -1;
 
-		key_of(&e->cidr, &key);
+		rg_key_of(&e->cidr, &key);
 		/* plans change little: the entry after the last one found is
 		 * most often the one, and no hash probe jumps through memory
 		 */
@@ -753,7 +746,7 @@ static int plan_entries(struct install *in)
 		struct rg_index_entry *x = &in->index[i + 1];
 		__u64 digest;
 
-		key_of(&e->cidr, &t->key);
+		rg_key_of(&e->cidr, &t->key);
 		t->val.bucket = in->entry_id[e->bucket_of];
 		t->val.breaks = e->breaks;
 		if (!was || !(in->old_flags[in->hit[i]] & OLD_IN_PLAN) ||

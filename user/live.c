@@ -41,7 +41,6 @@ struct live_ent {
 	struct rg_lpm_val val;	/* what the tries hold for its CIDR */
 	__u32 id;
 	__u64 line;		/* hash of its source line */
-	bool dead;
 	/* the change being made */
 	bool gone;		/* removed */
 	bool added;
@@ -270,19 +269,12 @@ static int sorted_pos(const struct rg_live *lv, const struct rg_cidr *c)
 
 /* --- building ---------------------------------------------------------- */
 
-static void key_of(const struct rg_cidr *c, struct rg_lpm_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->prefixlen = c->len;
-	memcpy(k->addr, c->addr, 16);
-}
-
 static void info_of(const struct rg_live *lv, int idx, struct rg_bucket_info *info)
 {
 	const struct live_ent *le = &lv->ent[idx];
 
 	memset(info, 0, sizeof(*info));
-	key_of(&le->e.cidr, &info->cidr);
+	rg_key_of(&le->e.cidr, &info->cidr);
 	info->kind = le->e.kind;
 	info->trie = le->val;
 	memcpy(info->name, le->e.name, sizeof(info->name));
@@ -446,11 +438,6 @@ void rg_live_free(struct rg_live *lv)
 	free(lv->affected);
 	free_edit(lv);
 	free(lv);
-}
-
-int rg_live_entries(const struct rg_live *lv)
-{
-	return lv->valid ? lv->nlive : -1;
 }
 
 __u64 rg_live_generation(const struct rg_live *lv)
@@ -687,8 +674,7 @@ static void unindex(struct rg_live *lv, int idx)
 		lv->nsorted--;
 	}
 	lv->lencount[le->e.cidr.len]--;
-	lv->nlive--;
-	le->dead = true;
+	lv->nlive--;	/* its place in lv->ent stays, out of every index */
 }
 
 /* 2. Removed entries out, the new ones in (ids of removed twins kept). */
@@ -854,7 +840,7 @@ static int make_delta(struct rg_live *lv, struct rg_delta *d)
 		struct live_ent *o = &lv->ent[lv->gone[g]];
 
 		if (!find_cidr(lv, &o->e.cidr))
-			key_of(&o->e.cidr, &d->del[d->ndel++]);
+			rg_key_of(&o->e.cidr, &d->del[d->ndel++]);
 		if (!o->taken)
 			d->retired[d->nretired++] = o->id;
 	}

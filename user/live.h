@@ -40,10 +40,7 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 /* The edit went in as generation gen: text becomes the plan in force. */
 void rg_live_commit(struct rg_live *lv, __u64 gen);
 
-/* Zone and prefix entries of the plan in force (-1: none kept), and the
- * generation it went in as.
- */
-int rg_live_entries(const struct rg_live *lv);
+/* The generation the plan in force went in as. */
 __u64 rg_live_generation(const struct rg_live *lv);
 
 #endif /* RG_LIVE_H */
