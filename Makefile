@@ -22,8 +22,8 @@ endif
 PKGS		:= libbpf libelf zlib json-c nettle libpcap libmicrohttpd libmnl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -lnettle -lpcap -lmicrohttpd -lmnl)
-# the binary writes JSON itself (user/json.c); json-c is for the tests that read it back
-# libpcap and libmicrohttpd are opened at their first use (user/lazylib.c):
+# the binary writes JSON itself (user/lib/json.c); json-c is for the tests that read it back
+# libpcap and libmicrohttpd are opened at their first use (user/lib/lazylib.c):
 # the binary does not link them, nor what they pull in
 BIN_LIBS	:= $(filter-out -ljson-c -lpcap -lmicrohttpd,$(PKG_LIBS))
 # the sonames to open, as the build finds them
@@ -42,10 +42,10 @@ LDFLAGS_HARD	:= -pie -Wl,-z,relro,-z,now
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -Ibpf -I$(OUTPUT) -MMD -MP
 
-USER_SRCS	:= $(wildcard user/*.c)
-LIB_SRCS	:= $(filter-out user/main.c,$(USER_SRCS))
+USER_SRCS	:= $(wildcard user/*/*.c)
+LIB_SRCS	:= $(filter-out user/cmd/main.c,$(USER_SRCS))
 LIB_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
-MAIN_OBJ	:= $(OUTPUT)/user/main.o
+MAIN_OBJ	:= $(OUTPUT)/user/cmd/main.o
 BPF_OBJ		:= $(OUTPUT)/ringguard.bpf.o
 SKEL		:= $(OUTPUT)/ringguard.skel.h
 BIN		:= $(OUTPUT)/ringguard
@@ -57,18 +57,18 @@ TEST_LIB_OBJS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_LIB_SRCS))
 INJECT		:= $(OUTPUT)/rg-inject
 TCX		:= $(OUTPUT)/rg-tcx
 TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
-# The CLI with its test hooks (user/testhook.h): for the suites only.
+# The CLI with its test hooks (user/lib/testhook.h): for the suites only.
 HOOKED		:= $(OUTPUT)/ringguard-hooks
-HOOKED_SRCS	:= user/install.c		# the files that call rg_test_hook()
+HOOKED_SRCS	:= user/kernel/install.c		# the files that call rg_test_hook()
 HOOKED_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%-hooks.o,$(HOOKED_SRCS))
 TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test check demo deps install bench
+.PHONY: all clean test check check-layers demo deps install bench
 
 all: $(BIN)
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
@@ -83,18 +83,20 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ringguard_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(SKEL)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/user/lazylib.o: USER_CFLAGS += $(LAZY_CFLAGS)
+$(OUTPUT)/user/lib/lazylib.o: USER_CFLAGS += $(LAZY_CFLAGS)
 
 $(BIN): $(LIB_OBJS) $(MAIN_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(BIN_LIBS) -o $@
 
-$(OUTPUT)/user/%-hooks.o: user/%.c $(SKEL) | $(OUTPUT)/user
+$(OUTPUT)/user/%-hooks.o: user/%.c $(SKEL)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -DRG_TEST_HOOKS -c $< -o $@
 
 $(HOOKED): $(filter-out $(HOOKED_OBJS:-hooks.o=.o),$(LIB_OBJS)) $(HOOKED_OBJS) \
@@ -141,6 +143,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(INJECT)
 	$(Q)tools/demo.sh $(OUTPUT)
 
+# user/README.md: no include runs from a lower layer to a higher one
+check-layers:
+	$(Q)tools/check/layers.sh
+
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/ringguard)
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/ringguard
@@ -152,4 +158,4 @@ clean:
 # Extra targets live beside their tools (tools/kernels/kernels.mk, ...).
 include $(wildcard tools/*/*.mk tests/*/*.mk)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)

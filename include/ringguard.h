@@ -5,7 +5,7 @@
  * Everything here is part of the pinned state: a change to a struct is a
  * change of map layout, so bump RG_LAYOUT_VERSION with it. Layouts only ever
  * grow at the end: a newer build then migrates pinned maps by copying each
- * old value into the front of the new one (user/attach.c), counters included.
+ * old value into the front of the new one (user/kernel/attach.c), counters included.
  */
 #ifndef RINGGUARD_H
 #define RINGGUARD_H
@@ -274,7 +274,7 @@ struct rg_bucket_info {
  * read of rg_buckets' 100k names took 45 ms), as records in chunks of
  * RG_INDEX_PER_CHUNK, read and written a chunk per system call. Record 0
  * is a struct rg_index_head; records 1..count one entry of the plan each,
- * in plan order. Written only by userspace (user/install.c), after
+ * in plan order. Written only by userspace (user/kernel/install.c), after
  * rg_buckets and rg_meta: valid only while head.generation and head.count
  * match rg_meta's generation and nentries, else a sync reads rg_buckets.
  */
@@ -388,7 +388,7 @@ struct rg_meta {
 	 * the next sync can edit the idle trie instead of building a new one
 	 */
 	__u64 twin_gen;
-	/* layout 3: the fleet's view of the mode (user/fleet.c). The plan's
+	/* layout 3: the fleet's view of the mode (user/kernel/fleet.c). The plan's
 	 * declared mode for this host, a person's override (`ringguard mode`),
 	 * and a revert by the daemon that holds until the plan changes. A state
 	 * migrated from layout 2 has fleet == 0: the daemon then keeps the

@@ -129,7 +129,7 @@ test_1000_swaps_under_traffic() {
 test_kill_9_mid_sync() {
 	stop_daemon
 	n=$(log_count watching)
-	# the test build of the CLI: only it has the pause (user/testhook.h)
+	# the test build of the CLI: only it has the pause (user/lib/testhook.h)
 	RG="$(realpath "$OUT/ringguard-hooks")" start_daemon RG_FAULT_SYNC_PAUSE_MS=3000
 	within "daemon restarts (its first sync pauses 3 s)" 10 log_count_is watching $((n + 1))
 	g0=$(gen)

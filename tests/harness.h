@@ -9,9 +9,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "install.h"
-#include "instance.h"
-#include "plan.h"
+#include "kernel/install.h"
+#include "kernel/instance.h"
+#include "plan/plan.h"
 
 static inline void h_install(struct rg_instance *in, struct rg_plan *plan, const char *text)
 {

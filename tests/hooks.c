@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hooks.c - the test hooks of user/testhook.h, linked only into
+ * hooks.c - the test hooks of user/lib/testhook.h, linked only into
  * $(OUTPUT)/ringguard-hooks (never into the installed binary).
  *
  *   RG_FAULT_SYNC_PAUSE_MS=N   every plan installation pauses N ms with the
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #define RG_TEST_HOOKS
-#include "testhook.h"
+#include "lib/testhook.h"
 
 void rg_test_hook(enum rg_test_point at)
 {

@@ -3,7 +3,7 @@
  * model.c - the plan's rules, applied literally to one address or frame.
  */
 #include <string.h>
-#include "frame.h"
+#include "plan/frame.h"
 #include "model.h"
 
 int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],

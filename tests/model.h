@@ -9,13 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "plan.h"
+#include "plan/plan.h"
 
-#include "frame.h"
+#include "plan/frame.h"
 
 enum { RG_M_IP = RG_FRAME_IP, RG_M_OTHER = RG_FRAME_OTHER, RG_M_MALFORMED = RG_FRAME_MALFORMED };
 
-/* The frame parser is shared with replay (user/frame.c); the model proper
+/* The frame parser is shared with replay (user/plan/frame.c); the model proper
  * is the address rule below, written straight from the plan's definitions.
  */
 int rg_model_parse(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16],

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_addr.c - the address module (user/addr.c) every parser and printer
- * shares, the map list (RG_MAPS), and the log levels (user/log.c).
+ * test_addr.c - the address module (user/lib/addr.c) every parser and printer
+ * shares, the map list (RG_MAPS), and the log levels (user/lib/log.c).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "addr.h"
-#include "log.h"
-#include "state.h"
+#include "lib/addr.h"
+#include "lib/log.h"
+#include "kernel/state.h"
 
 static struct rg_cidr cidr(const char *s)
 {

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_fleet.c - whose word sets the mode (user/fleet.c): the plan's
+ * test_fleet.c - whose word sets the mode (user/kernel/fleet.c): the plan's
  * declaration, a person's override, a revert that holds until the plan
  * changes, and state pinned by a build that knew none of it.
  */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "fleet.h"
+#include "kernel/fleet.h"
 
 static struct rg_meta meta;
 static struct rg_config cfg;

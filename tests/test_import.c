@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "import.h"
-#include "plan.h"
+#include "plan/import.h"
+#include "plan/plan.h"
 
 #define USERS_DOC "../shared/ipv6-prefix-allocation-plan.md"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_json.c - the streaming JSON writer (user/json.c) every -j output
+ * test_json.c - the streaming JSON writer (user/lib/json.c) every -j output
  * goes through: commas, nesting, escaping, numbers, and that json-c (a
  * real parser) reads back what it wrote.
  */
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <json-c/json.h>
-#include "json.h"
+#include "lib/json.h"
 
 struct buf {
 	char *s;

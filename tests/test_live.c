@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
-#include "install.h"
-#include "instance.h"
-#include "live.h"
-#include "plan.h"
+#include "kernel/install.h"
+#include "kernel/instance.h"
+#include "daemon/live.h"
+#include "plan/plan.h"
 
 #define MAX_LINES	2048
 

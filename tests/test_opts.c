@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * test_opts.c - the option parser every command uses (user/opts.c): the
+ * test_opts.c - the option parser every command uses (user/cmd/opts.c): the
  * checked value parsers, and a command table parsed the ways a user types
  * it (--opt=value, bundles, --, prefixes, lists), with the message each
  * mistake gets.
@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "opts.h"
+#include "cmd/opts.h"
 
 struct globals {
 	bool json, verbose;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 static char errbuf[65536];
 

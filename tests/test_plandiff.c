@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "model.h"
-#include "plan.h"
-#include "plandiff.h"
+#include "plan/plan.h"
+#include "plan/plandiff.h"
 
 struct run {
 	int rc;

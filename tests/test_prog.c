@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
-#include "attach.h"
+#include "kernel/attach.h"
 #include "frames.h"
 #include "harness.h"
 

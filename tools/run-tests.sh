@@ -103,7 +103,7 @@ if [ -z "$CHECK" ]; then
 fi
 
 echo "== deployment files and documentation"
-for check in check-unit check-k8s check-doc; do
+for check in check-layers check-unit check-k8s check-doc; do
 	if make --no-print-directory "$check" OUTPUT="$OUT" >"$OUT/$check.log" 2>&1; then
 		echo "  ok    make $check"
 		passed=$((passed + 1))

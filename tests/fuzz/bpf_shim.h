@@ -2,7 +2,7 @@
 /*
  * bpf_shim.h - just enough of bpf_helpers.h / bpf_endian.h for the BPF
  * parse helpers (bpf/parse.h) to compile as plain userspace C, so a fuzzer
- * can hold them to user/frame.c byte for byte.
+ * can hold them to user/plan/frame.c byte for byte.
  */
 #ifndef RG_BPF_SHIM_H
 #define RG_BPF_SHIM_H

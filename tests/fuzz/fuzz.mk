@@ -32,11 +32,12 @@ FUZZ_TARGETS	?=
 .SECONDARY: $(SAN_LIB_OBJS) $(SAN_TEST_LIB) $(SAN_TEST_BINS:=.o) \
 	    $(patsubst %,%.o,$(FUZZ_BINS))
 
-$(SAN_OUT)/user $(SAN_OUT)/tests $(SAN_OUT)/fuzz:
+$(SAN_OUT)/tests $(SAN_OUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(SAN_OUT)/user/%.o: user/%.c $(SKEL) | $(SAN_OUT)/user
+$(SAN_OUT)/user/%.o: user/%.c $(SKEL)
 	$(call msg,SAN-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(SAN_CC) $(SAN_CFLAGS) -c $< -o $@
 
 $(SAN_OUT)/tests/%.o: tests/%.c $(SKEL) | $(SAN_OUT)/tests
@@ -67,4 +68,4 @@ fuzz: fuzz-build
 
 san-tests: $(SAN_TEST_BINS)
 
--include $(wildcard $(SAN_OUT)/*/*.d)
+-include $(wildcard $(SAN_OUT)/*/*.d $(SAN_OUT)/user/*/*.d)

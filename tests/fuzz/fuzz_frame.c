@@ -2,7 +2,7 @@
 /*
  * fuzz_frame.c - the frame parsers: the BPF programs' rg_parse()
  * (bpf/parse.h, compiled here as plain C) and replay's rg_frame_parse()
- * (user/frame.c) must read no byte past the frame and agree on every
+ * (user/plan/frame.c) must read no byte past the frame and agree on every
  * frame: verdict, addresses, family and protocol, with 0, 1 or 2 VLAN tags
  * held out of band (tc), and the same for the frame inside VXLAN or Geneve
  * (rg_parse_encap() and rg_frame_decode(), the default ports). ASan
@@ -10,7 +10,7 @@
  */
 #include "bpf_shim.h"
 #include "fuzz.h"
-#include "frame.h"
+#include "plan/frame.h"
 #include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,8 +7,8 @@
  */
 #include <errno.h>
 #include "fuzz.h"
-#include "import.h"
-#include "plan.h"
+#include "plan/import.h"
+#include "plan/plan.h"
 
 static int import(const char *path, char **out, size_t *len)
 {

@@ -6,7 +6,7 @@
  * and the first address of every entry looks up to a bucket.
  */
 #include "fuzz.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,8 +7,8 @@
  * in text and in JSON.
  */
 #include "fuzz.h"
-#include "plan.h"
-#include "plandiff.h"
+#include "plan/plan.h"
+#include "plan/plandiff.h"
 
 static int diff(const char *a, const char *b, bool json)
 {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fuzz_values.c - the small parsers every command leans on: CIDRs and
- * addresses (user/addr.c) and option values (user/opts.c: numbers,
+ * addresses (user/lib/addr.c) and option values (user/cmd/opts.c: numbers,
  * durations, interface lists). Any string: no crash, no undefined
  * behaviour; what one accepts prints and parses back to the same value,
  * and a value in range is in range.
  */
 #include "fuzz.h"
-#include "addr.h"
-#include "opts.h"
-#include "plan.h"
+#include "lib/addr.h"
+#include "cmd/opts.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

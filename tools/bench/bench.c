@@ -46,9 +46,9 @@
 #include <bpf/libbpf.h>
 #include "frames.h"
 #include "genplan.h"
-#include "install.h"
-#include "instance.h"
-#include "live.h"
+#include "kernel/install.h"
+#include "kernel/instance.h"
+#include "daemon/live.h"
 #include "ringguard.skel.h"
 #include "floors.skel.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "frames.h"
-#include "install.h"
-#include "instance.h"
+#include "kernel/install.h"
+#include "kernel/instance.h"
 
 #define RUNS	5
 #define REPEAT	1000000

@@ -84,7 +84,7 @@
 #include <libmnl/libmnl.h>
 #include "frames.h"
 #include "genplan.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 #define MESH		RG_BREAKS(RG_ROLE_MESH)
 

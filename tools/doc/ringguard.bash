@@ -6,7 +6,7 @@
 # otherwise. Plain bash 4.4+: it uses no helper of bash-completion.
 # tools/doc/test-completion.sh tests it (`make check-doc`).
 #
-# It follows the CLI's own parsing (user/opts.c, the tables in user/main.c):
+# It follows the CLI's own parsing (user/cmd/opts.c, the tables in user/cmd/main.c):
 # global options anywhere, commands and `plan` subcommands matched by
 # unambiguous prefix, and --mesh/--egress taking a comma list, with the bare
 # words right after them continuing it.

@@ -21,7 +21,7 @@
 #                     (tools/deploy/ansible/) linted and run
 #
 # The version is debian/changelog's; `make deb` fails if the binary reports
-# another one (user/main.c's RG_VERSION).
+# another one (user/cmd/main.c's RG_VERSION).
 
 PKG_DEBIAN	:= tools/pkg/debian
 # "ringguard (0.1.0) unstable; ..." -> 0.1.0, without a perl per make run

@@ -1,0 +1,1365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * daemon.c - `ringguard daemon`: keep enforcing, keep the plan in sync, put
+ * this host in the mode the plan declares for it, and undo an enforce that
+ * cuts the host off.
+ *
+ * One poll loop over these sources:
+ *   inotify  the plan's directory: an edit, a rename over the file, a
+ *            ConfigMap `..data` symlink swap; the content hash decides
+ *            whether anything changed, after a short debounce
+ *   netlink  link events: interfaces that appear, vanish, are recreated
+ *            (new ifindex) or renamed are reconciled within 50 ms
+ *   signals  SIGHUP forces a sync; SIGTERM/SIGINT exit, leaving enforcement
+ *            pinned unless --detach-on-exit
+ *   probes   echo replies from the plan's lifelines (user/daemon/lifeline.c)
+ *   events   violations for the log (--log-violations), from the ring buffer
+ *   timeout  the debounce deadlines, probe rounds, and a one-second tick
+ *            (the confirm window, systemd's watchdog, /healthz)
+ * A plan that fails validation is logged with FILE:LINE messages, counted in
+ * rg_meta (status shows it) and ignored: the last good plan stays.
+ *
+ * The mode (user/kernel/fleet.c): the plan's declaration for this host, unless a
+ * person's `ringguard mode` overrides it or a revert holds. Every switch to
+ * enforce arms the in-kernel confirm deadline (--confirm-within): the daemon
+ * probes the lifelines just before the switch and every second after it,
+ * reverts to monitor at once when one that answered before goes silent, and
+ * confirms at the deadline when they all still answer. If the daemon dies
+ * in the window, the datapath reverts at the deadline by itself.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <arpa/inet.h>
+#include <bpf/libbpf.h>
+#include <microhttpd.h>
+#include "kernel/attach.h"
+#include "daemon/daemon.h"
+#include "report/events.h"
+#include "kernel/fleet.h"
+#include "kernel/install.h"
+#include "lib/json.h"
+#include "daemon/lifeline.h"
+#include "daemon/live.h"
+#include "lib/log.h"
+#include "report/show.h"
+
+#define PLAN_DEBOUNCE_MS	150
+#define LINK_DEBOUNCE_MS	30
+#define TICK_MS			1000
+/* lifeline rounds: twice a second while an enforce is unconfirmed, else at
+ * this pace (the lifeline metrics, and the "answered before" of a switch
+ * that a person makes)
+ */
+#define PROBE_WINDOW_MS		500
+#define PROBE_IDLE_MS		5000
+/* confirm this long before the kernel's deadline, so a busy loop never
+ * lets a good enforce lapse
+ */
+#define CONFIRM_MARGIN_MS	1000
+/* /healthz fails when the loop has not come round for this long */
+#define STALE_MS		20000
+
+enum { PFD_SIG, PFD_INOTIFY, PFD_NETLINK, PFD_PROBE6, PFD_PROBE4, PFD_EVENTS, NPFD };
+
+struct daemon {
+	const struct rg_daemon_opts *o;
+	/* resources: every one is released by daemon_cleanup() */
+	struct rg_loader l;
+	bool loaded;
+	bool fresh;		/* attached by this daemon: undone if the start fails */
+	/* a fresh attach's --mode against a plan that declares nothing: the
+	 * first apply_mode() switches to it (an override from then on)
+	 */
+	bool start_override;
+	__u32 start_mode;
+	int sfd, ifd, nlfd;
+	struct MHD_Daemon *mhd;
+	struct ring_buffer *rb;
+	struct rg_prober probe;
+	struct rg_live *live;	/* the plan in force, for edits (live.c) */
+	pthread_mutex_t mu;	/* probe states: the listener reads them */
+	/* what to enforce */
+	struct rg_host_if want[RG_MAX_IFACES];
+	int nwant;
+	bool missing[RG_MAX_IFACES];
+	char plan_dir[PATH_MAX];
+	__u32 declared;		/* this host's mode in the plan last read valid */
+	__u8 rejected_sha[32];	/* the plan last rejected: read again, it counts once */
+	bool rejected_valid;
+	bool probe_warned;
+	/* timers: ms on CLOCK_MONOTONIC, 0 = nothing pending */
+	long long plan_due, link_due, probe_due, tick_due, watchdog_due;
+	long long watchdog_ms;	/* half of $WATCHDOG_USEC, 0: no watchdog */
+	bool force_sync;
+	__u32 mode_seen;	/* the effective mode at the last look */
+	__u64 switched_ns;	/* when the enforce being confirmed began (0: unknown) */
+	/* a new plan went in while enforcing: its window is armed after the
+	 * interfaces follow it, guarding the lifelines that answered before
+	 */
+	bool rearm;
+	__u64 rearm_before;
+	__s64 mono_to_real;
+	/* read by the listener's thread */
+	_Atomic long long alive_ms;
+	_Atomic bool ready;
+};
+
+/* --- log ------------------------------------------------------------------ */
+
+/* Every message goes through log.h: text for a terminal and journald (which
+ * stamps it), or with --log-format json one object a line for Loki or ELK.
+ */
+#define dlog(level, ...)	rg_log(level, __VA_ARGS__)
+#define INFO	RG_LOG_INFO
+#define WARN	RG_LOG_WARN
+#define ERROR	RG_LOG_ERROR
+
+/* A plan's FILE:LINE errors, a line each. */
+static void log_errors(const char *errors)
+{
+	size_t len = errors ? strlen(errors) : 0;
+
+	if (len)
+		dlog(ERROR, "%.*s", (int)(errors[len - 1] == '\n' ? len - 1 : len), errors);
+}
+
+static long long now_ms(void)
+{
+	return rg_monotonic_ns() / 1000000;
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void notify(const char *fmt, ...)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char msg[512];
+	va_list ap;
+	socklen_t len;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';	/* abstract namespace */
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	close(fd);
+}
+
+/* --- pinned state, under the state lock -------------------------------- */
+
+struct pinned {
+	int lock;
+	struct rg_meta meta;
+	struct rg_config cfg;
+};
+
+static int pinned_begin(struct daemon *d, struct pinned *p)
+{
+	int err;
+
+	p->lock = rg_state_lock(d->l.dir);
+	err = rg_meta_read(&d->l.m, &p->meta);
+	if (!err)
+		err = rg_config_read(&d->l.m, &p->cfg);
+	if (err && p->lock >= 0)
+		close(p->lock);
+	return err;
+}
+
+/* The config first: the datapath acts on it, the meta only explains it. */
+static int pinned_commit(struct daemon *d, struct pinned *p, bool cfg, bool meta)
+{
+	int err = 0;
+
+	if (cfg)
+		err = rg_config_write(&d->l.m, &p->cfg);
+	if (!err && meta)
+		err = rg_meta_write(&d->l.m, &p->meta);
+	if (p->lock >= 0)
+		close(p->lock);
+	if (err)
+		dlog(ERROR, "cannot write the pinned state: %s", strerror(-err));
+	return err;
+}
+
+/* --- the plan -------------------------------------------------------------- */
+
+/* Interfaces to enforce on: given on the command line, else the plan's
+ * host line (so a plan edit can move roles too).
+ */
+static int wanted_ifaces(struct daemon *d, const struct rg_plan *plan)
+{
+	const struct rg_host *h;
+
+	if (d->o->nifs) {
+		memcpy(d->want, d->o->ifs, d->o->nifs * sizeof(d->want[0]));
+		d->nwant = d->o->nifs;
+		return 0;
+	}
+	h = rg_plan_host(plan, d->o->host);
+	if (!h) {
+		dlog(ERROR, "the plan has no host line for '%s': add 'host %s mesh IF... "
+		     "egress IF...' or pass --mesh/--egress", d->o->host, d->o->host);
+		return -ENOENT;
+	}
+	if (h->nifs != d->nwant || memcmp(h->ifs, d->want, h->nifs * sizeof(h->ifs[0])))
+		memset(d->missing, 0, sizeof(d->missing));
+	memcpy(d->want, h->ifs, h->nifs * sizeof(h->ifs[0]));
+	d->nwant = h->nifs;
+	return 0;
+}
+
+/* Reads (unless *text already holds it) and validates the plan: its text
+ * (len bytes), and its errors for the log. 0, or the number of errors (or
+ * -errno).
+ */
+static int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
+		     char **errors)
+{
+	size_t elen = 0;
+	FILE *ef;
+	int n = 0;
+
+	*errors = NULL;
+	memset(plan, 0, sizeof(*plan));
+	ef = open_memstream(errors, &elen);
+	if (!ef)
+		return -ENOMEM;
+	if (!*text)
+		n = rg_plan_read(d->o->plan_path, text, len, ef);
+	if (!n)
+		n = rg_plan_parse(*text, *len, d->o->plan_path, plan, ef);
+	fclose(ef);
+	return n;
+}
+
+static void record_sync(struct daemon *d, bool ok, const char *errors, int n)
+{
+	struct pinned p;
+
+	if (pinned_begin(d, &p))
+		return;
+	p.meta.last_sync_ok = ok;
+	p.meta.last_sync_at = time(NULL);
+	if (!ok) {
+		const char *nl = strchr(errors, '\n');
+
+		p.meta.rejects++;
+		p.meta.rejected_at = time(NULL);
+		memset(p.meta.last_error, 0, sizeof(p.meta.last_error));
+		snprintf(p.meta.last_error, sizeof(p.meta.last_error), "%.*s%s",
+			 (int)(nl ? nl - errors : (long)strlen(errors)), errors,
+			 n > 1 ? " (and more)" : "");
+		notify("STATUS=plan rejected (%u so far): %s", p.meta.rejects, p.meta.last_error);
+	}
+	pinned_commit(d, &p, false, true);
+}
+
+/* The plan's lifelines go to the prober; without CAP_NET_RAW they are only
+ * reported, and an enforce is then confirmed like a plan without lifelines.
+ */
+static void take_lifelines(struct daemon *d, const struct rg_plan *plan)
+{
+	int err;
+
+	pthread_mutex_lock(&d->mu);
+	err = rg_prober_set(&d->probe, plan);
+	pthread_mutex_unlock(&d->mu);
+	if (err && !d->probe_warned)
+		dlog(ERROR, "cannot probe the plan's lifelines: %s (the daemon needs "
+		     "CAP_NET_RAW for ICMP echo)", strerror(-err));
+	d->probe_warned = err != 0;
+}
+
+/* A new plan under enforce can cut the host off as surely as a switch to
+ * enforce: its lifelines are probed before it goes in, and the confirm
+ * window is armed after (run_loop).
+ */
+static void guard_new_plan(struct daemon *d, const uint8_t sha[32])
+{
+	struct rg_config cfg;
+	struct rg_meta meta;
+
+	if (d->probe.n && !rg_meta_read(&d->l.m, &meta) &&
+	    memcmp(meta.sha256, sha, sizeof(meta.sha256)) &&
+	    !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE &&
+	    !rg_deadline_passed(&cfg, rg_monotonic_ns())) {
+		pthread_mutex_lock(&d->mu);
+		d->rearm_before = rg_prober_probe_now(&d->probe, 1000);
+		pthread_mutex_unlock(&d->mu);
+		d->rearm = true;
+	}
+}
+
+/* The plan file (text, len bytes) edited in a few zone and prefix lines:
+ * those lines are compiled and put in (live.c), the rest of a 100k-line
+ * plan untouched. 1: installed (the text is the live plan's now); 0:
+ * nothing to do; -EAGAIN: take the whole file (the text stays the
+ * caller's in both).
+ */
+static int sync_edit(struct daemon *d, char *text, size_t len)
+{
+	struct rg_delta delta;
+	struct rg_meta meta;
+	long long gen;
+	int r, lock;
+
+	r = rg_live_change(d->live, &d->l.m, d->o->plan_path, text, len, &delta);
+	if (r == 1 && !rg_meta_read(&d->l.m, &meta) &&
+	    !strcmp(meta.plan_path, d->o->plan_path) &&
+	    meta.generation == rg_live_generation(d->live)) {
+		record_sync(d, true, NULL, 0);
+		return 0;	/* touched, not changed */
+	}
+	if (r)
+		return -EAGAIN;
+	guard_new_plan(d, delta.sha256);
+	lock = rg_state_lock(d->l.dir);
+	gen = rg_install_delta(&d->l.m, &delta, d->o->plan_path);
+	if (lock >= 0)
+		close(lock);
+	if (gen < 0) {
+		/* another sync came between, or the kernel said no: the
+		 * whole file goes in (or says why not)
+		 */
+		rg_live_drop(d->live);
+		d->rearm = false;
+		return -EAGAIN;
+	}
+	rg_live_commit(d->live, gen);
+	d->rejected_valid = false;
+	/* changed: kept buckets whose name, zone or trie value moved (the
+	 * unplanned bucket's name is rewritten every time)
+	 */
+	dlog(INFO, "plan %s installed: generation %lld, %d entries (%d added, %d removed, "
+	     "%d changed)", d->o->plan_path, gen, delta.nentries, delta.nfresh, delta.nretired,
+	     delta.nkept - 1);
+	notify("STATUS=plan generation %lld in force", gen);
+	record_sync(d, true, "", 0);
+	return 1;
+}
+
+/* Reads, validates and installs the plan if its content changed (or force).
+ * Returns 1 if a new plan went in, 0 if nothing changed or it was rejected.
+ */
+static int sync_plan(struct daemon *d, bool force)
+{
+	struct rg_plan plan;
+	struct rg_meta meta;
+	char *errors, *text = NULL;
+	__u32 *ids = NULL;
+	long long gen;
+	size_t len = 0;
+	int n, lock, r = 0;
+
+	/* one read of the file: an edit when it can be, else the whole file
+	 * (a read error is reported by read_plan's second try)
+	 */
+	if (!force) {
+		FILE *null = fopen("/dev/null", "w");
+
+		if (null && !rg_plan_read(d->o->plan_path, &text, &len, null)) {
+			r = sync_edit(d, text, len);
+			if (r != -EAGAIN) {
+				if (r != 1)
+					free(text);
+				fclose(null);
+				return r;
+			}
+		}
+		if (null)
+			fclose(null);
+		r = 0;
+	}
+	n = read_plan(d, &plan, &text, &len, &errors);
+	if (n > 0 && !force && d->rejected_valid && !memcmp(d->rejected_sha, plan.sha256, 32)) {
+		/* the same bad plan read again (a writer still busy beside
+		 * it): one rejection, not two
+		 */
+		dlog(INFO, "plan %s unchanged since it was rejected: the active plan stays",
+		     d->o->plan_path);
+		free(errors);
+		free(text);
+		rg_plan_free(&plan);
+		return 0;
+	}
+	d->rejected_valid = n > 0;
+	if (n > 0)
+		memcpy(d->rejected_sha, plan.sha256, 32);
+	if (n != 0) {
+		/* each error on its own line, FILE:LINE first */
+		record_sync(d, false, errors ? errors : "", n < 0 ? 1 : n);
+		log_errors(errors);
+		dlog(ERROR, "plan %s rejected (%d error%s): the active plan stays",
+		     d->o->plan_path, n < 0 ? 1 : n, n == 1 ? "" : "s");
+		free(errors);
+		free(text);
+		rg_plan_free(&plan);
+		return 0;
+	}
+	free(errors);
+	d->declared = rg_plan_host_mode(&plan, d->o->host, NULL);
+	take_lifelines(d, &plan);
+	if (!force && !rg_meta_read(&d->l.m, &meta) &&
+	    !memcmp(meta.sha256, plan.sha256, sizeof(meta.sha256)) &&
+	    !strcmp(meta.plan_path, d->o->plan_path)) {
+		record_sync(d, true, NULL, 0);
+		free(text);
+		rg_plan_free(&plan);
+		return 0;	/* touched, not changed */
+	}
+	guard_new_plan(d, plan.sha256);
+	ids = calloc(plan.nentries + 1, sizeof(*ids));
+	lock = rg_state_lock(d->l.dir);
+	gen = ids ? rg_install_ids(&d->l.m, &plan, d->o->plan_path, ids) : -ENOMEM;
+	if (lock >= 0)
+		close(lock);
+	if (gen >= 0 && rg_live_reset(d->live, &plan, d->o->plan_path, text, len, ids, gen))
+		dlog(WARN, "cannot keep the plan in memory: every change installs the whole "
+		     "file");
+	if (gen < 0)
+		rg_live_drop(d->live);
+	free(ids);
+	free(text);
+	if (gen < 0) {
+		d->rearm = false;
+		dlog(ERROR, "cannot install plan %s: %s (the active plan stays)", d->o->plan_path,
+		     strerror((int)-gen));
+	} else {
+		dlog(INFO, "plan %s installed: generation %lld, %d entries", d->o->plan_path, gen,
+		     plan.nentries);
+		notify("STATUS=plan generation %lld in force", gen);
+		if (!d->o->nifs && wanted_ifaces(d, &plan) == 0)
+			d->link_due = now_ms();
+		r = 1;
+	}
+	record_sync(d, gen >= 0, "", 0);
+	rg_plan_free(&plan);
+	return r;
+}
+
+static void reconcile(struct daemon *d)
+{
+	int lock = rg_state_lock(d->l.dir), n;
+
+	n = rg_reconcile(&d->l, d->want, d->nwant, d->missing);
+	if (lock >= 0)
+		close(lock);
+	if (n < 0)
+		dlog(ERROR, "cannot attach: %s (will retry on the next link event)", strerror(-n));
+}
+
+/* --- the mode ---------------------------------------------------------- */
+
+static void lifeline_list(struct daemon *d, __u64 mask, bool in, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < d->probe.n; i++)
+		if (!!(mask & (1ull << i)) == in)
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? ", " : "",
+				      d->probe.s[i].text);
+}
+
+static __u64 lifelines_up(struct daemon *d)
+{
+	__u64 m = 0;
+
+	for (int i = 0; i < d->probe.n; i++)
+		if (d->probe.s[i].up)
+			m |= 1ull << i;
+	return m;
+}
+
+/* Arms the daemon's confirm window on an enforce that has none; before:
+ * the lifelines that answered before the switch (they are guarded).
+ */
+static void arm_window(struct daemon *d, struct pinned *p, __u64 before, const char *why)
+{
+	char guarded[1024], silent[1024];
+	__u64 until = rg_monotonic_ns() + (__u64)d->o->confirm_within * 1000000000ull;
+
+	p->cfg.mode = RG_MODE_ENFORCE;
+	p->cfg.enforce_until = until;
+	p->meta.armed_until = until;
+	p->meta.lifelines_before = before;
+	p->meta.confirm_within = d->o->confirm_within;
+	if (pinned_commit(d, p, true, true))
+		return;
+	d->mode_seen = RG_MODE_ENFORCE;
+	d->switched_ns = rg_monotonic_ns();
+	d->probe_due = now_ms() + PROBE_WINDOW_MS;
+	lifeline_list(d, before, true, guarded, sizeof(guarded));
+	lifeline_list(d, before, false, silent, sizeof(silent));
+	if (!d->probe.n)
+		dlog(INFO, "enforce mode (%s): the plan names no lifeline, so it is confirmed "
+		     "in %d s if this daemon is still running", why, d->o->confirm_within);
+	else
+		dlog(INFO, "enforce mode (%s): confirmed in %d s unless a lifeline stops "
+		     "answering; guarding %s%s%s%s", why, d->o->confirm_within,
+		     *guarded ? guarded : "none", *silent ? " (not answering before the switch, "
+		     "so not guarded: " : "", silent, *silent ? ")" : "");
+	notify("STATUS=enforce, confirm window %d s", d->o->confirm_within);
+}
+
+/* A new plan while enforcing: the window again, unless the mode moved. */
+static void rearm_window(struct daemon *d)
+{
+	struct pinned p;
+
+	d->rearm = false;
+	if (pinned_begin(d, &p))
+		return;
+	if (p.cfg.mode != RG_MODE_ENFORCE || rg_deadline_passed(&p.cfg, rg_monotonic_ns()) ||
+	    (p.cfg.enforce_until && p.meta.armed_until != p.cfg.enforce_until)) {
+		close(p.lock);
+		return;
+	}
+	arm_window(d, &p, d->rearm_before, "a new plan while enforcing");
+}
+
+/* Probes the lifelines, then switches to enforce with the window armed.
+ * recheck: ask the rules again after the probes (a person may have spoken).
+ */
+static void switch_enforce(struct daemon *d, bool recheck)
+{
+	struct pinned p;
+	char note[512];
+	__u64 before = 0;
+
+	if (d->probe.n) {
+		pthread_mutex_lock(&d->mu);
+		before = rg_prober_probe_now(&d->probe, 1000);
+		pthread_mutex_unlock(&d->mu);
+	}
+	if (pinned_begin(d, &p))
+		return;
+	/* a person may have spoken while the probes were out */
+	if (recheck &&
+	    rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note)) != RG_MODE_ENFORCE) {
+		pinned_commit(d, &p, false, true);
+		return;
+	}
+	arm_window(d, &p, before, p.meta.fleet & RG_FLEET_OVERRIDE ? "an override holds" :
+		   "the plan declares it for this host");
+}
+
+static void revert(struct daemon *d, struct pinned *p, const char *why)
+{
+	p->cfg.mode = RG_MODE_MONITOR;
+	p->cfg.enforce_until = 0;
+	rg_fleet_revert(&p->meta, why);
+	if (pinned_commit(d, p, true, true))
+		return;
+	d->mode_seen = RG_MODE_MONITOR;
+	d->switched_ns = 0;
+	if (rg_log_is_json()) {
+		struct rg_json j;
+
+		if (rg_log_record(&j, RG_LOG_WARN, "reverted to monitor")) {
+			rg_json_str(&j, "event", "revert");
+			rg_json_str(&j, "reason", why);
+			rg_json_end(&j);
+			rg_json_finish(&j);
+		}
+	} else {
+		dlog(WARN, "reverted to monitor: %s", why);
+	}
+	notify("STATUS=reverted to monitor: %s", why);
+}
+
+/* The mode the rules want (fleet.c), applied; after every plan read. */
+static void apply_mode(struct daemon *d, bool at_start)
+{
+	struct pinned p;
+	char note[512];
+	__u32 want;
+
+	if (pinned_begin(d, &p))
+		return;
+	if (rg_deadline_passed(&p.cfg, rg_monotonic_ns())) {
+		const char *why = at_start ?
+			"the confirm deadline passed while no daemon was running; the kernel "
+			"went back to monitor by itself" :
+			p.meta.armed_until == p.cfg.enforce_until ?
+			"the confirm deadline passed before the daemon could confirm" :
+			"the deadline of 'mode enforce --confirm-within' passed without "
+			"'ringguard mode confirm'";
+
+		revert(d, &p, why);
+		if (pinned_begin(d, &p))
+			return;
+	}
+	want = rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note));
+	if (*note)
+		dlog(INFO, "%s", note);
+	if (at_start && d->start_override)
+		want = d->start_mode;	/* the override --mode set, not yet applied */
+	if (want == RG_MODE_MONITOR && p.cfg.mode != RG_MODE_MONITOR) {
+		p.cfg.mode = RG_MODE_MONITOR;
+		p.cfg.enforce_until = 0;
+		p.meta.armed_until = 0;
+		if (!pinned_commit(d, &p, true, true))
+			dlog(INFO, "monitor mode (%s)", p.meta.fleet & RG_FLEET_OVERRIDE ?
+			     "an override holds" : p.meta.fleet & RG_FLEET_REVERTED ?
+			     "a revert holds until the plan changes" :
+			     "the plan declares it for this host");
+		d->mode_seen = RG_MODE_MONITOR;
+		return;
+	}
+	pinned_commit(d, &p, false, true);
+	d->mode_seen = p.cfg.mode;
+	if (want == RG_MODE_ENFORCE && p.cfg.mode != RG_MODE_ENFORCE)
+		switch_enforce(d, !(at_start && d->start_override));
+}
+
+/* In a confirm window: revert when a guarded lifeline went silent, confirm
+ * (the daemon's own window only) at the deadline. Also notices an enforce
+ * that a person switched on, and arms the window for it.
+ */
+static void watch_mode(struct daemon *d)
+{
+	struct pinned p;
+	__u64 now = rg_monotonic_ns(), until;
+	__u32 effective;
+	bool ours;
+
+	if (pinned_begin(d, &p))
+		return;
+	if (rg_deadline_passed(&p.cfg, now)) {
+		close(p.lock);
+		apply_mode(d, false);
+		return;
+	}
+	effective = p.cfg.mode;
+	if (effective == RG_MODE_ENFORCE && d->mode_seen != RG_MODE_ENFORCE) {
+		d->mode_seen = effective;
+		if (!p.cfg.enforce_until) {
+			arm_window(d, &p, lifelines_up(d), "switched by 'ringguard mode'");
+			return;
+		}
+		/* a person's own --confirm-within: guard it, leave the confirming to them */
+		d->switched_ns = now;
+		p.meta.lifelines_before = lifelines_up(d);
+		pinned_commit(d, &p, false, true);
+		d->probe_due = now_ms() + PROBE_WINDOW_MS;
+		return;
+	}
+	d->mode_seen = effective;
+	until = p.cfg.enforce_until;
+	if (effective != RG_MODE_ENFORCE || !until) {
+		close(p.lock);
+		return;
+	}
+	ours = p.meta.armed_until == until;
+	if (!d->switched_ns)	/* adopted in the window: it began a window ago */
+		d->switched_ns = until - (__u64)p.meta.confirm_within * 1000000000ull;
+	for (int i = 0; i < d->probe.n; i++) {
+		const struct rg_lifeline_state *s = &d->probe.s[i];
+		char why[RG_PATH_LEN];
+
+		if (!(p.meta.lifelines_before & (1ull << i)) || s->up || !s->known)
+			continue;
+		snprintf(why, sizeof(why), "lifeline %s stopped answering %.1f s after the switch "
+			 "to enforce (it answered before)%s", s->text,
+			 (now - d->switched_ns) / 1e9,
+			 p.meta.declared_mode == RG_MODE_ENFORCE && !(p.meta.fleet & RG_FLEET_OVERRIDE) ?
+			 "; monitor until the plan changes" : "");
+		revert(d, &p, why);
+		d->probe_due = now_ms() + PROBE_IDLE_MS;
+		return;
+	}
+	if (ours && now + CONFIRM_MARGIN_MS * 1000000ull >= until) {
+		/* every guarded lifeline must have answered the last round or
+		 * the one before: otherwise the kernel's deadline decides
+		 */
+		for (int i = 0; i < d->probe.n; i++) {
+			const struct rg_lifeline_state *s = &d->probe.s[i];
+
+			if ((p.meta.lifelines_before & (1ull << i)) &&
+			    now - s->last_reply_ns > 2 * PROBE_WINDOW_MS * 1000000ull) {
+				close(p.lock);
+				return;
+			}
+		}
+		p.cfg.enforce_until = 0;
+		p.meta.armed_until = 0;
+		if (!pinned_commit(d, &p, true, true))
+			dlog(INFO, "enforce confirmed: %s", d->probe.n ?
+			     "every guarded lifeline still answers" :
+			     "no lifelines, and the daemon is alive at the deadline");
+		notify("STATUS=enforce, confirmed");
+		d->probe_due = now_ms() + PROBE_IDLE_MS;
+		d->switched_ns = 0;
+		return;
+	}
+	close(p.lock);
+}
+
+/* --- the listener: /metrics, /healthz, /readyz ------------------------- */
+
+static void daemon_metrics(struct daemon *d, FILE *f)
+{
+	struct rg_meta meta;
+	struct rg_config cfg;
+	bool window = !rg_meta_read(&d->l.m, &meta) && !rg_config_read(&d->l.m, &cfg) &&
+		      cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until &&
+		      !rg_deadline_passed(&cfg, rg_monotonic_ns());
+
+	fprintf(f, "# HELP ringguard_confirm_window_seconds The daemon's --confirm-within\n"
+		"# TYPE ringguard_confirm_window_seconds gauge\n"
+		"ringguard_confirm_window_seconds %d\n", d->o->confirm_within);
+	fprintf(f, "# HELP ringguard_lifeline_up 1 while the lifeline answers echo requests from "
+		"this host, 0 once it missed %d rounds\n# TYPE ringguard_lifeline_up gauge\n",
+		RG_LIFELINE_MISSES);
+	pthread_mutex_lock(&d->mu);
+	for (int i = 0; i < d->probe.n; i++)
+		if (d->probe.s[i].known)
+			fprintf(f, "ringguard_lifeline_up{address=\"%s\"} %d\n", d->probe.s[i].text,
+				d->probe.s[i].up);
+	fprintf(f, "# HELP ringguard_lifeline_guarded 1 for a lifeline whose silence reverts "
+		"the enforce being confirmed now\n# TYPE ringguard_lifeline_guarded gauge\n");
+	for (int i = 0; i < d->probe.n; i++)
+		fprintf(f, "ringguard_lifeline_guarded{address=\"%s\"} %d\n", d->probe.s[i].text,
+			window && (meta.lifelines_before & (1ull << i)));
+	pthread_mutex_unlock(&d->mu);
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *version, const char *upload,
+			     size_t *upload_size, void **req)
+{
+	struct daemon *d = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *body = NULL;
+	size_t len = 0;
+	unsigned int code = MHD_HTTP_OK;
+	long long stale = now_ms() - atomic_load(&d->alive_ms);
+	FILE *f;
+
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_NO;
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	if (!strcmp(url, "/healthz")) {
+		/* alive: the loop comes round, and the state is still pinned */
+		if (atomic_load(&d->ready) && stale > STALE_MS) {
+			fprintf(f, "the daemon's loop has not run for %lld s\n", stale / 1000);
+			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		} else if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
+			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
+			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		} else {
+			fprintf(f, "ok\n");
+		}
+	} else if (!strcmp(url, "/readyz")) {
+		if (atomic_load(&d->ready)) {
+			fprintf(f, "ready\n");
+		} else {
+			fprintf(f, "starting: not attached yet\n");
+			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+		}
+	} else if (strcmp(url, "/metrics")) {
+		fprintf(f, "ringguard: /metrics, /healthz and /readyz are here\n");
+		code = MHD_HTTP_NOT_FOUND;
+	} else if (!atomic_load(&d->ready)) {
+		fprintf(f, "starting: no metrics yet\n");
+		code = MHD_HTTP_SERVICE_UNAVAILABLE;
+	} else if (rg_metrics(&d->l.m, f)) {
+		fprintf(f, "cannot read the maps\n");
+		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	} else {
+		daemon_metrics(d, f);
+	}
+	fclose(f);
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* ADDR:PORT, [ADDR6]:PORT or PORT (then 127.0.0.1: metrics stay local
+ * unless asked otherwise).
+ */
+static int start_listener(struct daemon *d)
+{
+	const char *spec = d->o->metrics;
+	struct sockaddr_storage ss = {};
+	char host[128] = "127.0.0.1";
+	const char *colon;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	long port;
+	char *end;
+
+	if (!spec)
+		return 0;
+	colon = strrchr(spec, ':');
+	if (colon) {
+		size_t n = colon - spec;
+
+		if (spec[0] == '[' && n >= 2 && spec[n - 1] == ']')
+			snprintf(host, sizeof(host), "%.*s", (int)(n - 2), spec + 1);
+		else
+			snprintf(host, sizeof(host), "%.*s", (int)n, spec);
+	}
+	port = strtol(colon ? colon + 1 : spec, &end, 10);
+	if (*end || port <= 0 || port > 65535) {
+		dlog(ERROR, "bad --metrics '%s': use ADDR:PORT or PORT", spec);
+		return -EINVAL;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		flags |= MHD_USE_IPv6;
+	} else if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	} else {
+		dlog(ERROR, "bad --metrics address '%s': give an IP address", host);
+		return -EINVAL;
+	}
+	d->mhd = MHD_start_daemon(flags, port, NULL, NULL, serve, d, MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_END);
+	if (!d->mhd) {
+		dlog(ERROR, "cannot serve metrics on %s (address in use?)", spec);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* --- violations into the log ------------------------------------------- */
+
+static int on_violation(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct rg_event *ev = data;
+
+	if (size < sizeof(*ev))
+		return 0;
+	if (rg_log_is_json()) {
+		struct rg_json j;
+
+		if (rg_log_record(&j, ev->dropped ? RG_LOG_WARN : RG_LOG_INFO, "violation")) {
+			rg_event_fields(&j, &d->l.m, ev, d->mono_to_real, false);
+			rg_json_end(&j);
+			rg_json_finish(&j);
+		}
+	} else {
+		fprintf(stderr, "violation: ");
+		rg_event_text(&d->l.m, ev, d->mono_to_real, false, stderr);
+		fflush(stderr);
+	}
+	return 0;
+}
+
+static int start_violation_log(struct daemon *d)
+{
+	if (!d->o->log_violations)
+		return 0;
+	d->mono_to_real = rg_mono_to_real();
+	d->rb = ring_buffer__new(d->l.m.events, on_violation, d, NULL);
+	if (!d->rb) {
+		int err = -errno;
+
+		dlog(ERROR, "cannot open the event ring buffer: %s", strerror(errno));
+		return err;
+	}
+	dlog(INFO, "logging violations (at most %d a second per bucket, as 'ringguard events')",
+	     RG_EVENTS_PER_SEC);
+	return rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+}
+
+/* --- setup and start ----------------------------------------------------- */
+
+static int open_netlink(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Reads the plan directory's events: true when one of them completes a
+ * change of the plan itself (a rename onto it, a write closed on it, a
+ * ConfigMap's ..data swap). The file is whole then and is read at once;
+ * other events (a ConfigMap's new directory, a removal) wait for the
+ * debounce, which coalesces them.
+ */
+static bool plan_settled(int fd, const char *plan_path)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const char *name = strrchr(plan_path, '/') ? strrchr(plan_path, '/') + 1 : plan_path;
+	const struct inotify_event *ev;
+	bool settled = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p + sizeof(*ev) <= buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if ((ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) && ev->len &&
+			    (!strcmp(ev->name, name) || !strcmp(ev->name, "..data")))
+				settled = true;
+		}
+	return settled;
+}
+
+static void drain(int fd)
+{
+	char buf[16384];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
+{
+	char *slash;
+
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->sfd = d->ifd = d->nlfd = -1;
+	rg_maps_init(&d->l.m);
+	rg_prober_init(&d->probe);
+	d->live = rg_live_new();
+	pthread_mutex_init(&d->mu, NULL);
+	rg_log_json(o->log_format == RG_LOG_JSON);
+	snprintf(d->plan_dir, sizeof(d->plan_dir), "%s", o->plan_path);
+	slash = strrchr(d->plan_dir, '/');
+	if (slash)
+		*(slash == d->plan_dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(d->plan_dir, sizeof(d->plan_dir), ".");
+	atomic_store(&d->alive_ms, now_ms());
+}
+
+/* Signals, the plan's directory and link events. */
+static int setup_watches(struct daemon *d)
+{
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sfd < 0)
+		goto fail;
+	d->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (d->ifd < 0)
+		goto fail;
+	/* the directory, not the file: renames and symlink swaps replace it;
+	 * IN_CLOSE_WRITE, not IN_MODIFY, so a writer is done before we read
+	 */
+	if (inotify_add_watch(d->ifd, d->plan_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+			      IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+		err = -errno;
+		dlog(ERROR, "cannot watch %s: %s", d->plan_dir, strerror(errno));
+		return err;
+	}
+	d->nlfd = open_netlink();
+	if (d->nlfd < 0) {
+		errno = -d->nlfd;
+		goto fail;
+	}
+	return 0;
+fail:
+	err = -errno;
+	dlog(ERROR, "cannot set up signal, inotify or netlink watches: %s", strerror(errno));
+	return err;
+}
+
+/* A fresh state: validate the plan before anything touches the kernel,
+ * then load. The mode starts as monitor; apply_mode() switches to the
+ * declared one (probing lifelines first when that is enforce).
+ */
+static int attach_fresh(struct daemon *d)
+{
+	struct rg_plan plan;
+	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
+	char *errors, *text = NULL;
+	bool declared_given;
+	size_t len;
+	__u32 mode;
+	int n, err;
+
+	n = read_plan(d, &plan, &text, &len, &errors);
+	log_errors(errors);
+	free(errors);
+	free(text);
+	if (n != 0) {
+		dlog(ERROR, "plan %s invalid and nothing is attached yet: fix the plan, then "
+		     "start again", d->o->plan_path);
+		rg_plan_free(&plan);
+		return -EINVAL;
+	}
+	err = d->o->nifs ? 0 : wanted_ifaces(d, &plan);
+	d->declared = rg_plan_host_mode(&plan, d->o->host, &declared_given);
+	n = plan.nentries;
+	rg_plan_free(&plan);
+	if (err)
+		return err;
+	mode = rg_fleet_fresh(&meta, d->declared, declared_given,
+			      d->o->mode_given ? d->o->mode : RG_MODE_MONITOR);
+	d->start_override = meta.fleet & RG_FLEET_OVERRIDE;
+	d->start_mode = mode;
+	if (declared_given && d->o->mode_given && d->o->mode != d->declared)
+		dlog(WARN, "--mode %s ignored: the plan declares %s for %s",
+		     rg_mode_name(d->o->mode), rg_mode_name(d->declared), d->o->host);
+	err = rg_load(&d->l, d->o->dir, n);
+	if (err)
+		return err;
+	d->loaded = true;
+	err = rg_meta_write(&d->l.m, &meta);
+	if (!err)
+		err = rg_mode_write(&d->l.m, RG_MODE_MONITOR);
+	if (err) {
+		dlog(ERROR, "cannot initialise maps: %s", strerror(-err));
+		return err;
+	}
+	dlog(INFO, "attaching (the mode goes to %s once attached%s)", rg_mode_name(mode),
+	     declared_given ? ", as the plan declares" : d->o->mode_given ? ", from --mode" : "");
+	return 0;
+}
+
+/* Pinned state: adopt it (maps, links, counters) and swap in this build's
+ * programs in place. Its mode stays; --mode is for fresh attaches only.
+ */
+static int adopt(struct daemon *d)
+{
+	struct rg_meta meta = {};
+	__u32 mode = 0;
+	int err;
+
+	err = rg_load(&d->l, d->o->dir, 0);
+	if (err)
+		return err;
+	d->loaded = true;
+	rg_meta_read(&d->l.m, &meta);
+	rg_mode_read(&d->l.m, &mode);
+	dlog(INFO, "adopted pinned state in %s: plan generation %llu, %s mode",
+	     rg_state_display(d->o->dir), (unsigned long long)meta.generation, rg_mode_name(mode));
+	if (d->o->mode_given)
+		dlog(INFO, "--mode %s not applied: it is for a fresh attach; the mode comes from "
+		     "the plan's host line or 'ringguard mode'", rg_mode_name(d->o->mode));
+	return 0;
+}
+
+/* The interfaces of the plan on disk, when it was rejected at start (the
+ * pinned plan stays in force): keep what is attached as it is.
+ */
+static bool wanted_from_disk(struct daemon *d)
+{
+	struct rg_plan plan;
+	char *errors, *text = NULL;
+	size_t len;
+	int n = read_plan(d, &plan, &text, &len, &errors);
+
+	free(errors);
+	free(text);
+	if (n == 0)
+		wanted_ifaces(d, &plan);
+	rg_plan_free(&plan);
+	return n == 0;
+}
+
+/* First start: attach from scratch; later starts adopt the pinned state.
+ * Then the first sync (a fresh state needs its plan; an adopted one
+ * re-syncs so this build's trie layout is the one in use), the interfaces
+ * and the mode.
+ */
+static int attach_or_adopt(struct daemon *d)
+{
+	bool existed = rg_state_exists(d->o->dir);
+	int lock, err;
+
+	if (d->o->nifs)
+		wanted_ifaces(d, NULL);
+	lock = rg_state_lock(d->o->dir);
+	if (lock < 0) {
+		dlog(ERROR, "cannot lock %s: %s", rg_state_display(d->o->dir), strerror(-lock));
+		return lock;
+	}
+	d->fresh = !existed;
+	err = existed ? adopt(d) : attach_fresh(d);
+	close(lock);
+	if (err)
+		return err;
+	d->l.want_xdp = d->o->want_xdp;
+	d->l.want_tc = d->o->want_tc;
+
+	if (sync_plan(d, true) <= 0 && !existed)
+		return -EINVAL;
+	if (existed && d->nwant == 0 && !wanted_from_disk(d)) {
+		dlog(WARN, "keeping the interfaces attached as they are until a valid plan "
+		     "arrives");
+	} else {
+		reconcile(d);
+	}
+	{
+		struct rg_meta meta;
+
+		/* the window length a person's `mode enforce` gets, for status */
+		if (!rg_meta_read(&d->l.m, &meta) && meta.confirm_within != (__u32)d->o->confirm_within) {
+			struct pinned p;
+
+			if (!pinned_begin(d, &p)) {
+				p.meta.confirm_within = d->o->confirm_within;
+				pinned_commit(d, &p, false, true);
+			}
+		}
+	}
+	/* probe once now, so the first switch has fresh answers */
+	pthread_mutex_lock(&d->mu);
+	if (d->probe.n)
+		rg_prober_probe_now(&d->probe, 1000);
+	pthread_mutex_unlock(&d->mu);
+	rg_mode_read(&d->l.m, &d->mode_seen);
+	apply_mode(d, true);
+	return 0;
+}
+
+static void watchdog_setup(struct daemon *d)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	long long us = usec ? atoll(usec) : 0;
+
+	if (us <= 0 || (pid && atoi(pid) != getpid()))
+		return;
+	d->watchdog_ms = us / 2000;
+	if (d->watchdog_ms < 1)
+		d->watchdog_ms = 1;
+	d->watchdog_due = now_ms();
+	dlog(INFO, "systemd watchdog: a ping every %lld ms", d->watchdog_ms);
+}
+
+/* --- the loop -------------------------------------------------------------- */
+
+static void tick(struct daemon *d)
+{
+	long long now = now_ms();
+
+	atomic_store(&d->alive_ms, now);
+	if (d->rb)
+		rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+	watch_mode(d);
+	d->tick_due = now + TICK_MS;
+}
+
+static void probe_round(struct daemon *d)
+{
+	struct rg_config cfg;
+	bool window;
+
+	pthread_mutex_lock(&d->mu);
+	rg_prober_round(&d->probe);
+	pthread_mutex_unlock(&d->mu);
+	window = !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until;
+	watch_mode(d);
+	d->probe_due = now_ms() + (window ? PROBE_WINDOW_MS : PROBE_IDLE_MS);
+}
+
+/* The next deadline among the timers, as a poll timeout. */
+static int next_timeout(struct daemon *d)
+{
+	long long due = 0, now = now_ms();
+	long long t[] = { d->plan_due, d->link_due, d->probe_due, d->tick_due, d->watchdog_due };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i] && (!due || t[i] < due))
+			due = t[i];
+	return !due ? -1 : due > now ? (int)(due - now) : 0;
+}
+
+/* 1: a signal to exit came. */
+static int on_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP)
+			return 1;
+		dlog(INFO, "SIGHUP: syncing the plan");
+		notify("RELOADING=1");
+		d->force_sync = true;
+		d->plan_due = now_ms();
+	}
+	return 0;
+}
+
+static int run_loop(struct daemon *d)
+{
+	struct pollfd pfd[NPFD];
+
+	pfd[PFD_SIG] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+	pfd[PFD_INOTIFY] = (struct pollfd){ .fd = d->ifd, .events = POLLIN };
+	pfd[PFD_NETLINK] = (struct pollfd){ .fd = d->nlfd, .events = POLLIN };
+	pfd[PFD_EVENTS] = (struct pollfd){ .fd = d->rb ? ring_buffer__epoll_fd(d->rb) : -1,
+					   .events = POLLIN };
+	d->tick_due = now_ms() + TICK_MS;
+	d->probe_due = now_ms() + PROBE_WINDOW_MS;
+	for (;;) {
+		long long now;
+
+		/* the plan may add a family of lifelines: their sockets come then */
+		pfd[PFD_PROBE6] = (struct pollfd){ .fd = d->probe.fd6, .events = POLLIN };
+		pfd[PFD_PROBE4] = (struct pollfd){ .fd = d->probe.fd4, .events = POLLIN };
+		if (poll(pfd, NPFD, next_timeout(d)) < 0 && errno != EINTR)
+			return -errno;
+
+		if ((pfd[PFD_SIG].revents & POLLIN) && on_signals(d))
+			return 0;
+		if (pfd[PFD_INOTIFY].revents & POLLIN)
+			d->plan_due = now_ms() + (plan_settled(d->ifd, d->o->plan_path) ? 0 :
+						  PLAN_DEBOUNCE_MS);
+		if (pfd[PFD_NETLINK].revents & POLLIN) {
+			drain(d->nlfd);
+			if (!d->link_due)
+				d->link_due = now_ms() + LINK_DEBOUNCE_MS;
+		}
+		if ((pfd[PFD_PROBE6].revents | pfd[PFD_PROBE4].revents) & POLLIN) {
+			pthread_mutex_lock(&d->mu);
+			rg_prober_recv(&d->probe);
+			pthread_mutex_unlock(&d->mu);
+		}
+		if (pfd[PFD_EVENTS].revents & POLLIN)
+			ring_buffer__consume(d->rb);
+
+		now = now_ms();
+		if (d->plan_due && d->plan_due <= now) {
+			d->plan_due = 0;
+			sync_plan(d, d->force_sync);
+			/* new roles first: the lifelines are probed through them,
+			 * in the mode the host is in, before any switch to enforce
+			 */
+			if (d->link_due) {
+				d->link_due = 0;
+				reconcile(d);
+			}
+			apply_mode(d, false);
+			if (d->rearm)
+				rearm_window(d);
+			if (d->force_sync)
+				notify("READY=1");
+			d->force_sync = false;
+		}
+		if (d->link_due && d->link_due <= now) {
+			d->link_due = 0;
+			reconcile(d);
+		}
+		if (d->probe_due && d->probe_due <= now)
+			probe_round(d);
+		if (d->tick_due && d->tick_due <= now)
+			tick(d);
+		if (d->watchdog_due && d->watchdog_due <= now) {
+			notify("WATCHDOG=1");
+			d->watchdog_due = now + d->watchdog_ms;
+		}
+	}
+}
+
+/* The one way out: everything daemon_init() and the steps set up. */
+static void daemon_cleanup(struct daemon *d, bool stopped)
+{
+	if (d->mhd)
+		MHD_stop_daemon(d->mhd);
+	if (d->rb) {
+		rg_events_lease(&d->l.m, 0);
+		ring_buffer__free(d->rb);
+	}
+	rg_prober_close(&d->probe);
+	rg_live_free(d->live);
+	if (d->loaded)
+		rg_loader_close(&d->l);
+	if (!stopped && d->fresh) {
+		/* a first start that failed leaves nothing behind */
+		libbpf_print_fn_t old = libbpf_set_print(NULL);
+
+		rg_detach(d->o->dir);
+		libbpf_set_print(old);
+	} else if (stopped && d->o->detach_on_exit && d->loaded) {
+		rg_detach(d->o->dir);
+		dlog(INFO, "exiting: detached (--detach-on-exit)");
+	} else if (stopped) {
+		dlog(INFO, "exiting: enforcement stays in place (pinned in %s)",
+		     rg_state_display(d->o->dir));
+	}
+	if (d->sfd >= 0)
+		close(d->sfd);
+	if (d->ifd >= 0)
+		close(d->ifd);
+	if (d->nlfd >= 0)
+		close(d->nlfd);
+	pthread_mutex_destroy(&d->mu);
+}
+
+int rg_daemon(const struct rg_daemon_opts *o)
+{
+	struct daemon d;
+	int err;
+
+	daemon_init(&d, o);
+	err = setup_watches(&d);
+	if (!err)
+		err = start_listener(&d);	/* /readyz says "starting" meanwhile */
+	if (!err)
+		err = attach_or_adopt(&d);
+	if (!err)
+		err = start_violation_log(&d);
+	if (!err) {
+		d.fresh = false;	/* started: from here on an error leaves it all pinned */
+		atomic_store(&d.alive_ms, now_ms());
+		atomic_store(&d.ready, true);
+		watchdog_setup(&d);
+		if (o->metrics)
+			dlog(INFO, "metrics on http://%s/metrics (and /healthz, /readyz)", o->metrics);
+		notify("READY=1\nSTATUS=attached, watching %s", o->plan_path);
+		dlog(INFO, "watching %s and %d interface%s", o->plan_path, d.nwant,
+		     d.nwant == 1 ? "" : "s");
+		err = run_loop(&d);
+		if (!err)
+			notify("STOPPING=1");
+		daemon_cleanup(&d, err == 0);
+		return err;
+	}
+	daemon_cleanup(&d, false);
+	return err;
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lifeline.c - echo probes of the plan's lifelines (see lifeline.h).
+ *
+ * Raw sockets, filtered in the kernel to echo replies (ICMP6_FILTER,
+ * ICMP_FILTER); a reply counts when its identifier is ours, its sequence is
+ * the round in flight and it comes from the lifeline's address.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <sys/socket.h>
+#include "daemon/lifeline.h"
+#include "kernel/state.h"
+
+#define PAYLOAD "ringguard-lifeline"
+
+/* <linux/icmp.h>'s, which clashes with <netinet/ip_icmp.h> */
+#ifndef ICMP_FILTER
+#define ICMP_FILTER	1
+#endif
+struct rg_icmp_filter {
+	__u32 data;
+};
+
+void rg_prober_init(struct rg_prober *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd6 = p->fd4 = -1;
+	p->ident = (getpid() ^ (time(NULL) << 4)) & 0xffff;
+}
+
+static int open6(void)
+{
+	struct icmp6_filter f;
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+
+	if (fd < 0)
+		return -errno;
+	ICMP6_FILTER_SETBLOCKALL(&f);
+	ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+	setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+	return fd;
+}
+
+static int open4(void)
+{
+	struct rg_icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
+	return fd;
+}
+
+int rg_prober_set(struct rg_prober *p, const struct rg_plan *plan)
+{
+	struct rg_lifeline_state next[RG_MAX_LIFELINES];
+	bool v4 = false, v6 = false;
+
+	memset(next, 0, sizeof(next));
+	for (int i = 0; i < plan->nlifelines; i++) {
+		next[i].l = plan->lifelines[i];
+		rg_addr_format(next[i].l.addr, next[i].text, sizeof(next[i].text));
+		for (int j = 0; j < p->n; j++) {
+			if (memcmp(p->s[j].l.addr, next[i].l.addr, 16))
+				continue;
+			next[i] = p->s[j];
+			next[i].l = plan->lifelines[i];
+		}
+		v4 |= next[i].l.v4;
+		v6 |= !next[i].l.v4;
+	}
+	memcpy(p->s, next, sizeof(next));
+	p->n = plan->nlifelines;
+	if (v6 && p->fd6 < 0)
+		p->fd6 = open6();
+	if (v4 && p->fd4 < 0)
+		p->fd4 = open4();
+	if ((v6 && p->fd6 < 0) || (v4 && p->fd4 < 0))
+		return v6 && p->fd6 < 0 ? p->fd6 : p->fd4;
+	return 0;
+}
+
+static __u16 csum(const void *data, size_t len)
+{
+	const __u8 *b = data;
+	__u32 sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static void send_one(struct rg_prober *p, struct rg_lifeline_state *s)
+{
+	struct {
+		struct icmphdr h;	/* same layout as struct icmp6_hdr's first 8 bytes */
+		char payload[sizeof(PAYLOAD)];
+	} pkt = {};
+
+	pkt.h.un.echo.id = htons(p->ident);
+	pkt.h.un.echo.sequence = htons(p->seq);
+	memcpy(pkt.payload, PAYLOAD, sizeof(PAYLOAD));
+	if (s->l.v4) {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+
+		if (p->fd4 < 0)
+			return;
+		pkt.h.type = ICMP_ECHO;
+		pkt.h.checksum = csum(&pkt, sizeof(pkt));
+		memcpy(&sa.sin_addr, s->l.addr + 12, 4);
+		sendto(p->fd4, &pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa));
+	} else {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+
+		if (p->fd6 < 0)
+			return;
+		pkt.h.type = ICMP6_ECHO_REQUEST;	/* the kernel sums ICMPv6 */
+		memcpy(&sa.sin6_addr, s->l.addr, 16);
+		sendto(p->fd6, &pkt, sizeof(pkt), MSG_DONTWAIT, (struct sockaddr *)&sa, sizeof(sa));
+	}
+}
+
+void rg_prober_round(struct rg_prober *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		struct rg_lifeline_state *s = &p->s[i];
+
+		if (s->rounds) {
+			s->misses = s->replied ? 0 : s->misses + 1;
+			s->up = s->misses < RG_LIFELINE_MISSES && (s->up || s->replied);
+			s->known |= s->replied || s->misses >= RG_LIFELINE_MISSES;
+		}
+		s->replied = false;
+	}
+	p->seq++;
+	for (int i = 0; i < p->n; i++) {
+		p->s[i].rounds++;
+		send_one(p, &p->s[i]);
+	}
+}
+
+static void got_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq)
+{
+	if (id != p->ident || seq != p->seq)
+		return;
+	for (int i = 0; i < p->n; i++) {
+		struct rg_lifeline_state *s = &p->s[i];
+
+		if (memcmp(s->l.addr, addr, 16))
+			continue;
+		s->replied = true;
+		s->up = s->known = true;
+		s->misses = 0;
+		s->last_reply_ns = rg_monotonic_ns();
+	}
+}
+
+void rg_prober_recv(struct rg_prober *p)
+{
+	__u8 buf[1500], addr[16];
+	ssize_t n;
+
+	for (;;) {
+		struct sockaddr_in6 sa;
+		socklen_t sl = sizeof(sa);
+		const struct icmp6_hdr *h;
+
+		if (p->fd6 < 0)
+			break;
+		n = recvfrom(p->fd6, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
+		if (n < 0)
+			break;
+		h = (const struct icmp6_hdr *)buf;
+		if (n < (ssize_t)sizeof(*h) || h->icmp6_type != ICMP6_ECHO_REPLY)
+			continue;
+		got_reply(p, sa.sin6_addr.s6_addr, ntohs(h->icmp6_id), ntohs(h->icmp6_seq));
+	}
+	for (;;) {
+		struct sockaddr_in sa;
+		socklen_t sl = sizeof(sa);
+		const struct iphdr *ip = (const struct iphdr *)buf;
+		const struct icmphdr *h;
+
+		if (p->fd4 < 0)
+			break;
+		n = recvfrom(p->fd4, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&sa, &sl);
+		if (n < 0)
+			break;
+		/* a raw IPv4 socket hands over the IP header too */
+		if (n < (ssize_t)sizeof(*ip) || n < ip->ihl * 4 + (ssize_t)sizeof(*h))
+			continue;
+		h = (const struct icmphdr *)(buf + ip->ihl * 4);
+		if (h->type != ICMP_ECHOREPLY)
+			continue;
+		memset(addr, 0, 10);
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &sa.sin_addr, 4);
+		got_reply(p, addr, ntohs(h->un.echo.id), ntohs(h->un.echo.sequence));
+	}
+}
+
+static bool all_replied(const struct rg_prober *p, __u64 want)
+{
+	for (int i = 0; i < p->n; i++)
+		if ((want & (1ull << i)) && !p->s[i].replied)
+			return false;
+	return true;
+}
+
+__u64 rg_prober_probe_now(struct rg_prober *p, int timeout_ms)
+{
+	__u64 answered = 0, want = p->n >= 64 ? ~0ull : (1ull << p->n) - 1;
+
+	for (int round = 0; round < 3 && (answered & want) != want; round++) {
+		__u64 end = rg_monotonic_ns() + timeout_ms * 1000000ull;
+
+		rg_prober_round(p);
+		while (!all_replied(p, want & ~answered)) {
+			struct pollfd pfd[2] = {
+				{ .fd = p->fd6, .events = POLLIN },
+				{ .fd = p->fd4, .events = POLLIN },
+			};
+			__u64 now = rg_monotonic_ns();
+
+			if (now >= end)
+				break;
+			if (poll(pfd, 2, (int)((end - now) / 1000000) + 1) < 0 && errno != EINTR)
+				break;
+			rg_prober_recv(p);
+		}
+		for (int i = 0; i < p->n; i++)
+			if (p->s[i].replied)
+				answered |= 1ull << i;
+	}
+	return answered;
+}
+
+void rg_prober_close(struct rg_prober *p)
+{
+	if (p->fd6 >= 0)
+		close(p->fd6);
+	if (p->fd4 >= 0)
+		close(p->fd4);
+	p->fd6 = p->fd4 = -1;
+}

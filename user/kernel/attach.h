@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * attach.h - load the programs (adopting pinned maps and links), attach them
+ * to interfaces, keep the attached set in line with the plan, take it all
+ * down again.
+ */
+#ifndef RG_ATTACH_H
+#define RG_ATTACH_H
+
+#include <stdio.h>
+#include "plan/plan.h"
+#include "kernel/state.h"
+
+/* --xdp: auto takes XDP (native, else generic) when the hook is free and
+ * classifies ingress at tc when another program holds it; off always uses tc.
+ */
+enum rg_want_xdp { RG_WANT_XDP_AUTO, RG_WANT_XDP_NATIVE, RG_WANT_XDP_GENERIC, RG_WANT_XDP_OFF };
+enum rg_want_tc { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLSACT };
+
+struct ringguard_bpf;
+struct bpf_map;
+
+/* The skeleton's map of RG_MAPS entry id, and all their fds (owned by the
+ * skeleton) as a struct rg_maps.
+ */
+struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id);
+void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
+/* Before load: the counter slots per CPU (rg_counts, a power of two), their
+ * mask and shift, and the region of every possible CPU in the maps that
+ * keep one (RG_MAPF_CPU_LINES, rg_cache).
+ */
+void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
+/* Whether the programs probe the exact tables (set by rg_skel_size_counts).
+ * A load that the kernel's verifier refuses as too complex (-E2BIG: Debian
+ * 12's 6.1) clears it and loads again: same verdicts, from the trie alone.
+ */
+extern bool rg_bpf_exact_ok;
+/* After a failed load: true (and the warning given once) when it is worth
+ * loading again without the exact-table probes.
+ */
+bool rg_bpf_retry_without_exact(int err);
+
+/* A loaded build of the programs, pinned under dir. */
+struct rg_loader {
+	struct ringguard_bpf *skel;
+	struct rg_maps m;	/* owned by skel */
+	int xdp_fd;
+	int tc_fd;
+	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
+	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
+	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */
+	struct load_async *async;	/* rg_load_begin's programs, until finished */
+	bool loaded;		/* rg_load_begin did all of rg_load */
+	char dir[PATH_MAX];
+	bool adopted;		/* pinned state existed: maps reused or migrated */
+	int want_xdp;
+	int want_tc;
+};
+
+/* These report what they change and why they fail through log.h. */
+
+/* Loads this build's programs with the maps pinned in dir: reuses maps of
+ * the same layout, migrates maps whose values grew (old value copied into
+ * the front of the new), pins what is new, and moves every pinned link and
+ * clsact filter to the new programs in place (no gap in enforcement).
+ * plan_entries sizes the counter slots of a new state (0: the minimum).
+ */
+int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
+/* The same in two halves for a large plan: the maps, created and pinned,
+ * then (l->m usable from here) the programs, verified on another thread
+ * until rg_load_finish, which takes them in and pins them (rg_loader_close
+ * waits for them too). For a small plan, rg_load at once.
+ */
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries);
+int rg_load_finish(struct rg_loader *l);
+void rg_loader_close(struct rg_loader *l);
+
+/* Makes the attached interfaces match want[] and the ports of the bridges
+ * in it (which take their bridge's role): attaches what is missing,
+ * re-attaches an interface that was recreated (new ifindex) or renamed back,
+ * detaches what is no longer wanted or was renamed away. Missing interfaces
+ * are reported once (missing[], nwant long, remembers; may be NULL), not
+ * fatal. Returns the number of changes or -errno.
+ */
+int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
+		 bool *missing);
+
+struct rg_attach_opts {
+	const struct rg_host_if *ifs;
+	int nifs;
+	__u32 mode;		/* --mode: only when the plan declares none */
+	__u32 declared;		/* the plan's mode for this host */
+	bool declared_given;
+	int want_xdp;
+	int want_tc;
+	const char *plan_path;	/* stored as given (make it absolute first) */
+};
+
+/* attach: fresh state only. On failure nothing is left behind. Returns
+ * the mode it attached in (>= 0) or -errno.
+ */
+int rg_attach(const char *dir, const struct rg_plan *plan,
+	      const struct rg_attach_opts *o);
+
+/* Removes links, filters, the qdiscs ringguard created, pins and dir. */
+int rg_detach(const char *dir);
+
+/* What is attached, for status and attach's report: rows in slot order,
+ * each bridge followed by its attached ports.
+ */
+struct rg_attached {
+	__u32 ifindex;
+	struct rg_iface ifc;
+	bool present;			/* the ifindex still has this name */
+	char bridge[RG_IFNAME_LEN];	/* the attached bridge it is a port of, "" if none */
+	int nports;			/* for a bridge: its attached ports */
+	__u32 xdp_holder;		/* ingress at tc: the program on the XDP hook now */
+};
+
+int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max);
+
+const char *rg_xdp_kind_name(__u32 kind);
+/* The id of the XDP program attached to ifindex in any mode, 0 if none. */
+__u32 rg_xdp_holder(unsigned int ifindex);
+const char *rg_tc_kind_name(__u32 kind);
+
+#endif /* RG_ATTACH_H */

@@ -1,0 +1,1102 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * install.c - install a compiled plan.
+ *
+ * The datapath reads rg_plan_gen once per packet and uses slot (gen & 1):
+ * the trie in rg_plan, or when rg_plan_gen says so (large plans) the same
+ * entries by exact CIDR in rg_exact and the lengths to probe them with in
+ * rg_lengths; and the address cache slots tagged with that generation.
+ * A sync from generation g to n (n and g of opposite parity):
+ *  1. gives every entry a bucket id: the old id when its (kind, CIDR) stays,
+ *     else an id that no live bucket uses and no per-CPU counter slot
+ *     still counts for, with its counters zeroed;
+ *  2. writes the new buckets' names;
+ *  3. brings the idle slot (n & 1) to the new plan: when both slots hold
+ *     plan g (rg_meta.twin_gen), by applying the difference to its maps,
+ *     else by building new ones and putting them in the slot;
+ *  4. moves rg_plan_gen to n: from here every packet uses the new plan;
+ *  5. waits until no program still runs with generation g (the kernel waits
+ *     for running programs when a map-in-map slot is updated), then brings
+ *     the other slot to the new plan the same way: the slots are twins;
+ *  6. rewrites the kept buckets' names that changed, writes rg_meta, and
+ *     drops the names of the buckets the plan no longer has.
+ * A crash leaves g or n in force, each with a complete slot; twin_gen then
+ * does not match and the next sync rebuilds instead of editing. A kept CIDR
+ * never loses its id or counters.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "lib/huge.h"
+#include "kernel/install.h"
+#include "lib/testhook.h"
+
+/* Above this share of the plan changing, building afresh is cheaper than
+ * editing entry by entry; small plans are always edited (a rebuild costs
+ * a wait for running programs per map put in place).
+ */
+#define RG_EDIT_MAX_SHARE	2
+#define RG_EDIT_ALWAYS		4096
+
+/* the kernel's "operation not supported" for maps without batch calls */
+#define RG_ENOTSUPP		524
+
+static int lookup_all(int fd, __u32 *keys, void *vals, size_t vsize, __u32 cap)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 n = 0, in_batch, out_batch, count;
+	bool first = true;
+
+	for (;;) {
+		count = cap - n;
+		if (!count)
+			return n;
+		if (!bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys + n,
+					  (char *)vals + (size_t)n * vsize, &count, &bo)) {
+			n += count;
+			in_batch = out_batch;
+			first = false;
+			continue;
+		}
+		if (errno == ENOENT)
+			return n + count;
+		if (errno == ENOSPC)	/* a hash bucket does not fit in what is left */
+			return cap;
+		if (errno != EINVAL && errno != RG_ENOTSUPP && errno != EOPNOTSUPP)
+			return -errno;
+		break;
+	}
+	/* no batch operations (before 5.6): key by key */
+	{
+		__u32 key, next, *prev = NULL;
+
+		n = 0;
+		while (n < cap && bpf_map_get_next_key(fd, prev, &next) == 0) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fd, &key, (char *)vals + (size_t)n * vsize))
+				continue;
+			keys[n++] = key;
+		}
+	}
+	return n;
+}
+
+int rg_active_buckets(const struct rg_maps *m, __u64 lo, __u64 hi, __u32 *ids,
+		      struct rg_bucket_info *infos)
+{
+	struct rg_bucket_info *all = rg_huge_calloc(RG_MAX_BUCKETS, sizeof(*all));
+	__u32 *keys = rg_huge_calloc(RG_MAX_BUCKETS, sizeof(*keys));
+	int n = 0, got;
+
+	if (!all || !keys) {
+		n = -ENOMEM;
+		goto out;
+	}
+	got = lookup_all(m->buckets, keys, all, sizeof(*all), RG_MAX_BUCKETS);
+	if (got < 0) {
+		n = got;
+		goto out;
+	}
+	for (int i = 0; i < got; i++) {
+		if (all[i].generation < lo || all[i].generation > hi)
+			continue;
+		ids[n] = keys[i];
+		if (infos)
+			infos[n] = all[i];
+		n++;
+	}
+out:
+	rg_huge_free(all);
+	rg_huge_free(keys);
+	return n;
+}
+
+/* Every name rg_buckets holds, in arrays (malloc'd) sized to them; about
+ * expect of them (the last plan's size, plus what a stopped sync left).
+ */
+static int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
+			struct rg_bucket_info **infos)
+{
+	__u32 first = expect + expect / 4 + 1024;
+
+	for (__u32 cap = first < RG_MAX_BUCKETS ? first : RG_MAX_BUCKETS;;
+	     cap = cap * 4 < RG_MAX_BUCKETS ? cap * 4 : RG_MAX_BUCKETS) {
+		int n;
+
+		*ids = rg_huge_calloc(cap, sizeof(**ids));
+		*infos = rg_huge_calloc(cap, sizeof(**infos));
+		if (!*ids || !*infos)
+			return -ENOMEM;
+		n = lookup_all(m->buckets, *ids, *infos, sizeof(**infos), cap);
+		if (n < 0 || (__u32)n < cap || cap == RG_MAX_BUCKETS)
+			return n;
+		rg_huge_free(*ids);
+		rg_huge_free(*infos);
+	}
+}
+
+/* Writes n values to consecutive keys in as few system calls as the kernel
+ * allows.
+ */
+static int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 count = n;
+
+	if (!n)
+		return 0;
+	if (!bpf_map_update_batch(fd, keys, vals, &count, &bo))
+		return 0;
+	if (errno != EINVAL && errno != RG_ENOTSUPP && errno != EOPNOTSUPP)
+		return -errno;
+	for (__u32 i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * vsize, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+struct edit {
+	struct rg_trie_entry *set;	/* entries to add or change */
+	int nset;
+	struct rg_lpm_key *del;	/* entries to remove */
+	int ndel;
+};
+
+static int apply(int trie, const struct edit *ed)
+{
+	for (int i = 0; i < ed->ndel; i++)
+		if (bpf_map_delete_elem(trie, &ed->del[i]) && errno != ENOENT)
+			return -errno;
+	for (int i = 0; i < ed->nset; i++)
+		if (bpf_map_update_elem(trie, &ed->set[i].key, &ed->set[i].val, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int rg_exact_min_entries = RG_EXACT_MIN_ENTRIES;
+
+static int new_map(enum bpf_map_type type, const char *name)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, copts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd = bpf_map_create(type, name, sizeof(struct rg_lpm_key), sizeof(struct rg_lpm_val),
+				RG_MAX_PLAN, &copts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A slot's maps, built off to the side, from keys and values both
+ * slots share.
+ */
+struct slot_maps {
+	int trie, exact, err;
+	const struct rg_lpm_key *keys;
+	const struct rg_lpm_val *vals;
+	int n;
+};
+
+/* A new trie and a new exact table holding the entries. */
+static void *fill(void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	struct slot_maps *s = arg;
+	const struct rg_lpm_key *keys = s->keys;
+	const struct rg_lpm_val *vals = s->vals;
+	int n = s->n;
+	__u32 count = n;
+
+	s->trie = new_map(BPF_MAP_TYPE_LPM_TRIE, "rg_trie");
+	s->exact = new_map(BPF_MAP_TYPE_HASH, "rg_exact");
+	s->err = s->trie < 0 ? s->trie : s->exact < 0 ? s->exact : 0;
+	/* both take them in one call where the kernel can (the trie since
+	 * 5.x: a quarter of the time of one call each at 100k)
+	 */
+	if (!s->err && n && bpf_map_update_batch(s->trie, keys, vals, &count, &bo)) {
+		for (int i = 0; i < n && !s->err; i++)
+			if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_ANY))
+				s->err = -errno;
+	}
+	count = n;
+	if (!s->err && n && bpf_map_update_batch(s->exact, keys, vals, &count, &bo)) {
+		for (int i = 0; i < n && !s->err; i++)
+			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
+				s->err = -errno;
+	}
+	return NULL;
+}
+
+/* Both slots' maps at once, one on another thread: a rebuild of a large
+ * plan is mostly the kernel inserting into tries, one CPU each.
+ */
+static int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2])
+{
+	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
+	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
+	pthread_t t;
+	bool threaded;
+
+	if (!keys || !vals) {
+		rg_huge_free(keys);
+		rg_huge_free(vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		keys[i] = e[i].key;
+		vals[i] = e[i].val;
+	}
+	for (int i = 0; i < 2; i++)
+		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = keys, .vals = vals,
+					   .n = n };
+	threaded = !pthread_create(&t, NULL, fill, &s[1]);
+	fill(&s[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		fill(&s[1]);
+	rg_huge_free(keys);
+	rg_huge_free(vals);
+	return s[0].err ? s[0].err : s[1].err;
+}
+
+static void close_maps(struct slot_maps *s)
+{
+	if (s->trie >= 0)
+		close(s->trie);
+	if (s->exact >= 0)
+		close(s->exact);
+	s->trie = s->exact = -1;
+}
+
+/* The map in slot of the map of maps outer, or -errno. */
+static int slot_map(int outer, __u32 slot)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Returns once no program runs with what it read before the call: putting
+ * a slot's trie back in place makes the kernel wait (synchronize_rcu), as
+ * for any update of a map of maps.
+ */
+static int wait_for_programs(const struct rg_maps *m, __u32 slot)
+{
+	int trie = slot_map(m->plan, slot), err = 0;
+
+	if (trie < 0)
+		return trie;
+	if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY))
+		err = -errno;
+	close(trie);
+	return err;
+}
+
+/* Brings slot from the old plan to the new one: an edit of its maps when
+ * they are known to hold the old plan, else the maps built for it; then
+ * its lengths. Nothing may be reading the slot.
+ */
+static int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
+		   const struct slot_maps *built, const struct rg_lengths *ls,
+		   const struct rg_encap *enc)
+{
+	int trie = built->trie, exact = built->exact, err = 0;
+
+	if (edit) {
+		trie = slot_map(m->plan, slot);
+		exact = slot_map(m->exact, slot);
+		err = trie < 0 ? trie : exact < 0 ? exact : apply(trie, ed) ?: apply(exact, ed);
+		if (trie >= 0)
+			close(trie);
+		if (exact >= 0)
+			close(exact);
+	} else if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY) ||
+		   bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY)) {
+		err = -errno;
+	}
+	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
+		err = -errno;
+	if (!err && bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
+/* The prefix lengths to probe, longest first: none (the trie) for small
+ * plans, whose trie is shallow, and for plans of too many lengths.
+ */
+static void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls)
+{
+	int count[129] = {};
+
+	for (int i = 0; i < n; i++)
+		count[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128]++;
+	rg_lengths_from(count, n, ls);
+}
+
+void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	for (int len = 128; len >= 0; len--) {
+		if (!count[len])
+			continue;
+		if (ls->n == RG_MAX_LENGTHS) {
+			ls->n = 0;
+			return;
+		}
+		ls->len[ls->n++] = len;
+	}
+	if (n < rg_exact_min_entries)
+		ls->n = 0;
+}
+
+/* Bucket ids a counter slot still holds counts for (not yet moved to
+ * rg_bucket_stats): such an id is not free until the slot moves them.
+ */
+int rg_counted_ids(const struct rg_maps *m, unsigned char *used)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	struct rg_count_slot *slots;
+	int n = 0, err;
+
+	/* read where they are mapped: a copy of every CPU's slots (2 MB on
+	 * 2 CPUs) costs its fresh pages first
+	 */
+	if (!bpf_obj_get_info_by_fd(m->counts, &info, &ilen) &&
+	    (info.map_flags & BPF_F_MMAPABLE) && info.max_entries) {
+		size_t len = (size_t)info.max_entries * sizeof(*slots);
+		const struct rg_count_slot *s = mmap(NULL, len, PROT_READ, MAP_SHARED, m->counts, 0);
+
+		if (s != MAP_FAILED) {
+			for (__u32 i = 0; i < info.max_entries; i++)
+				if (s[i].bucket < RG_MAX_BUCKETS &&
+				    (s[i].c.src.packets || s[i].c.dst.packets))
+					used[s[i].bucket] = 1;
+			munmap((void *)s, len);
+			return 0;
+		}
+	}
+	err = rg_count_slots_read(m, &slots, &n);
+	if (err)
+		return err;
+	for (int i = 0; i < n; i++)
+		if (slots[i].bucket < RG_MAX_BUCKETS &&
+		    (slots[i].c.src.packets || slots[i].c.dst.packets))
+			used[slots[i].bucket] = 1;
+	free(slots);
+	return 0;
+}
+
+/* The old buckets are rg_index records (as read, or made from the names),
+ * with these flags each.
+ */
+enum {
+	OLD_IN_PLAN	= 1 << 0,	/* in the plan in force (what twin slots hold) */
+	OLD_KEPT	= 1 << 1,	/* in the new plan too */
+};
+
+/* Tells a renamed bucket (or a zone renamed around it) from a kept one
+ * without the names: 64 bits of the whole name and zone arrays.
+ */
+static __u64 names_digest(const char name[RG_NAME_LEN], const char zone[RG_ZONE_LEN])
+{
+	__u64 h = 0x9e3779b97f4a7c15ull, w;
+
+	for (int i = 0; i < RG_NAME_LEN; i += 8) {
+		memcpy(&w, name + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	for (int i = 0; i < RG_ZONE_LEN; i += 8) {
+		memcpy(&w, zone + i, 8);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+_Static_assert(RG_NAME_LEN % 8 == 0 && RG_ZONE_LEN % 8 == 0, "names_digest reads words");
+
+/* The old buckets by (kind, CIDR): open addressing over a power of two at
+ * least twice their number, so a sync is linear in the plan's size.
+ */
+struct index {
+	int *slot;	/* old bucket + 1, 0 empty */
+	__u32 mask;
+};
+
+/* Every bit of the key reaches the low bits the table uses: plans differ
+ * in the last bytes of their addresses, which a plain multiply only moves up.
+ */
+static __u32 index_hash(const __u8 addr[16], __u32 prefixlen, __u32 kind)
+{
+	__u64 a, b, h;
+
+	memcpy(&a, addr, 8);
+	memcpy(&b, addr + 8, 8);
+	h = (a ^ ((__u64)prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b;
+	/* murmur3's finaliser */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (__u32)h;
+}
+
+static bool rec_is(const struct rg_index_entry *r, const struct rg_lpm_key *key, __u32 kind)
+{
+	return r->kind == kind && r->prefixlen == key->prefixlen && !memcmp(r->addr, key->addr, 16);
+}
+
+static int index_build(struct index *ix, const struct rg_index_entry *old, int n)
+{
+	__u32 size = 16;
+
+	while (size < 2u * (__u32)n)
+		size *= 2;
+	ix->slot = rg_huge_calloc(size, sizeof(*ix->slot));
+	ix->mask = size - 1;
+	if (!ix->slot)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		__u32 h = index_hash(old[i].addr, old[i].prefixlen, old[i].kind) & ix->mask;
+
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = i + 1;
+	}
+	return 0;
+}
+
+/* Index of the old bucket of (kind, key), or -1. */
+static int index_find(const struct index *ix, const struct rg_index_entry *old,
+		      const struct rg_lpm_key *key, __u32 kind)
+{
+	for (__u32 h = index_hash(key->addr, key->prefixlen, kind) & ix->mask; ix->slot[h];
+	     h = (h + 1) & ix->mask)
+		if (rec_is(&old[ix->slot[h] - 1], key, kind))
+			return ix->slot[h] - 1;
+	return -1;
+}
+
+/* One plan installation: what the steps above share. */
+struct install {
+	const struct rg_maps *m;
+	const struct rg_plan *plan;
+	const char *plan_path;
+	int nent;
+	struct rg_meta meta;
+	__u32 cur;		/* the generation in force (rg_plan_gen) */
+	__u64 gen;		/* the new one */
+	__u32 gen32;
+	bool twins;		/* both slots hold the plan in force: edit them */
+	/* every bucket rg_buckets knows (from rg_index when it is valid) */
+	int nold;
+	int nprev;		/* how many of them the plan in force has */
+	struct rg_index_entry *old;	/* in was_index when it is valid */
+	unsigned char *old_flags;	/* OLD_* */
+	struct index ix;		/* built at the first entry not in old order */
+	unsigned char *used;	/* bucket ids taken */
+	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
+	int *hit;
+	__u32 *entry_id;
+	struct rg_trie_entry *next;
+	struct edit ed;		/* from the plan in force, for twins */
+	/* names to write: new buckets (2.), kept ones that changed (6.); as
+	 * infos (rg_install_delta) or as the plan entries to make them from
+	 * (-1: the unplanned bucket), a chunk at a time
+	 */
+	struct rg_bucket_info *fresh, *keptv;
+	int *fresh_idx, *kept_idx;
+	__u32 *fresh_ids, *kept_ids;
+	int fresh_n, kept_n;
+	/* rg_index's records: as read (when valid), for the new plan */
+	struct rg_index_entry *was_index, *index;
+	__u32 *retired;		/* ids whose names go (6.) */
+	int nretired;
+	const uint8_t *sha256;	/* the plan's */
+	struct slot_maps built[2];
+	struct rg_lengths ls;
+	struct rg_encap enc;	/* the plan's ports, network order */
+};
+
+/* The new generation: past rg_meta's, and of the other parity than the one
+ * in force, which may be ahead of rg_meta (a sync that stopped after its
+ * switch).
+ */
+static int pick_generation(struct install *in)
+{
+	struct rg_gen g = {};
+	__u32 zero = 0;
+	int err;
+
+	err = rg_meta_read(in->m, &in->meta);
+	if (err)
+		return err;
+	if (!bpf_map_lookup_elem(in->m->plan_gen, &zero, &g))
+		in->cur = g.gen;
+	in->gen = in->meta.generation + 1;
+	if ((__u32)in->gen == in->cur)
+		in->gen++;
+	if (((__u32)in->gen & 1) == (in->cur & 1))
+		in->gen++;
+	in->gen32 = (__u32)in->gen;
+	in->twins = in->meta.twin_gen && in->meta.twin_gen == in->meta.generation &&
+		    in->cur == (__u32)in->meta.generation;
+	return 0;
+}
+
+/* Records (the head included) of an index of n entries, in whole chunks. */
+static size_t index_records(int n)
+{
+	return (size_t)(n + RG_INDEX_PER_CHUNK) / RG_INDEX_PER_CHUNK * RG_INDEX_PER_CHUNK;
+}
+
+/* The buckets of the plan in force from rg_index, when it describes that
+ * plan (the sync that installed it ran to its end); 0 if it does not.
+ * Keeps what it read in in->was_index.
+ */
+static int read_index(struct install *in)
+{
+	const struct rg_index_head *head;
+	__u32 n = in->meta.nentries;
+	size_t nrec;
+
+	if (n > RG_MAX_PLAN || !in->meta.generation)
+		return 0;
+	nrec = index_records(n);
+	in->was_index = rg_huge_calloc(nrec, sizeof(*in->was_index));
+	if (!in->was_index)
+		return -ENOMEM;
+	head = (const struct rg_index_head *)in->was_index;
+	for (__u32 c = 0; c < nrec / RG_INDEX_PER_CHUNK; c++) {
+		if (bpf_map_lookup_elem(in->m->index, &c, in->was_index + c * RG_INDEX_PER_CHUNK))
+			goto stale;
+		if (c == 0 && (head->magic != RG_INDEX_MAGIC ||
+			       head->generation != in->meta.generation || head->count != n))
+			goto stale;
+	}
+	in->old = in->was_index + 1;
+	in->old_flags = rg_huge_calloc(n + 1, 1);
+	if (!in->old_flags)
+		return -ENOMEM;
+	memset(in->old_flags, OLD_IN_PLAN, n);
+	for (__u32 i = 0; i < n; i++)
+		if (in->old[i].id >= RG_MAX_BUCKETS)
+			in->old[i].id = RG_BUCKET_UNPLANNED;
+	in->nold = in->nprev = n;
+	return 1;
+stale:
+	rg_huge_free(in->was_index);
+	in->was_index = NULL;
+	return 0;
+}
+
+/* Every bucket rg_buckets knows, whatever its generation (a stopped sync
+ * may have left names of either plan).
+ */
+static int read_names(struct install *in)
+{
+	struct rg_bucket_info *infos = NULL;
+	__u32 *ids = NULL;
+	int n;
+
+	n = read_buckets(in->m, in->meta.nbuckets, &ids, &infos);
+	if (n >= 0) {
+		in->old = rg_huge_calloc(n + 1, sizeof(*in->old));
+		in->old_flags = rg_huge_calloc(n + 1, 1);
+		if (!in->old || !in->old_flags)
+			n = -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		struct rg_index_entry *o = &in->old[i];
+
+		memcpy(o->addr, infos[i].cidr.addr, 16);
+		o->prefixlen = infos[i].cidr.prefixlen;
+		o->kind = infos[i].kind;
+		o->id = ids[i] < RG_MAX_BUCKETS ? ids[i] : RG_BUCKET_UNPLANNED;
+		o->trie = infos[i].trie;
+		o->generation = infos[i].generation;
+		o->digest = names_digest(infos[i].name, infos[i].zone);
+		/* what both slots hold, when they are twins */
+		if (infos[i].generation <= in->meta.generation &&
+		    infos[i].kind != RG_KIND_UNPLANNED) {
+			in->old_flags[i] = OLD_IN_PLAN;
+			in->nprev++;
+		}
+	}
+	rg_huge_free(ids);
+	rg_huge_free(infos);
+	if (n < 0)
+		return n;
+	in->nold = n;
+	return 0;
+}
+
+/* The buckets of the plan in force (or every name rg_buckets holds),
+ * indexed by (kind, CIDR); and the arrays the other steps fill.
+ */
+static int read_old(struct install *in)
+{
+	int nent = in->nent, err;
+
+	err = read_index(in);
+	if (!err)
+		err = read_names(in);
+	if (err < 0)
+		return err;
+	in->used = rg_huge_calloc(RG_MAX_BUCKETS, 1);
+	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
+	in->next = rg_huge_calloc(nent, sizeof(*in->next));
+	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
+	/* what a sync changes: most often a few entries */
+	in->fresh_idx = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_idx));
+	in->fresh_ids = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_ids));
+	in->kept_idx = rg_sparse_calloc(nent + 1, sizeof(*in->kept_idx));
+	in->kept_ids = rg_sparse_calloc(nent + 1, sizeof(*in->kept_ids));
+	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
+	in->ed.set = rg_sparse_calloc(nent + 1, sizeof(*in->ed.set));
+	in->ed.del = rg_sparse_calloc(in->nold + 1, sizeof(*in->ed.del));
+	in->retired = rg_sparse_calloc(in->nold + 1, sizeof(*in->retired));
+	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh_idx ||
+	    !in->fresh_ids || !in->kept_idx || !in->kept_ids || !in->index ||
+	    !in->ed.set || !in->ed.del || !in->retired)
+		return -ENOMEM;
+
+	for (int i = 0; i < in->nold; i++)
+		in->used[in->old[i].id] = 1;
+	in->used[RG_BUCKET_UNPLANNED] = 1;
+	return 0;
+}
+
+/* 1. ids: kept ones first; new ones only once the caches are known. */
+static int assign_ids(struct install *in)
+{
+	__u32 next_free = 1;
+	int need_new = 0, err;
+
+	for (int i = 0, guess = 0; i < in->nent; i++) {
+		const struct rg_entry *e = &in->plan->entries[i];
+		struct rg_lpm_key key;
+		int h = -1;
+
+		rg_key_of(&e->cidr, &key);
+		/* plans change little: the entry after the last one found is
+		 * most often the one, and no hash probe jumps through memory
+		 */
+		if (e->kind == RG_KIND_UNPLANNED)
+			h = -1;
+		else if (guess < in->nold && rec_is(&in->old[guess], &key, e->kind))
+			h = guess;
+		else {
+			if (!in->ix.slot) {
+				err = index_build(&in->ix, in->old, in->nold);
+				if (err)
+					return err;
+			}
+			h = index_find(&in->ix, in->old, &key, e->kind);
+		}
+		in->hit[i] = h;
+		if (h >= 0) {
+			guess = h + 1;
+			in->old_flags[h] |= OLD_KEPT;
+			in->entry_id[i] = in->old[h].id;
+		} else if (!need_new++) {
+			err = rg_counted_ids(in->m, in->used);
+			if (err)
+				return err;
+		}
+	}
+	for (int i = 0; i < in->nent && need_new; i++) {
+		if (in->entry_id[i])
+			continue;
+		while (next_free < RG_MAX_BUCKETS && in->used[next_free])
+			next_free++;
+		if (next_free >= RG_MAX_BUCKETS)
+			return -E2BIG;
+		in->used[next_free] = 1;
+		in->entry_id[i] = next_free;
+	}
+	return 0;
+}
+
+/* The new plan's entries, the names of its buckets, and (twins) the edit
+ * from the plan in force: entries added or changed, then removed.
+ */
+static int plan_entries(struct install *in)
+{
+	int nent = in->nent;
+
+	for (int i = 0; i < nent; i++) {
+		const struct rg_entry *e = &in->plan->entries[i];
+		const struct rg_index_entry *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
+		struct rg_trie_entry *t = &in->next[i];
+		struct rg_index_entry *x = &in->index[i + 1];
+		__u64 digest;
+
+		rg_key_of(&e->cidr, &t->key);
+		t->val.bucket = in->entry_id[e->bucket_of];
+		t->val.breaks = e->breaks;
+		if (!was || !(in->old_flags[in->hit[i]] & OLD_IN_PLAN) ||
+		    memcmp(&was->trie, &t->val, sizeof(t->val)))
+			in->ed.set[in->ed.nset++] = *t;
+		digest = names_digest(e->name, e->zone);
+		memcpy(x->addr, t->key.addr, 16);
+		x->prefixlen = t->key.prefixlen;
+		x->kind = e->kind;
+		x->id = in->entry_id[i];
+		x->trie = t->val;
+		x->digest = digest;
+		x->generation = in->gen;
+		/* a kept bucket's name is rewritten only when it changes */
+		if (was && !memcmp(&was->trie, &t->val, sizeof(t->val)) && was->digest == digest) {
+			x->generation = was->generation;
+			continue;
+		}
+		if (was) {
+			in->kept_idx[in->kept_n] = i;
+			in->kept_ids[in->kept_n++] = in->entry_id[i];
+		} else {
+			in->fresh_idx[in->fresh_n] = i;
+			in->fresh_ids[in->fresh_n++] = in->entry_id[i];
+		}
+	}
+	for (int i = 0; i < in->nold; i++) {
+		struct rg_lpm_key *k = &in->ed.del[in->ed.ndel];
+
+		if (in->old_flags[i] & OLD_KEPT)
+			continue;
+		if (in->old_flags[i] & OLD_IN_PLAN) {
+			memset(k, 0, sizeof(*k));
+			k->prefixlen = in->old[i].prefixlen;
+			memcpy(k->addr, in->old[i].addr, 16);
+			in->ed.ndel++;
+		}
+		if (in->old[i].id != RG_BUCKET_UNPLANNED)
+			in->retired[in->nretired++] = in->old[i].id;
+	}
+	lengths_of(in->next, in->nent, &in->ls);
+	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
+		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
+		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
+	}
+	in->kept_idx[in->kept_n] = -1;
+	in->kept_ids[in->kept_n++] = RG_BUCKET_UNPLANNED;
+	if (in->twins && nent + in->nprev > RG_EDIT_ALWAYS &&
+	    (long)(in->ed.nset + in->ed.ndel) * RG_EDIT_MAX_SHARE > nent + in->nprev)
+		in->twins = false;
+	return 0;
+}
+
+#define NAMES_CHUNK	4096
+
+/* Bucket info of plan entry i (-1: the unplanned bucket), as of the new
+ * generation.
+ */
+static void info_of(const struct install *in, int i, struct rg_bucket_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->generation = in->gen;
+	if (i < 0) {
+		info->kind = RG_KIND_UNPLANNED;
+		snprintf(info->name, sizeof(info->name), "unplanned");
+		return;
+	}
+	info->cidr = in->next[i].key;
+	info->kind = in->plan->entries[i].kind;
+	info->trie = in->next[i].val;
+	memcpy(info->name, in->plan->entries[i].name, sizeof(info->name));
+	memcpy(info->zone, in->plan->entries[i].zone, sizeof(info->zone));
+}
+
+/* n names into rg_buckets: infos as given, or made from plan entries idx a
+ * chunk at a time (100k of them are 13 MB).
+ */
+static int write_names(struct install *in, const __u32 *ids, const struct rg_bucket_info *infos,
+		       const int *idx, int n)
+{
+	struct rg_bucket_info *chunk;
+	int err = 0;
+
+	if (infos || !n)
+		return update_many(in->m->buckets, ids, infos, sizeof(*infos), n);
+	chunk = rg_huge_calloc(n < NAMES_CHUNK ? n : NAMES_CHUNK, sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	for (int at = 0; at < n && !err; at += NAMES_CHUNK) {
+		int k = n - at < NAMES_CHUNK ? n - at : NAMES_CHUNK;
+
+		for (int j = 0; j < k; j++)
+			info_of(in, idx[at + j], &chunk[j]);
+		err = update_many(in->m->buckets, ids + at, chunk, sizeof(*chunk), k);
+	}
+	rg_huge_free(chunk);
+	return err;
+}
+
+/* Counters of n new buckets to zero, a chunk at a time. */
+static int zero_counters(struct install *in, const __u32 *ids, int n)
+{
+	struct rg_bucket_counters *zeros;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	zeros = rg_huge_calloc(n < NAMES_CHUNK ? n : NAMES_CHUNK, sizeof(*zeros));
+	if (!zeros)
+		return -ENOMEM;
+	for (int at = 0; at < n && !err; at += NAMES_CHUNK)
+		err = update_many(in->m->bucket_stats, ids + at, zeros, sizeof(*zeros),
+				  n - at < NAMES_CHUNK ? n - at : NAMES_CHUNK);
+	rg_huge_free(zeros);
+	return err;
+}
+
+/* 2. names (and zeroed counters) of the new buckets; from here until 6.
+ * is done, rg_index no longer says what rg_buckets holds
+ */
+static int write_new_names(struct install *in)
+{
+	struct rg_index_entry *chunk = in->was_index ?: in->index, head0 = {};
+	__u32 zero = 0;
+	int err;
+
+	/* chunk 0 as it was (or anything: it is stale), without its head */
+	if (!chunk && !(chunk = calloc(RG_INDEX_PER_CHUNK, sizeof(*chunk))))
+		return -ENOMEM;
+	head0 = chunk[0];
+	memset(&chunk[0], 0, sizeof(chunk[0]));
+	err = bpf_map_update_elem(in->m->index, &zero, chunk, BPF_ANY) ? -errno : 0;
+	chunk[0] = head0;
+	if (chunk != in->was_index && chunk != in->index)
+		free(chunk);
+	if (err)
+		return err;
+
+	err = zero_counters(in, in->fresh_ids, in->fresh_n);
+	if (!err)
+		err = write_names(in, in->fresh_ids, in->fresh, in->fresh_idx, in->fresh_n);
+	return err;
+}
+
+/* 3. the idle slot; from here until 5. is done the slots differ */
+static int fill_idle_slot(struct install *in)
+{
+	int err;
+
+	if (!in->twins) {
+		err = build_both(in->next, in->nent, in->built);
+		if (err)
+			return err;
+	}
+	in->meta.twin_gen = 0;
+	err = rg_meta_write(in->m, &in->meta);
+	if (err)
+		return err;
+	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls,
+		       &in->enc);
+}
+
+/* 4. the switch: from here every packet uses the new plan, in the exact
+ * tables when it has lengths for them
+ */
+static int switch_plan(struct install *in)
+{
+	struct rg_gen g = { .gen = in->gen32, .exact = in->ls.n > 0 };
+	__u32 zero = 0;
+
+	rg_test_hook(RG_TEST_SYNC_BEFORE_SWITCH);
+	if (bpf_map_update_elem(in->m->plan_gen, &zero, &g, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* 5. the other slot, once nothing reads it; a failure here leaves the new
+ * plan in force and the next sync rebuilding
+ */
+static int fill_other_slot(struct install *in)
+{
+	if (!wait_for_programs(in->m, in->gen32 & 1))
+		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
+					    &in->ls, &in->enc) ? 0 : in->gen;
+	return 0;
+}
+
+/* The new plan's buckets in rg_index: the chunks that changed, then chunk
+ * 0 with the head that makes them valid. A failure leaves it invalid: the
+ * next sync reads rg_buckets instead.
+ */
+static void write_index(struct install *in)
+{
+	struct rg_index_head head = {
+		.generation = in->gen,
+		.count = in->nent,
+		.magic = RG_INDEX_MAGIC,
+	};
+	size_t chunks = index_records(in->nent) / RG_INDEX_PER_CHUNK;
+	size_t had = in->was_index ? index_records(in->nold) / RG_INDEX_PER_CHUNK : 0;
+	size_t csize = sizeof(struct rg_index_chunk);
+
+	if (in->nent > RG_MAX_PLAN)
+		return;
+	for (__u32 c = 1; c < chunks; c++) {
+		const struct rg_index_entry *v = in->index + c * RG_INDEX_PER_CHUNK;
+
+		if (c < had && !memcmp(v, in->was_index + c * RG_INDEX_PER_CHUNK, csize))
+			continue;
+		if (bpf_map_update_elem(in->m->index, &c, v, BPF_ANY))
+			return;
+	}
+	memcpy(&in->index[0], &head, sizeof(head));
+	bpf_map_update_elem(in->m->index, &(__u32){ 0 }, in->index, BPF_ANY);
+}
+
+/* 6. kept buckets, meta, retired names */
+static int finish(struct install *in)
+{
+	struct rg_meta *meta = &in->meta;
+	bool stale = false;
+	int err;
+
+	err = write_names(in, in->kept_ids, in->keptv, in->kept_idx, in->kept_n);
+	if (err)
+		return err;
+	meta->layout_version = RG_LAYOUT_VERSION;
+	meta->generation = in->gen;
+	meta->installed_at = time(NULL);
+	meta->nbuckets = in->nent + 1;
+	meta->nentries = in->nent;
+	memcpy(meta->sha256, in->sha256, sizeof(meta->sha256));
+	memset(meta->plan_path, 0, sizeof(meta->plan_path));
+	snprintf(meta->plan_path, sizeof(meta->plan_path), "%s", in->plan_path);
+	err = rg_meta_write(in->m, meta);
+	if (err)
+		return err;
+	for (int i = 0; i < in->nretired; i++)
+		if (bpf_map_delete_elem(in->m->buckets, &in->retired[i]) && errno != ENOENT)
+			stale = true;
+	/* rg_index last, and only when rg_buckets holds just this plan's
+	 * names (an edit made elsewhere, rg_install_delta, leaves it stale)
+	 */
+	if (!stale && in->index)
+		write_index(in);
+	return 0;
+}
+
+static void install_free(struct install *in)
+{
+	if (!in->was_index)
+		rg_huge_free(in->old);
+	rg_huge_free(in->old_flags);
+	rg_huge_free(in->used);
+	rg_huge_free(in->hit);
+	rg_huge_free(in->ix.slot);
+	rg_huge_free(in->next);
+	rg_huge_free(in->entry_id);
+	rg_huge_free(in->fresh_idx);
+	rg_huge_free(in->fresh_ids);
+	rg_huge_free(in->kept_idx);
+	rg_huge_free(in->kept_ids);
+	rg_huge_free(in->index);
+	rg_huge_free(in->was_index);
+	rg_huge_free(in->ed.set);
+	rg_huge_free(in->ed.del);
+	rg_huge_free(in->retired);
+	close_maps(&in->built[0]);
+	close_maps(&in->built[1]);
+}
+
+/* The steps both ways share, from 2. on. */
+static int (*const rg_install_common[])(struct install *) = {
+	write_new_names, fill_idle_slot, switch_plan, fill_other_slot, finish,
+};
+
+static int run_steps(struct install *in, int (*const *steps)(struct install *), size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++)
+		err = steps[i](in);
+	return err;
+}
+
+long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
+			 const char *plan_path, __u32 *ids)
+{
+	static int (*const steps[])(struct install *) = {
+		pick_generation, read_old, assign_ids, plan_entries,
+	};
+	struct install in = {
+		.m = m,
+		.plan = plan,
+		.plan_path = plan_path,
+		.nent = plan->nentries,
+		.sha256 = plan->sha256,
+		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
+	};
+	int err;
+
+	err = run_steps(&in, steps, sizeof(steps) / sizeof(steps[0])) ?:
+	      run_steps(&in, rg_install_common,
+			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
+	if (!err && ids)
+		memcpy(ids, in.entry_id, in.nent * sizeof(*ids));
+	install_free(&in);
+	return err ? err : (long long)in.gen;
+}
+
+long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
+		     const char *plan_path)
+{
+	return rg_install_ids(m, plan, plan_path, NULL);
+}
+
+long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,
+			   const char *plan_path)
+{
+	struct install in = {
+		.m = m,
+		.plan_path = plan_path,
+		.nent = d->nentries,
+		.sha256 = d->sha256,
+		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
+	};
+	int err;
+
+	err = pick_generation(&in);
+	if (err)
+		return err;
+	/* edits apply to the plan they were made from, in both slots */
+	if (!in.twins || in.meta.generation != d->from)
+		return -ESTALE;
+	for (int i = 0; i < d->nfresh; i++)
+		d->fresh[i].generation = in.gen;
+	for (int i = 0; i < d->nkept; i++)
+		d->kept[i].generation = in.gen;
+	in.ed = (struct edit){ .set = d->set, .nset = d->nset, .del = d->del, .ndel = d->ndel };
+	in.fresh = d->fresh;
+	in.fresh_ids = d->fresh_ids;
+	in.fresh_n = d->nfresh;
+	in.keptv = d->kept;
+	in.kept_ids = d->kept_ids;
+	in.kept_n = d->nkept;
+	in.retired = d->retired;
+	in.nretired = d->nretired;
+	in.ls = d->ls;
+	in.enc = d->enc;
+	err = run_steps(&in, rg_install_common,
+			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
+	return err ? err : (long long)in.gen;
+}
