@@ -64,7 +64,7 @@ HOOKED_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%-hooks.o,$(HOOKED_SRCS))
 TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test check check-layers demo deps install bench
+.PHONY: all clean help test test-unit check check-layers demo deps install bench
 
 all: $(BIN)
 
@@ -134,6 +134,18 @@ test: deps
 		$(FUZZ_BINS)
 	$(Q)tools/run-tests.sh $(OUTPUT)
 
+# the Criterion suites alone (parser, importer, BPF_PROG_TEST_RUN, differential)
+test-unit: deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BINS)
+	$(Q)rc=0; for t in $(TEST_BINS); do echo "== $$(basename $$t)"; $$t || rc=1; done; exit $$rc
+
+# one shell suite: make test-netns, test-fleet, test-pve, ... (tests/SUITE.sh;
+# T='name*' picks tests by name)
+SHELL_SUITES	:= $(filter-out lib packaging,$(basename $(notdir $(wildcard tests/*.sh))))
+$(addprefix test-,$(SHELL_SUITES)): test-%: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_TOOLS)
+	$(Q)bash tests/$*.sh $(OUTPUT) $(T)
+
 # what needs no root: the suites that load no BPF, fuzz smoke runs, file checks
 check:
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_BINS) $(SAN_TEST_BINS) $(FUZZ_BINS)
@@ -150,6 +162,25 @@ check-layers:
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/ringguard)
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/ringguard
+
+help:
+	@echo 'ringguard: make TARGET  (output in $(OUTPUT)/, V=1 shows the commands)'
+	@echo '  all (default)   the binary, $(BIN)'
+	@echo '  demo            the lab demo (root)'
+	@echo '  test            every suite, as CI runs it (root; tests/README.md)'
+	@echo '  check           what needs no root: unit suites, fuzz smoke, file checks'
+	@echo '  test-unit       the Criterion suites (root for the BPF ones)'
+	@echo '  $(addprefix test-,$(SHELL_SUITES))' | fold -s -w 76 | sed '2,$$s/^/    /'
+	@echo '                  one shell suite (T=NAME picks tests in it)'
+	@echo '  test-packaging  the .deb, the image and the Ansible role'
+	@echo '  test-kernels    the programs on Debian 12 6.1 under qemu and this kernel'
+	@echo '  fuzz            each libFuzzer target FUZZ_TIME s (default 60)'
+	@echo '  bench           benchmarks, printed as ratios (tools/doc/performance.md)'
+	@echo '  check-layers    the include rule of user/ (user/README.md)'
+	@echo '  deb, image      the Debian package, the container image'
+	@echo '  install         binary, unit, man page, completion (PREFIX, DESTDIR)'
+	@echo '  deps            install what is missing (Debian 12, root)'
+	@echo '  clean           remove $(OUTPUT)/'
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))

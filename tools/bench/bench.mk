@@ -54,7 +54,7 @@ $(GENPLAN): $(OUTPUT)/bench/genplan.o
 
 BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
 
-# The results go to $(BENCH_RESULTS) as well (README "Performance" quotes a run).
+# The results go to $(BENCH_RESULTS) as well (tools/doc/performance.md quotes a run).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(BENCH_SWAP) $(VETH_GEN)
 	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
