@@ -20,6 +20,7 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
+#include "lib/grow.h"
 #include "lib/json.h"
 #include "kernel/links.h"
 #include "cmd/verify.h"
@@ -140,19 +141,6 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	}
 }
 
-static void *grow(void *p, int n, int *cap, size_t size)
-{
-	int c;
-
-	if (n < *cap)
-		return p;
-	c = *cap ? 2 * *cap : 16;
-	p = realloc(p, (size_t)c * size);
-	if (p)
-		*cap = c;
-	return p;
-}
-
 static int addr_attr(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -204,12 +192,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	if (!a || !attr_addr(a, ifa->ifa_family, &c))
 		return MNL_CB_OK;
 	c.len = ifa->ifa_prefixlen + (c.v4 ? 96 : 0);
-	v = grow(lv->addrs, lv->naddrs, &lv->capaddrs, sizeof(*v));
-	if (!v) {
+	if (RG_GROW(lv->addrs, lv->naddrs, lv->capaddrs, 16)) {
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	lv->addrs = v;
 	v = &lv->addrs[lv->naddrs++];
 	v->index = ifa->ifa_index;
 	v->scope = ifa->ifa_scope;
@@ -342,11 +328,10 @@ struct vreport {
 static struct vcheck *report_add(struct vreport *r, enum vlevel level, const char *check,
 				 const char *ifname)
 {
-	struct vcheck *c = grow(r->v, r->n, &r->cap, sizeof(*c));
+	struct vcheck *c;
 
-	if (!c)
+	if (RG_GROW(r->v, r->n, r->cap, 16))
 		return NULL;
-	r->v = c;
 	c = &r->v[r->n++];
 	memset(c, 0, sizeof(*c));
 	c->level = level;

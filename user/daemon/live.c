@@ -29,6 +29,7 @@
 #include <string.h>
 #include <nettle/sha2.h>
 #include "lib/grow.h"
+#include "lib/hashidx.h"
 #include "daemon/live.h"
 
 /* Changes beyond these go through a full parse (it is as fast by then). */
@@ -49,21 +50,9 @@ struct live_ent {
 	int twin;		/* added: the removed entry of its (kind, CIDR) + 1 */
 };
 
-/* Open addressing on a 64-bit hash; the caller compares the entries a
- * slot names. idx -1: empty, -2: removed.
+/* by_cidr, by_name (n: entries of the name) and by_line (n: entries of
+ * the line) index ent[] (lib/hashidx.h).
  */
-struct slot {
-	__u64 h;
-	int idx;
-	int n;		/* by_line: entries of the line; by_name: entries named */
-};
-
-struct table {
-	struct slot *s;
-	__u32 mask;
-	__u32 filled;	/* slots not empty, removed ones included */
-};
-
 struct rg_live {
 	bool valid;
 	char *path;
@@ -75,7 +64,7 @@ struct rg_live {
 	struct live_ent *ent;
 	int nent, cap;		/* dead entries included */
 	int nlive;
-	struct table by_cidr, by_name, by_line;
+	struct rg_hidx by_cidr, by_name, by_line;
 	int *sorted;		/* live entries by (address, length) */
 	int nsorted, capsorted;
 	int lencount[129];
@@ -93,136 +82,45 @@ struct rg_live {
 	__u32 *fresh_ids, *kept_ids, *retired;
 };
 
-/* --- hashing and tables ------------------------------------------------ */
-
-static __u64 hash_bytes(const void *p, size_t n, __u64 h)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
-#define HASH_SEED 0xcbf29ce484222325ull
+/* --- hashing ---------------------------------------------------------- */
 
 static __u64 hash_cidr(const struct rg_cidr *c)
 {
-	__u64 h = hash_bytes(c->addr, 16, HASH_SEED);
+	__u64 h = rg_hash_bytes(RG_HASH_SEED, c->addr, 16);
 
-	return hash_bytes(&c->len, 1, h ^ c->v4);
-}
-
-static __u64 hash_name(const char *s)
-{
-	return hash_bytes(s, strlen(s), HASH_SEED);
-}
-
-static int table_init(struct table *t, __u32 want)
-{
-	__u32 size = 64;
-
-	while (size < 2 * want)
-		size *= 2;
-	free(t->s);
-	t->s = malloc(size * sizeof(*t->s));
-	if (!t->s)
-		return -ENOMEM;
-	for (__u32 i = 0; i < size; i++)
-		t->s[i].idx = -1;
-	t->mask = size - 1;
-	t->filled = 0;
-	return 0;
-}
-
-static struct slot *first_slot(const struct table *t, __u64 h)
-{
-	return &t->s[h & t->mask];
-}
-
-static struct slot *next_slot(const struct table *t, const struct slot *s)
-{
-	return &t->s[((s - t->s) + 1) & t->mask];
-}
-
-static int table_put(struct table *t, __u64 h, int idx, int n);
-
-/* Rehashes into a table twice the live slots' number (removed ones go). */
-static int table_grow(struct table *t)
-{
-	struct table old = *t, nt = {};
-	__u32 live = 0;
-	int err;
-
-	for (__u32 i = 0; i <= old.mask; i++)
-		live += old.s[i].idx >= 0;
-	err = table_init(&nt, live + 1 > (old.mask + 1) / 4 ? live + 1 : (old.mask + 1) / 4);
-	if (err)
-		return err;
-	*t = nt;
-	for (__u32 i = 0; i <= old.mask; i++)
-		if (old.s[i].idx >= 0)
-			table_put(t, old.s[i].h, old.s[i].idx, old.s[i].n);
-	free(old.s);
-	return 0;
-}
-
-static int table_put(struct table *t, __u64 h, int idx, int n)
-{
-	struct slot *s;
-
-	if ((t->filled + 1) * 10 > (t->mask + 1) * 7 && table_grow(t))
-		return -ENOMEM;
-	for (s = first_slot(t, h); s->idx >= 0; s = next_slot(t, s))
-		;
-	if (s->idx == -1)
-		t->filled++;
-	*s = (struct slot){ .h = h, .idx = idx, .n = n };
-	return 0;
-}
-
-static void table_del(struct slot *s)
-{
-	s->idx = -2;
+	return rg_hash_mix(rg_hash_bytes(h ^ c->v4, &c->len, 1));
 }
 
 /* --- lookups ----------------------------------------------------------- */
 
-static struct slot *find_cidr(const struct rg_live *lv, const struct rg_cidr *c)
+static struct rg_hslot *find_cidr(const struct rg_live *lv, const struct rg_cidr *c)
 {
 	__u64 h = hash_cidr(c);
+	struct rg_hslot *s;
 
-	for (struct slot *s = first_slot(&lv->by_cidr, h); s->idx != -1;
-	     s = next_slot(&lv->by_cidr, s)) {
-		const struct rg_cidr *o;
+	rg_hidx_for_each(s, &lv->by_cidr, h) {
+		const struct rg_cidr *o = &lv->ent[s->id].e.cidr;
 
-		if (s->idx < 0 || s->h != h)
-			continue;
-		o = &lv->ent[s->idx].e.cidr;
 		if (o->len == c->len && o->v4 == c->v4 && !memcmp(o->addr, c->addr, 16))
 			return s;
 	}
 	return NULL;
 }
 
-static struct slot *find_name(const struct rg_live *lv, const char *name)
+static struct rg_hslot *find_name(const struct rg_live *lv, const char *name)
 {
-	__u64 h = hash_name(name);
+	__u64 h = rg_hash_str(name);
+	struct rg_hslot *s;
 
-	for (struct slot *s = first_slot(&lv->by_name, h); s->idx != -1;
-	     s = next_slot(&lv->by_name, s))
-		if (s->idx >= 0 && s->h == h && !strcmp(lv->ent[s->idx].e.name, name))
+	rg_hidx_for_each(s, &lv->by_name, h)
+		if (!strcmp(lv->ent[s->id].e.name, name))
 			return s;
 	return NULL;
 }
 
-static struct slot *find_line(const struct rg_live *lv, __u64 h)
+static struct rg_hslot *find_line(const struct rg_live *lv, __u64 h)
 {
-	for (struct slot *s = first_slot(&lv->by_line, h); s->idx != -1;
-	     s = next_slot(&lv->by_line, s))
-		if (s->idx >= 0 && s->h == h)
-			return s;
-	return NULL;
+	return rg_hidx_first(&lv->by_line, h);
 }
 
 /* The live entry of c's nearest ancestor (same family, shorter), or -1:
@@ -234,7 +132,7 @@ static int nearest_ancestor(const struct rg_live *lv, const struct rg_cidr *c)
 
 	for (int len = c->len - 1; len >= floor; len--) {
 		struct rg_cidr up = { .len = len, .v4 = c->v4 };
-		struct slot *s;
+		struct rg_hslot *s;
 
 		if (!lv->lencount[len])
 			continue;
@@ -245,8 +143,8 @@ static int nearest_ancestor(const struct rg_live *lv, const struct rg_cidr *c)
 				     bits <= 0 ? 0 : c->addr[i] & (0xff << (8 - bits));
 		}
 		s = find_cidr(lv, &up);
-		if (s && !lv->ent[s->idx].gone)
-			return s->idx;
+		if (s && !lv->ent[s->id].gone)
+			return s->id;
 	}
 	return -1;
 }
@@ -272,13 +170,10 @@ static int sorted_pos(const struct rg_live *lv, const struct rg_cidr *c)
 static void info_of(const struct rg_live *lv, int idx, struct rg_bucket_info *info)
 {
 	const struct live_ent *le = &lv->ent[idx];
+	struct rg_lpm_key key;
 
-	memset(info, 0, sizeof(*info));
-	rg_key_of(&le->e.cidr, &info->cidr);
-	info->kind = le->e.kind;
-	info->trie = le->val;
-	memcpy(info->name, le->e.name, sizeof(info->name));
-	memcpy(info->zone, le->e.zone, sizeof(info->zone));
+	rg_key_of(&le->e.cidr, &key);
+	rg_bucket_info_of(&le->e, &key, le->val, info);
 }
 
 static int cmp_ent_idx(const void *a, const void *b, void *arg)
@@ -312,7 +207,7 @@ static int line_starts(const char *text, size_t len, size_t **out)
 
 static __u64 line_hash(const char *text, size_t from, size_t to)
 {
-	return hash_bytes(text + from, to - from, HASH_SEED);
+	return rg_hash_bytes(RG_HASH_SEED, text + from, to - from);
 }
 
 void rg_live_drop(struct rg_live *lv)
@@ -324,16 +219,16 @@ void rg_live_drop(struct rg_live *lv)
 static int index_entry(struct rg_live *lv, int idx)
 {
 	struct live_ent *le = &lv->ent[idx];
-	struct slot *s = find_name(lv, le->e.name);
+	struct rg_hslot *s = find_name(lv, le->e.name);
 
 	lv->lencount[le->e.cidr.len]++;
 	lv->nlive++;
 	if (s) {
 		s->n++;
-	} else if (table_put(&lv->by_name, hash_name(le->e.name), idx, 1)) {
+	} else if (rg_hidx_add(&lv->by_name, rg_hash_str(le->e.name), idx, 1)) {
 		return -ENOMEM;
 	}
-	return table_put(&lv->by_cidr, hash_cidr(&le->e.cidr), idx, 0);
+	return rg_hidx_add(&lv->by_cidr, hash_cidr(&le->e.cidr), idx, 0);
 }
 
 int rg_live_reset(struct rg_live *lv, const struct rg_plan *plan, const char *path,
@@ -369,8 +264,8 @@ int rg_live_reset(struct rg_live *lv, const struct rg_plan *plan, const char *pa
 		lv->used = malloc(RG_MAX_BUCKETS);
 	nlines = line_starts(text, len, &starts);
 	if (!lv->ent || !lv->sorted || !lv->used || nlines < 0 ||
-	    table_init(&lv->by_cidr, n) || table_init(&lv->by_name, n) ||
-	    table_init(&lv->by_line, n))
+	    rg_hidx_init(&lv->by_cidr, n) || rg_hidx_init(&lv->by_name, n) ||
+	    rg_hidx_init(&lv->by_line, n))
 		goto out;
 	memset(lv->used, 0, RG_MAX_BUCKETS);
 	lv->used[RG_BUCKET_UNPLANNED] = 1;
@@ -388,7 +283,7 @@ int rg_live_reset(struct rg_live *lv, const struct rg_plan *plan, const char *pa
 		/* the entries of one line stand together */
 		if (i && plan->entries[i - 1].line == line) {
 			find_line(lv, le->line)->n++;
-		} else if (table_put(&lv->by_line, le->line, i, 1)) {
+		} else if (rg_hidx_add(&lv->by_line, le->line, i, 1)) {
 			goto out;
 		}
 		if (index_entry(lv, i))
@@ -430,9 +325,9 @@ void rg_live_free(struct rg_live *lv)
 	free(lv->ent);
 	free(lv->sorted);
 	free(lv->used);
-	free(lv->by_cidr.s);
-	free(lv->by_name.s);
-	free(lv->by_line.s);
+	rg_hidx_free(&lv->by_cidr);
+	rg_hidx_free(&lv->by_name);
+	rg_hidx_free(&lv->by_line);
 	free(lv->gone);
 	free(lv->added);
 	free(lv->affected);
@@ -633,13 +528,13 @@ static int check_new(struct rg_live *lv, const struct rg_plan *np, const int *li
 		return -EAGAIN;
 	for (int i = 0; i < np->nentries; i++) {
 		const struct rg_entry *e = &np->entries[i];
-		struct slot *s;
+		struct rg_hslot *s;
 
 		s = find_cidr(lv, &e->cidr);
-		if (s && !lv->ent[s->idx].gone)
+		if (s && !lv->ent[s->id].gone)
 			return -EAGAIN;
 		s = find_name(lv, e->name);
-		if (s && !lv->ent[s->idx].gone)
+		if (s && !lv->ent[s->id].gone)
 			return -EAGAIN;
 		if (e->kind == RG_KIND_ZONE && zone_overlaps(lv, &e->cidr))
 			return -EAGAIN;
@@ -659,14 +554,14 @@ static int check_new(struct rg_live *lv, const struct rg_plan *np, const int *li
 static void unindex(struct rg_live *lv, int idx)
 {
 	struct live_ent *le = &lv->ent[idx];
-	struct slot *s = find_name(lv, le->e.name);
+	struct rg_hslot *s = find_name(lv, le->e.name);
 	int p;
 
 	if (s && --s->n == 0)
-		table_del(s);
+		rg_hidx_del(s);
 	s = find_cidr(lv, &le->e.cidr);
 	if (s)
-		table_del(s);
+		rg_hidx_del(s);
 	p = sorted_pos(lv, &le->e.cidr);
 	if (p < lv->nsorted && lv->sorted[p] == idx) {
 		memmove(&lv->sorted[p], &lv->sorted[p + 1],
@@ -708,7 +603,7 @@ static int apply_lines(struct rg_live *lv, const struct rg_plan *np, const __u64
 			}
 		}
 		if (i == 0 || hash_of[i] != hash_of[i - 1]) {
-			err = table_put(&lv->by_line, hash_of[i], idx, 1);
+			err = rg_hidx_add(&lv->by_line, hash_of[i], idx, 1);
 		} else {
 			find_line(lv, hash_of[i])->n++;
 			err = 0;
@@ -772,15 +667,12 @@ static int assign_ids(struct rg_live *lv, const struct rg_maps *m)
 			if (err)
 				break;
 		}
-		while (next < RG_MAX_BUCKETS && used[next])
-			next++;
-		if (next >= RG_MAX_BUCKETS) {
-			err = -E2BIG;
+		err = rg_bucket_id_take(used, &next);
+		if (err < 0)
 			break;
-		}
-		used[next] = 1;
-		lv->used[next] = 1;
-		le->id = next;
+		lv->used[err] = 1;
+		le->id = err;
+		err = 0;
 	}
 	free(used);
 	return err;
@@ -896,7 +788,7 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 	/* the removed lines' entries */
 	lv->ngone = lv->nadded = lv->naffected = 0;
 	for (int i = 0; i < na; i++) {
-		struct slot *s;
+		struct rg_hslot *s;
 
 		if (a[i].matched)
 			continue;
@@ -908,8 +800,8 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 				err = -ENOMEM;
 				goto undo;
 			}
-			lv->gone[lv->ngone++] = s->idx + k;
-			lv->ent[s->idx + k].gone = true;
+			lv->gone[lv->ngone++] = s->id + k;
+			lv->ent[s->id + k].gone = true;
 		}
 	}
 	/* the added lines, parsed one by one */
@@ -951,10 +843,10 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 	sha256_update(&sha, len, (const uint8_t *)text);
 	sha256_digest(&sha, sizeof(lv->sha), lv->sha);
 	for (int i = 0; i < na; i++) {
-		struct slot *s = a[i].matched ? NULL : find_line(lv, a[i].h);
+		struct rg_hslot *s = a[i].matched ? NULL : find_line(lv, a[i].h);
 
 		if (s)
-			table_del(s);
+			rg_hidx_del(s);
 	}
 	err = apply_lines(lv, &np, hash_of) ?: recompile(lv) ?: assign_ids(lv, m) ?:
 	      make_delta(lv, d);

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "lib/hashidx.h"
 #include "lib/huge.h"
 #include "kernel/install.h"
 #include "lib/testhook.h"
@@ -428,31 +429,16 @@ static __u64 names_digest(const char name[RG_NAME_LEN], const char zone[RG_ZONE_
 
 _Static_assert(RG_NAME_LEN % 8 == 0 && RG_ZONE_LEN % 8 == 0, "names_digest reads words");
 
-/* The old buckets by (kind, CIDR): open addressing over a power of two at
- * least twice their number, so a sync is linear in the plan's size.
- */
-struct index {
-	int *slot;	/* old bucket + 1, 0 empty */
-	__u32 mask;
-};
-
-/* Every bit of the key reaches the low bits the table uses: plans differ
+/* Every bit of the key reaches the low bits the index uses: plans differ
  * in the last bytes of their addresses, which a plain multiply only moves up.
  */
-static __u32 index_hash(const __u8 addr[16], __u32 prefixlen, __u32 kind)
+static __u64 index_hash(const __u8 addr[16], __u32 prefixlen, __u32 kind)
 {
-	__u64 a, b, h;
+	__u64 a, b;
 
 	memcpy(&a, addr, 8);
 	memcpy(&b, addr + 8, 8);
-	h = (a ^ ((__u64)prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b;
-	/* murmur3's finaliser */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (__u32)h;
+	return rg_hash_mix((a ^ ((__u64)prefixlen << 32 | kind)) * 0x9e3779b97f4a7c15ull ^ b);
 }
 
 static bool rec_is(const struct rg_index_entry *r, const struct rg_lpm_key *key, __u32 kind)
@@ -460,34 +446,25 @@ static bool rec_is(const struct rg_index_entry *r, const struct rg_lpm_key *key,
 	return r->kind == kind && r->prefixlen == key->prefixlen && !memcmp(r->addr, key->addr, 16);
 }
 
-static int index_build(struct index *ix, const struct rg_index_entry *old, int n)
+/* The old buckets by (kind, CIDR), so a sync is linear in the plan's size. */
+static int index_build(struct rg_hidx *ix, const struct rg_index_entry *old, int n)
 {
-	__u32 size = 16;
+	int err = rg_hidx_init(ix, n);
 
-	while (size < 2u * (__u32)n)
-		size *= 2;
-	ix->slot = rg_huge_calloc(size, sizeof(*ix->slot));
-	ix->mask = size - 1;
-	if (!ix->slot)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		__u32 h = index_hash(old[i].addr, old[i].prefixlen, old[i].kind) & ix->mask;
-
-		while (ix->slot[h])
-			h = (h + 1) & ix->mask;
-		ix->slot[h] = i + 1;
-	}
-	return 0;
+	for (int i = 0; i < n && !err; i++)
+		err = rg_hidx_add(ix, index_hash(old[i].addr, old[i].prefixlen, old[i].kind), i, 0);
+	return err;
 }
 
 /* Index of the old bucket of (kind, key), or -1. */
-static int index_find(const struct index *ix, const struct rg_index_entry *old,
+static int index_find(const struct rg_hidx *ix, const struct rg_index_entry *old,
 		      const struct rg_lpm_key *key, __u32 kind)
 {
-	for (__u32 h = index_hash(key->addr, key->prefixlen, kind) & ix->mask; ix->slot[h];
-	     h = (h + 1) & ix->mask)
-		if (rec_is(&old[ix->slot[h] - 1], key, kind))
-			return ix->slot[h] - 1;
+	struct rg_hslot *s;
+
+	rg_hidx_for_each(s, ix, index_hash(key->addr, key->prefixlen, kind))
+		if (rec_is(&old[s->id], key, kind))
+			return s->id;
 	return -1;
 }
 
@@ -507,7 +484,7 @@ struct install {
 	int nprev;		/* how many of them the plan in force has */
 	struct rg_index_entry *old;	/* in was_index when it is valid */
 	unsigned char *old_flags;	/* OLD_* */
-	struct index ix;		/* built at the first entry not in old order */
+	struct rg_hidx ix;		/* built at the first entry not in old order */
 	unsigned char *used;	/* bucket ids taken */
 	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
 	int *hit;
@@ -720,16 +697,26 @@ static int assign_ids(struct install *in)
 		}
 	}
 	for (int i = 0; i < in->nent && need_new; i++) {
+		int id;
+
 		if (in->entry_id[i])
 			continue;
-		while (next_free < RG_MAX_BUCKETS && in->used[next_free])
-			next_free++;
-		if (next_free >= RG_MAX_BUCKETS)
-			return -E2BIG;
-		in->used[next_free] = 1;
-		in->entry_id[i] = next_free;
+		id = rg_bucket_id_take(in->used, &next_free);
+		if (id < 0)
+			return id;
+		in->entry_id[i] = id;
 	}
 	return 0;
+}
+
+int rg_bucket_id_take(unsigned char *used, __u32 *next)
+{
+	while (*next < RG_MAX_BUCKETS && used[*next])
+		(*next)++;
+	if (*next >= RG_MAX_BUCKETS)
+		return -E2BIG;
+	used[*next] = 1;
+	return (*next)++;
 }
 
 /* The new plan's entries, the names of its buckets, and (twins) the edit
@@ -814,11 +801,19 @@ static void info_of(const struct install *in, int i, struct rg_bucket_info *info
 		snprintf(info->name, sizeof(info->name), "unplanned");
 		return;
 	}
-	info->cidr = in->next[i].key;
-	info->kind = in->plan->entries[i].kind;
-	info->trie = in->next[i].val;
-	memcpy(info->name, in->plan->entries[i].name, sizeof(info->name));
-	memcpy(info->zone, in->plan->entries[i].zone, sizeof(info->zone));
+	rg_bucket_info_of(&in->plan->entries[i], &in->next[i].key, in->next[i].val, info);
+	info->generation = in->gen;
+}
+
+void rg_bucket_info_of(const struct rg_entry *e, const struct rg_lpm_key *key,
+		       struct rg_lpm_val val, struct rg_bucket_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->cidr = *key;
+	info->kind = e->kind;
+	info->trie = val;
+	memcpy(info->name, e->name, sizeof(info->name));
+	memcpy(info->zone, e->zone, sizeof(info->zone));
 }
 
 /* n names into rg_buckets: infos as given, or made from plan entries idx a
@@ -1002,7 +997,7 @@ static void install_free(struct install *in)
 	rg_huge_free(in->old_flags);
 	rg_huge_free(in->used);
 	rg_huge_free(in->hit);
-	rg_huge_free(in->ix.slot);
+	rg_hidx_free(&in->ix);
 	rg_huge_free(in->next);
 	rg_huge_free(in->entry_id);
 	rg_huge_free(in->fresh_idx);

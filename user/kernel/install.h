@@ -69,6 +69,15 @@ void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls);
  */
 int rg_counted_ids(const struct rg_maps *m, unsigned char *used);
 
+/* The first id from *next on that used does not hold, marked used, with
+ * *next moved past it; -E2BIG when every bucket id is taken.
+ */
+int rg_bucket_id_take(unsigned char *used, __u32 *next);
+
+/* A bucket's name record: plan entry e, its trie key and value. */
+void rg_bucket_info_of(const struct rg_entry *e, const struct rg_lpm_key *key,
+		       struct rg_lpm_val val, struct rg_bucket_info *info);
+
 /* Plans from this many entries on are looked up by exact CIDR per prefix
  * length (RG_EXACT_MIN_ENTRIES; tests lower it to cover that path).
  */

@@ -32,6 +32,7 @@
 #include "lib/json.h"
 #include "plan/plan.h"
 #include "lib/grow.h"
+#include "lib/hashidx.h"
 
 
 #define IMP_MSG_LEN	384
@@ -88,16 +89,6 @@ struct imp_heading {
  * imports in milliseconds, not minutes. The caller hashes the key and says
  * which numbers match it.
  */
-struct imp_slot {
-	uint64_t hash;
-	int id;			/* -1: empty */
-};
-
-struct imp_index {
-	struct imp_slot *slot;
-	size_t cap, n;		/* cap: a power of two, or 0 */
-};
-
 /* unique_name(): the next suffix to try for a base, so a label that 10k rows
  * share costs one probe per row, not one per earlier row
  */
@@ -114,7 +105,7 @@ struct importer {
 	int n, cap;
 	struct imp_host *h;
 	int nh, caph;
-	struct imp_index by_name, by_cidr, by_host_addr, hosts, suffixes;
+	struct rg_hidx by_name, by_cidr, by_host_addr, hosts, suffixes;
 	struct imp_suffix *suf;
 	int nsuf, capsuf;
 	struct imp_problem *p;
@@ -353,85 +344,27 @@ static void section_tag(const char *title, char *out, size_t size)
 
 /* ---- the index ---------------------------------------------------------- */
 
-/* FNV-1a, then a final mix: names differ in their last characters */
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
-#define HASH_SEED 0xcbf29ce484222325ull
-
-static uint64_t hash_mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t hash_str(const char *s)
-{
-	return hash_mix(hash_bytes(HASH_SEED, s, strlen(s)));
-}
-
 typedef bool (*imp_match_fn)(const struct importer *im, int id, const void *key);
 
 /* The first id added under hash whose match() says yes, or -1. */
-static int index_find(const struct importer *im, const struct imp_index *x, uint64_t hash,
+static int index_find(const struct importer *im, const struct rg_hidx *x, uint64_t hash,
 		      imp_match_fn match, const void *key)
 {
-	if (!x->cap)
-		return -1;
-	for (size_t i = hash & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
-		const struct imp_slot *s = &x->slot[i];
+	struct rg_hslot *s;
 
-		if (s->id < 0)
-			return -1;
-		if (s->hash == hash && match(im, s->id, key))
+	rg_hidx_for_each(s, x, hash)
+		if (match(im, s->id, key))
 			return s->id;
-	}
+	return -1;
 }
 
-static int index_add(struct importer *im, struct imp_index *x, uint64_t hash, int id)
+static int index_add(struct importer *im, struct rg_hidx *x, uint64_t hash, int id)
 {
-	size_t i;
-
-	if (2 * (x->n + 1) > x->cap) {	/* at most half full: probes stay short */
-		size_t cap = x->cap ? 2 * x->cap : 256;
-		struct imp_slot *slot = malloc(cap * sizeof(*slot));
-
-		if (!slot) {
-			im->err = -ENOMEM;
-			return -ENOMEM;
-		}
-		for (i = 0; i < cap; i++)
-			slot[i].id = -1;
-		for (size_t j = 0; j < x->cap; j++) {
-			if (x->slot[j].id < 0)
-				continue;
-			for (i = x->slot[j].hash & (cap - 1); slot[i].id >= 0; i = (i + 1) & (cap - 1))
-				;
-			slot[i] = x->slot[j];
-		}
-		free(x->slot);
-		x->slot = slot;
-		x->cap = cap;
+	if (rg_hidx_add(x, hash, id, 0)) {
+		im->err = -ENOMEM;
+		return -ENOMEM;
 	}
-	for (i = hash & (x->cap - 1); x->slot[i].id >= 0; i = (i + 1) & (x->cap - 1))
-		;
-	x->slot[i] = (struct imp_slot){ hash, id };
-	x->n++;
 	return 0;
-}
-
-static void index_free(struct imp_index *x)
-{
-	free(x->slot);
-	memset(x, 0, sizeof(*x));
 }
 
 /* ---- entries ------------------------------------------------------------ */
@@ -443,7 +376,7 @@ static bool match_name(const struct importer *im, int id, const void *key)
 
 static bool name_used(const struct importer *im, const char *name)
 {
-	return index_find(im, &im->by_name, hash_str(name), match_name, name) >= 0;
+	return index_find(im, &im->by_name, rg_hash_str(name), match_name, name) >= 0;
 }
 
 struct suffix_key {
@@ -464,7 +397,7 @@ static bool match_suffix(const struct importer *im, int id, const void *key)
 static struct imp_suffix *suffix_of(struct importer *im, const char *base, size_t size)
 {
 	struct suffix_key k = { base, size };
-	uint64_t h = hash_mix(hash_bytes(hash_bytes(HASH_SEED, base, strlen(base)), &size,
+	uint64_t h = rg_hash_mix(rg_hash_bytes(rg_hash_bytes(RG_HASH_SEED, base, strlen(base)), &size,
 					 sizeof(size)));
 	int id = index_find(im, &im->suffixes, h, match_suffix, &k);
 	struct imp_suffix *s;
@@ -551,7 +484,7 @@ static void append_note(struct imp_entry *e, const char *fmt, ...)
 
 static uint64_t hash_cidr(const struct rg_cidr *c)
 {
-	return hash_mix(hash_bytes(hash_bytes(HASH_SEED, c->addr, 16), &c->len, 1));
+	return rg_hash_mix(rg_hash_bytes(rg_hash_bytes(RG_HASH_SEED, c->addr, 16), &c->len, 1));
 }
 
 static bool match_cidr(const struct importer *im, int id, const void *key)
@@ -572,7 +505,7 @@ struct host_addr {
 
 static uint64_t hash_host_addr(const char *host, const uint8_t addr[16])
 {
-	return hash_mix(hash_bytes(hash_bytes(HASH_SEED, host, strlen(host) + 1), addr, 16));
+	return rg_hash_mix(rg_hash_bytes(rg_hash_bytes(RG_HASH_SEED, host, strlen(host) + 1), addr, 16));
 }
 
 static bool match_host_addr(const struct importer *im, int id, const void *key)
@@ -632,7 +565,7 @@ static int add_entry(struct importer *im, uint32_t kind, uint32_t role,
 	e->role = role;
 	e->line = line;
 	e->section = section;
-	if (index_add(im, &im->by_name, hash_str(e->name), im->n) ||
+	if (index_add(im, &im->by_name, rg_hash_str(e->name), im->n) ||
 	    index_add(im, &im->by_cidr, hash_cidr(c), im->n) ||
 	    (*host && index_add(im, &im->by_host_addr, hash_host_addr(host, c->addr), im->n)))
 		return -1;
@@ -666,7 +599,7 @@ static bool match_host(const struct importer *im, int id, const void *key)
 static void add_host(struct importer *im, const char *name, const struct rg_host_if *ifs,
 		     int nifs, int line)
 {
-	uint64_t hash = hash_str(name);
+	uint64_t hash = rg_hash_str(name);
 	int i = index_find(im, &im->hosts, hash, match_host, name);
 	struct imp_host *h;
 
@@ -1561,11 +1494,11 @@ static void importer_free(struct importer *im)
 	for (int i = 0; i < im->nsuf; i++)
 		free(im->suf[i].base);
 	free(im->suf);
-	index_free(&im->by_name);
-	index_free(&im->by_cidr);
-	index_free(&im->by_host_addr);
-	index_free(&im->hosts);
-	index_free(&im->suffixes);
+	rg_hidx_free(&im->by_name);
+	rg_hidx_free(&im->by_cidr);
+	rg_hidx_free(&im->by_host_addr);
+	rg_hidx_free(&im->hosts);
+	rg_hidx_free(&im->suffixes);
 }
 
 int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out, FILE *errs)

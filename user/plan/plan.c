@@ -22,6 +22,7 @@
 #include <nettle/sha2.h>
 #include "plan/plan.h"
 #include "lib/grow.h"
+#include "lib/hashidx.h"
 #include "lib/huge.h"
 
 struct rg_err {
@@ -640,46 +641,36 @@ out:
 	return a;
 }
 
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
 /* Duplicate names: a zone's name appears once per CIDR, which is fine.
  * Each entry is checked against the last earlier one of its name, found
- * in a hash table of names (entries come in line order).
+ * in a hash index of names (entries come in line order).
  */
 static void check_names(struct rg_parser *p)
 {
 	struct rg_plan *pl = p->plan;
-	uint32_t size = 16, mask;
-	int *last;		/* entry + 1 by name, 0 empty */
+	struct rg_hidx last = {};	/* the last entry of each name */
 
-	if (pl->nentries < 2)
-		return;
-	while (size < 2u * (uint32_t)pl->nentries)
-		size *= 2;
-	mask = size - 1;
-	last = rg_huge_calloc(size, sizeof(*last));
-	if (!last)
+	if (pl->nentries < 2 || rg_hidx_init(&last, pl->nentries))
 		return;
 	for (int i = 0; i < pl->nentries; i++) {
-		struct rg_entry *b = &pl->entries[i], *a;
-		uint32_t h = name_hash(b->name) & mask;
+		struct rg_entry *b = &pl->entries[i], *a = NULL;
+		uint64_t h = rg_hash_str(b->name);
+		struct rg_hslot *s;
 
-		while (last[h] && strcmp(pl->entries[last[h] - 1].name, b->name))
-			h = (h + 1) & mask;
-		a = last[h] ? &pl->entries[last[h] - 1] : NULL;
-		last[h] = i + 1;
+		rg_hidx_for_each(s, &last, h)
+			if (!strcmp(pl->entries[s->id].name, b->name))
+				break;
+		if (s) {
+			a = &pl->entries[s->id];
+			s->id = i;
+		} else if (rg_hidx_add(&last, h, i, 0)) {
+			break;
+		}
 		if (!a || (a->kind == RG_KIND_ZONE && b->kind == RG_KIND_ZONE && a->line == b->line))
 			continue;
 		perr(p, b->line, "duplicate name '%s' (first on line %d)", b->name, a->line);
 	}
-	rg_huge_free(last);
+	rg_hidx_free(&last);
 }
 
 static int cmp_host_ptr(const void *a, const void *b)

@@ -558,6 +558,36 @@ static const char *verdict(bool breaks)
 
 enum { ADDED, REMOVED, CHANGED };
 
+typedef void (*item_json_fn)(struct rg_json *j, const char *key, const void *item);
+
+static void entry_item_json(struct rg_json *j, const char *key, const void *e)
+{
+	entry_json(j, key, e);
+}
+
+static void host_item_json(struct rg_json *j, const char *key, const void *h)
+{
+	host_json(j, key, h);
+}
+
+/* One pair (o old, n new, either NULL) if it is a change of kind which. */
+static void change_json(struct rg_json *j, int which, const char *kind, const char *name,
+			const void *o, const void *n, item_json_fn item)
+{
+	if (which == ADDED && !o) {
+		item(j, NULL, n);
+	} else if (which == REMOVED && !n) {
+		item(j, NULL, o);
+	} else if (which == CHANGED && o && n) {
+		rg_json_obj(j, NULL);
+		rg_json_str(j, "kind", kind);
+		rg_json_str(j, "name", name);
+		item(j, "old", o);
+		item(j, "new", n);
+		rg_json_end(j);
+	}
+}
+
 /* The entries, then the hosts, that were added, removed or changed. */
 static void changes_json(struct rg_json *j, const struct diff *d, int which)
 {
@@ -567,34 +597,13 @@ static void changes_json(struct rg_json *j, const struct diff *d, int which)
 	for (int i = 0; i < d->npairs; i++) {
 		const struct pair *p = &d->pairs[i];
 
-		if (which == ADDED && !p->o) {
-			entry_json(j, NULL, p->n);
-		} else if (which == REMOVED && !p->n) {
-			entry_json(j, NULL, p->o);
-		} else if (which == CHANGED && p->o && p->n) {
-			rg_json_obj(j, NULL);
-			rg_json_str(j, "kind", kind_name(p->n->kind));
-			rg_json_str(j, "name", p->n->name);
-			entry_json(j, "old", p->o);
-			entry_json(j, "new", p->n);
-			rg_json_end(j);
-		}
+		change_json(j, which, p->n ? kind_name(p->n->kind) : NULL, p->n ? p->n->name : NULL,
+			    p->o, p->n, entry_item_json);
 	}
 	for (int i = 0; i < d->nhosts; i++) {
 		const struct host_pair *p = &d->hosts[i];
 
-		if (which == ADDED && !p->o) {
-			host_json(j, NULL, p->n);
-		} else if (which == REMOVED && !p->n) {
-			host_json(j, NULL, p->o);
-		} else if (which == CHANGED && p->o && p->n) {
-			rg_json_obj(j, NULL);
-			rg_json_str(j, "kind", "host");
-			rg_json_str(j, "name", p->n->name);
-			host_json(j, "old", p->o);
-			host_json(j, "new", p->n);
-			rg_json_end(j);
-		}
+		change_json(j, which, "host", p->n ? p->n->name : NULL, p->o, p->n, host_item_json);
 	}
 	for (int i = 0; which != CHANGED && i < d->nlife[which]; i++) {
 		char a[64];
@@ -712,6 +721,21 @@ static void entry_row(struct row *r, const char *what, const struct rg_entry *e)
 	}
 }
 
+/* Whether pair (o, n) is a change of kind what: 0 added, 1 removed, 2 changed. */
+static bool is_change(int what, const void *o, const void *n)
+{
+	return (what == 0) == !o && (what == 1) == !n;
+}
+
+static struct row *count_row(struct table *t, int *count)
+{
+	struct row *r = new_row(t);
+
+	if (r)
+		(*count)++;
+	return r;
+}
+
 static int print_text(const struct diff *d, const char *oldp, const char *newp, FILE *out)
 {
 	struct table t = {};
@@ -723,12 +747,10 @@ static int print_text(const struct diff *d, const char *oldp, const char *newp, 
 			const struct pair *p = &d->pairs[i];
 			struct row *r;
 
-			if ((what == 0) != !p->o || (what == 1) != !p->n)
+			if (!is_change(what, p->o, p->n))
 				continue;
-			r = new_row(&t);
-			if (!r)
+			if (!(r = count_row(&t, &counts[what])))
 				goto oom;
-			counts[what]++;
 			if (what == 0) {
 				entry_row(r, "added", p->n);
 				continue;
@@ -765,12 +787,10 @@ static int print_text(const struct diff *d, const char *oldp, const char *newp, 
 			char a[160], b[160];
 			struct row *r;
 
-			if ((what == 0) != !p->o || (what == 1) != !p->n)
+			if (!is_change(what, p->o, p->n))
 				continue;
-			r = new_row(&t);
-			if (!r)
+			if (!(r = count_row(&t, &counts[what])))
 				goto oom;
-			counts[what]++;
 			snprintf(r->col[0], sizeof(r->col[0]), "%s",
 				 what == 0 ? "added" : what == 1 ? "removed" : "changed");
 			snprintf(r->col[1], sizeof(r->col[1]), "host");

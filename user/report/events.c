@@ -131,6 +131,18 @@ static void ev_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mo
 	bucket_name(m, ev->inner_dst_bucket, t->idb, sizeof(t->idb));
 }
 
+/* One address pair: each address, its bucket, whether it broke the plan. */
+static void addrs_json(struct rg_json *j, const char *src, const char *sb, bool src_breaks,
+		       const char *dst, const char *db, bool dst_breaks)
+{
+	rg_json_str(j, "src", src);
+	rg_json_str(j, "src_bucket", sb);
+	rg_json_bool(j, "src_breaks", src_breaks);
+	rg_json_str(j, "dst", dst);
+	rg_json_str(j, "dst_bucket", db);
+	rg_json_bool(j, "dst_breaks", dst_breaks);
+}
+
 /* The event's fields, into the object open in j. */
 void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg_event *ev,
 		     __s64 mono_to_real, bool with_time)
@@ -143,21 +155,11 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 	rg_json_str(j, "interface", t.ifname);
 	rg_json_str(j, "direction", ev->dir == RG_DIR_IN ? "in" : "out");
 	rg_json_str(j, "rule", rg_rule_name(ev->role));
-	rg_json_str(j, "src", t.src);
-	rg_json_str(j, "src_bucket", t.sb);
-	rg_json_bool(j, "src_breaks", ev->breaks & 1);
-	rg_json_str(j, "dst", t.dst);
-	rg_json_str(j, "dst_bucket", t.db);
-	rg_json_bool(j, "dst_breaks", ev->breaks & 2);
+	addrs_json(j, t.src, t.sb, ev->breaks & 1, t.dst, t.db, ev->breaks & 2);
 	if (ev->encap) {
 		rg_json_obj(j, "inner");
 		rg_json_str(j, "encap", encap_name(ev->encap));
-		rg_json_str(j, "src", t.isrc);
-		rg_json_str(j, "src_bucket", t.isb);
-		rg_json_bool(j, "src_breaks", ev->breaks & 4);
-		rg_json_str(j, "dst", t.idst);
-		rg_json_str(j, "dst_bucket", t.idb);
-		rg_json_bool(j, "dst_breaks", ev->breaks & 8);
+		addrs_json(j, t.isrc, t.isb, ev->breaks & 4, t.idst, t.idb, ev->breaks & 8);
 		rg_json_end(j);
 	}
 	rg_json_str(j, "protocol", t.proto);
