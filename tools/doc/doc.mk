@@ -9,7 +9,7 @@
 #                     $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ringguard
 #   make check-doc    renders the page with every groff warning on (any
 #                     warning fails), checks that lexgrog finds its NAME line,
-#                     that every command of user/cmd/main.c's table has a section
+#                     that every command of the command files (user/cmd/) has a section
 #                     in the page and a place in the completion, stages
 #                     install-doc and checks what it wrote, and runs
 #                     tools/doc/test-completion.sh. Needs no root unless
@@ -56,9 +56,9 @@ check-doc:
 	$(call msg,LEXGROG,$(DOC_MAN))
 	$(Q)lexgrog $(DOC_MAN) | grep -q ': "ringguard - ' || { \
 		lexgrog $(DOC_MAN); echo "check-doc: lexgrog finds no NAME line in $(DOC_MAN)"; exit 1; }
-	$(call msg,COMMANDS,user/cmd/main.c)
-	$(Q)cmds=$$(sed -n 's/^[[:space:]]*\.name = "\([a-z-]*\)",.*/\1/p' user/cmd/main.c); \
-		[ -n "$$cmds" ] || { echo "check-doc: cannot read the command table of user/cmd/main.c"; exit 1; }; \
+	$(call msg,COMMANDS,user/cmd)
+	$(Q)cmds=$$(sed -n 's/^[[:space:]]*\.name = "\([a-z-]*\)",.*/\1/p' user/cmd/main.c user/cmd/cmd_*.c); \
+		[ -n "$$cmds" ] || { echo "check-doc: cannot read the command tables in user/cmd/"; exit 1; }; \
 		bad=0; for c in $$cmds; do \
 			[ "$$c" = help ] || grep -Eq "^\.SS \"?$$c( |\"|$$)" $(DOC_MAN) || { \
 				echo "check-doc: command '$$c' has no .SS section in $(DOC_MAN)"; bad=1; }; \

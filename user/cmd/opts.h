@@ -99,7 +99,10 @@ struct rg_iflist {
 	int n;
 };
 
+struct rg_cli;
+
 struct rg_cmd {
+	int (*run)(struct rg_cli *c);	/* the handler (cmd/cmd_*.c); NULL: subcommands */
 	const char *name;		/* as typed: "attach", "plan check"; NULL: ringguard itself */
 	const char *args;		/* positionals in the synopsis ("OLD NEW"), or NULL */
 	int min_args, max_args;		/* how many positionals */

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cmd_detach.c - `ringguard detach`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd/cli.h"
+#include "kernel/attach.h"
+#include "lib/json.h"
+
+static int cmd_detach(struct rg_cli *c);
+
+const struct rg_cmd rg_detach_cmd = {
+	.run = cmd_detach,
+	.name = "detach",
+	.summary = "remove programs, links, pins and the qdiscs ringguard added",
+	.examples = "  ringguard detach\n",
+};
+
+static int cmd_detach(struct rg_cli *c)
+{
+	struct rg_args pos;
+	int err, lock;
+
+	err = cli_parse(c, NULL, &pos);
+	if (!err)
+		err = cli_resolve_dir(c, false);
+	if (err)
+		return err;
+	if (!rg_state_exists(c->dir))
+		return cli_fail(c, -ENOENT, "ringguard is not attached in this network namespace "
+			    "(nothing in %s)", rg_state_display(c->dir));
+	lock = rg_state_lock(c->dir);
+	err = rg_detach(c->dir);
+	if (lock >= 0)
+		close(lock);
+	if (err)
+		return err;
+	if (c->json) {
+		struct rg_json j;
+
+		rg_json_init(&j, stdout);
+		rg_json_obj(&j, NULL);
+		rg_json_bool(&j, "detached", true);
+		rg_json_end(&j);
+	}
+	else
+		printf("detached: programs, links, pins and ringguard's qdiscs removed\n");
+	return 0;
+}
