@@ -77,8 +77,17 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+void rg_netstate_new_plan(struct rg_netstate *h)
+{
+	if (h->lpm)
+		rg_plan_lpm_free(h->lpm);
+	h->lpm_entries = NULL;
+}
+
 void rg_netstate_free(struct rg_netstate *h)
 {
+	rg_netstate_new_plan(h);
+	free(h->lpm);
 	rg_nl_close(&h->nl);
 	free(h->links);
 	free(h->addrs);
@@ -98,6 +107,11 @@ int rg_netstate_read(struct rg_netstate *h)
 	struct nlmsghdr *nlh;
 	int n, err;
 
+	if (!h->lpm) {
+		h->lpm = calloc(1, sizeof(*h->lpm));
+		if (!h->lpm)
+			return -ENOMEM;
+	}
 	if (!h->nl.sk) {
 		err = rg_nl_open(&h->nl);
 		if (err)
@@ -230,25 +244,35 @@ static void cat(char *buf, size_t len, const char *fmt, ...)
 /* The most specific entry containing a: its compiled breaks say on which
  * roles a breaks the plan (see plan.c), inherited allows included.
  */
-static const struct rg_entry *plan_match(const struct rg_plan *p, const uint8_t a[16])
+/* The most specific entry containing a, as the datapath finds it: its
+ * compiled breaks say on which roles a breaks the plan (see plan.c),
+ * inherited allows included.
+ */
+static const struct rg_entry *plan_match(const struct rg_netstate *lv, const struct rg_plan *p,
+					 const uint8_t a[16])
 {
-	const struct rg_entry *best = NULL;
+	int i;
 
-	for (int i = 0; i < p->nentries; i++) {
-		const struct rg_entry *e = &p->entries[i];
-
-		if (rg_cidr_contains(&e->cidr, a) && (!best || e->cidr.len > best->cidr.len))
-			best = e;
+	if (!lv->lpm || lv->lpm->plan != p || lv->lpm_entries != p->entries) {
+		if (lv->lpm)
+			rg_plan_lpm_free(lv->lpm);
+		if (!lv->lpm || rg_plan_lpm_build(lv->lpm, p))
+			return NULL;
+		((struct rg_netstate *)lv)->lpm_entries = p->entries;
 	}
-	return best;
+	i = rg_plan_lpm_find(lv->lpm, a, rg_addr_is_v4(a));
+	return i < 0 ? NULL : &p->entries[i];
 }
 
-static const struct rg_entry *plan_zone(const struct rg_plan *p, const uint8_t a[16])
+/* The zone a lies in: the zone of its most specific entry (zones do not
+ * overlap, so a wider prefix around a zone is never the answer).
+ */
+static const struct rg_entry *plan_zone(const struct rg_netstate *lv, const struct rg_plan *p,
+					const uint8_t a[16])
 {
-	for (int i = 0; i < p->nentries; i++)
-		if (p->entries[i].kind == RG_KIND_ZONE && rg_cidr_contains(&p->entries[i].cidr, a))
-			return &p->entries[i];
-	return NULL;
+	const struct rg_entry *m = plan_match(lv, p, a);
+
+	return m && m->lin.zone >= 0 ? &p->entries[m->lin.zone] : NULL;
 }
 
 /* The outermost prefix containing a that allows role: names the exception. */
@@ -380,8 +404,8 @@ static int check_addrs(struct rg_checks *r, const struct rg_plan *p, const struc
 		if (v->index != l->ifindex || v->scope != RT_SCOPE_UNIVERSE ||
 		    rg_cidr_contains(&ll, v->a.addr))
 			continue;
-		m = plan_match(p, v->a.addr);
-		z = plan_zone(p, v->a.addr);
+		m = plan_match(lv, p, v->a.addr);
+		z = plan_zone(lv, p, v->a.addr);
 		if (!m || !z)
 			continue;
 		rg_cidr_format(&v->a, a, sizeof(a));
@@ -547,7 +571,7 @@ int rg_check_route(struct rg_checks *r, struct rg_netstate *lv, const struct rg_
 		   unsigned int *oif)
 {
 	char rep[64], gw[80] = "", src[80] = "", s[64], oifname[2 * IFNAMSIZ + 16];
-	const struct rg_entry *z = plan_zone(p, e->cidr.addr);
+	const struct rg_entry *z = e->lin.zone >= 0 ? &p->entries[e->lin.zone] : NULL;
 	const char *rej = NULL, *want;
 	const struct rg_link *ol;
 	struct rg_check *c;
@@ -633,7 +657,7 @@ int rg_check_route(struct rg_checks *r, struct rg_netstate *lv, const struct rg_
 	 * violation as one whose destination does (the plan's rules).
 	 */
 	if (rt.has_src) {
-		const struct rg_entry *m = plan_match(p, rt.src.addr);
+		const struct rg_entry *m = plan_match(lv, p, rt.src.addr);
 
 		if (m && (m->breaks & RG_BREAKS(role))) {
 			c->level = RG_CHECK_FAIL;

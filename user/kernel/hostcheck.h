@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include "kernel/links.h"
 #include "kernel/netlink.h"
+#include "plan/lpm.h"
 #include "plan/plan.h"
 
 enum rg_check_level { RG_CHECK_OK, RG_CHECK_WARN, RG_CHECK_FAIL };
@@ -62,11 +63,18 @@ struct rg_netstate {
 	int nlinks;
 	struct rg_net_addr *addrs;
 	int naddrs, capaddrs;
+	/* the plan the checks last looked addresses up in, indexed */
+	struct rg_plan_lpm *lpm;
+	const struct rg_entry *lpm_entries;
 };
 
 /* Opens the socket if needed, then dumps links and addresses: 0 or -errno. */
 int rg_netstate_read(struct rg_netstate *h);
 void rg_netstate_free(struct rg_netstate *h);
+/* The plan passed to the checks from now on is another one (its index is
+ * built again at the next check).
+ */
+void rg_netstate_new_plan(struct rg_netstate *h);
 
 /* The role frames leaving through the link of ifindex get under ifs: its
  * own, else its bridge's; RG_ROLE_NONE if neither has one.
