@@ -48,22 +48,31 @@ void rg_plan_lpm_free(struct rg_plan_lpm *l)
 	memset(l, 0, sizeof(*l));
 }
 
+int rg_plan_lpm_exact(const struct rg_plan_lpm *l, const uint8_t addr[16], int len, bool v4)
+{
+	struct rg_hslot *s;
+	uint8_t m[16];
+
+	if (len < 0 || len > 128 || !l->count[len])
+		return -1;
+	mask(addr, len, m);
+	rg_hidx_for_each(s, &l->by_cidr, key_hash(m, len, v4)) {
+		const struct rg_cidr *c = &l->plan->entries[s->id].cidr;
+
+		if (c->len == len && c->v4 == v4 && !memcmp(c->addr, m, 16))
+			return s->id;
+	}
+	return -1;
+}
+
 int rg_plan_lpm_find(const struct rg_plan_lpm *l, const uint8_t addr[16], bool v4)
 {
 	/* an IPv4 CIDR is kept mapped: ::ffff:a.b.c.d/(96 + n) */
 	for (int len = 128; len >= (v4 ? 96 : 0); len--) {
-		struct rg_hslot *s;
-		uint8_t m[16];
+		int i = rg_plan_lpm_exact(l, addr, len, v4);
 
-		if (!l->count[len])
-			continue;
-		mask(addr, len, m);
-		rg_hidx_for_each(s, &l->by_cidr, key_hash(m, len, v4)) {
-			const struct rg_cidr *c = &l->plan->entries[s->id].cidr;
-
-			if (c->len == len && c->v4 == v4 && !memcmp(c->addr, m, 16))
-				return s->id;
-		}
+		if (i >= 0)
+			return i;
 	}
 	return -1;
 }

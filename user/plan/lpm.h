@@ -20,6 +20,8 @@ struct rg_plan_lpm {
 
 int rg_plan_lpm_build(struct rg_plan_lpm *l, const struct rg_plan *p);
 void rg_plan_lpm_free(struct rg_plan_lpm *l);
+/* the index of the entry whose CIDR is addr/len exactly (addr masked), or -1 */
+int rg_plan_lpm_exact(const struct rg_plan_lpm *l, const uint8_t addr[16], int len, bool v4);
 /* the index of the most specific entry covering addr, or -1 */
 int rg_plan_lpm_find(const struct rg_plan_lpm *l, const uint8_t addr[16], bool v4);
 
