@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * maps.h - the maps ringguard pins (one BTF definition, used by both
- * programs). Userspace owns rg_buckets, rg_index and rg_meta; the datapath
+ * maps.h - the maps ringguard pins (one BTF definition, used by the three
+ * programs). Userspace owns rg_buckets, rg_index, rg_meta and rg_drift; the datapath
  * only reads rg_plan, rg_plan_gen, rg_ifaces and rg_config, and writes the
  * counters, the cache and the event maps.
  */
@@ -175,6 +175,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rg_meta);
 } rg_meta SEC(".maps");
+
+/* The daemon's drift watch, for `status` and `events` (userspace only). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_DRIFT_MAX + 1);
+	__type(key, __u32);
+	__type(value, union rg_drift_slot);
+} rg_drift SEC(".maps");
 
 /* Violations for `ringguard events`, only while a listener is there. */
 struct {

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	5
+#define RG_LAYOUT_VERSION	6	/* 6: rg_drift */
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
@@ -408,6 +408,44 @@ struct rg_meta {
 	__u32 pad;
 };
 
+/* rg_drift: what the daemon's drift watch finds failing now (the host
+ * checks of `verify`: routes, addresses, links, MTUs against the plan),
+ * for `status` and `events`. Slot 0 is the head, slots 1..listed the
+ * failing checks. Written only by the daemon; no BPF program reads it.
+ */
+#define RG_DRIFT_MAX		255	/* records listed; the count says how many fail */
+
+struct rg_drift_head {
+	__u64 seq;		/* bumped at every change of the list */
+	__u64 updated_at;	/* CLOCK_REALTIME seconds of the last check */
+	__u64 last_full_at;	/* ... of the last full pass */
+	__u64 checks;		/* checks run since the daemon started */
+	__u64 full_passes;
+	__u64 overruns;		/* netlink overruns, each followed by a full pass */
+	__u64 errors;		/* passes that could not read the kernel's state */
+	__u32 failing;		/* checks failing now (may exceed listed) */
+	__u32 listed;		/* records in slots 1..listed */
+	__u32 watcher;		/* the pid of the daemon keeping it, 0: none */
+	__u32 pad;
+	__u8 pad2[440];
+};
+
+struct rg_drift_rec {
+	__u64 since;		/* CLOCK_REALTIME seconds since it fails */
+	__u32 role;		/* the role the check holds it to (enum rg_role) */
+	__u32 pad;
+	char check[16];		/* "route", "address", "mtu", "link", "port", "ports" */
+	char ifname[RG_IFNAME_LEN];	/* "" if none */
+	char prefix[48];	/* a route check's planned CIDR, else "" */
+	char name[RG_NAME_LEN + 8];	/* its prefix name or "zone NAME" */
+	char detail[344];
+};
+
+union rg_drift_slot {
+	struct rg_drift_head head;
+	struct rg_drift_rec rec;
+};
+
 /* rg_meta.fleet */
 #define RG_FLEET_KNOWN		(1u << 0)	/* declared_mode is set */
 #define RG_FLEET_OVERRIDE	(1u << 1)	/* a person's `ringguard mode` holds */
@@ -439,5 +477,8 @@ RG_STATIC_SIZE(struct rg_gen, 8);
 RG_STATIC_SIZE(struct rg_lengths, 64);
 RG_STATIC_SIZE(struct rg_cache_ctl, 16);
 RG_STATIC_SIZE(struct rg_meta, 936);
+RG_STATIC_SIZE(struct rg_drift_head, 512);
+RG_STATIC_SIZE(struct rg_drift_rec, 512);
+RG_STATIC_SIZE(union rg_drift_slot, 512);
 
 #endif /* RINGGUARD_H */

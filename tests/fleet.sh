@@ -380,4 +380,48 @@ EOF
 	expect_match "then WATCHDOG=1 about every 200 ms" "$n" "^(1[0-9]|[2-9][0-9])$"
 }
 
+# the drift watch: a route for a planned prefix moved onto the uplink shows
+# in /metrics, status (text and -j), the log and the events stream within
+# seconds, and clears when the route is put back; a route for an unplanned
+# prefix is no drift. (The lab node drifts elsewhere already: its default
+# route takes the fc00 prefixes it has no route for to the uplink; the test
+# counts from there.)
+drift_failing() { scrape /metrics | grep -c '^ringguard_drift_failing{.*prefix="fc00:20::/64"'; }
+drift_is() { [ "$(drift_failing)" = "$1" ]; }
+test_drift_route_shows_and_clears() {
+	ensure_daemon
+	local n0 t0 ev
+	within "the drift watch has run" 10 metric_is ringguard_drift_full_passes_total 1
+	n0=$(metric ringguard_drift_failing_checks)
+	expect_eq "ceph-public routes over the mesh at the start" "$(drift_failing)" 0
+	lab_ns node timeout 30 "$RG" -j events > "$TMP/drift-events.json" 2>/dev/null &
+	ev=$!
+	sleep 1.5
+	lab_ns node ip -6 route add 2001:db8::/32 via "$GW" dev eth1
+	t0=$(date +%s%N)
+	lab_ns node ip -6 route replace fc00:20::/64 via "$GW" dev eth1
+	within "a wrong-role route for ceph-public shows in /metrics" 10 drift_is 1
+	echo "        shown $(( ($(date +%s%N) - t0) / 1000000 )) ms after the route changed (target 2000)"
+	# ceph-public and the three monitors' /128s inside it
+	expect_eq "that route's prefixes alone are new (the unplanned one is no drift)" \
+		"$(metric ringguard_drift_failing_checks)" "$((n0 + 4))"
+	expect_eq "nothing about 2001:db8::/32" "$(scrape /metrics | grep -c '2001:db8')" 0
+	expect_match "status says so" "$(rg status)" "route fc00:20::/64 ceph-public: leaves through eth1 \(egress\)"
+	expect_eq "status -j names it" \
+		"$(st '.drift.checks[] | select(.prefix == "fc00:20::/64") | .interface + " " + .role')" "eth1 egress"
+	within "the log says so" 5 log_has 'drift: route fc00:20::/64 ceph-public'
+	lab_ns node ip -6 route replace fc00:20::/64 via "$MESHGW" dev eth0
+	t0=$(date +%s%N)
+	within "it clears when the route is put back" 10 drift_is 0
+	echo "        cleared $(( ($(date +%s%N) - t0) / 1000000 )) ms after the route changed (target 2000)"
+	within "the log says cleared" 5 log_has 'drift cleared: route fc00:20::/64'
+	expect_eq "back to where it was" "$(metric ringguard_drift_failing_checks)" "$n0"
+	lab_ns node ip -6 route del 2001:db8::/32 via "$GW" dev eth1
+	sleep 1.5
+	kill "$ev" 2>/dev/null
+	wait "$ev" 2>/dev/null
+	expect_eq "the events stream had it fail and clear" \
+		"$(jq -r 'select(.drift and .prefix == "fc00:20::/64") | .drift' "$TMP/drift-events.json" | tr '\n' ' ')" "failing cleared "
+}
+
 run_tests fleet "${@:2}"

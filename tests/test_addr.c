@@ -197,7 +197,7 @@ Test(addr, ranges_split_into_blocks)
 
 Test(maps, one_list)
 {
-	cr_expect_eq(RG_NMAPS, 17);	/* rg_cache_ctl retired in layout 4, rg_index in 5 */
+	cr_expect_eq(RG_NMAPS, 18);	/* rg_cache_ctl retired in layout 4, rg_index in 5, rg_drift in 6 */
 	cr_expect_str_eq(rg_map_descs[RG_MAP_ENCAP].name, "rg_encap");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_PLAN].name, "rg_plan");
 	cr_expect_str_eq(rg_map_descs[RG_MAP_IF_INDEX].name, "rg_if_index");

@@ -12,6 +12,8 @@
 #                   and a one-prefix change through the daemon: from the
 #                   plan file's rename to the new plan in force
 #                   (rg-bench-swap, tools/bench/swap.c)
+#   rg-bench-drift  the daemon's drift watch at 10k prefixes and routes
+#                   (tools/bench/drift.mk; `make bench-drift` alone)
 #   veth.sh         against nftables, end to end through a veth pair
 #                   (tools/bench/veth.mk; `make bench-veth` alone)
 # Root. About 8 minutes.
@@ -56,7 +58,8 @@ BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
 
 # The results go to $(BENCH_RESULTS) as well (tools/doc/performance.md quotes a run).
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(BENCH_SWAP) $(VETH_GEN)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(BENCH_SWAP) $(VETH_GEN) \
+		$(BENCH_DRIFT)
 	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
 	  echo; $(BENCH_QUICK) maps/sol.plan; \
 	  echo; $(BENCH) maps/sol.plan; \
@@ -64,5 +67,6 @@ bench: deps
 	  tools/bench/control.sh $(OUTPUT); \
 	  echo; echo "Against nftables, end to end through veth (CPU ns per frame)"; \
 	  OUT=$(OUTPUT) tools/bench/veth.sh maps/sol.plan; \
+	  echo; $(BENCH_DRIFT) $(DRIFT_N); \
 	} 2>&1 | tee $(BENCH_RESULTS)
 	$(Q)echo "results: $(BENCH_RESULTS)"

@@ -92,10 +92,13 @@ static void settle(int quiet_ms)
 			nmsgs++;
 		}
 	}
-	if (rg_drift_run(d, on_change, NULL)) {
-		fprintf(stderr, "rg-bench-drift: the watch could not read the kernel's state\n");
-		exit(2);
-	}
+	do {
+		if (rg_drift_run(d, on_change, NULL)) {
+			fprintf(stderr, "rg-bench-drift: the watch could not read the kernel's "
+				"state\n");
+			exit(2);
+		}
+	} while (rg_drift_pending(d));
 }
 
 /* prefix i: fc00:<i>::/48 (even i, mesh) or fd00:<i>::/48 (odd i, egress) */

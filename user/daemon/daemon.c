@@ -9,7 +9,9 @@
  *            ConfigMap `..data` symlink swap; the content hash decides
  *            whether anything changed, after a short debounce
  *   netlink  link events: interfaces that appear, vanish, are recreated
- *            (new ifindex) or renamed are reconciled within 50 ms
+ *            (new ifindex) or renamed are reconciled within 50 ms; route,
+ *            address and link events feed the drift watch (drift.c), which
+ *            checks what they touch against the plan within 100 ms
  *   signals  SIGHUP forces a sync; SIGTERM/SIGINT exit, leaving enforcement
  *            pinned unless --detach-on-exit
  *   probes   echo replies from the plan's lifelines (user/daemon/lifeline.c)
@@ -48,6 +50,7 @@
 #include <microhttpd.h>
 #include "kernel/attach.h"
 #include "daemon/daemon.h"
+#include "daemon/drift.h"
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/install.h"
@@ -70,6 +73,19 @@
  * lets a good enforce lapse
  */
 #define CONFIRM_MARGIN_MS	1000
+/* the drift watch: what events marked is checked this long after them; a
+ * full pass every DRIFT_FULL_MS besides; a pass that could not read the
+ * kernel's state is tried again after DRIFT_RETRY_MS
+ */
+#define DRIFT_DEBOUNCE_MS	100
+#define DRIFT_FULL_MS		(5 * 60 * 1000)
+#define DRIFT_RETRY_MS		5000
+/* after an edit (live.c keeps no whole plan) the watch parses the file
+ * again; edits in a row share one parse
+ */
+#define DRIFT_RELOAD_MS		1000
+/* a route flap of a router's table is thousands of messages at once */
+#define NETLINK_RCVBUF		(8 << 20)
 /* /healthz fails when the loop has not come round for this long */
 #define STALE_MS		20000
 
@@ -91,7 +107,12 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct rg_prober probe;
 	struct rg_live *live;	/* the plan in force, for edits (live.c) */
-	pthread_mutex_t mu;	/* probe states: the listener reads them */
+	struct rg_drift *drift;	/* the host against the plan (drift.c), under mu */
+	long long drift_due, drift_full_due;
+	bool drift_reload;	/* an edit went in: the watch reads the plan again */
+	__u64 drift_seq;	/* of the pinned list (rg_drift) */
+	__u64 drift_changes;	/* checks that started or stopped failing */
+	pthread_mutex_t mu;	/* probe states and the drift watch: the listener reads them */
 	/* what to enforce */
 	struct rg_host_if want[RG_MAX_IFACES];
 	int nwant;
@@ -322,6 +343,145 @@ static void guard_new_plan(struct daemon *d, const uint8_t sha[32])
  * nothing to do; -EAGAIN: take the whole file (the text stays the
  * caller's in both).
  */
+/* --- the drift watch (drift.c) ------------------------------------------ */
+
+/* The plan just installed, and the interfaces it gives this host, to the
+ * drift watch, which takes the plan over.
+ */
+static void drift_plan(struct daemon *d, struct rg_plan *plan)
+{
+	int err;
+
+	if (!d->drift)
+		return;
+	pthread_mutex_lock(&d->mu);
+	err = rg_drift_set(d->drift, plan, d->want, d->nwant);
+	pthread_mutex_unlock(&d->mu);
+	if (err)
+		dlog(WARN, "drift watch: cannot take the new plan: %s", strerror(-err));
+	d->drift_reload = false;
+	d->drift_due = now_ms() + DRIFT_DEBOUNCE_MS;
+}
+
+static void drift_report(void *arg, const struct rg_check *c, bool failing)
+{
+	struct daemon *d = arg;
+	char what[160];
+
+	d->drift_changes++;
+	if (c->prefix[0])
+		snprintf(what, sizeof(what), "%s %s %s", c->check, c->prefix, c->name);
+	else
+		snprintf(what, sizeof(what), "%s %s", c->check, c->ifname);
+	if (failing)
+		rg_log(RG_LOG_WARN, "drift: %s: %s", what, c->detail);
+	else
+		rg_log(RG_LOG_INFO, "drift cleared: %s", what);
+}
+
+/* The list `status` and `events` read, when it changed (and its head's
+ * time at every pass); watcher 0 says no daemon keeps it any more.
+ */
+static void drift_publish(struct daemon *d, bool changed, bool watching)
+{
+	static struct rg_drift_rec recs[RG_DRIFT_MAX];
+	struct rg_drift_head head;
+	int err;
+
+	pthread_mutex_lock(&d->mu);
+	rg_drift_pinned(d->drift, &head, recs);
+	pthread_mutex_unlock(&d->mu);
+	if (changed)
+		d->drift_seq++;
+	head.seq = d->drift_seq;
+	head.updated_at = time(NULL);
+	head.watcher = watching ? (__u32)getpid() : 0;
+	{
+		struct rg_drift_stats st;
+
+		rg_drift_stats(d->drift, &st);
+		head.last_full_at = st.last_full_ms ?
+			head.updated_at - (now_ms() - st.last_full_ms) / 1000 : 0;
+	}
+	err = rg_drift_write(&d->l.m, &head, recs);
+	if (err)
+		dlog(WARN, "drift watch: cannot publish for status: %s", strerror(-err));
+}
+
+static void drift_pass(struct daemon *d)
+{
+	__u64 changes = d->drift_changes;
+	int err;
+
+	d->drift_due = 0;
+	if (!d->drift)
+		return;
+	if (d->drift_reload) {
+		struct rg_plan plan;
+		FILE *null = fopen("/dev/null", "w");
+		int n = null ? rg_plan_load(d->o->plan_path, &plan, null) : -ENOMEM;
+
+		if (null)
+			fclose(null);
+		if (n == 0)
+			drift_plan(d, &plan);
+		else if (n > 0)
+			rg_plan_free(&plan);
+		d->drift_reload = false;
+	}
+	pthread_mutex_lock(&d->mu);
+	err = rg_drift_run(d->drift, drift_report, d);
+	pthread_mutex_unlock(&d->mu);
+	if (err) {
+		dlog(WARN, "drift watch: cannot read routes, addresses or links: %s (a full pass "
+		     "again in %d s)", strerror(-err), DRIFT_RETRY_MS / 1000);
+		d->drift_due = now_ms() + DRIFT_RETRY_MS;
+		return;
+	}
+	drift_publish(d, d->drift_changes != changes, true);
+	/* a large pass goes on in slices between the loop's other work */
+	if (rg_drift_pending(d->drift))
+		d->drift_due = now_ms();
+}
+
+/* What the kernel said on the netlink socket: link events for reconcile,
+ * route, address and link events for the drift watch. An overrun lost
+ * some: everything is looked at again.
+ */
+static void on_netlink(struct daemon *d)
+{
+	char buf[65536] __attribute__((aligned(__alignof__(struct nlmsghdr))));
+	bool links = false, overrun = false;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(d->nlfd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS) {
+			overrun = true;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			links |= h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK;
+			if (d->drift)
+				rg_drift_on_msg(d->drift, h);
+		}
+	}
+	if (overrun) {
+		dlog(WARN, "netlink overrun: events were lost; links and the drift checks are "
+		     "looked at again in full");
+		if (d->drift)
+			rg_drift_full(d->drift, true);
+		links = true;
+	}
+	if (links && !d->link_due)
+		d->link_due = now_ms() + LINK_DEBOUNCE_MS;
+	if (d->drift && rg_drift_pending(d->drift) && !d->drift_due)
+		d->drift_due = now_ms() + DRIFT_DEBOUNCE_MS;
+}
+
 static int sync_edit(struct daemon *d, char *text, size_t len)
 {
 	struct rg_delta delta;
@@ -361,6 +521,11 @@ static int sync_edit(struct daemon *d, char *text, size_t len)
 	     delta.nkept - 1);
 	notify("STATUS=plan generation %lld in force", gen);
 	record_sync(d, true, "", 0);
+	/* the edit path keeps no whole plan: the drift watch reads the file
+	 * again, after the edit is in force
+	 */
+	d->drift_reload = true;
+	d->drift_due = now_ms() + DRIFT_RELOAD_MS;
 	return 1;
 }
 
@@ -456,6 +621,7 @@ static int sync_plan(struct daemon *d, bool force)
 		notify("STATUS=plan generation %lld in force", gen);
 		if (!d->o->nifs && wanted_ifaces(d, &plan) == 0)
 			d->link_due = now_ms();
+		drift_plan(d, &plan);
 		r = 1;
 	}
 	record_sync(d, gen >= 0, "", 0);
@@ -748,6 +914,8 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 	for (int i = 0; i < d->probe.n; i++)
 		fprintf(f, "ringguard_lifeline_guarded{address=\"%s\"} %d\n", d->probe.s[i].text,
 			window && (meta.lifelines_before & (1ull << i)));
+	if (d->drift)
+		rg_drift_metrics(d->drift, f);
 	pthread_mutex_unlock(&d->mu);
 }
 
@@ -902,11 +1070,19 @@ static int start_violation_log(struct daemon *d)
 
 static int open_netlink(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV6_ROUTE | RTMGRP_IPV4_ROUTE |
+					       RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_IFADDR };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	int rcvbuf = NETLINK_RCVBUF;
 
 	if (fd < 0)
 		return -errno;
+	/* past the rmem limit as root; without the privilege the default
+	 * stays, and an overrun is caught all the same (a full pass)
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int err = -errno;
 
@@ -940,14 +1116,6 @@ static bool plan_settled(int fd, const char *plan_path)
 	return settled;
 }
 
-static void drain(int fd)
-{
-	char buf[16384];
-
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-}
-
 static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
 {
 	char *slash;
@@ -958,6 +1126,7 @@ static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
 	rg_maps_init(&d->l.m);
 	rg_prober_init(&d->probe);
 	d->live = rg_live_new();
+	d->drift = rg_drift_new();
 	pthread_mutex_init(&d->mu, NULL);
 	rg_log_json(o->log_format == RG_LOG_JSON);
 	snprintf(d->plan_dir, sizeof(d->plan_dir), "%s", o->plan_path);
@@ -1201,7 +1370,8 @@ static void probe_round(struct daemon *d)
 static int next_timeout(struct daemon *d)
 {
 	long long due = 0, now = now_ms();
-	long long t[] = { d->plan_due, d->link_due, d->probe_due, d->tick_due, d->watchdog_due };
+	long long t[] = { d->plan_due, d->link_due, d->probe_due, d->tick_due, d->watchdog_due,
+			  d->drift_due, d->drift_full_due };
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i] && (!due || t[i] < due))
@@ -1236,6 +1406,7 @@ static int run_loop(struct daemon *d)
 					   .events = POLLIN };
 	d->tick_due = now_ms() + TICK_MS;
 	d->probe_due = now_ms() + PROBE_WINDOW_MS;
+	d->drift_full_due = now_ms() + DRIFT_FULL_MS;
 	for (;;) {
 		long long now;
 
@@ -1250,11 +1421,8 @@ static int run_loop(struct daemon *d)
 		if (pfd[PFD_INOTIFY].revents & POLLIN)
 			d->plan_due = now_ms() + (plan_settled(d->ifd, d->o->plan_path) ? 0 :
 						  PLAN_DEBOUNCE_MS);
-		if (pfd[PFD_NETLINK].revents & POLLIN) {
-			drain(d->nlfd);
-			if (!d->link_due)
-				d->link_due = now_ms() + LINK_DEBOUNCE_MS;
-		}
+		if (pfd[PFD_NETLINK].revents & POLLIN)
+			on_netlink(d);
 		if ((pfd[PFD_PROBE6].revents | pfd[PFD_PROBE4].revents) & POLLIN) {
 			pthread_mutex_lock(&d->mu);
 			rg_prober_recv(&d->probe);
@@ -1285,6 +1453,14 @@ static int run_loop(struct daemon *d)
 			d->link_due = 0;
 			reconcile(d);
 		}
+		if (d->drift_full_due && d->drift_full_due <= now) {
+			if (d->drift)
+				rg_drift_full(d->drift, false);
+			d->drift_due = now;
+			d->drift_full_due = now + DRIFT_FULL_MS;
+		}
+		if (d->drift_due && d->drift_due <= now)
+			drift_pass(d);
 		if (d->probe_due && d->probe_due <= now)
 			probe_round(d);
 		if (d->tick_due && d->tick_due <= now)
@@ -1307,6 +1483,9 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 	}
 	rg_prober_close(&d->probe);
 	rg_live_free(d->live);
+	if (d->drift && d->loaded && !(stopped && d->o->detach_on_exit))
+		drift_publish(d, false, false);
+	rg_drift_free(d->drift);
 	if (d->loaded)
 		rg_loader_close(&d->l);
 	if (!stopped && d->fresh) {

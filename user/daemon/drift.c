@@ -46,10 +46,17 @@ struct rg_drift {
 	struct rg_check *gone;
 	int ngone, capgone;
 	int ndirty;		/* subjects marked since the last run */
+	int cursor;		/* where the next run goes on in route[] */
+	bool in_full;		/* a full pass is under way */
 	struct rg_drift_stats st;
 	const struct rg_check **failing;
 	int nfailing, capfailing;
 };
+
+/* route lookups a run makes at most (about 25 ms); the rest waits for the
+ * next run, which the caller makes at once (rg_drift_pending)
+ */
+#define RG_DRIFT_BUDGET		1000
 
 static long long mono_us(void)
 {
@@ -125,12 +132,13 @@ static bool same_failure(const struct rg_check *a, const struct rg_check *b)
 	return !strcmp(a->ifname, b->ifname);
 }
 
-static bool has_failure(const struct rg_check *v, int n, const struct rg_check *c)
+static const struct rg_check *find_failure(const struct rg_check *v, int n,
+					   const struct rg_check *c)
 {
 	for (int i = 0; i < n; i++)
 		if (same_failure(&v[i], c))
-			return true;
-	return false;
+			return &v[i];
+	return NULL;
 }
 
 /* The subject's new records: its failures replace the old ones, and what
@@ -150,11 +158,15 @@ static int update(struct subject *s, const struct rg_check *v, int n, rg_drift_f
 		}
 		now[nnow++] = v[i];
 	}
-	for (int i = 0; i < nnow; i++)
-		if (fn && !has_failure(s->fail, s->nfail, &now[i]))
+	for (int i = 0; i < nnow; i++) {
+		const struct rg_check *was = find_failure(s->fail, s->nfail, &now[i]);
+
+		now[i].since = was ? was->since : (uint64_t)time(NULL);
+		if (fn && !was)
 			fn(arg, &now[i], true);
+	}
 	for (int i = 0; i < s->nfail; i++)
-		if (fn && !has_failure(now, nnow, &s->fail[i]))
+		if (fn && !find_failure(now, nnow, &s->fail[i]))
 			fn(arg, &s->fail[i], false);
 	free(s->fail);
 	s->fail = now;
@@ -452,20 +464,23 @@ static int collect_failing(struct rg_drift *d)
 int rg_drift_run(struct rg_drift *d, rg_drift_fn fn, void *arg)
 {
 	long long t0 = mono_us();
-	bool full = d->full;
-	int err = 0;
+	int err = 0, budget = RG_DRIFT_BUDGET;
 
 	if (!d->have_plan)
 		return 0;
 	for (int i = 0; i < d->ngone && fn; i++)
 		fn(arg, &d->gone[i], false);
 	d->ngone = 0;
-	if (full) {
+	if (d->full) {
 		for (int i = 0; i < d->nifs; i++)
 			d->iface[i].dirty = true;
 		for (int i = 0; i < d->nroute; i++)
 			d->rsub[i].dirty = true;
+		d->ndirty = d->nifs + d->nroute;
 		d->ns_stale = true;
+		d->full = false;
+		d->in_full = true;
+		d->cursor = 0;
 	}
 	if (d->ns_stale || !d->ns.nl.sk) {
 		err = rg_netstate_read(&d->ns);
@@ -476,9 +491,23 @@ int rg_drift_run(struct rg_drift *d, rg_drift_fn fn, void *arg)
 	for (int i = 0; i < d->nifs && !err; i++)
 		if (d->iface[i].dirty)
 			err = check_iface(d, i, fn, arg);
-	for (int i = 0; i < d->nroute && !err; i++)
-		if (d->rsub[i].dirty)
-			err = check_route(d, i, fn, arg);
+	/* routes a slice at a time from where the last run stopped: a full
+	 * pass over a large plan does not hold the daemon's loop
+	 */
+	for (; d->cursor < d->nroute && budget > 0 && !err; d->cursor++)
+		if (d->rsub[d->cursor].dirty) {
+			err = check_route(d, d->cursor, fn, arg);
+			budget--;
+		}
+	if (!err && d->cursor >= d->nroute) {
+		d->cursor = 0;
+		/* marks made behind the cursor during the slices */
+		for (int i = 0; i < d->nroute && budget > 0 && !err; i++)
+			if (d->rsub[i].dirty) {
+				err = check_route(d, i, fn, arg);
+				budget--;
+			}
+	}
 	if (!err)
 		err = collect_failing(d);
 out:
@@ -486,10 +515,12 @@ out:
 		/* the marks stay: the next run tries again, everything */
 		d->st.errors++;
 		d->full = true;
-	} else {
-		d->full = false;
+	} else if (budget > 0) {
+		/* all done */
 		d->ndirty = 0;
-		if (full) {
+		d->cursor = 0;
+		if (d->in_full) {
+			d->in_full = false;
 			d->st.full_passes++;
 			d->st.last_full_ms = t0 / 1000;
 		}
@@ -507,4 +538,81 @@ int rg_drift_failing(const struct rg_drift *d, const struct rg_check ***v)
 void rg_drift_stats(const struct rg_drift *d, struct rg_drift_stats *s)
 {
 	*s = d->st;
+}
+
+/* ---- what it shows ---------------------------------------------------------- */
+
+/* A label value as the text format wants it: \\, \" and \n escaped. */
+static void label(FILE *f, const char *name, const char *v, bool more)
+{
+	fprintf(f, "%s=\"", name);
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+	fputs(more ? "\"," : "\"", f);
+}
+
+void rg_drift_metrics(const struct rg_drift *d, FILE *f)
+{
+	const struct rg_drift_stats *st = &d->st;
+
+	fprintf(f, "# HELP ringguard_drift_failing 1 for each check of the host against the "
+		"plan (verify's: route, address, mtu, link, port) that fails now\n"
+		"# TYPE ringguard_drift_failing gauge\n");
+	for (int i = 0; i < d->nfailing; i++) {
+		const struct rg_check *c = d->failing[i];
+
+		fputs("ringguard_drift_failing{", f);
+		label(f, "check", c->check, true);
+		label(f, "prefix", c->prefix, true);
+		label(f, "name", c->name, true);
+		label(f, "interface", c->ifname, true);
+		label(f, "role", rg_role_name(c->role), false);
+		fputs("} 1\n", f);
+	}
+	fprintf(f, "# HELP ringguard_drift_failing_checks Checks of the host against the plan "
+		"failing now\n# TYPE ringguard_drift_failing_checks gauge\n"
+		"ringguard_drift_failing_checks %d\n", d->nfailing);
+	fprintf(f, "# HELP ringguard_drift_checks_total Host checks the drift watch ran\n"
+		"# TYPE ringguard_drift_checks_total counter\nringguard_drift_checks_total %llu\n",
+		(unsigned long long)st->checks);
+	fprintf(f, "# HELP ringguard_drift_full_passes_total Full passes of the drift watch\n"
+		"# TYPE ringguard_drift_full_passes_total counter\n"
+		"ringguard_drift_full_passes_total %llu\n", (unsigned long long)st->full_passes);
+	fprintf(f, "# HELP ringguard_drift_overruns_total Netlink overruns (events lost), each "
+		"followed by a full pass\n# TYPE ringguard_drift_overruns_total counter\n"
+		"ringguard_drift_overruns_total %llu\n", (unsigned long long)st->overruns);
+	fprintf(f, "# HELP ringguard_drift_errors_total Drift passes that could not read the "
+		"kernel's routes, addresses or links\n# TYPE ringguard_drift_errors_total counter\n"
+		"ringguard_drift_errors_total %llu\n", (unsigned long long)st->errors);
+}
+
+void rg_drift_pinned(const struct rg_drift *d, struct rg_drift_head *head,
+		     struct rg_drift_rec *recs)
+{
+	memset(head, 0, sizeof(*head));
+	head->checks = d->st.checks;
+	head->full_passes = d->st.full_passes;
+	head->overruns = d->st.overruns;
+	head->errors = d->st.errors;
+	head->failing = d->nfailing;
+	head->listed = d->nfailing < RG_DRIFT_MAX ? d->nfailing : RG_DRIFT_MAX;
+	for (uint32_t i = 0; i < head->listed; i++) {
+		const struct rg_check *c = d->failing[i];
+		struct rg_drift_rec *r = &recs[i];
+
+		memset(r, 0, sizeof(*r));
+		r->since = c->since;
+		r->role = c->role;
+		snprintf(r->check, sizeof(r->check), "%s", c->check);
+		snprintf(r->ifname, sizeof(r->ifname), "%s", c->ifname);
+		snprintf(r->prefix, sizeof(r->prefix), "%s", c->prefix);
+		snprintf(r->name, sizeof(r->name), "%s", c->name);
+		snprintf(r->detail, sizeof(r->detail), "%s", c->detail);
+	}
 }

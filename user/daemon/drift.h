@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <linux/netlink.h>
 #include "kernel/hostcheck.h"
 #include "plan/plan.h"
@@ -70,5 +71,13 @@ int rg_drift_run(struct rg_drift *d, rg_drift_fn fn, void *arg);
  */
 int rg_drift_failing(const struct rg_drift *d, const struct rg_check ***v);
 void rg_drift_stats(const struct rg_drift *d, struct rg_drift_stats *s);
+
+/* The failing checks (a series each) and the watch's counters, in the
+ * Prometheus text format.
+ */
+void rg_drift_metrics(const struct rg_drift *d, FILE *f);
+/* The list `status` and `events` read (rg_drift): recs holds RG_DRIFT_MAX. */
+void rg_drift_pinned(const struct rg_drift *d, struct rg_drift_head *head,
+		     struct rg_drift_rec *recs);
 
 #endif /* RG_DRIFT_H */

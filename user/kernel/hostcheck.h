@@ -41,6 +41,7 @@ struct rg_check {
 	char prefix[64];	/* route checks: the planned CIDR */
 	char name[RG_NAME_LEN + 8];	/* route checks: prefix name or "zone NAME" */
 	char detail[768];
+	uint64_t since;		/* the drift watch: CLOCK_REALTIME s it fails since */
 };
 
 struct rg_checks {

@@ -272,6 +272,50 @@ int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta)
 	return 0;
 }
 
+int rg_drift_read(const struct rg_maps *m, struct rg_drift_head *head,
+		  struct rg_drift_rec *recs, int max)
+{
+	union rg_drift_slot slot;
+	__u32 key = 0;
+
+	memset(head, 0, sizeof(*head));
+	if (m->drift < 0)
+		return 0;
+	if (bpf_map_lookup_elem(m->drift, &key, &slot))
+		return -errno;
+	*head = slot.head;
+	if (head->listed > RG_DRIFT_MAX)
+		head->listed = RG_DRIFT_MAX;
+	for (key = 1; key <= head->listed && (int)key <= max; key++) {
+		if (bpf_map_lookup_elem(m->drift, &key, &slot))
+			return -errno;
+		recs[key - 1] = slot.rec;
+	}
+	return 0;
+}
+
+/* The records first, then the head that lists them: a reader between the
+ * two sees the old count over records already new, never a count over
+ * records not written.
+ */
+int rg_drift_write(const struct rg_maps *m, const struct rg_drift_head *head,
+		   const struct rg_drift_rec *recs)
+{
+	union rg_drift_slot slot;
+	__u32 key;
+
+	for (key = 1; key <= head->listed && key <= RG_DRIFT_MAX; key++) {
+		slot.rec = recs[key - 1];
+		if (bpf_map_update_elem(m->drift, &key, &slot, BPF_ANY))
+			return -errno;
+	}
+	key = 0;
+	slot.head = *head;
+	if (bpf_map_update_elem(m->drift, &key, &slot, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* The mode in force: an enforce whose confirmation deadline passed is
  * monitor, as the datapath sees it.
  */

@@ -43,7 +43,8 @@
 	X(LENGTHS,	lengths,	0)			\
 	X(IF_INDEX,	if_index,	0)			\
 	X(ENCAP,	encap,		0)			\
-	X(INDEX,	index,		RG_MAPF_TRANSIENT)
+	X(INDEX,	index,		RG_MAPF_TRANSIENT)	\
+	X(DRIFT,	drift,		RG_MAPF_TRANSIENT)
 
 /* What an upgrade (a build loading over pinned maps) may do with a map. */
 enum rg_map_flags {
@@ -117,6 +118,13 @@ void rg_maps_close(struct rg_maps *m);
 
 int rg_meta_read(const struct rg_maps *m, struct rg_meta *meta);
 int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta);
+/* rg_drift: the head, and n records (n <= RG_DRIFT_MAX) after it; a read
+ * of a state pinned before rg_drift existed gives an empty list
+ */
+int rg_drift_read(const struct rg_maps *m, struct rg_drift_head *head,
+		  struct rg_drift_rec *recs, int max);
+int rg_drift_write(const struct rg_maps *m, const struct rg_drift_head *head,
+		   const struct rg_drift_rec *recs);
 int rg_mode_read(const struct rg_maps *m, __u32 *mode);
 int rg_mode_write(const struct rg_maps *m, __u32 mode);
 int rg_config_read(const struct rg_maps *m, struct rg_config *cfg);

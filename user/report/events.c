@@ -217,6 +217,82 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* ---- drift, from the daemon's list (rg_drift) --------------------------- */
+
+static struct {
+	struct rg_drift_rec now[RG_DRIFT_MAX], seen[RG_DRIFT_MAX];
+	__u32 nseen;
+	__u64 seq;
+	bool started;
+} drift;
+
+static bool same_drift(const struct rg_drift_rec *a, const struct rg_drift_rec *b)
+{
+	return !strncmp(a->check, b->check, sizeof(a->check)) &&
+	       !strncmp(a->prefix, b->prefix, sizeof(a->prefix)) &&
+	       (a->prefix[0] || !strncmp(a->ifname, b->ifname, sizeof(a->ifname)));
+}
+
+static bool drift_in(const struct rg_drift_rec *v, __u32 n, const struct rg_drift_rec *r)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (same_drift(&v[i], r))
+			return true;
+	return false;
+}
+
+static void drift_event(const struct listener *l, const struct rg_drift_rec *r, const char *state)
+{
+	char when[64];
+	time_t t = time(NULL);
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (l->json) {
+		struct rg_json j;
+
+		rg_json_init(&j, l->out);
+		rg_json_obj(&j, NULL);
+		rg_json_str(&j, "time", when);
+		rg_json_str(&j, "drift", state);
+		rg_json_strn(&j, "check", r->check, sizeof(r->check));
+		rg_json_strn(&j, "interface", r->ifname, sizeof(r->ifname));
+		rg_json_str(&j, "role", rg_role_name(r->role));
+		rg_json_strn(&j, "prefix", r->prefix, sizeof(r->prefix));
+		rg_json_strn(&j, "name", r->name, sizeof(r->name));
+		rg_json_strn(&j, "detail", r->detail, sizeof(r->detail));
+		rg_json_end(&j);
+	} else if (r->prefix[0]) {
+		fprintf(l->out, "%s drift %s: %s %s %s: %s\n", when, state, r->check, r->prefix,
+			r->name, r->detail);
+	} else {
+		fprintf(l->out, "%s drift %s: %s: %s\n", when, state, r->check, r->detail);
+	}
+	fflush(l->out);
+}
+
+/* Checks that started or stopped failing since the last look; at the first
+ * look, what fails already.
+ */
+static void drift_poll(struct listener *l)
+{
+	struct rg_drift_head h;
+
+	if (rg_drift_read(l->m, &h, drift.now, RG_DRIFT_MAX) || !h.updated_at)
+		return;
+	if (drift.started && h.seq == drift.seq)
+		return;
+	for (__u32 i = 0; i < h.listed; i++)
+		if (!drift_in(drift.seen, drift.nseen, &drift.now[i]))
+			drift_event(l, &drift.now[i], drift.started ? "failing" : "already failing");
+	for (__u32 i = 0; i < drift.nseen; i++)
+		if (!drift_in(drift.now, h.listed, &drift.seen[i]))
+			drift_event(l, &drift.seen[i], "cleared");
+	memcpy(drift.seen, drift.now, h.listed * sizeof(drift.now[0]));
+	drift.nseen = h.listed;
+	drift.seq = h.seq;
+	drift.started = true;
+}
+
 int rg_events_lease(const struct rg_maps *m, __u64 until)
 {
 	struct rg_config cfg;
@@ -247,10 +323,11 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 	sigaction(SIGTERM, &sa, NULL);
 	if (!json)
 		fprintf(errs, "listening for violations (* marks the address that broke the "
-			"plan); Ctrl-C to stop\n");
+			"plan) and drift of the host from the plan; Ctrl-C to stop\n");
 	while (!stop) {
 		if (time(NULL) != renewed) {
 			renewed = time(NULL);
+			drift_poll(&l);
 			err = rg_events_lease(m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
 			if (err) {
 				fprintf(errs, "cannot switch events on: %s\n", strerror(-err));

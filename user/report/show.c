@@ -730,6 +730,84 @@ static const char *mode_note(const struct rg_mode_view *v)
 	return v->effective == v->declared ? "as the plan declares" : "switching";
 }
 
+/* The daemon's drift watch, as it last published it (rg_drift). */
+static struct rg_drift_rec drift_recs[RG_DRIFT_MAX];
+
+static int drift_take(const struct rg_maps *m, struct rg_drift_head *h)
+{
+	return rg_drift_read(m, h, drift_recs, RG_DRIFT_MAX);
+}
+
+static void drift_json(struct rg_json *j, const struct rg_maps *m)
+{
+	struct rg_drift_head h;
+	char at[64];
+	time_t t;
+
+	if (drift_take(m, &h) || !h.updated_at) {
+		rg_json_null(j, "drift");
+		return;
+	}
+	rg_json_obj(j, "drift");
+	rg_json_bool(j, "watched", h.watcher != 0);
+	t = h.updated_at;
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	rg_json_str(j, "checked_at", at);
+	rg_json_int(j, "failing", h.failing);
+	rg_json_arr(j, "checks");
+	for (__u32 i = 0; i < h.listed; i++) {
+		const struct rg_drift_rec *r = &drift_recs[i];
+
+		rg_json_obj(j, NULL);
+		rg_json_strn(j, "check", r->check, sizeof(r->check));
+		rg_json_strn(j, "interface", r->ifname, sizeof(r->ifname));
+		rg_json_str(j, "role", rg_role_name(r->role));
+		if (r->prefix[0]) {
+			rg_json_strn(j, "prefix", r->prefix, sizeof(r->prefix));
+			rg_json_strn(j, "name", r->name, sizeof(r->name));
+		}
+		rg_json_strn(j, "detail", r->detail, sizeof(r->detail));
+		t = r->since;
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		rg_json_str(j, "since", at);
+		rg_json_end(j);
+	}
+	rg_json_end(j);
+	rg_json_end(j);
+}
+
+static void drift_text(const struct rg_maps *m)
+{
+	struct rg_drift_head h;
+	char at[64];
+	time_t t;
+
+	if (drift_take(m, &h) || !h.updated_at)
+		return;
+	t = h.updated_at;
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (!h.watcher)
+		printf("drift       not watched (no daemon); at %s %u check%s failed\n", at,
+		       h.failing, h.failing == 1 ? "" : "s");
+	else if (!h.failing)
+		printf("drift       none: routes, addresses and MTUs match the plan (checked %s)\n",
+		       at);
+	else
+		printf("drift       %u check%s failing (checked %s):\n", h.failing,
+		       h.failing == 1 ? "" : "s", at);
+	for (__u32 i = 0; i < h.listed && h.watcher; i++) {
+		const struct rg_drift_rec *r = &drift_recs[i];
+
+		if (r->prefix[0])
+			printf("              %s %s %s: %s\n", r->check, r->prefix, r->name, r->detail);
+		else
+			printf("              %s: %s\n", r->check, r->detail);
+	}
+	if (h.listed < h.failing && h.watcher)
+		printf("              ... and %u more (the daemon's /metrics lists them all)\n",
+		       h.failing - h.listed);
+}
+
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 {
 	struct snapshot s;
@@ -793,6 +871,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 			rg_json_strn(&j, "last_error", s.meta.last_error, sizeof(s.meta.last_error));
 		else
 			rg_json_null(&j, "last_error");
+		drift_json(&j, m);
 		rg_json_arr(&j, "interfaces");
 		for (int i = 0; i < s.nifaces; i++) {
 			const struct iface_row *r = &s.ifaces[i];
@@ -863,6 +942,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		printf("rejected    %u plan%s, last at %s: %s\n", s.meta.rejects,
 		       s.meta.rejects == 1 ? "" : "s", when, s.meta.last_error);
 	}
+	drift_text(m);
 	printf("\n%-16s %7s %-7s %6s %-12s %-14s %9s %s\n", "INTERFACE", "IFINDEX", "ROLE", "MTU",
 	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
