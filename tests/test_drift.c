@@ -227,3 +227,30 @@ Test(drift, an_overrun_takes_a_full_pass)
 	cr_expect_geq(st.full_passes, 2);
 	cr_expect(!rg_drift_pending(d));
 }
+
+Test(drift, a_plan_edit_checks_what_it_changed)
+{
+	struct rg_drift_stats a, b;
+
+	sh("ip -6 route add fc00:20::/64 via fd00:101::fffe dev e0");
+	settle();
+	cr_expect_eq(failing("route", "fc00:20::/64"), 1, "%s", last);
+	rg_drift_stats(d, &a);
+	/* the same plan but ceph-public allowed on egress: that prefix alone
+	 * is looked up again, and its failure ends
+	 */
+	load_plan("zone   internal mesh   fc00::/8\n"
+		  "zone   external egress fd00::/8\n"
+		  "prefix ceph-public     fc00:20::/64 allow egress\n"
+		  "prefix k8s-pods        fd00:101:44::/60 allow mesh\n"
+		  "host   node mesh m0 egress e0\n");
+	settle();
+	rg_drift_stats(d, &b);
+	cr_expect_eq(failing("route", NULL), 0, "%s", last);
+	cr_expect_eq(cleared, 1, "%s", last);
+	/* 2 interfaces x 4 checks (link, ports, address, mtu: 3 without a
+	 * bridge) and one route: no full pass
+	 */
+	cr_expect_leq(b.checks - a.checks, 10, "%llu checks", (unsigned long long)(b.checks - a.checks));
+	cr_expect_eq(b.full_passes, a.full_passes);
+}

@@ -21,6 +21,7 @@
  */
 struct subject {
 	bool dirty;
+	bool checked;		/* checked at least once */
 	unsigned int oif;	/* a route: the link the last lookup left through */
 	struct rg_check *fail;
 	int nfail, capfail;
@@ -48,6 +49,7 @@ struct rg_drift {
 	int ndirty;		/* subjects marked since the last run */
 	int cursor;		/* where the next run goes on in route[] */
 	bool in_full;		/* a full pass is under way */
+	bool have_checked;	/* a pass has run since the watch began */
 	struct rg_drift_stats st;
 	const struct rg_check **failing;
 	int nfailing, capfailing;
@@ -173,10 +175,22 @@ static int update(struct subject *s, const struct rg_check *v, int n, rg_drift_f
 	s->nfail = nnow;
 	s->capfail = cap;
 	s->dirty = false;
+	s->checked = true;
 	return 0;
 }
 
 /* ---- the plan ------------------------------------------------------------ */
+
+static void mark_ifaces(struct rg_drift *d);
+
+/* What a route check of e depends on besides the kernel: its name, the
+ * roles it breaks, its zone.
+ */
+static bool same_rules(const struct rg_entry *a, const struct rg_entry *b)
+{
+	return a->breaks == b->breaks && a->kind == b->kind && !strcmp(a->name, b->name) &&
+	       !strcmp(a->zone, b->zone);
+}
 
 /* A subject the new plan drops: what it failed is reported cleared. */
 static int retire(struct rg_drift *d, struct subject *sub)
@@ -213,6 +227,7 @@ int rg_drift_set(struct rg_drift *d, struct rg_plan *plan, const struct rg_host_
 	struct rg_plan_lpm lpm;
 	int n = 0, *route, *pos, err;
 	struct subject *rsub;
+	bool same_ifs;
 
 	if (nifs > RG_MAX_IFACES)
 		nifs = RG_MAX_IFACES;
@@ -239,15 +254,21 @@ int rg_drift_set(struct rg_drift *d, struct rg_plan *plan, const struct rg_host_
 	 * only real changes are reported; the rest retires
 	 */
 	for (int i = 0; i < d->nroute; i++) {
-		int at = find_route(plan, route, n, &d->plan.entries[d->route[i]].cidr);
+		const struct rg_entry *was = &d->plan.entries[d->route[i]];
+		int at = find_route(plan, route, n, &was->cidr);
 
 		if (at >= 0) {
 			rsub[at] = d->rsub[i];
 			memset(&d->rsub[i], 0, sizeof(d->rsub[i]));
+			/* the same verdict rules, the same lookup: no new check */
+			rsub[at].dirty |= !same_rules(was, &plan->entries[route[at]]);
 		} else if (retire(d, &d->rsub[i])) {
 			err = -ENOMEM;
 		}
 	}
+	for (int i = 0; i < n; i++)
+		if (!rsub[i].checked)
+			rsub[i].dirty = true;	/* new to the watch */
 	for (int i = 0; i < d->nifs; i++) {
 		int at = -1;
 
@@ -261,6 +282,9 @@ int rg_drift_set(struct rg_drift *d, struct rg_plan *plan, const struct rg_host_
 			err = -ENOMEM;
 		}
 	}
+	same_ifs = nifs == d->nifs;
+	for (int i = 0; i < nifs && same_ifs; i++)
+		same_ifs = !strcmp(ifs[i].name, d->ifs[i].name) && ifs[i].role == d->ifs[i].role;
 	routes_free(d);
 	if (d->have_plan)
 		rg_plan_free(&d->plan);
@@ -277,7 +301,17 @@ int rg_drift_set(struct rg_drift *d, struct rg_plan *plan, const struct rg_host_
 	memcpy(d->ifs, ifs, nifs * sizeof(*ifs));
 	d->nifs = nifs;
 	rg_netstate_new_plan(&d->ns);
-	rg_drift_full(d, false);
+	d->ndirty = 0;
+	for (int i = 0; i < n; i++)
+		d->ndirty += d->rsub[i].dirty;
+	/* other interfaces or roles change every verdict; else only the
+	 * prefixes the plan changed are looked up again (an edit of a large
+	 * plan costs a few lookups, not a pass)
+	 */
+	if (!d->have_checked || !same_ifs)
+		rg_drift_full(d, false);
+	else
+		mark_ifaces(d);
 	return err;
 }
 
@@ -519,6 +553,7 @@ out:
 		/* all done */
 		d->ndirty = 0;
 		d->cursor = 0;
+		d->have_checked = true;
 		if (d->in_full) {
 			d->in_full = false;
 			d->st.full_passes++;
