@@ -410,6 +410,7 @@ test_drift_route_shows_and_clears() {
 	expect_eq "status -j names it" \
 		"$(st '.drift.checks[] | select(.prefix == "fc00:20::/64") | .interface + " " + .role')" "eth1 egress"
 	within "the log says so" 5 log_has 'drift: route fc00:20::/64 ceph-public'
+	within "the events stream says so" 5 grep -q '"drift":"failing".*fc00:20::/64' "$TMP/drift-events.json"
 	lab_ns node ip -6 route replace fc00:20::/64 via "$MESHGW" dev eth0
 	t0=$(date +%s%N)
 	within "it clears when the route is put back" 10 drift_is 0

@@ -368,15 +368,33 @@ static void drift_report(void *arg, const struct rg_check *c, bool failing)
 	struct daemon *d = arg;
 	char what[160];
 
+	struct rg_json j;
+	char msg[1024];
+
 	d->drift_changes++;
 	if (c->prefix[0])
 		snprintf(what, sizeof(what), "%s %s %s", c->check, c->prefix, c->name);
 	else
 		snprintf(what, sizeof(what), "%s %s", c->check, c->ifname);
 	if (failing)
-		rg_log(RG_LOG_WARN, "drift: %s: %s", what, c->detail);
+		snprintf(msg, sizeof(msg), "drift: %s: %s", what, c->detail);
 	else
-		rg_log(RG_LOG_INFO, "drift cleared: %s", what);
+		snprintf(msg, sizeof(msg), "drift cleared: %s", what);
+	/* JSON lines carry the check's fields, for Loki or ELK to select on */
+	if (rg_log_is_json()) {
+		if (rg_log_record(&j, failing ? RG_LOG_WARN : RG_LOG_INFO, msg)) {
+			rg_json_str(&j, "drift", failing ? "failing" : "cleared");
+			rg_json_str(&j, "check", c->check);
+			rg_json_str(&j, "interface", c->ifname);
+			rg_json_str(&j, "role", rg_role_name(c->role));
+			rg_json_str(&j, "prefix", c->prefix);
+			rg_json_str(&j, "name", c->name);
+			rg_json_end(&j);
+			rg_json_finish(&j);
+		}
+		return;
+	}
+	rg_log(failing ? RG_LOG_WARN : RG_LOG_INFO, "%s", msg);
 }
 
 /* The list `status` and `events` read, when it changed (and its head's

@@ -325,9 +325,10 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 		fprintf(errs, "listening for violations (* marks the address that broke the "
 			"plan) and drift of the host from the plan; Ctrl-C to stop\n");
 	while (!stop) {
+		/* one map read: a check that fails for a moment is seen too */
+		drift_poll(&l);
 		if (time(NULL) != renewed) {
 			renewed = time(NULL);
-			drift_poll(&l);
 			err = rg_events_lease(m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
 			if (err) {
 				fprintf(errs, "cannot switch events on: %s\n", strerror(-err));
