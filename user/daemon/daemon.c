@@ -45,9 +45,9 @@
 #include <linux/rtnetlink.h>
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
-#include <microhttpd.h>
 #include "kernel/attach.h"
 #include "daemon/daemon.h"
+#include "daemon/http.h"
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/install.h"
@@ -87,7 +87,7 @@ struct daemon {
 	bool start_override;
 	__u32 start_mode;
 	int sfd, ifd, nlfd;
-	struct MHD_Daemon *mhd;
+	struct rg_http *http;	/* --metrics */
 	struct ring_buffer *rb;
 	struct rg_prober probe;
 	struct rg_live *live;	/* the plan in force, for edits (live.c) */
@@ -740,120 +740,62 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 		RG_LIFELINE_MISSES);
 	pthread_mutex_lock(&d->mu);
 	for (int i = 0; i < d->probe.n; i++)
-		if (d->probe.s[i].known)
-			fprintf(f, "ringguard_lifeline_up{address=\"%s\"} %d\n", d->probe.s[i].text,
-				d->probe.s[i].up);
+		if (d->probe.s[i].known) {
+			fprintf(f, "ringguard_lifeline_up{address=\"");
+			rg_prom_value(f, d->probe.s[i].text, sizeof(d->probe.s[i].text));
+			fprintf(f, "\"} %d\n", d->probe.s[i].up);
+		}
 	fprintf(f, "# HELP ringguard_lifeline_guarded 1 for a lifeline whose silence reverts "
 		"the enforce being confirmed now\n# TYPE ringguard_lifeline_guarded gauge\n");
-	for (int i = 0; i < d->probe.n; i++)
-		fprintf(f, "ringguard_lifeline_guarded{address=\"%s\"} %d\n", d->probe.s[i].text,
-			window && (meta.lifelines_before & (1ull << i)));
+	for (int i = 0; i < d->probe.n; i++) {
+		fprintf(f, "ringguard_lifeline_guarded{address=\"");
+		rg_prom_value(f, d->probe.s[i].text, sizeof(d->probe.s[i].text));
+		fprintf(f, "\"} %d\n", window && (meta.lifelines_before & (1ull << i)));
+	}
 	pthread_mutex_unlock(&d->mu);
 }
 
-static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
-			     const char *method, const char *version, const char *upload,
-			     size_t *upload_size, void **req)
+/* The listener's pages (http.c runs the listener, on its own thread). */
+static unsigned int page(void *ctx, const char *url, FILE *f)
 {
-	struct daemon *d = cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char *body = NULL;
-	size_t len = 0;
-	unsigned int code = MHD_HTTP_OK;
+	struct daemon *d = ctx;
 	long long stale = now_ms() - atomic_load(&d->alive_ms);
-	FILE *f;
 
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return MHD_NO;
-	f = open_memstream(&body, &len);
-	if (!f)
-		return MHD_NO;
 	if (!strcmp(url, "/healthz")) {
 		/* alive: the loop comes round, and the state is still pinned */
 		if (atomic_load(&d->ready) && stale > STALE_MS) {
 			fprintf(f, "the daemon's loop has not run for %lld s\n", stale / 1000);
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
-		} else if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
-			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
-		} else {
-			fprintf(f, "ok\n");
+			return 503;
 		}
-	} else if (!strcmp(url, "/readyz")) {
+		if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
+			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
+			return 503;
+		}
+		fprintf(f, "ok\n");
+		return 200;
+	}
+	if (!strcmp(url, "/readyz")) {
 		if (atomic_load(&d->ready)) {
 			fprintf(f, "ready\n");
-		} else {
-			fprintf(f, "starting: not attached yet\n");
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+			return 200;
 		}
-	} else if (strcmp(url, "/metrics")) {
+		fprintf(f, "starting: not attached yet\n");
+		return 503;
+	}
+	if (strcmp(url, "/metrics")) {
 		fprintf(f, "ringguard: /metrics, /healthz and /readyz are here\n");
-		code = MHD_HTTP_NOT_FOUND;
-	} else if (!atomic_load(&d->ready)) {
+		return 404;
+	}
+	if (!atomic_load(&d->ready)) {
 		fprintf(f, "starting: no metrics yet\n");
-		code = MHD_HTTP_SERVICE_UNAVAILABLE;
-	} else if (rg_metrics(&d->l.m, f)) {
+		return 503;
+	}
+	if (rg_metrics(&d->l.m, f)) {
 		fprintf(f, "cannot read the maps\n");
-		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	} else {
-		daemon_metrics(d, f);
+		return 500;
 	}
-	fclose(f);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* ADDR:PORT, [ADDR6]:PORT or PORT (then 127.0.0.1: metrics stay local
- * unless asked otherwise).
- */
-static int start_listener(struct daemon *d)
-{
-	const char *spec = d->o->metrics;
-	struct sockaddr_storage ss = {};
-	char host[128] = "127.0.0.1";
-	const char *colon;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	long port;
-	char *end;
-
-	if (!spec)
-		return 0;
-	colon = strrchr(spec, ':');
-	if (colon) {
-		size_t n = colon - spec;
-
-		if (spec[0] == '[' && n >= 2 && spec[n - 1] == ']')
-			snprintf(host, sizeof(host), "%.*s", (int)(n - 2), spec + 1);
-		else
-			snprintf(host, sizeof(host), "%.*s", (int)n, spec);
-	}
-	port = strtol(colon ? colon + 1 : spec, &end, 10);
-	if (*end || port <= 0 || port > 65535) {
-		dlog(ERROR, "bad --metrics '%s': use ADDR:PORT or PORT", spec);
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		flags |= MHD_USE_IPv6;
-	} else if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	} else {
-		dlog(ERROR, "bad --metrics address '%s': give an IP address", host);
-		return -EINVAL;
-	}
-	d->mhd = MHD_start_daemon(flags, port, NULL, NULL, serve, d, MHD_OPTION_SOCK_ADDR, &ss,
-				  MHD_OPTION_END);
-	if (!d->mhd) {
-		dlog(ERROR, "cannot serve metrics on %s (address in use?)", spec);
-		return -EADDRINUSE;
-	}
-	return 0;
+	daemon_metrics(d, f);
+	return 200;
 }
 
 /* --- violations into the log ------------------------------------------- */
@@ -1299,8 +1241,7 @@ static int run_loop(struct daemon *d)
 /* The one way out: everything daemon_init() and the steps set up. */
 static void daemon_cleanup(struct daemon *d, bool stopped)
 {
-	if (d->mhd)
-		MHD_stop_daemon(d->mhd);
+	rg_http_stop(d->http);
 	if (d->rb) {
 		rg_events_lease(&d->l.m, 0);
 		ring_buffer__free(d->rb);
@@ -1338,8 +1279,8 @@ int rg_daemon(const struct rg_daemon_opts *o)
 
 	daemon_init(&d, o);
 	err = setup_watches(&d);
-	if (!err)
-		err = start_listener(&d);	/* /readyz says "starting" meanwhile */
+	if (!err && o->metrics)	/* /readyz says "starting" meanwhile */
+		err = rg_http_start(&d.http, o->metrics, page, &d);
 	if (!err)
 		err = attach_or_adopt(&d);
 	if (!err)
