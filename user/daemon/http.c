@@ -161,12 +161,13 @@ int rg_http_start(struct rg_http **http, const char *spec, rg_http_page_fn page,
 	h->page = page;
 	h->ctx = ctx;
 	pthread_mutex_init(&h->mu, NULL);
+	/* the logger first: the library logs the options after it */
 	h->mhd = MHD_start_daemon(flags, port, NULL, NULL, serve, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				  MHD_OPTION_SOCK_ADDR, &ss,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)RG_HTTP_MAX_CONNS,
 				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)RG_HTTP_MAX_PER_IP,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)RG_HTTP_IDLE_S,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		rg_err("cannot serve metrics on %s (address in use?)", spec);
