@@ -349,7 +349,7 @@ edge_daemon() {
 	wait_for 10 log_count_is "watching $1" $((n + 1))
 }
 sha_is() { [ "$(rg -j status | jq -r .plan.sha256)" = "$(sha256sum "$1" | cut -c1-64)" ]; }
-get() { lab_ns node curl -s -m 5 "$@" "http://127.0.0.1:$EPORT/healthz"; }
+get() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/healthz"; }
 healthy() { [ "$(get)" = "ok" ]; }
 edge_metric() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 edge_metric_is() { [ "$(edge_metric "$1")" = "$2" ]; }
