@@ -331,4 +331,202 @@ test_detach_on_exit() {
 	expect_match "and the pins" "$(rg status 2>&1)" "not attached"
 }
 
+# --- the daemon at its edges (issue 17): plain plan directories ----------------
+
+EPORT=19471
+# version FILE N: the users' plan with one more prefix, so each has its own sha256
+version() {
+	sed "s/^prefix k8s-lb-pool .*/&\nprefix edge-$2 fd00:beef:$2::\/64/" "$PLAN" > "$1"
+}
+# edge_daemon PLAN [ARGS...]: a daemon on PLAN with a listener, DPID set
+edge_daemon() {
+	local n
+	touch "$LOG"
+	n=$(log_count "watching $1")
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$1" --host solcp011 \
+		--metrics "127.0.0.1:$EPORT" "${@:2}" >>"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 10 log_count_is "watching $1" $((n + 1))
+}
+sha_is() { [ "$(rg -j status | jq -r .plan.sha256)" = "$(sha256sum "$1" | cut -c1-64)" ]; }
+get() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/healthz"; }
+healthy() { [ "$(get)" = "ok" ]; }
+edge_metric() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+edge_metric_is() { [ "$(edge_metric "$1")" = "$2" ]; }
+# stopped SECONDS: SIGTERM ends the daemon within SECONDS
+stopped() {
+	kill "$DPID" 2>/dev/null
+	if wait_for "$1" bash -c "! kill -0 $DPID"; then wait "$DPID" 2>/dev/null; DPID=; return 0; fi
+	kill -9 "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
+	return 1
+}
+
+# a FIFO renamed over the plan: refused without blocking (the loop goes
+# on: /healthz, a later good plan, SIGTERM); a first start on a FIFO fails
+# fast, saying why
+test_fifo_over_plan() {
+	local dir=$TMP/e9 t0 out rc
+	stop_daemon
+	rg detach >/dev/null 2>&1
+	mkdir -p "$dir"
+	version "$dir/ringguard.plan" 1
+	edge_daemon "$dir/ringguard.plan"
+	mkfifo "$dir/.fifo"
+	mv "$dir/.fifo" "$dir/ringguard.plan"
+	within "a FIFO over the plan is refused, saying so" 5 log_has "ringguard.plan: is a FIFO, not a regular file: refused"
+	sleep 1.5
+	expect_eq "/healthz still answers ok" "$(get)" "ok"
+	version "$dir/.new" 2
+	mv "$dir/.new" "$dir/ringguard.plan"
+	within "a good plan renamed over the FIFO is installed" 5 sha_is "$dir/ringguard.plan"
+	mkfifo "$dir/.fifo"
+	mv "$dir/.fifo" "$dir/ringguard.plan"
+	wait_for 5 bash -c "[ \$(grep -c 'is a FIFO' '$LOG') -ge 2 ]"
+	if stopped 5; then ok "SIGTERM handled with the FIFO in place"; else bad "SIGTERM handled with the FIFO in place" "still running after 5 s"; fi
+	rg detach >/dev/null 2>&1
+	t0=$(date +%s%N)
+	out=$(timeout 20 ip netns exec "${LAB}node" "$RG" daemon --plan "$dir/ringguard.plan" --host solcp011 2>&1)
+	rc=$?
+	echo "        a first start on a FIFO exited $rc in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	expect_match "a first start on a FIFO plan fails (not the timeout's 124)" "$rc" "^[12]$"
+	expect_match "and says why" "$out" "is a FIFO, not a regular file"
+	rm -f "$dir/ringguard.plan"
+}
+
+# idle_conns N SRC SECS: python holding N idle connections to the listener
+# from address SRC for SECS seconds; prints "open N" once they are made
+idle_conns() {
+	lab_ns node python3 - "$1" "$2" "$EPORT" "$3" <<'EOF' &
+import resource, socket, sys, time
+n, src, port, secs = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+_, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+socks = []
+for i in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    try:
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    socks.append(s)
+print("open", len(socks), flush=True)
+time.sleep(secs)
+EOF
+}
+
+# 1,100 idle connections to --metrics: /healthz still answers, a plan
+# edit meanwhile goes in, the log stays short, the daemon's descriptors
+# stay bounded; idle connections are closed after 10 s; POST gets 405
+test_idle_connections() {
+	local dir=$TMP/e11 py py2 lines0 fds out
+	mkdir -p "$dir"
+	version "$dir/ringguard.plan" 1
+	edge_daemon "$dir/ringguard.plan"
+	lines0=$(wc -l < "$LOG")
+	idle_conns 1100 127.0.0.2 40 > "$TMP/idle.out"
+	py=$!
+	wait_for 30 grep -q "^open" "$TMP/idle.out"
+	expect_match "1,100 connections made" "$(cat "$TMP/idle.out")" "^open 1100$"
+	within "/healthz from another address answers during the flood" 5 healthy
+	version "$dir/.new" 2
+	mv "$dir/.new" "$dir/ringguard.plan"
+	within "a plan edit during the flood is installed" 5 sha_is "$dir/ringguard.plan"
+	fds=$(find "/proc/$DPID/fd" -mindepth 1 | wc -l)
+	echo "        the daemon holds $fds descriptors during the flood"
+	expect_match "the daemon's descriptors stay bounded (128 connections at most)" "$fds" "^([0-9]|[0-9][0-9]|1[0-9][0-9])$"
+	# from the flood's own address: its 16 slots are held until the idle
+	# timeout (10 s) frees them
+	idle_conns 1100 127.0.0.1 40 > "$TMP/idle2.out"
+	py2=$!
+	wait_for 30 grep -q "^open" "$TMP/idle2.out"
+	within "/healthz from the flooding address answers once idle ones time out" 30 healthy
+	out=$(lab_ns node curl -s -m 5 -X POST -d x -D - -o /dev/null "http://127.0.0.1:$EPORT/metrics")
+	expect_match "POST gets 405" "$out" "^HTTP/1.1 405"
+	expect_match "with Allow: GET, HEAD" "$out" "Allow: GET, HEAD"
+	kill "$py" "$py2" 2>/dev/null; wait "$py" "$py2" 2>/dev/null
+	echo "        $(( $(wc -l < "$LOG") - lines0 )) log lines over 2,200 connections"
+	expect_match "the log stays short" "$(( $(wc -l < "$LOG") - lines0 ))" "^([0-9]|[1-3][0-9])$"
+	version "$dir/.new" 3
+	mv "$dir/.new" "$dir/ringguard.plan"
+	within "a plan edit after the flood is installed" 5 sha_is "$dir/ringguard.plan"
+	stopped 5 || bad "SIGTERM after the flood"
+}
+
+# a plan edit that fails for want of descriptors is retried until it
+# goes in (the daemon's limit lowered under it, then raised)
+test_no_descriptors_retried() {
+	local dir=$TMP/e11b free=0 lim r0
+	mkdir -p "$dir"
+	version "$dir/ringguard.plan" 1
+	edge_daemon "$dir/ringguard.plan"
+	r0=$(rg -j status | jq -r .rejects)
+	# the lowest free descriptor as the limit: every open fails
+	while [ -e "/proc/$DPID/fd/$free" ]; do free=$((free + 1)); done
+	lim=$(prlimit --pid "$DPID" --nofile --raw -o SOFT,HARD --noheadings | tr -s ' ' ':' | sed 's/^://')
+	prlimit --pid "$DPID" --nofile="$free:${lim#*:}"
+	version "$dir/.new" 4
+	mv "$dir/.new" "$dir/ringguard.plan"
+	within "a read without descriptors is retried, not rejected" 5 log_has "Too many open files: retrying every second"
+	sleep 1
+	expect_eq "the rejects did not grow" "$(rg -j status | jq -r .rejects)" "$r0"
+	expect_eq "and the edit is not in force yet" "$(sha_is "$dir/ringguard.plan" && echo yes || echo no)" "no"
+	prlimit --pid "$DPID" --nofile="$lim"
+	within "the edit goes in once descriptors are back" 5 sha_is "$dir/ringguard.plan"
+	stopped 5 || bad "SIGTERM"
+}
+
+# the plan's directory moved away and a new one put in its place, and a
+# symlinked config directory switched to a new release: later edits go in;
+# ringguard_plan_file_differs says when the file is not the plan in force
+test_plan_dir_swapped() {
+	local top=$TMP/e12
+	mkdir -p "$top/conf"
+	version "$top/conf/ringguard.plan" 1
+	edge_daemon "$top/conf/ringguard.plan"
+	expect_eq "the file is the plan in force" "$(edge_metric ringguard_plan_file_differs)" "0"
+	mv "$top/conf" "$top/conf.old"
+	mkdir "$top/conf"
+	version "$top/conf/ringguard.plan" 2
+	within "mv of the directory + a new one: its plan goes in" 5 sha_is "$top/conf/ringguard.plan"
+	version "$top/conf/ringguard.plan" 3
+	within "and a later edit in the new directory" 5 sha_is "$top/conf/ringguard.plan"
+	version "$top/conf.old/ringguard.plan" 9
+	sleep 1.5
+	expect_eq "an edit in the old directory is not followed" "$(rg -j status | jq -r .plan.sha256)" "$(sha256sum "$top/conf/ringguard.plan" | cut -c1-64)"
+	printf 'zone broken\n' > "$top/conf/ringguard.plan"
+	within "a rejected file: ringguard_plan_file_differs 1" 5 edge_metric_is ringguard_plan_file_differs 1
+	version "$top/conf/ringguard.plan" 4
+	within "fixed: 0 again" 5 edge_metric_is ringguard_plan_file_differs 0
+	stopped 5 || bad "SIGTERM"
+
+	# a symlinked config directory, switched the way a release is
+	mkdir -p "$top/releases/r1" "$top/releases/r2"
+	version "$top/releases/r1/ringguard.plan" 5
+	ln -sfn releases/r1 "$top/current"
+	edge_daemon "$top/current/ringguard.plan"
+	within "the plan through the symlink goes in" 5 sha_is "$top/releases/r1/ringguard.plan"
+	version "$top/releases/r2/ringguard.plan" 6
+	ln -sfn releases/r2 "$top/current.tmp"
+	mv -T "$top/current.tmp" "$top/current"
+	within "the symlink switched: the new release's plan goes in" 5 sha_is "$top/releases/r2/ringguard.plan"
+	version "$top/releases/r2/.new" 7
+	mv "$top/releases/r2/.new" "$top/releases/r2/ringguard.plan"
+	within "and a later edit in the new release" 5 sha_is "$top/releases/r2/ringguard.plan"
+	stopped 5 || bad "SIGTERM"
+
+	# a swap higher up the path, where no watch looks: the stat check
+	mkdir -p "$top/deep/a/conf" "$top/deep/b/conf"
+	version "$top/deep/a/conf/ringguard.plan" 8
+	ln -sfn a "$top/deep/cur"
+	edge_daemon "$top/deep/cur/conf/ringguard.plan"
+	version "$top/deep/b/conf/ringguard.plan" 10
+	ln -sfn b "$top/deep/cur.tmp"
+	mv -T "$top/deep/cur.tmp" "$top/deep/cur"
+	within "a swap two levels up is followed by the stat check" 5 sha_is "$top/deep/b/conf/ringguard.plan"
+	expect_match "and logged" "$(cat "$LOG")" "changed where no watch saw it"
+	stopped 5 || bad "SIGTERM"
+}
+
 run_tests faults "${@:2}"

@@ -148,12 +148,39 @@ test_metrics() {
 	expect_match "and interface, direction labels" "$(cat "$TMP/metrics.txt")" '^ringguard_interface_dropped_total\{interface="eth1",role="egress",direction="in"\} [0-9]+$'
 	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 --metrics 19464 >"$TMP/daemon.log" 2>&1 &
 	PIDS+=($!)
+	MPID=$!
 	for i in $(seq 50); do grep -q "metrics on" "$TMP/daemon.log" && break; sleep 0.1; done
 	lab_ns node curl -sf http://127.0.0.1:19464/metrics > "$TMP/scrape.txt"
 	expect_eq "daemon --metrics serves /metrics on localhost" "$?" "0"
 	promtool check metrics < "$TMP/scrape.txt" > "$TMP/promtool2.out" 2>&1
 	expect_eq "and promtool accepts it" "$?/$(cat "$TMP/promtool2.out")" "0/"
 	expect_match "with the plan generation" "$(cat "$TMP/scrape.txt")" "^ringguard_plan_generation [0-9]+$"
+}
+
+# interface names the kernel allows but the text format must escape ('"',
+# '\\', '{', and a byte that is not UTF-8): /metrics and stats
+# --prometheus still pass promtool, so the node's scrape does not fail
+test_metrics_hostile_names() {
+	have_cmd promtool || { skip "no promtool (Debian package prometheus)"; return; }
+	local a='p"1\{' b=$'q\\"\xff'
+	[ -n "${MPID:-}" ] && kill "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
+	lab_ns node ip link add "$a" type veth peer name "$b" || { fail "ip link add '$a'"; return; }
+	lab_ns node ip link set "$a" up
+	lab_ns node ip link set "$b" up
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --mesh eth0 --egress eth1 \
+		--mesh "$a" --egress "$b" --metrics 19465 >"$TMP/daemon2.log" 2>&1 &
+	PIDS+=($!)
+	for i in $(seq 100); do grep -q "watching" "$TMP/daemon2.log" && break; sleep 0.1; done
+	lab_ns node curl -sf http://127.0.0.1:19465/metrics > "$TMP/scrape2.txt"
+	expect_match "the hostile names are attached and exported" "$(grep -cF 'ringguard_interface_packets_total{interface="p\"1\\{"' "$TMP/scrape2.txt")" "^2$"
+	promtool check metrics < "$TMP/scrape2.txt" > "$TMP/promtool3.out" 2>&1
+	expect_eq "promtool accepts /metrics with them" "$?/$(cat "$TMP/promtool3.out")" "0/"
+	rg stats --prometheus > "$TMP/metrics3.txt"
+	promtool check metrics < "$TMP/metrics3.txt" > "$TMP/promtool4.out" 2>&1
+	expect_eq "and stats --prometheus with them" "$?/$(cat "$TMP/promtool4.out")" "0/"
+	expect_match "the name that is not UTF-8 shows U+FFFD" "$(grep -cF $'ringguard_interface_packets_total{interface="q\\\\\\"\xef\xbf\xbd"' "$TMP/metrics3.txt")" "^2$"
+	kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null
+	lab_ns node ip link del "$a"
 }
 
 run_tests staging "${@:2}"

@@ -46,16 +46,18 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <arpa/inet.h>
+#include <nettle/sha2.h>
 #include <bpf/libbpf.h>
-#include <microhttpd.h>
 #include "kernel/attach.h"
 #include "daemon/daemon.h"
 #include "daemon/drift.h"
+#include "daemon/http.h"
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/install.h"
 #include "lib/json.h"
 #include "daemon/lifeline.h"
+#include "daemon/planwatch.h"
 #include "daemon/live.h"
 #include "lib/log.h"
 #include "report/show.h"
@@ -88,6 +90,10 @@
 #define NETLINK_RCVBUF		(8 << 20)
 /* /healthz fails when the loop has not come round for this long */
 #define STALE_MS		20000
+/* a plan read that failed for want of descriptors or memory: again after */
+#define READ_RETRY_MS		1000
+/* the plan file's content checked against the last read this often */
+#define HASH_CHECK_MS		60000
 
 enum { PFD_SIG, PFD_INOTIFY, PFD_NETLINK, PFD_PROBE6, PFD_PROBE4, PFD_EVENTS, NPFD };
 
@@ -102,8 +108,9 @@ struct daemon {
 	 */
 	bool start_override;
 	__u32 start_mode;
-	int sfd, ifd, nlfd;
-	struct MHD_Daemon *mhd;
+	int sfd, nlfd;
+	struct rg_planwatch pw;	/* the plan file, through swaps (planwatch.c) */
+	struct rg_http *http;	/* --metrics */
 	struct ring_buffer *rb;
 	struct rg_prober probe;
 	struct rg_live *live;	/* the plan in force, for edits (live.c) */
@@ -117,7 +124,6 @@ struct daemon {
 	struct rg_host_if want[RG_MAX_IFACES];
 	int nwant;
 	bool missing[RG_MAX_IFACES];
-	char plan_dir[PATH_MAX];
 	__u32 declared;		/* this host's mode in the plan last read valid */
 	__u8 rejected_sha[32];	/* the plan last rejected: read again, it counts once */
 	bool rejected_valid;
@@ -137,6 +143,15 @@ struct daemon {
 	/* read by the listener's thread */
 	_Atomic long long alive_ms;
 	_Atomic bool ready;
+	/* the plan file: a read that failed for lack of descriptors is retried */
+	bool read_retry;
+	/* the plan file as last read (disk_read: it could be), against the
+	 * plan in force for ringguard_plan_file_differs
+	 */
+	__u8 disk_sha[32];
+	bool disk_read;
+	long long hash_due;
+	_Atomic int disk_differs;
 };
 
 /* --- log ------------------------------------------------------------------ */
@@ -547,10 +562,29 @@ static int sync_edit(struct daemon *d, char *text, size_t len)
 	return 1;
 }
 
+static void disk_sha(struct daemon *d, const char *text, size_t len)
+{
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, (const uint8_t *)text);
+	sha256_digest(&c, sizeof(d->disk_sha), d->disk_sha);
+	d->disk_read = true;
+}
+
+/* ringguard_plan_file_differs: the file is not the plan in force */
+static void note_disk(struct daemon *d)
+{
+	struct rg_meta meta;
+
+	atomic_store(&d->disk_differs, !d->disk_read || rg_meta_read(&d->l.m, &meta) ||
+		     memcmp(meta.sha256, d->disk_sha, sizeof(meta.sha256)));
+}
+
 /* Reads, validates and installs the plan if its content changed (or force).
  * Returns 1 if a new plan went in, 0 if nothing changed or it was rejected.
  */
-static int sync_plan(struct daemon *d, bool force)
+static int sync_plan_file(struct daemon *d, bool force)
 {
 	struct rg_plan plan;
 	struct rg_meta meta;
@@ -567,6 +601,7 @@ static int sync_plan(struct daemon *d, bool force)
 		FILE *null = fopen("/dev/null", "w");
 
 		if (null && !rg_plan_read(d->o->plan_path, &text, &len, null)) {
+			disk_sha(d, text, len);
 			r = sync_edit(d, text, len);
 			if (r != -EAGAIN) {
 				if (r != 1)
@@ -580,6 +615,26 @@ static int sync_plan(struct daemon *d, bool force)
 		r = 0;
 	}
 	n = read_plan(d, &plan, &text, &len, &errors);
+	if (text && !d->disk_read)
+		disk_sha(d, text, len);
+	if (n == -EMFILE || n == -ENFILE || n == -ENOMEM) {
+		/* out of descriptors (or memory) for a moment: not the
+		 * plan's fault, so no rejection; the edit goes in when the
+		 * read succeeds
+		 */
+		if (!d->read_retry)
+			dlog(WARN, "cannot read plan %s: %s: retrying every second (the active "
+			     "plan stays)", d->o->plan_path, strerror(-n));
+		d->read_retry = true;
+		d->plan_due = now_ms() + READ_RETRY_MS;
+		free(errors);
+		free(text);
+		rg_plan_free(&plan);
+		return 0;
+	}
+	if (d->read_retry)
+		dlog(INFO, "plan %s readable again", d->o->plan_path);
+	d->read_retry = false;
 	if (n > 0 && !force && d->rejected_valid && !memcmp(d->rejected_sha, plan.sha256, 32)) {
 		/* the same bad plan read again (a writer still busy beside
 		 * it): one rejection, not two
@@ -645,6 +700,61 @@ static int sync_plan(struct daemon *d, bool force)
 	record_sync(d, gen >= 0, "", 0);
 	rg_plan_free(&plan);
 	return r;
+}
+
+/* sync_plan_file, noting what is on disk for the periodic checks. */
+static int sync_plan(struct daemon *d, bool force)
+{
+	int r;
+
+	rg_planwatch_reading(&d->pw);
+	d->disk_read = false;
+	r = sync_plan_file(d, force);
+	note_disk(d);
+	d->hash_due = now_ms() + HASH_CHECK_MS;
+	return r;
+}
+
+/* Once a second: a plan file that changed where no watch saw it (a swap
+ * higher up its path) is read again; every HASH_CHECK_MS its content is
+ * hashed, the safety net for what even the stat missed.
+ */
+static void check_plan_file(struct daemon *d)
+{
+	long long now = now_ms();
+	__u8 was[32];
+	bool known = d->disk_read;
+	char *text = NULL;
+	size_t len;
+	FILE *null;
+
+	note_disk(d);
+	if (d->plan_due)
+		return;
+	if (rg_planwatch_check(&d->pw)) {
+		dlog(INFO, "plan %s changed where no watch saw it: reading it again",
+		     d->o->plan_path);
+		d->plan_due = now;
+		return;
+	}
+	if (now < d->hash_due)
+		return;
+	d->hash_due = now + HASH_CHECK_MS;
+	null = fopen("/dev/null", "w");
+	if (!null)
+		return;
+	memcpy(was, d->disk_sha, sizeof(was));
+	if (!rg_plan_read(d->o->plan_path, &text, &len, null)) {
+		disk_sha(d, text, len);
+		if (!known || memcmp(was, d->disk_sha, sizeof(was))) {
+			dlog(WARN, "plan %s is not the file last read, and no change was seen: "
+			     "reading it again", d->o->plan_path);
+			d->plan_due = now;
+		}
+		note_disk(d);
+	}
+	free(text);
+	fclose(null);
 }
 
 static void reconcile(struct daemon *d)
@@ -916,6 +1026,10 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 		      cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until &&
 		      !rg_deadline_passed(&cfg, rg_monotonic_ns());
 
+	fprintf(f, "# HELP ringguard_plan_file_differs 1 when the plan file the daemon follows "
+		"(--plan) is not the plan in force: rejected, unreadable, or installed elsewhere\n"
+		"# TYPE ringguard_plan_file_differs gauge\nringguard_plan_file_differs %d\n",
+		atomic_load(&d->disk_differs));
 	fprintf(f, "# HELP ringguard_confirm_window_seconds The daemon's --confirm-within\n"
 		"# TYPE ringguard_confirm_window_seconds gauge\n"
 		"ringguard_confirm_window_seconds %d\n", d->o->confirm_within);
@@ -924,122 +1038,64 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 		RG_LIFELINE_MISSES);
 	pthread_mutex_lock(&d->mu);
 	for (int i = 0; i < d->probe.n; i++)
-		if (d->probe.s[i].known)
-			fprintf(f, "ringguard_lifeline_up{address=\"%s\"} %d\n", d->probe.s[i].text,
-				d->probe.s[i].up);
+		if (d->probe.s[i].known) {
+			fprintf(f, "ringguard_lifeline_up{address=\"");
+			rg_prom_value(f, d->probe.s[i].text, sizeof(d->probe.s[i].text));
+			fprintf(f, "\"} %d\n", d->probe.s[i].up);
+		}
 	fprintf(f, "# HELP ringguard_lifeline_guarded 1 for a lifeline whose silence reverts "
 		"the enforce being confirmed now\n# TYPE ringguard_lifeline_guarded gauge\n");
-	for (int i = 0; i < d->probe.n; i++)
-		fprintf(f, "ringguard_lifeline_guarded{address=\"%s\"} %d\n", d->probe.s[i].text,
-			window && (meta.lifelines_before & (1ull << i)));
+	for (int i = 0; i < d->probe.n; i++) {
+		fprintf(f, "ringguard_lifeline_guarded{address=\"");
+		rg_prom_value(f, d->probe.s[i].text, sizeof(d->probe.s[i].text));
+		fprintf(f, "\"} %d\n", window && (meta.lifelines_before & (1ull << i)));
+	}
 	if (d->drift)
 		rg_drift_metrics(d->drift, f);
 	pthread_mutex_unlock(&d->mu);
 }
 
-static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url,
-			     const char *method, const char *version, const char *upload,
-			     size_t *upload_size, void **req)
+/* The listener's pages (http.c runs the listener, on its own thread). */
+static unsigned int page(void *ctx, const char *url, FILE *f)
 {
-	struct daemon *d = cls;
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char *body = NULL;
-	size_t len = 0;
-	unsigned int code = MHD_HTTP_OK;
+	struct daemon *d = ctx;
 	long long stale = now_ms() - atomic_load(&d->alive_ms);
-	FILE *f;
 
-	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return MHD_NO;
-	f = open_memstream(&body, &len);
-	if (!f)
-		return MHD_NO;
 	if (!strcmp(url, "/healthz")) {
 		/* alive: the loop comes round, and the state is still pinned */
 		if (atomic_load(&d->ready) && stale > STALE_MS) {
 			fprintf(f, "the daemon's loop has not run for %lld s\n", stale / 1000);
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
-		} else if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
-			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
-		} else {
-			fprintf(f, "ok\n");
+			return 503;
 		}
-	} else if (!strcmp(url, "/readyz")) {
+		if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
+			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
+			return 503;
+		}
+		fprintf(f, "ok\n");
+		return 200;
+	}
+	if (!strcmp(url, "/readyz")) {
 		if (atomic_load(&d->ready)) {
 			fprintf(f, "ready\n");
-		} else {
-			fprintf(f, "starting: not attached yet\n");
-			code = MHD_HTTP_SERVICE_UNAVAILABLE;
+			return 200;
 		}
-	} else if (strcmp(url, "/metrics")) {
+		fprintf(f, "starting: not attached yet\n");
+		return 503;
+	}
+	if (strcmp(url, "/metrics")) {
 		fprintf(f, "ringguard: /metrics, /healthz and /readyz are here\n");
-		code = MHD_HTTP_NOT_FOUND;
-	} else if (!atomic_load(&d->ready)) {
+		return 404;
+	}
+	if (!atomic_load(&d->ready)) {
 		fprintf(f, "starting: no metrics yet\n");
-		code = MHD_HTTP_SERVICE_UNAVAILABLE;
-	} else if (rg_metrics(&d->l.m, f)) {
+		return 503;
+	}
+	if (rg_metrics(&d->l.m, f)) {
 		fprintf(f, "cannot read the maps\n");
-		code = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	} else {
-		daemon_metrics(d, f);
+		return 500;
 	}
-	fclose(f);
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	ret = MHD_queue_response(conn, code, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* ADDR:PORT, [ADDR6]:PORT or PORT (then 127.0.0.1: metrics stay local
- * unless asked otherwise).
- */
-static int start_listener(struct daemon *d)
-{
-	const char *spec = d->o->metrics;
-	struct sockaddr_storage ss = {};
-	char host[128] = "127.0.0.1";
-	const char *colon;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	long port;
-	char *end;
-
-	if (!spec)
-		return 0;
-	colon = strrchr(spec, ':');
-	if (colon) {
-		size_t n = colon - spec;
-
-		if (spec[0] == '[' && n >= 2 && spec[n - 1] == ']')
-			snprintf(host, sizeof(host), "%.*s", (int)(n - 2), spec + 1);
-		else
-			snprintf(host, sizeof(host), "%.*s", (int)n, spec);
-	}
-	port = strtol(colon ? colon + 1 : spec, &end, 10);
-	if (*end || port <= 0 || port > 65535) {
-		dlog(ERROR, "bad --metrics '%s': use ADDR:PORT or PORT", spec);
-		return -EINVAL;
-	}
-	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
-		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		flags |= MHD_USE_IPv6;
-	} else if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
-		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	} else {
-		dlog(ERROR, "bad --metrics address '%s': give an IP address", host);
-		return -EINVAL;
-	}
-	d->mhd = MHD_start_daemon(flags, port, NULL, NULL, serve, d, MHD_OPTION_SOCK_ADDR, &ss,
-				  MHD_OPTION_END);
-	if (!d->mhd) {
-		dlog(ERROR, "cannot serve metrics on %s (address in use?)", spec);
-		return -EADDRINUSE;
-	}
-	return 0;
+	daemon_metrics(d, f);
+	return 200;
 }
 
 /* --- violations into the log ------------------------------------------- */
@@ -1110,49 +1166,17 @@ static int open_netlink(void)
 	return fd;
 }
 
-/* Reads the plan directory's events: true when one of them completes a
- * change of the plan itself (a rename onto it, a write closed on it, a
- * ConfigMap's ..data swap). The file is whole then and is read at once;
- * other events (a ConfigMap's new directory, a removal) wait for the
- * debounce, which coalesces them.
- */
-static bool plan_settled(int fd, const char *plan_path)
-{
-	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
-	const char *name = strrchr(plan_path, '/') ? strrchr(plan_path, '/') + 1 : plan_path;
-	const struct inotify_event *ev;
-	bool settled = false;
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (char *p = buf; p + sizeof(*ev) <= buf + n; p += sizeof(*ev) + ev->len) {
-			ev = (const struct inotify_event *)p;
-			if ((ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) && ev->len &&
-			    (!strcmp(ev->name, name) || !strcmp(ev->name, "..data")))
-				settled = true;
-		}
-	return settled;
-}
-
 static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
 {
-	char *slash;
-
 	memset(d, 0, sizeof(*d));
 	d->o = o;
-	d->sfd = d->ifd = d->nlfd = -1;
+	d->sfd = d->nlfd = d->pw.fd = -1;
 	rg_maps_init(&d->l.m);
 	rg_prober_init(&d->probe);
 	d->live = rg_live_new();
 	d->drift = rg_drift_new();
 	pthread_mutex_init(&d->mu, NULL);
 	rg_log_json(o->log_format == RG_LOG_JSON);
-	snprintf(d->plan_dir, sizeof(d->plan_dir), "%s", o->plan_path);
-	slash = strrchr(d->plan_dir, '/');
-	if (slash)
-		*(slash == d->plan_dir ? slash + 1 : slash) = '\0';
-	else
-		snprintf(d->plan_dir, sizeof(d->plan_dir), ".");
 	atomic_store(&d->alive_ms, now_ms());
 }
 
@@ -1170,18 +1194,9 @@ static int setup_watches(struct daemon *d)
 	d->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (d->sfd < 0)
 		goto fail;
-	d->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (d->ifd < 0)
-		goto fail;
-	/* the directory, not the file: renames and symlink swaps replace it;
-	 * IN_CLOSE_WRITE, not IN_MODIFY, so a writer is done before we read
-	 */
-	if (inotify_add_watch(d->ifd, d->plan_dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-			      IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
-		err = -errno;
-		dlog(ERROR, "cannot watch %s: %s", d->plan_dir, strerror(errno));
-		return err;
-	}
+	err = rg_planwatch_open(&d->pw, d->o->plan_path);
+	if (err)
+		return err;	/* said why */
 	d->nlfd = open_netlink();
 	if (d->nlfd < 0) {
 		errno = -d->nlfd;
@@ -1365,6 +1380,7 @@ static void tick(struct daemon *d)
 	long long now = now_ms();
 
 	atomic_store(&d->alive_ms, now);
+	check_plan_file(d);
 	if (d->rb)
 		rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
 	watch_mode(d);
@@ -1418,7 +1434,7 @@ static int run_loop(struct daemon *d)
 	struct pollfd pfd[NPFD];
 
 	pfd[PFD_SIG] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
-	pfd[PFD_INOTIFY] = (struct pollfd){ .fd = d->ifd, .events = POLLIN };
+	pfd[PFD_INOTIFY] = (struct pollfd){ .fd = d->pw.fd, .events = POLLIN };
 	pfd[PFD_NETLINK] = (struct pollfd){ .fd = d->nlfd, .events = POLLIN };
 	pfd[PFD_EVENTS] = (struct pollfd){ .fd = d->rb ? ring_buffer__epoll_fd(d->rb) : -1,
 					   .events = POLLIN };
@@ -1436,9 +1452,12 @@ static int run_loop(struct daemon *d)
 
 		if ((pfd[PFD_SIG].revents & POLLIN) && on_signals(d))
 			return 0;
-		if (pfd[PFD_INOTIFY].revents & POLLIN)
-			d->plan_due = now_ms() + (plan_settled(d->ifd, d->o->plan_path) ? 0 :
-						  PLAN_DEBOUNCE_MS);
+		if (pfd[PFD_INOTIFY].revents & POLLIN) {
+			int ev = rg_planwatch_events(&d->pw);
+
+			if (ev != RG_PW_NONE)
+				d->plan_due = now_ms() + (ev == RG_PW_SETTLED ? 0 : PLAN_DEBOUNCE_MS);
+		}
 		if (pfd[PFD_NETLINK].revents & POLLIN)
 			on_netlink(d);
 		if ((pfd[PFD_PROBE6].revents | pfd[PFD_PROBE4].revents) & POLLIN) {
@@ -1493,8 +1512,7 @@ static int run_loop(struct daemon *d)
 /* The one way out: everything daemon_init() and the steps set up. */
 static void daemon_cleanup(struct daemon *d, bool stopped)
 {
-	if (d->mhd)
-		MHD_stop_daemon(d->mhd);
+	rg_http_stop(d->http);
 	if (d->rb) {
 		rg_events_lease(&d->l.m, 0);
 		ring_buffer__free(d->rb);
@@ -1521,8 +1539,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 	}
 	if (d->sfd >= 0)
 		close(d->sfd);
-	if (d->ifd >= 0)
-		close(d->ifd);
+	rg_planwatch_close(&d->pw);
 	if (d->nlfd >= 0)
 		close(d->nlfd);
 	pthread_mutex_destroy(&d->mu);
@@ -1535,8 +1552,8 @@ int rg_daemon(const struct rg_daemon_opts *o)
 
 	daemon_init(&d, o);
 	err = setup_watches(&d);
-	if (!err)
-		err = start_listener(&d);	/* /readyz says "starting" meanwhile */
+	if (!err && o->metrics)	/* /readyz says "starting" meanwhile */
+		err = rg_http_start(&d.http, o->metrics, page, &d);
 	if (!err)
 		err = attach_or_adopt(&d);
 	if (!err)

@@ -14,6 +14,7 @@
 #include "kernel/netlink.h"
 #include "lib/grow.h"
 #include "plan/lpm.h"
+#include "report/show.h"
 
 /* One thing checked: a role interface (its link, ports, address and MTU
  * checks) or a planned prefix (its route check), with what failed at its
@@ -577,18 +578,10 @@ void rg_drift_stats(const struct rg_drift *d, struct rg_drift_stats *s)
 
 /* ---- what it shows ---------------------------------------------------------- */
 
-/* A label value as the text format wants it: \\, \" and \n escaped. */
-static void label(FILE *f, const char *name, const char *v, bool more)
+static void label(FILE *f, const char *name, const char *v, size_t max, bool more)
 {
 	fprintf(f, "%s=\"", name);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fprintf(f, "\\%c", *v);
-		else if (*v == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*v, f);
-	}
+	rg_prom_value(f, v, max);
 	fputs(more ? "\"," : "\"", f);
 }
 
@@ -603,11 +596,11 @@ void rg_drift_metrics(const struct rg_drift *d, FILE *f)
 		const struct rg_check *c = d->failing[i];
 
 		fputs("ringguard_drift_failing{", f);
-		label(f, "check", c->check, true);
-		label(f, "prefix", c->prefix, true);
-		label(f, "name", c->name, true);
-		label(f, "interface", c->ifname, true);
-		label(f, "role", rg_role_name(c->role), false);
+		label(f, "check", c->check, 32, true);
+		label(f, "prefix", c->prefix, sizeof(c->prefix), true);
+		label(f, "name", c->name, sizeof(c->name), true);
+		label(f, "interface", c->ifname, sizeof(c->ifname), true);
+		label(f, "role", rg_role_name(c->role), 16, false);
 		fputs("} 1\n", f);
 	}
 	fprintf(f, "# HELP ringguard_drift_failing_checks Checks of the host against the plan "

@@ -14,10 +14,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <nettle/sha2.h>
 #include "plan/plan.h"
@@ -1027,30 +1029,51 @@ static void text_free(char *text, bool huge)
 		free(text);
 }
 
-/* rg_plan_read, with a byte to spare after the text. */
-static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, bool huge)
+static const char *file_type(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device" :
+	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a file";
+}
+
+/* rg_plan_read, with a byte to spare after the text. regular: a regular
+ * file or nothing, opened without blocking (a FIFO renamed over the plan
+ * would hold the daemon in open() until a writer came).
+ */
+static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, bool huge,
+		     bool regular)
 {
 	struct stat st;
 	size_t cap = 0, len = 0;
 	char *text = NULL;
-	FILE *f;
-	int r;
+	FILE *f = NULL;
+	int r, fd;
 
 	*textp = NULL;
 	*lenp = 0;
-	f = fopen(path, "r");
+	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
+	if (fd >= 0) {
+		f = fdopen(fd, "r");
+		if (!f)
+			close(fd);
+	}
 	if (!f) {
 		r = -errno;
 		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(-r));
 		return r;
 	}
-	/* fopen takes a directory; fread then fails with a bare EIO */
+	/* open takes a directory; read then fails with a bare EIO */
 	if (fstat(fileno(f), &st))
 		st.st_mode = 0;
 	if (S_ISDIR(st.st_mode)) {
 		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
 		fclose(f);
 		return -EISDIR;
+	}
+	if (regular && !S_ISREG(st.st_mode)) {
+		fprintf(errs, "%s: is %s, not a regular file: refused (put the plan in a regular "
+			"file, or a symlink to one)\n", path, file_type(st.st_mode));
+		fclose(f);
+		return -EINVAL;
 	}
 	/* one read for a regular file; a pipe's size is unknown */
 	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < RG_PLAN_MAX_BYTES) {
@@ -1110,7 +1133,7 @@ static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, b
 
 int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
 {
-	return read_text(path, textp, lenp, errs, false);
+	return read_text(path, textp, lenp, errs, false, true);
 }
 
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
@@ -1120,7 +1143,7 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
-	r = read_text(path, &text, &len, errs, true);
+	r = read_text(path, &text, &len, errs, true, false);
 	if (r)
 		return r;
 	r = parse_text(text, len, path, plan, errs);

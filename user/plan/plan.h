@@ -92,7 +92,9 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
  */
 int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
 /* Reads FILE whole into *text (malloc'd, *len bytes, no NUL added): 0, 1
- * for a file too large, or -errno; each reported on errs.
+ * for a file too large, or -errno; each reported on errs. A regular file
+ * only (-EINVAL for a FIFO, a device, a socket), opened without blocking:
+ * for the daemon, which must never wait on its plan.
  */
 int rg_plan_read(const char *path, char **text, size_t *len, FILE *errs);
 void rg_plan_free(struct rg_plan *plan);

@@ -498,13 +498,71 @@ static int watch(const struct rg_maps *m, const struct rg_stats_opts *o)
 	return err;
 }
 
+/* The length of the valid UTF-8 sequence at s (at most n bytes), 0 if
+ * there is none: overlong forms, surrogates and values past U+10FFFF are
+ * not UTF-8 either.
+ */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	unsigned int c;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4 || len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+void rg_prom_value(FILE *out, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strnlen(s, max);
+
+	for (size_t i = 0; i < n;) {
+		size_t len;
+
+		if (p[i] == '\\' || p[i] == '"' || p[i] == '\n') {
+			fputc('\\', out);
+			fputc(p[i] == '\n' ? 'n' : p[i], out);
+			i++;
+		} else if (p[i] < 0x80) {
+			fputc(p[i++], out);
+		} else if ((len = utf8_len(p + i, n - i))) {
+			fwrite(p + i, 1, len, out);
+			i += len;
+		} else {
+			fputs("\xef\xbf\xbd", out);	/* U+FFFD for a byte that is not UTF-8 */
+			i++;
+		}
+	}
+}
+
+/* NAME="VALUE" for a label, VALUE escaped */
+static void prom_label(FILE *out, const char *sep, const char *name, const char *value,
+		       size_t max)
+{
+	fprintf(out, "%s%s=\"", sep, name);
+	rg_prom_value(out, value, max);
+	fputc('"', out);
+}
+
 static void prom_labels(FILE *out, const struct rg_bucket_info *in)
 {
 	char cidr[64];
 
 	cidr_of(in, cidr, sizeof(cidr));
-	fprintf(out, "bucket=\"%s\",kind=\"%s\",cidr=\"%s\",zone=\"%s\"", in->name,
-		kind_name(in->kind), cidr, in->zone);
+	prom_label(out, "", "bucket", in->name, sizeof(in->name));
+	prom_label(out, ",", "kind", kind_name(in->kind), 64);
+	prom_label(out, ",", "cidr", cidr, sizeof(cidr));
+	prom_label(out, ",", "zone", in->zone, sizeof(in->zone));
 }
 
 static void gauge(FILE *out, const char *name, const char *help, const char *type,
@@ -558,8 +616,9 @@ static void fleet_metrics(const struct snapshot *s, FILE *out)
 	      "gauge", s->meta.rejected_at);
 }
 
-/* Prometheus text exposition (version 0.0.4). Names, strings: the plan's
- * names are [A-Za-z0-9._-], CIDRs and interface names need no escaping.
+/* Prometheus text exposition (version 0.0.4). Every label value from
+ * outside (a bucket's name and zone, an interface's name: the kernel
+ * allows '"' and '\\' in one) goes through rg_prom_value().
  */
 int rg_metrics(const struct rg_maps *m, FILE *out)
 {
@@ -611,11 +670,14 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 		fprintf(out, "# HELP ringguard_interface_%s_total %s\n# TYPE ringguard_interface_%s_total counter\n",
 			ifm[k].name, ifm[k].help, ifm[k].name);
 		for (int i = 0; i < s.nifaces; i++)
-			for (int d = 0; d < RG_DIR_MAX; d++)
-				fprintf(out, "ringguard_interface_%s_total{interface=\"%s\",role=\"%s\",direction=\"%s\"} %llu\n",
-					ifm[k].name, s.ifaces[i].ifc.name, rg_role_name(s.ifaces[i].ifc.role),
-					d == RG_DIR_IN ? "in" : "out",
+			for (int d = 0; d < RG_DIR_MAX; d++) {
+				fprintf(out, "ringguard_interface_%s_total{", ifm[k].name);
+				prom_label(out, "", "interface", s.ifaces[i].ifc.name,
+					   sizeof(s.ifaces[i].ifc.name));
+				fprintf(out, ",role=\"%s\",direction=\"%s\"} %llu\n",
+					rg_role_name(s.ifaces[i].ifc.role), d == RG_DIR_IN ? "in" : "out",
 					(unsigned long long)*(const __u64 *)((const char *)&s.ifaces[i].c.dir[d] + ifm[k].off));
+			}
 	}
 	fprintf(out, "# HELP ringguard_plan_generation Generation of the plan in force\n"
 		"# TYPE ringguard_plan_generation gauge\nringguard_plan_generation %llu\n",

@@ -23,6 +23,10 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o);
  * the daemon's --metrics endpoint).
  */
 int rg_metrics(const struct rg_maps *m, FILE *out);
+/* A label value as the text format wants it, of at most max bytes of s:
+ * '\\', '"' and newline escaped, a byte that is not UTF-8 as U+FFFD.
+ */
+void rg_prom_value(FILE *out, const char *s, size_t max);
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json);
 
 #endif /* RG_SHOW_H */
