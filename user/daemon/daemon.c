@@ -450,15 +450,23 @@ static void drift_pass(struct daemon *d)
 	if (!d->drift)
 		return;
 	if (d->drift_reload) {
-		struct rg_plan plan;
+		/* as sync reads it: a regular file, never a wait (a FIFO put
+		 * there since is refused, and the watch keeps its plan)
+		 */
 		FILE *null = fopen("/dev/null", "w");
-		int n = null ? rg_plan_load(d->o->plan_path, &plan, null) : -ENOMEM;
+		struct rg_plan plan = {};
+		size_t len = 0;
+		char *text = NULL;
+		int n = null ? rg_plan_read(d->o->plan_path, &text, &len, null) : -ENOMEM;
 
+		if (!n)
+			n = rg_plan_parse(text, len, d->o->plan_path, &plan, null);
 		if (null)
 			fclose(null);
+		free(text);
 		if (n == 0)
 			drift_plan(d, &plan);
-		else if (n > 0)
+		else
 			rg_plan_free(&plan);
 		d->drift_reload = false;
 	}

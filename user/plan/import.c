@@ -31,97 +31,15 @@
 #include "plan/import.h"
 #include "lib/json.h"
 #include "plan/plan.h"
+#include "lib/file.h"
 #include "lib/grow.h"
 #include "lib/hashidx.h"
 
 
-#define IMP_MSG_LEN	384
-#define IMP_TITLE_LEN	160
-#define IMP_NOTE_LEN	192
-#define IMP_MAX_DEPTH	7	/* heading levels 1-6, plus one */
-/* names are capped below the plan's limit so that a line stays readable */
-#define IMP_WORDS_LEN	41
+#include "plan/import_int.h"
 
-struct imp_problem {
-	int line;
-	int seq;
-	bool note;
-	char msg[IMP_MSG_LEN];
-};
 
-struct imp_section {
-	int line;
-	char title[IMP_TITLE_LEN];
-};
-
-struct imp_entry {
-	char name[RG_NAME_LEN];
-	char host[RG_NAME_LEN];	/* host/node column of the first row, for conflicts */
-	char note[IMP_NOTE_LEN];
-	struct rg_cidr cidr;
-	uint32_t kind;		/* RG_KIND_ZONE or RG_KIND_PREFIX */
-	uint32_t role;		/* zones */
-	int line;
-	int section;		/* index into sections, -1 before any heading */
-	int *also;		/* further source lines */
-	int nalso, capalso;
-};
-
-struct imp_host {
-	char name[RG_NAME_LEN];
-	int line;
-	int nifs;
-	struct rg_host_if ifs[RG_MAX_IFACES];
-};
-
-struct imp_heading {
-	int level;
-	int line;
-	bool has_cidr;
-	struct rg_cidr cidr;		/* the network (host bits cleared) */
-	char literal[64];		/* the CIDR as the document writes it */
-	char tag[RG_NAME_LEN];		/* short section name for row names */
-};
-
-/*
- * An index over entry (or host) numbers: open addressing on a 64-bit hash,
- * so finding a name, a CIDR or a host is O(1) and a document of 10k rows
- * imports in milliseconds, not minutes. The caller hashes the key and says
- * which numbers match it.
- */
-/* unique_name(): the next suffix to try for a base, so a label that 10k rows
- * share costs one probe per row, not one per earlier row
- */
-struct imp_suffix {
-	char *base;
-	size_t size;
-	int next;
-};
-
-struct importer {
-	const char *fname;	/* as given: messages */
-	const char *base;	/* basename: comments in the plan */
-	struct imp_entry *e;
-	int n, cap;
-	struct imp_host *h;
-	int nh, caph;
-	struct rg_hidx by_name, by_cidr, by_host_addr, hosts, suffixes;
-	struct imp_suffix *suf;
-	int nsuf, capsuf;
-	struct imp_problem *p;
-	int np, capp;
-	struct imp_section *s;
-	int ns, caps;
-	struct imp_heading stack[IMP_MAX_DEPTH];
-	int depth;
-	int nerrors, nnotes;
-	int err;		/* -ENOMEM, sticky */
-};
-
-static void problem(struct importer *im, int line, bool note, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void problem(struct importer *im, int line, bool note, const char *fmt, ...)
+void imp_problem(struct importer *im, int line, bool note, const char *fmt, ...)
 {
 	struct imp_problem *p;
 	va_list ap;
@@ -141,205 +59,6 @@ static void problem(struct importer *im, int line, bool note, const char *fmt, .
 		im->nnotes++;
 	else
 		im->nerrors++;
-}
-
-/* ---- addresses ---------------------------------------------------------- */
-
-/*
- * The parsers below read what a document writes, not what a plan does:
- * ranges "A-B" with shortened ends, and words that merely look like an
- * address. Single addresses and CIDRs go through addr.c.
- */
-
-/*
- * "A-B": B is a whole address or replaces A's last group ("fd00:70::21-ff"
- * is fd00:70::21 - fd00:70::ff). Returns -ERANGE when B < A.
- */
-static int parse_range(const char *s, u128 *lo, u128 *hi, bool *v4)
-{
-	const char *dash = strchr(s, '-');
-	char a[64], b[96];
-	size_t alen;
-	bool v4b;
-
-	if (!dash || strchr(dash + 1, '-') || strchr(s, '/'))
-		return -EINVAL;
-	alen = dash - s;
-	if (!alen || alen >= sizeof(a) || !dash[1] || strlen(dash + 1) >= 48)
-		return -EINVAL;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	if (rg_addr_parse(a, lo, v4))
-		return -EINVAL;
-	if (rg_addr_parse(dash + 1, hi, &v4b) || v4b != *v4) {
-		const char *sep = strrchr(a, *v4 ? '.' : ':');
-		size_t keep = sep - a + 1;
-
-		for (const char *t = dash + 1; *t; t++)
-			if (*v4 ? !isdigit((unsigned char)*t) : !isxdigit((unsigned char)*t))
-				return -EINVAL;
-		memcpy(b, a, keep);
-		snprintf(b + keep, sizeof(b) - keep, "%s", dash + 1);
-		if (rg_addr_parse(b, hi, &v4b) || v4b != *v4)
-			return -EINVAL;
-	}
-	return *hi < *lo ? -ERANGE : 0;
-}
-
-/* The smallest CIDR holding [lo, hi]; true when it holds nothing else. */
-static bool covering(u128 lo, u128 hi, bool v4, struct rg_cidr *c)
-{
-	u128 x = lo ^ hi;
-	int len = 0;
-
-	while (len < 128 && !(x & ((u128)1 << (127 - len))))
-		len++;
-	memset(c, 0, sizeof(*c));
-	c->len = len;
-	c->v4 = v4 && len >= 96;
-	from_u128(lo & ~host_mask(len), c->addr);
-	return cidr_first(c) == lo && cidr_last(c) == hi;
-}
-
-/*
- * A word that a reader would take for an address (so a typo in one is
- * reported rather than dropped): hex groups with "::" or eight groups, or a
- * dotted quad, possibly with placeholders (X) and a length or a range.
- */
-static bool looks_like_addr(const char *s)
-{
-	int colons = 0, dots = 0, digits = 0;
-
-	for (const char *p = s; *p; p++) {
-		if (*p == ':')
-			colons++;
-		else if (*p == '.')
-			dots++;
-		else if (isdigit((unsigned char)*p))
-			digits++;
-		else if (!isxdigit((unsigned char)*p) && !strchr("/-xX", *p))
-			return false;
-	}
-	if (colons)
-		return strstr(s, "::") || colons == 7;
-	return dots == 3 && digits >= 4;
-}
-
-/* ---- text --------------------------------------------------------------- */
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* Markdown emphasis and code spans are only decoration around a value. */
-static char *strip_markup(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++)
-		if (*r != '`' && *r != '*')
-			*w++ = *r;
-	*w = '\0';
-	return trim(s);
-}
-
-/* lowercase words joined by '-', cut at a word boundary to fit max chars */
-static void kebab(const char *in, char *out, size_t max)
-{
-	char full[512];
-	size_t n = 0;
-	bool sep = false;
-
-	for (const char *p = in; *p && n < sizeof(full) - 2; p++) {
-		unsigned char c = *p;
-
-		if (!isalnum(c)) {
-			sep = true;
-			continue;
-		}
-		if (sep && n)
-			full[n++] = '-';
-		sep = false;
-		full[n++] = tolower(c);
-	}
-	full[n] = '\0';
-	if (n > max) {
-		bool mid_word = full[max] != '-';
-		char *dash;
-
-		full[max] = '\0';
-		dash = strrchr(full, '-');
-		/* drop a cut word, unless that leaves too little */
-		if (mid_word && dash && dash > full + max / 2)
-			*dash = '\0';
-		n = strlen(full);
-		while (n && full[n - 1] == '-')
-			full[--n] = '\0';
-	}
-	memcpy(out, full, n + 1);
-}
-
-static bool has_word(const char *kebabbed, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = kebabbed; (p = strstr(p, word)); p++)
-		if ((p == kebabbed || p[-1] == '-') && (p[n] == '\0' || p[n] == '-'))
-			return true;
-	return false;
-}
-
-static const char *const generic_words[] = {
-	"network", "networks", "net", "k8s", "kubernetes", "node", "nodes", "proxmox",
-	"pve", "infrastructure", "cidr", "ip", "ips", "the", "and", "of", "for", "block",
-	"a", "an", NULL,
-};
-
-static bool generic(const char *w)
-{
-	for (int i = 0; generic_words[i]; i++)
-		if (!strcmp(w, generic_words[i]))
-			return true;
-	return false;
-}
-
-/*
- * A short name for a section, to tell apart rows of different sections:
- * the first two distinctive words before any "(", "+" or "/" ("K8s Node
- * Egress/Management (VLAN 101)" -> "egress", "Ceph Public Network" ->
- * "ceph-public").
- */
-static void section_tag(const char *title, char *out, size_t size)
-{
-	char cut[256], k[256], *save = NULL;
-	size_t n = 0;
-	int words = 0;
-
-	snprintf(cut, sizeof(cut), "%s", title);
-	cut[strcspn(cut, "(+/")] = '\0';
-	kebab(cut, k, sizeof(k) - 1);
-	out[0] = '\0';
-	for (char *w = strtok_r(k, "-", &save); w && words < 2; w = strtok_r(NULL, "-", &save)) {
-		if (generic(w))
-			continue;
-		n += snprintf(out + n, n < size ? size - n : 0, "%s%s", words ? "-" : "", w);
-		words++;
-	}
-	if (n >= size)
-		out[size - 1] = '\0';
-	if (!words) {
-		kebab(cut, k, sizeof(k) - 1);
-		k[strcspn(k, "-")] = '\0';
-		snprintf(out, size, "%s", k);
-	}
 }
 
 /* ---- the index ---------------------------------------------------------- */
@@ -464,10 +183,7 @@ static void add_also(struct importer *im, struct imp_entry *e, int line)
 	e->also[e->nalso++] = line;
 }
 
-static void append_note(struct imp_entry *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void append_note(struct imp_entry *e, const char *fmt, ...)
+void imp_append_note(struct imp_entry *e, const char *fmt, ...)
 {
 	size_t n = strlen(e->note);
 	va_list ap;
@@ -492,7 +208,7 @@ static bool match_cidr(const struct importer *im, int id, const void *key)
 	return !rg_cidr_cmp(&im->e[id].cidr, key);
 }
 
-static int find_cidr(const struct importer *im, const struct rg_cidr *c)
+int imp_find_cidr(const struct importer *im, const struct rg_cidr *c)
 {
 	return index_find(im, &im->by_cidr, hash_cidr(c), match_cidr, c);
 }
@@ -521,19 +237,19 @@ static bool match_host_addr(const struct importer *im, int id, const void *key)
  * or two lengths of one network address for the same host, contradict.
  * Returns the entry's index, or -1 when it was dropped.
  */
-static int add_entry(struct importer *im, uint32_t kind, uint32_t role,
+int imp_add_entry(struct importer *im, uint32_t kind, uint32_t role,
 		     const struct rg_cidr *c, const char *base, const char *host, int line,
 		     int section)
 {
 	char cs[64], other[64];
 	struct imp_entry *e;
-	int i = find_cidr(im, c);
+	int i = imp_find_cidr(im, c);
 
 	rg_cidr_format(c, cs, sizeof(cs));
 	if (i >= 0) {
 		e = &im->e[i];
 		if (*host && *e->host && strcmp(host, e->host))
-			problem(im, line, false, "%s is listed for %s, but line %d lists it for %s "
+			imp_problem(im, line, false, "%s is listed for %s, but line %d lists it for %s "
 				"(keeping the first)", cs, host, e->line, e->host);
 		add_also(im, e, line);
 		return i;
@@ -546,7 +262,7 @@ static int add_entry(struct importer *im, uint32_t kind, uint32_t role,
 		if (i >= 0) {
 			e = &im->e[i];
 			rg_cidr_format(&e->cidr, other, sizeof(other));
-			problem(im, line, false, "%s has %s here, but line %d gives it %s "
+			imp_problem(im, line, false, "%s has %s here, but line %d gives it %s "
 				"(keeping the first)", host, cs, e->line, other);
 			return -1;
 		}
@@ -596,7 +312,7 @@ static bool match_host(const struct importer *im, int id, const void *key)
 	return !strcmp(im->h[id].name, key);
 }
 
-static void add_host(struct importer *im, const char *name, const struct rg_host_if *ifs,
+void imp_add_host(struct importer *im, const char *name, const struct rg_host_if *ifs,
 		     int nifs, int line)
 {
 	uint64_t hash = rg_hash_str(name);
@@ -606,7 +322,7 @@ static void add_host(struct importer *im, const char *name, const struct rg_host
 	if (i >= 0) {
 		h = &im->h[i];
 		if (!same_ifs(h->ifs, h->nifs, ifs, nifs))
-			problem(im, line, false, "host %s: other interfaces than on line %d "
+			imp_problem(im, line, false, "host %s: other interfaces than on line %d "
 				"(keeping the first)", name, h->line);
 		return;
 	}
@@ -624,7 +340,7 @@ static void add_host(struct importer *im, const char *name, const struct rg_host
 	memcpy(h->ifs, ifs, nifs * sizeof(*ifs));
 }
 
-static int add_section(struct importer *im, int line, const char *title)
+int imp_add_section(struct importer *im, int line, const char *title)
 {
 	if (RG_GROW(im->s, im->ns, im->caps, 32)) {
 		im->err = -ENOMEM;
@@ -633,586 +349,6 @@ static int add_section(struct importer *im, int line, const char *title)
 	im->s[im->ns].line = line;
 	snprintf(im->s[im->ns].title, IMP_TITLE_LEN, "%s", title);
 	return im->ns++;
-}
-
-/* ---- the document ------------------------------------------------------- */
-
-static bool is_fence(const char *line)
-{
-	int sp = 0;
-
-	while (line[sp] == ' ' && sp < 3)
-		sp++;
-	return !strncmp(line + sp, "```", 3) || !strncmp(line + sp, "~~~", 3);
-}
-
-/* Returns the level, and the heading's text in *text (in place). */
-static int heading_level(char *line, char **text)
-{
-	int level = 0;
-	char *end;
-
-	while (line[level] == '#')
-		level++;
-	if (!level || level > 6 || (line[level] && !isspace((unsigned char)line[level])))
-		return 0;
-	*text = trim(line + level);
-	end = *text + strlen(*text);
-	while (end > *text && end[-1] == '#')	/* closing sequence */
-		*--end = '\0';
-	*text = strip_markup(*text);
-	return level;
-}
-
-/* Word w of text, case-insensitively, not inside a longer word. */
-static const char *find_word(const char *text, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = text; *p; p++) {
-		if (strncasecmp(p, w, n))
-			continue;
-		if ((p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[n]))
-			return p;
-	}
-	return NULL;
-}
-
-/* The first role word of a description decides; -1 if there is none. */
-static int role_of(const char *desc)
-{
-	static const char *const mesh[] = { "internal", "fast-ring", "mesh", NULL };
-	static const char *const egress[] = { "external", "routable", "egress", NULL };
-	const char *best = NULL;
-	int role = -1;
-
-	for (int i = 0; mesh[i]; i++) {
-		const char *p = find_word(desc, mesh[i]);
-
-		if (p && (!best || p < best)) {
-			best = p;
-			role = RG_ROLE_MESH;
-		}
-	}
-	for (int i = 0; egress[i]; i++) {
-		const char *p = find_word(desc, egress[i]);
-
-		if (p && (!best || p < best)) {
-			best = p;
-			role = RG_ROLE_EGRESS;
-		}
-	}
-	return role;
-}
-
-/* "- **fc00::/8** -> Internal fast-ring traffic (...)" */
-static void zone_bullet(struct importer *im, char *text, int line)
-{
-	char *tok, *desc, name[RG_ZONE_LEN], cs[64], literal[64];
-	struct rg_cidr c;
-	bool has_len;
-	int role;
-
-	text = strip_markup(text);
-	tok = text;
-	desc = tok + strcspn(tok, " \t");
-	if (*desc)
-		*desc++ = '\0';
-	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0) || !has_len) {
-		if (looks_like_addr(tok))
-			problem(im, line, false, "'%s' is not a valid CIDR: zone skipped", tok);
-		return;
-	}
-	snprintf(literal, sizeof(literal), "%s", tok);
-	/* the arrow: "->", unicode arrows and dashes, or ':' */
-	desc = trim(desc);
-	while (*desc && !isalnum((unsigned char)*desc))
-		desc++;
-	if (rg_cidr_has_host_bits(&c)) {
-		rg_cidr_clear_host_bits(&c);
-		rg_cidr_format(&c, cs, sizeof(cs));
-		problem(im, line, false, "host bits set in %s: the network is %s (used in the plan)",
-			literal, cs);
-	}
-	rg_cidr_format(&c, cs, sizeof(cs));
-	role = role_of(desc);
-	if (role < 0) {
-		problem(im, line, false, "cannot tell the role of zone %s: its description names "
-			"neither internal/fast-ring/mesh nor external/routable/egress", cs);
-		return;
-	}
-	for (int i = 0; i < im->n; i++) {
-		char os[64];
-
-		if (!rg_cidr_inside(&c, &im->e[i].cidr) && !rg_cidr_inside(&im->e[i].cidr, &c))
-			continue;
-		rg_cidr_format(&im->e[i].cidr, os, sizeof(os));
-		problem(im, line, false, "zone %s overlaps zone %s (line %d): skipped", cs, os,
-			im->e[i].line);
-		return;
-	}
-	kebab(desc, name, sizeof(name) - 1);
-	name[strcspn(name, "-")] = '\0';
-	if (!*name)
-		snprintf(name, sizeof(name), "%s", rg_role_name(role));
-	add_entry(im, RG_KIND_ZONE, role, &c, name, "", line, -1);
-}
-
-static void find_zones(struct importer *im, char **lines, int nlines)
-{
-	bool fence = false, strategy = false;
-
-	/* on copies: the main scan reads the same lines afterwards */
-	for (int i = 0; i < nlines && !im->err; i++) {
-		char *buf, *text;
-
-		if (is_fence(lines[i])) {
-			fence = !fence;
-			continue;
-		}
-		if (fence)
-			continue;
-		buf = strdup(lines[i]);
-		if (!buf) {
-			im->err = -ENOMEM;
-			return;
-		}
-		if (heading_level(buf, &text))
-			strategy = strcasestr(text, "allocation strategy") != NULL;
-		else if (strategy && buf[0] && strchr("-*+", buf[0]) &&
-			 isspace((unsigned char)buf[1]))
-			zone_bullet(im, buf + 2, i + 1);
-		free(buf);
-	}
-}
-
-/* The innermost enclosing heading that names a CIDR. */
-static const struct imp_heading *cidr_parent(const struct importer *im)
-{
-	for (int i = im->depth - 1; i >= 0; i--)
-		if (im->stack[i].has_cidr)
-			return &im->stack[i];
-	return NULL;
-}
-
-static void check_inside(struct importer *im, const struct rg_cidr *c, const char *what,
-			 int line, int idx)
-{
-	const struct imp_heading *up = cidr_parent(im);
-
-	if (!up || up->cidr.v4 != c->v4 || rg_cidr_inside(c, &up->cidr))
-		return;
-	problem(im, line, false, "%s is listed under %s (line %d) but is not inside it",
-		what, up->literal, up->line);
-	if (idx >= 0 && im->e[idx].line == line)
-		append_note(&im->e[idx], "listed under %s but not inside it", up->literal);
-}
-
-static void heading(struct importer *im, int level, char *text, int line)
-{
-	struct imp_heading *hd;
-	char tok[128], name[RG_NAME_LEN], cs[64], *rest, *dash, *paren;
-	struct rg_cidr c;
-	bool has_len, masked = false;
-	size_t toklen;
-	int section, idx;
-
-	while (im->depth && im->stack[im->depth - 1].level >= level)
-		im->depth--;
-	section = add_section(im, line, text);
-
-	toklen = strcspn(text, " \t");
-	snprintf(tok, sizeof(tok), "%.*s", (int)toklen, text);
-	rest = text + toklen;
-	while (*tok && strchr(":,", tok[strlen(tok) - 1]))
-		tok[strlen(tok) - 1] = '\0';
-
-	hd = &im->stack[im->depth < IMP_MAX_DEPTH ? im->depth : IMP_MAX_DEPTH - 1];
-	memset(hd, 0, sizeof(*hd));
-	hd->level = level;
-	hd->line = line;
-
-	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
-		if (looks_like_addr(tok))
-			problem(im, line, false, "'%s' looks like an address but is not a valid "
-				"address or CIDR: heading skipped", tok);
-		section_tag(text, hd->tag, sizeof(hd->tag));
-		goto push;
-	}
-	/* the name: after " - " (or an em dash), else whatever follows the CIDR */
-	dash = strstr(rest, " - ");
-	if (!dash)
-		dash = strstr(rest, " \xe2\x80\x94 ");	/* em dash */
-	if (dash)
-		rest = dash + (dash[1] == '-' ? 3 : 5);
-	while (*rest && !isalnum((unsigned char)*rest))
-		rest++;
-	section_tag(rest, hd->tag, sizeof(hd->tag));
-	paren = strchr(rest, '(');
-	if (paren)
-		*paren = '\0';
-	kebab(rest, name, IMP_WORDS_LEN - 1);
-	snprintf(hd->literal, sizeof(hd->literal), "%s", tok);
-	if (has_len && rg_cidr_has_host_bits(&c)) {
-		rg_cidr_clear_host_bits(&c);
-		rg_cidr_format(&c, cs, sizeof(cs));
-		problem(im, line, false, "host bits set in %s: the network is %s (used in the plan)",
-			tok, cs);
-		masked = true;
-	}
-	if (!*name) {
-		rg_cidr_format(&c, cs, sizeof(cs));
-		snprintf(name, sizeof(name), "net-");
-		kebab(cs, name + 4, sizeof(name) - 5);
-	}
-	hd->has_cidr = true;
-	hd->cidr = c;
-	idx = add_entry(im, RG_KIND_PREFIX, 0, &c, name, "", line, section);
-	if (idx >= 0 && im->e[idx].line == line && masked)
-		append_note(&im->e[idx], "doc: %s (host bits set)", tok);
-	check_inside(im, &c, tok, line, idx);
-push:
-	if (im->depth < IMP_MAX_DEPTH)
-		im->depth++;
-}
-
-/* "Range: A - B" under a CIDR heading must span that CIDR. */
-static void range_line(struct importer *im, char *text, int line)
-{
-	const struct imp_heading *up = cidr_parent(im);
-	char a[64], dash[8], b[64], f[64], l[64], cs[64];
-	struct rg_cidr exact;
-	u128 lo, hi, first, last;
-	bool v4a, v4b;
-	int idx;
-
-	if (!up || sscanf(text, "%63s %7s %63s", a, dash, b) != 3)
-		return;
-	if (strcmp(dash, "-") && strcmp(dash, "\xe2\x80\x93") && strcmp(dash, "to"))
-		return;
-	if (rg_addr_parse(a, &lo, &v4a) || rg_addr_parse(b, &hi, &v4b) || v4a != v4b ||
-	    v4a != up->cidr.v4)
-		return;
-	first = cidr_first(&up->cidr);
-	last = cidr_last(&up->cidr);
-	/* "first usable - last usable", the IPv4 habit, is the same range */
-	if ((lo == first || lo == first + 1) && (hi == last || hi == last - 1) && lo < hi)
-		return;
-	rg_u128_format(first, v4a, f, sizeof(f));
-	rg_u128_format(last, v4a, l, sizeof(l));
-	rg_cidr_format(&up->cidr, cs, sizeof(cs));
-	if (lo <= hi && covering(lo, hi, v4a, &exact)) {
-		char es[64];
-
-		rg_cidr_format(&exact, es, sizeof(es));
-		problem(im, line, false, "stated range %s - %s does not match %s, which spans "
-			"%s - %s (the stated range is %s)", a, b, up->literal, f, l, es);
-	} else {
-		problem(im, line, false, "stated range %s - %s does not match %s, which spans "
-			"%s - %s", a, b, up->literal, f, l);
-	}
-	idx = find_cidr(im, &up->cidr);
-	if (idx >= 0)
-		append_note(&im->e[idx], "stated range on line %d does not match", line);
-}
-
-enum col_kind {
-	COL_ADDR,	/* "IP", "Address": ADDR/LEN is an interface address */
-	COL_NET,	/* "Subnet", "Prefix", "CIDR": ADDR/LEN is a network */
-};
-
-struct table_col {
-	char head[128];		/* lowercase, markup stripped */
-	int kind;
-	bool generic;		/* the header says only "this is an address" */
-	bool host_label;
-	bool desc_label;
-	int role;		/* "Mesh (eth0)": the role, -1 if none */
-	char ifname[RG_IFNAME_LEN];
-};
-
-#define MAX_COLS 32
-
-static int split_row(char *line, char **cells)
-{
-	int n = 0;
-	char *p = trim(line);
-
-	if (*p == '|')
-		p++;
-	while (*p && n < MAX_COLS) {
-		char *bar = strchr(p, '|');
-
-		if (bar)
-			*bar = '\0';
-		cells[n++] = strip_markup(p);
-		if (!bar)
-			break;
-		p = bar + 1;
-	}
-	/* the trailing '|' leaves an empty last cell */
-	if (n && !*cells[n - 1] && !*p)
-		n--;
-	return n;
-}
-
-static bool is_separator(char **cells, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (!*cells[i])
-			return false;
-		for (const char *p = cells[i]; *p; p++)
-			if (!strchr("-: ", *p))
-				return false;
-	}
-	return n > 0;
-}
-
-static bool in_list(const char *s, const char *const *list)
-{
-	for (int i = 0; list[i]; i++)
-		if (!strcmp(s, list[i]))
-			return true;
-	return false;
-}
-
-static void classify(struct table_col *col, const char *cell)
-{
-	static const char *const generic_heads[] = {
-		"ip", "ips", "ip address", "address", "addresses", "ipv6", "ipv4",
-		"ipv6 address", "ipv4 address", "subnet", "prefix", "cidr", "ipv6 prefix",
-		"ipv4 prefix", "ipv6 subnet", "ipv4 subnet", "network", "range", NULL,
-	};
-	static const char *const host_heads[] = {
-		"host", "hostname", "node", "device", "name", "vm", "server", NULL,
-	};
-	static const char *const desc_heads[] = {
-		"service type", "service", "purpose", "description", "location", "role", "use",
-		NULL,
-	};
-	char *open;
-
-	memset(col, 0, sizeof(*col));
-	col->role = -1;
-	for (size_t i = 0; cell[i] && i < sizeof(col->head) - 1; i++)
-		col->head[i] = tolower((unsigned char)cell[i]);
-	col->generic = in_list(col->head, generic_heads);
-	col->host_label = in_list(col->head, host_heads);
-	col->desc_label = in_list(col->head, desc_heads);
-	col->kind = strstr(col->head, "subnet") || strstr(col->head, "prefix") ||
-		    strstr(col->head, "cidr") || strstr(col->head, "network") ? COL_NET : COL_ADDR;
-	/* "Mesh (eth0)": the column of each host's mesh address, and its interface */
-	open = strchr(col->head, '(');
-	if (open && strchr(open, ')')) {
-		char role[16] = "", ifn[32] = "";
-
-		if (sscanf(col->head, "%15[a-z] (%31[a-zA-Z0-9_.-])", role, ifn) == 2 &&
-		    rg_role_parse(role) >= 0 && strlen(ifn) < RG_IFNAME_LEN) {
-			col->role = rg_role_parse(role);
-			snprintf(col->ifname, sizeof(col->ifname), "%s", ifn);
-		}
-	}
-}
-
-/* names a row's entry: LABEL[-SECTION|-COLUMN], or SECTION-ADDRESS */
-static void row_name(const struct table_col *lab, const char *label, const struct table_col *col,
-		     const char *tag, const char *value, char *out, size_t size)
-{
-	char l[RG_NAME_LEN], extra[RG_NAME_LEN] = "", head[128];
-
-	kebab(label, l, IMP_WORDS_LEN - 1);
-	if (!col->generic) {
-		snprintf(head, sizeof(head), "%s", col->head);
-		head[strcspn(head, "(")] = '\0';
-		kebab(head, extra, IMP_WORDS_LEN - 1);
-	} else if (!*l || (lab && lab->host_label)) {
-		/* a host has rows in many sections: the section tells them apart */
-		snprintf(extra, sizeof(extra), "%s", tag);
-	}
-	if (!*l) {
-		char v[RG_NAME_LEN];
-
-		kebab(value, v, IMP_WORDS_LEN - 1);
-		snprintf(out, size, "%s%s%s", extra, *extra ? "-" : "", v);
-		return;
-	}
-	if (*extra && !has_word(l, extra))
-		snprintf(out, size, "%.*s-%s", (int)(size - 2 - strlen(extra)), l, extra);
-	else
-		snprintf(out, size, "%s", l);
-}
-
-static void table_cell(struct importer *im, const struct table_col *lab, const char *label,
-		       const struct table_col *col, char *cell, int line, int section)
-{
-	const struct imp_heading *top = im->depth ? &im->stack[im->depth - 1] : NULL;
-	char host[RG_NAME_LEN] = "", name[RG_NAME_LEN], cs[64], what[160];
-	char *tok = cell, *rest;
-	bool has_len, v4, masked = false;
-	struct rg_cidr c;
-	u128 lo, hi;
-	int idx, r;
-
-	if (!*cell || !strcmp(cell, "-"))
-		return;
-	/* a value with a remark after it: "fd00:10::4 (future)" */
-	rest = cell + strcspn(cell, " \t");
-	if (*rest) {
-		*rest++ = '\0';
-		rest = trim(rest);
-		if (*rest != '(')
-			return;	/* prose */
-	}
-	if (lab && lab->host_label)
-		kebab(label, host, IMP_WORDS_LEN - 1);
-
-	r = parse_range(tok, &lo, &hi, &v4);
-	if (r == -ERANGE) {
-		problem(im, line, false, "range %s ends before it starts: skipped", tok);
-		return;
-	}
-	if (!r) {
-		bool exact = covering(lo, hi, v4, &c);
-
-		rg_cidr_format(&c, cs, sizeof(cs));
-		row_name(lab, label, col, top ? top->tag : "", cs, name, sizeof(name));
-		idx = add_entry(im, RG_KIND_PREFIX, 0, &c, name, host, line, section);
-		if (exact) {
-			problem(im, line, true, "%s is a range, not a CIDR: range encoded as %s "
-				"(exactly)", tok, cs);
-		} else {
-			problem(im, line, true, "%s is a range, not a CIDR: range encoded as covering "
-				"prefix %s", tok, cs);
-		}
-		if (idx >= 0 && im->e[idx].line == line)
-			append_note(&im->e[idx], "doc: range %s%s", tok, exact ? "" : ", covering prefix");
-		snprintf(what, sizeof(what), "%s (%s)", tok, *label ? label : "range");
-		check_inside(im, &c, what, line, idx);
-		return;
-	}
-	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
-		if (looks_like_addr(tok))
-			problem(im, line, false, "'%s' looks like an address but is not a valid "
-				"address or CIDR: skipped", tok);
-		return;
-	}
-	if (has_len && rg_cidr_has_host_bits(&c)) {
-		if (col->kind == COL_NET) {
-			rg_cidr_clear_host_bits(&c);
-			rg_cidr_format(&c, cs, sizeof(cs));
-			problem(im, line, false, "host bits set in %s: the network is %s (used in "
-				"the plan)", tok, cs);
-			masked = true;
-		} else {
-			/* fc00:20::1/64: the address fc00:20::1 on a /64 link */
-			c.len = 128;
-		}
-	}
-	rg_cidr_format(&c, cs, sizeof(cs));
-	row_name(lab, label, col, top ? top->tag : "", cs, name, sizeof(name));
-	idx = add_entry(im, RG_KIND_PREFIX, 0, &c, name, host, line, section);
-	if (idx >= 0 && im->e[idx].line == line && masked)
-		append_note(&im->e[idx], "doc: %s (host bits set)", tok);
-	if (*label)
-		snprintf(what, sizeof(what), "%s (%s)", cs, label);
-	else
-		snprintf(what, sizeof(what), "%s", cs);
-	check_inside(im, &c, what, line, idx);
-}
-
-static void table(struct importer *im, char **lines, int first, int end, int section)
-{
-	struct table_col cols[MAX_COLS];
-	char *cells[MAX_COLS];
-	int ncols, n, labcol = -1;
-	bool roles = false;
-
-	ncols = split_row(lines[first], cells);
-	for (int i = 0; i < ncols; i++)
-		classify(&cols[i], cells[i]);
-	if (first + 1 >= end)
-		return;
-	n = split_row(lines[first + 1], cells);
-	if (!is_separator(cells, n))
-		return;
-	for (int i = 0; i < ncols && labcol < 0; i++)
-		if (cols[i].host_label)
-			labcol = i;
-	for (int i = 0; i < ncols && labcol < 0; i++)
-		if (cols[i].desc_label)
-			labcol = i;
-	for (int i = 0; i < ncols; i++)
-		roles |= cols[i].role >= 0;
-
-	for (int r = first + 2; r < end; r++) {
-		const char *label;
-		int line = r + 1;
-
-		n = split_row(lines[r], cells);
-		label = labcol >= 0 && labcol < n ? cells[labcol] : "";
-		if (!strcmp(label, "-"))
-			label = "";
-		for (int i = 0; i < n && i < ncols; i++) {
-			if (i == labcol)
-				continue;
-			table_cell(im, labcol >= 0 ? &cols[labcol] : NULL, label, &cols[i], cells[i],
-				   line, section);
-		}
-		if (roles && labcol >= 0 && cols[labcol].host_label && *label) {
-			struct rg_host_if ifs[RG_MAX_IFACES] = {};
-			int nifs = 0;
-			bool ok = true;
-
-			for (const char *p = label; *p; p++)
-				ok &= isalnum((unsigned char)*p) || strchr("-_.", *p);
-			for (int i = 0; ok && i < ncols && nifs < RG_MAX_IFACES; i++) {
-				if (cols[i].role < 0)
-					continue;
-				snprintf(ifs[nifs].name, RG_IFNAME_LEN, "%s", cols[i].ifname);
-				ifs[nifs++].role = cols[i].role;
-			}
-			if (ok && strlen(label) < RG_NAME_LEN)
-				add_host(im, label, ifs, nifs, line);
-		}
-	}
-}
-
-static void scan(struct importer *im, char **lines, int nlines)
-{
-	bool fence = false;
-	int section = -1;
-
-	/* each line is read once, so it is cut up in place */
-	for (int i = 0; i < nlines; i++) {
-		char *text;
-		int level, j;
-
-		if (is_fence(lines[i])) {
-			fence = !fence;
-			continue;
-		}
-		if (fence)
-			continue;
-		level = heading_level(lines[i], &text);
-		if (level) {
-			heading(im, level, text, i + 1);
-			section = im->ns - 1;
-			continue;
-		}
-		text = trim(lines[i]);
-		if (*text == '|') {
-			for (j = i; j < nlines && *trim(lines[j]) == '|'; j++)
-				;
-			table(im, lines, i, j, section);
-			i = j - 1;
-			continue;
-		}
-		text = strip_markup(text);
-		if (*text && strchr("-*+", *text) && isspace((unsigned char)text[1]))
-			text = trim(text + 1);
-		if (!strncasecmp(text, "range:", 6))
-			range_line(im, text + 6, i + 1);
-	}
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -1381,7 +517,7 @@ static int check_output(struct importer *im, const char *plan, size_t len)
 			line += n;
 		else
 			line += strspn(line, " ");
-		problem(im, pline ? source_line(im, plan, len, pline) : 0, false,
+		imp_problem(im, pline ? source_line(im, plan, len, pline) : 0, false,
 			"the plan would not pass 'plan check': %s", line);
 		found++;
 	}
@@ -1396,45 +532,15 @@ static int cmp_problem(const void *a, const void *b)
 	return x->line != y->line ? x->line - y->line : x->seq - y->seq;
 }
 
+/* A document to import: text, whole (lib/file.h), said on errs if not. */
 static int read_file(const char *path, char **text, size_t *len, FILE *errs)
 {
-	size_t cap = 0;
-	FILE *f = fopen(path, "r");
-	int err;
+	int err = rg_file_read(path, (size_t)1 << 30, 0, text, len);
 
-	*text = NULL;
-	*len = 0;
-	if (!f) {
-		err = -errno;
-		fprintf(errs, "%s: cannot read: %s\n", path, strerror(-err));
-		return err;
-	}
-	for (;;) {
-		size_t got;
-
-		if (*len + 1 >= cap) {
-			char *t;
-
-			cap = cap ? 2 * cap : 65536;
-			t = realloc(*text, cap);
-			if (!t) {
-				fclose(f);
-				return -ENOMEM;
-			}
-			*text = t;
-		}
-		got = fread(*text + *len, 1, cap - *len - 1, f);
-		*len += got;
-		if (!got)
-			break;
-	}
-	err = ferror(f) ? -EIO : 0;
-	fclose(f);
 	if (err) {
 		fprintf(errs, "%s: cannot read: %s\n", path, strerror(-err));
 		return err;
 	}
-	(*text)[*len] = '\0';
 	if (memchr(*text, '\0', *len)) {
 		fprintf(errs, "%s: not a text file (it contains NUL bytes)\n", path);
 		return -EINVAL;
@@ -1442,44 +548,15 @@ static int read_file(const char *path, char **text, size_t *len, FILE *errs)
 	return 0;
 }
 
-/*
- * A file another process may be watching (the daemon reloads the plan on
- * change) must never be seen half-written: write beside it, then rename.
+/* The plan written: another process may be watching it (the daemon reloads
+ * the plan on change), so it is never seen half-written.
  */
 static int write_atomic(const char *path, const char *data, size_t len, FILE *errs)
 {
-	char *tmp = NULL;
-	FILE *f;
-	int fd, err = 0;
+	int err = rg_file_write_atomic(path, data, len, 0644);
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		err = -errno;
+	if (err)
 		fprintf(errs, "%s: cannot write: %s\n", path, strerror(-err));
-		free(tmp);
-		return err;
-	}
-	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	if (fwrite(data, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
-		err = errno ? -errno : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-out:
-	if (err) {
-		fprintf(errs, "%s: cannot write: %s\n", path, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
 	return err;
 }
 
@@ -1530,8 +607,8 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 		l[strcspn(l, "\r")] = '\0';
 		lines[nlines++] = l;
 	}
-	find_zones(&im, lines, nlines);
-	scan(&im, lines, nlines);
+	imp_find_zones(&im, lines, nlines);
+	imp_scan(&im, lines, nlines);
 	if (im.err) {
 		err = im.err;
 		fprintf(errs, "%s: %s\n", doc, strerror(-err));

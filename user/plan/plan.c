@@ -14,16 +14,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
 #include <nettle/sha2.h>
 #include "plan/plan.h"
 #include "lib/grow.h"
+#include "lib/file.h"
 #include "lib/hashidx.h"
 #include "lib/huge.h"
 
@@ -1007,128 +1006,32 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 /* Room for cap bytes of text: malloc'd, or in huge pages (rg_plan_load's,
  * which no one else frees); what the old room held is kept.
  */
-static char *text_room(char *old, size_t len, size_t cap, bool huge)
-{
-	char *t;
-
-	if (!huge)
-		return realloc(old, cap);
-	t = rg_huge_calloc(cap, 1);
-	if (t && len)
-		memcpy(t, old, len);
-	if (t)
-		rg_huge_free(old);
-	return t;
-}
-
-static void text_free(char *text, bool huge)
-{
-	if (huge)
-		rg_huge_free(text);
-	else
-		free(text);
-}
-
-static const char *file_type(mode_t mode)
-{
-	return S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device" :
-	       S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a file";
-}
-
-/* rg_plan_read, with a byte to spare after the text. regular: a regular
- * file or nothing, opened without blocking (a FIFO renamed over the plan
- * would hold the daemon in open() until a writer came).
+/* rg_plan_read, with a byte to spare after the text; errors said on errs.
+ * regular: a regular file or nothing, opened without blocking (lib/file.h).
  */
 static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, bool huge,
 		     bool regular)
 {
-	struct stat st;
-	size_t cap = 0, len = 0;
-	char *text = NULL;
-	FILE *f = NULL;
-	int r, fd;
+	int r = rg_file_read(path, RG_PLAN_MAX_BYTES, (huge ? RG_FILE_HUGE : 0) |
+			     (regular ? RG_FILE_REGULAR : 0), textp, lenp);
 
-	*textp = NULL;
-	*lenp = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | (regular ? O_NONBLOCK : 0));
-	if (fd >= 0) {
-		f = fdopen(fd, "r");
-		if (!f)
-			close(fd);
-	}
-	if (!f) {
-		r = -errno;
+	switch (r) {
+	case 0:
+		return 0;
+	case -EISDIR:
+		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
+		return r;
+	case -EINVAL:
+		fprintf(errs, "%s: is %s, not a regular file: refused (put the plan in a regular "
+			"file, or a symlink to one)\n", path, rg_file_kind(path));
+		return r;
+	case -EFBIG:
+		fprintf(errs, "%s: plan file is larger than %u MiB\n", path, RG_PLAN_MAX_BYTES >> 20);
+		return 1;
+	default:
 		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(-r));
 		return r;
 	}
-	/* open takes a directory; read then fails with a bare EIO */
-	if (fstat(fileno(f), &st))
-		st.st_mode = 0;
-	if (S_ISDIR(st.st_mode)) {
-		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
-		fclose(f);
-		return -EISDIR;
-	}
-	if (regular && !S_ISREG(st.st_mode)) {
-		fprintf(errs, "%s: is %s, not a regular file: refused (put the plan in a regular "
-			"file, or a symlink to one)\n", path, file_type(st.st_mode));
-		fclose(f);
-		return -EINVAL;
-	}
-	/* one read for a regular file; a pipe's size is unknown */
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size < RG_PLAN_MAX_BYTES) {
-		cap = st.st_size + 1;
-		text = text_room(NULL, 0, cap, huge);
-		if (!text) {
-			fclose(f);
-			return -ENOMEM;
-		}
-	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *t;
-
-			if (cap >= RG_PLAN_MAX_BYTES) {
-				fprintf(errs, "%s: plan file is larger than %u MiB\n", path,
-					RG_PLAN_MAX_BYTES >> 20);
-				text_free(text, huge);
-				fclose(f);
-				return 1;
-			}
-			cap = cap ? (2 * cap < RG_PLAN_MAX_BYTES ? 2 * cap : RG_PLAN_MAX_BYTES) : 65536;
-			t = text_room(text, len, cap, huge);
-			if (!t) {
-				text_free(text, huge);
-				fclose(f);
-				return -ENOMEM;
-			}
-			text = t;
-		}
-		got = fread(text + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		r = -EIO;
-		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(EIO));
-		text_free(text, huge);
-		fclose(f);
-		return r;
-	}
-	fclose(f);
-	/* the loop ends on a read of nothing, into room it had: len < cap */
-	if (!text)
-		text = text_room(NULL, 0, 1, huge);
-	if (!text)
-		return -ENOMEM;
-	if (!len)
-		text[0] = '\0';
-	*textp = text;
-	*lenp = len;
-	return 0;
 }
 
 int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
@@ -1147,7 +1050,7 @@ int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
 	if (r)
 		return r;
 	r = parse_text(text, len, path, plan, errs);
-	rg_huge_free(text);
+	rg_file_free(text, RG_FILE_HUGE);
 	return r;
 }
 
