@@ -290,7 +290,7 @@ struct rg_index_head {
 struct rg_index_entry {
 	__u8 addr[16];		/* rg_lpm_key.addr */
 	__u8 prefixlen;		/* rg_lpm_key.prefixlen */
-	__u8 kind;		/* enum rg_kind */
+	__u8 kind;		/* enum rg_bucket_kind */
 	__u8 pad[2];
 	__u32 id;		/* the bucket id */
 	struct rg_lpm_val trie;	/* what the tries hold for the CIDR */

@@ -464,7 +464,7 @@ Test(plan, wide_ipv6_cidrs_neither_overlap_nor_cover_ipv4)
 		else
 			cr_expect(e->breaks & RG_LPM_V6_WIDE, "%s covers the IPv4 region", e->name);
 	}
-	cr_expect_eq(rg_plan_lookup_af(&plan, c.addr, true), 0);
+	cr_expect_eq(rg_plan_scan_af(&plan, c.addr, true), 0);
 	rg_plan_free(&plan);
 }
 

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    "'%s' does not parse back (%s)", cs, why);
 			fuzz_assert(e->bucket_of >= 0 && e->bucket_of < plan.nentries,
 				    "entry %d: bucket %d", i, e->bucket_of);
-			fuzz_assert(rg_plan_lookup(&plan, e->cidr.addr) >= 0,
+			fuzz_assert(rg_plan_scan(&plan, e->cidr.addr) >= 0,
 				    "'%s': its own address is unplanned", cs);
 		}
 	}

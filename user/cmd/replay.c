@@ -117,7 +117,7 @@ static int index_build(struct addr_index *x, const struct rg_plan *plan)
 	return 0;
 }
 
-/* The bucket entry of addr, as rg_plan_lookup_af() finds it, -1:
+/* The bucket entry of addr, as rg_plan_scan_af() finds it, -1:
  * unplanned. Only a CIDR of the address's family counts.
  */
 static int index_lookup(const struct addr_index *x, const uint8_t addr[16], bool v4)

@@ -4,7 +4,7 @@
  * probe per prefix length the plan uses (at most 129), as the datapath's
  * trie answers it: the families apart (an IPv4 address is judged by IPv4
  * CIDRs only). For code that asks many addresses of one plan (the host
- * checks, the drift watch); rg_plan_lookup_af() scans.
+ * checks, the drift watch); rg_plan_scan_af() scans.
  */
 #ifndef RG_PLAN_LPM_H
 #define RG_PLAN_LPM_H

@@ -1078,12 +1078,12 @@ uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *d
 	return h ? h->mode : RG_MODE_MONITOR;
 }
 
-int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16])
+int rg_plan_scan(const struct rg_plan *plan, const uint8_t addr[16])
 {
-	return rg_plan_lookup_af(plan, addr, rg_addr_is_v4(addr));
+	return rg_plan_scan_af(plan, addr, rg_addr_is_v4(addr));
 }
 
-int rg_plan_lookup_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4)
+int rg_plan_scan_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4)
 {
 	int best = -1;
 

@@ -118,14 +118,15 @@ int rg_lineage_step(const struct rg_lineage *up, const struct rg_entry *e, int i
 void rg_entry_compile(struct rg_entry *e, int idx, const struct rg_lineage *l,
 		      const struct rg_entry *zone);
 
-/* The entry whose bucket counts addr, -1 for unplanned (a linear scan: for
- * reports, not for the datapath).
+/* The entry whose bucket counts addr, -1 for unplanned: a scan of every
+ * entry, for a one-off answer (the datapath's trie lookup is rg_plan_lookup
+ * in bpf/classify.h; many addresses of one plan: plan/lpm.h).
  */
-int rg_plan_lookup(const struct rg_plan *plan, const uint8_t addr[16]);
+int rg_plan_scan(const struct rg_plan *plan, const uint8_t addr[16]);
 /* The same for an address of a known family: v4 for IPv4 (::ffff:a.b.c.d),
  * else IPv6, which only IPv6 CIDRs cover, mapped or not.
  */
-int rg_plan_lookup_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4);
+int rg_plan_scan_af(const struct rg_plan *plan, const uint8_t addr[16], bool v4);
 const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name);
 /* The mode the plan declares for host name: monitor when the line says
  * nothing, or when there is no such line (*declared tells which).
