@@ -19,7 +19,8 @@
 #              enforcement stays pinned meanwhile
 #   upgrade    a newer version: try-restart, the new daemon adopts
 #   stop       the daemon exits, the pins stay and enforce
-#   remove     the daemon is stopped, the pins stay
+#   upgrade_stopped  a stopped daemon stays stopped across an upgrade
+#   remove     the daemon is stopped, the pins stay, the conffile too
 #   purge      detached: no pins, no programs on eth0 and eth1
 #
 # Tests run in order and build on each other: the machine booted by
@@ -371,8 +372,22 @@ test_stop() {
 	expect_match "the daemon says enforcement stays" "$(since)" "exiting: enforcement stays in place"
 	if pins_there; then ok "the pins stay ($(ls "$PINS" | wc -l) in $PINS)"; else bad "the pins stay"; fi
 	if leak_dropped; then ok "a leak is dropped with the daemon stopped"; else bad "a leak is dropped with the daemon stopped"; fi
+}
+
+# an upgrade (the same version again) with the daemon stopped leaves it
+# stopped; then an operator's start adopts
+test_upgrade_stopped() {
+	booted || return
+	if cx apt-get install -y -q --reinstall /tmp/ringguard_up.deb > "$TMP/apt.log" 2>&1; then
+		ok "apt-get install --reinstall, daemon stopped"
+	else
+		bad "apt-get install --reinstall" "$(tail -5 "$TMP/apt.log")"
+	fi
+	expect_eq "a stopped daemon stays stopped" "$(unit ActiveState)" "inactive"
+	mark
 	cx timeout 60 systemctl start ringguard.service
 	expect_eq "started again" "$(unit ActiveState)" "active"
+	expect_match "it adopts the pins" "$(since)" "adopted pinned state in .*enforce mode"
 }
 
 # apt-get remove: the running daemon is stopped, enforcement stays
@@ -382,6 +397,8 @@ test_remove() {
 	if cx apt-get remove -y -q ringguard > "$TMP/apt.log" 2>&1; then ok "apt-get remove"; else bad "apt-get remove" "$(tail -5 "$TMP/apt.log")"; fi
 	expect_match "the daemon was stopped" "$(since)" "exiting: enforcement stays in place"
 	expect_eq "the unit is gone" "$(unit LoadState)" "not-found"
+	expect_eq "the binary is gone, the conffile stays" \
+		"$(cx sh -c 'ls -d /usr/sbin/ringguard /etc/default/ringguard 2>/dev/null')" "/etc/default/ringguard"
 	if pins_there && leak_dropped; then ok "the pins stay and enforce"; else bad "the pins stay and enforce"; fi
 }
 
