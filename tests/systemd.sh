@@ -36,7 +36,7 @@
 set -u
 
 OUT=${1:-.output}
-LAB="rgs$$-"
+LAB="rgn$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
@@ -44,7 +44,7 @@ OUT=$(realpath "$OUT")
 
 PKG_VERSION=$(dpkg-parsechangelog -l tools/pkg/debian/changelog -S Version)
 DEB=$OUT/ringguard_${PKG_VERSION}_$(dpkg --print-architecture).deb
-MACHINE=rgs$$
+MACHINE=rgn$$
 ROOT=$TMP/root			# the container's tree, unpacked from the cache
 BPFFS=$TMP/bpffs		# its private bpffs, bound at /sys/fs/bpf
 NSPAWN=				# systemd-nspawn's pid
@@ -178,7 +178,9 @@ test_boot() {
 		> "$TMP/console.log" 2>&1 < /dev/null &
 	NSPAWN=$!
 	t0=$(date +%s%N)
-	if ! wait_for 30 bash -c "pgrep -P $NSPAWN >/dev/null"; then
+	# its child is the container's PID 1; an nspawn that cannot boot exits
+	wait_for 30 bash -c "pgrep -P $NSPAWN || ! kill -0 $NSPAWN"
+	if ! pgrep -P "$NSPAWN" >/dev/null; then
 		skip "systemd-nspawn cannot boot a container here: $(tail -3 "$TMP/console.log" | tr '\n' ' ')"
 		return
 	fi
