@@ -141,7 +141,7 @@ test-unit: deps
 
 # one shell suite: make test-netns, test-fleet, test-pve, ... (tests/SUITE.sh;
 # T='name*' picks tests by name)
-SHELL_SUITES	:= $(filter-out lib packaging,$(basename $(notdir $(wildcard tests/*.sh))))
+SHELL_SUITES	:= $(filter-out lib packaging systemd,$(basename $(notdir $(wildcard tests/*.sh))))
 $(addprefix test-,$(SHELL_SUITES)): test-%: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_TOOLS)
 	$(Q)bash tests/$*.sh $(OUTPUT) $(T)
@@ -173,6 +173,7 @@ help:
 	@echo '  $(addprefix test-,$(SHELL_SUITES))' | fold -s -w 76 | sed '2,$$s/^/    /'
 	@echo '                  one shell suite (T=NAME picks tests in it)'
 	@echo '  test-packaging  the .deb, the image and the Ansible role'
+	@echo '  test-systemd    the .deb under a real systemd (systemd-nspawn -b)'
 	@echo '  test-kernels    the programs on Debian 12 6.1 under qemu and this kernel'
 	@echo '  fuzz            each libFuzzer target FUZZ_TIME s (default 60)'
 	@echo '  bench           benchmarks, printed as ratios (tools/doc/performance.md)'

@@ -23,6 +23,8 @@ DEFAULT_PKGS=(
 	systemd python3-yaml
 	# packaging (tools/pkg/pkg.mk): make deb, make image, the Ansible role
 	debhelper lintian mmdebstrap podman runc ansible ansible-lint
+	# tests/systemd.sh: the package under systemd as PID 1 (systemd-nspawn)
+	systemd-container
 )
 if [ $# -gt 0 ]; then PKGS=("$@"); else PKGS=("${DEFAULT_PKGS[@]}"); fi
 

@@ -85,7 +85,7 @@ closing fuzz "$log"
 if [ -n "$CHECK" ]; then
 	suites=(cli)
 else
-	suites=(cli netns faults staging verify packaging pve fleet cilium)
+	suites=(cli netns faults staging verify packaging systemd pve fleet cilium)
 fi
 for suite in "${suites[@]}"; do
 	echo "== $suite (shell suite)"

@@ -19,6 +19,11 @@
 #                     removed and purged on this machine, the image run with
 #                     podman in a lab namespace, the Ansible role
 #                     (tools/deploy/ansible/) linted and run
+#   make test-systemd tests/systemd.sh: the .deb installed with apt in a
+#                     minimal Debian booted with systemd as PID 1
+#                     (systemd-nspawn -b), and the unit's life there: start,
+#                     reload, plan edit, watchdog restart, a load failure,
+#                     upgrade, stop, remove, purge
 #
 # The version is debian/changelog's; `make deb` fails if the binary reports
 # another one (user/cmd/main.c's RG_VERSION).
@@ -38,12 +43,13 @@ IMAGE_ARCHIVE	:= $(OUTPUT)/ringguard_$(PKG_VERSION)_$(PKG_ARCH).oci.tar
 DEB_DEPS	:= debhelper lintian
 IMAGE_DEPS	:= mmdebstrap podman runc
 ROLE_DEPS	:= ansible ansible-lint
+NSPAWN_DEPS	:= systemd-container mmdebstrap
 
 # rebuilt when a file git knows changes (outside git: only when missing)
 PKG_SRCS	:= $(wildcard $(filter-out .output%,$(shell git ls-files --cached --others \
 		   --exclude-standard 2>/dev/null)))
 
-.PHONY: deb image test-packaging
+.PHONY: deb image test-packaging test-systemd
 
 deb: $(DEB)
 image: $(IMAGE_ARCHIVE)
@@ -79,3 +85,8 @@ test-packaging:
 	$(Q)tools/deps.sh $(DEB_DEPS) $(IMAGE_DEPS) $(ROLE_DEPS)
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_TOOLS)
 	$(Q)tests/packaging.sh $(OUTPUT)
+
+test-systemd:
+	$(Q)tools/deps.sh $(DEB_DEPS) $(NSPAWN_DEPS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TEST_TOOLS)
+	$(Q)tests/systemd.sh $(OUTPUT)
