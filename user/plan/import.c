@@ -70,7 +70,7 @@ struct imp_host {
 	char name[RG_NAME_LEN];
 	int line;
 	int nifs;
-	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_host_if ifs[RG_MAX_HOST_IFS];
 };
 
 struct imp_heading {
@@ -1226,13 +1226,13 @@ static void table(struct importer *im, char **lines, int first, int end, int sec
 				   line, section);
 		}
 		if (roles && labcol >= 0 && cols[labcol].host_label && *label) {
-			struct rg_host_if ifs[RG_MAX_IFACES] = {};
+			struct rg_host_if ifs[RG_MAX_HOST_IFS] = {};
 			int nifs = 0;
 			bool ok = true;
 
 			for (const char *p = label; *p; p++)
 				ok &= isalnum((unsigned char)*p) || strchr("-_.", *p);
-			for (int i = 0; ok && i < ncols && nifs < RG_MAX_IFACES; i++) {
+			for (int i = 0; ok && i < ncols && nifs < RG_MAX_HOST_IFS; i++) {
 				if (cols[i].role < 0)
 					continue;
 				snprintf(ifs[nifs].name, RG_IFNAME_LEN, "%s", cols[i].ifname);

@@ -23,6 +23,9 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o);
  * the daemon's --metrics endpoint).
  */
 int rg_metrics(const struct rg_maps *m, FILE *out);
+/* 0, 1 when something is wrong (a port of a bridge with a role not
+ * covered, another program before ringguard in a tcx chain), or -errno.
+ */
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json);
 
 #endif /* RG_SHOW_H */
