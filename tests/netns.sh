@@ -15,6 +15,7 @@ LAB="rgt$$-"
 . "$(dirname "$0")/lib.sh"
 
 teardown() {
+	stop_daemon
 	lab_ns node "$RG" detach >/dev/null 2>&1
 	rm -rf /sys/fs/bpf/rgt$$-*
 	lab_down
@@ -270,6 +271,63 @@ test_clsact_fallback() {
 	expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
 	rg detach >/dev/null
 	expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
+}
+
+gw_rx() { lab_ns gw cat /sys/class/net/g0/statistics/rx_packets; }
+head_first() { tcx query eth1 | grep -Eq ' tcx=rg_tc:[0-9]+,'; }
+
+# a tool attaches before ringguard in eth1's tcx chain (BPF_F_BEFORE) and
+# ends the chain with TC_ACT_OK: status says so; the daemon takes the head
+# back within seconds, says so, and leaks are dropped again
+test_tcx_head_taken_back() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINH="/sys/fs/bpf/rgt$$-head" out rc w0 d0 n0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 >/dev/null
+	rg mode enforce >/dev/null
+	tcx attach "$TPROGS" pass eth1 head "$PINH"
+	expect_match "the foreign program is at the head of eth1's chain" "$(tcx query eth1)" \
+		" tcx=pass:[0-9]+,rg_tc:[0-9]+$"
+	out=$(rg status); rc=$?
+	expect_eq "status (no daemon) exits 1" "$rc" "1"
+	expect_match "and shows eth1's tc as displaced, naming the program" "$(grep '^eth1 ' <<<"$out")" \
+		"tcx-DISPLACED .*program [0-9]+ \(pass\) runs before ringguard in the tcx egress chain"
+	expect_eq "status -j: tcx_head.out.state" "$(rg -j status | jq -r '.interfaces[] | select(.name == "eth1") | .tcx_head.out.state')" "displaced"
+	expect_match "metric: ringguard_tcx_first 0" "$(rg stats --prometheus)" \
+		'^ringguard_tcx_first\{interface="eth1",direction="out"\} 0$'
+	w0=$(gw_rx)
+	read -r sent failed len < <(inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 200)
+	expect_eq "displaced: $sent of 5 fc00 frames reach the wire" "$(( $(gw_rx) - w0 ))" "$sent"
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 >"$LOG" 2>&1 &
+	DPID=$!
+	within "the daemon puts ringguard first again" 10 head_first
+	expect_match "the chain: ringguard, then the foreign program" "$(tcx query eth1)" \
+		" tcx=rg_tc:[0-9]+,pass:[0-9]+$"
+	within "its log says so" 5 log_has "eth1: program [0-9]* (pass) was attached before ringguard in the tcx egress chain: ringguard is first again"
+	rg -j status > "$TMP/status.json"; rc=$?
+	expect_eq "status exits 0 again" "$rc" "0"
+	expect_eq "status -j: first, taken back once" \
+		"$(jq -r '.interfaces[] | select(.name == "eth1") | .tcx_head.out | "\(.state) \(.retakes)"' "$TMP/status.json")" "first 1"
+	out=$(rg stats --prometheus)
+	expect_match "metric: ringguard_tcx_first 1" "$out" '^ringguard_tcx_first\{interface="eth1",direction="out"\} 1$'
+	expect_match "metric: ringguard_tcx_retakes_total 1" "$out" \
+		'^ringguard_tcx_retakes_total\{interface="eth1",direction="out"\} 1$'
+	stats
+	w0=$(gw_rx); d0=$(ifc eth1 out dropped); n0=$(tcx count "$PINH")
+	read -r sent failed len < <(inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 200)
+	stats
+	# a frame dropped at tc egress fails the sender's write: failed counts it
+	expect_eq "first again: 0 of $((sent + failed)) fc00 frames reach the wire" "$(( $(gw_rx) - w0 ))" "0"
+	expect_eq "ringguard dropped them" "$(( $(ifc eth1 out dropped) - d0 ))" "$((sent + failed))"
+	expect_eq "before the foreign program saw them" "$(( $(tcx count "$PINH") - n0 ))" "0"
+	# the tool comes back: taken back again, and called a contest
+	tcx detach "$PINH"
+	tcx attach "$TPROGS" pass eth1 head "$PINH"
+	within "taken back a second time" 10 head_first
+	within "the log calls it a contest" 5 log_has "eth1: program [0-9]* (pass) keeps taking the head of the tcx egress chain"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	tcx detach "$PINH"
+	rg detach >/dev/null
 }
 
 run_tests netns "${@:2}"

@@ -203,7 +203,8 @@ static int retake(struct rg_loader *l, __u32 ifindex, bool ingress, const char *
 	fd = bpf_link_create(prog, ifindex, ingress ? RG_BPF_TCX_INGRESS : RG_BPF_TCX_EGRESS, &lo);
 	if (fd < 0)
 		return -errno;
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	/* bpffs refuses dots in names */
+	snprintf(tmp, sizeof(tmp), "%s-new", path);
 	unlink(tmp);
 	if (bpf_obj_pin(fd, tmp))
 		err = -errno;
@@ -254,7 +255,7 @@ static int hold_hook(struct rg_loader *l, __u32 ifindex, struct rg_iface *ifc, b
 	if (c && now < c->next_ms) {
 		if (!c->waiting_said)
 			rg_err("%s: program %u (%s) runs before ringguard in the tcx %s chain again; "
-			       "ringguard takes the head back in %lld s (it was taken %d times "
+			       "ringguard tries to take the head back in %lld s (%d tries "
 			       "within %d s): its verdicts do not apply until then", ifc->name,
 			       h.first_id, h.first_name, chain, (c->next_ms - now + 999) / 1000,
 			       c->streak + 1, CONTEST_MS / 1000);
