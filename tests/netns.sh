@@ -4,7 +4,9 @@
 # netns.sh - ringguard on real veths in network namespaces: the lab node
 # (eth0 mesh at MTU 9000, eth1 egress) with a mesh peer and the gateway.
 # Real frames in both directions, monitor then enforce, exact counters,
-# jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing.
+# jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing;
+# a program put before ringguard in a tcx chain, and ringguard's links
+# detached under it: the daemon takes the head back and attaches again.
 #
 # usage: tests/netns.sh OUTPUT_DIR [TEST...]     (run as root; TEST: a name or glob)
 set -u
@@ -15,8 +17,10 @@ LAB="rgt$$-"
 . "$(dirname "$0")/lib.sh"
 
 teardown() {
+	[ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
 	stop_daemon
 	lab_ns node "$RG" detach >/dev/null 2>&1
+	lab_ns node "$TCX" xdp-off eth0 2>/dev/null
 	rm -rf /sys/fs/bpf/rgt$$-*
 	lab_down
 	rm -rf "$TMP"
@@ -299,6 +303,7 @@ test_tcx_head_taken_back() {
 	expect_eq "displaced: $sent of 5 fc00 frames reach the wire" "$(( $(gw_rx) - w0 ))" "$sent"
 	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 >"$LOG" 2>&1 &
 	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
 	within "the daemon puts ringguard first again" 10 head_first
 	expect_match "the chain: ringguard, then the foreign program" "$(tcx query eth1)" \
 		" tcx=rg_tc:[0-9]+,pass:[0-9]+$"
@@ -328,6 +333,84 @@ test_tcx_head_taken_back() {
 	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
 	tcx detach "$PINH"
 	rg detach >/dev/null
+}
+
+# the same at tc ingress (--xdp off): rg_tc_in is taken back to the head
+test_tcx_ingress_head_taken_back() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINH="/sys/fs/bpf/rgt$$-headin" rc v0 n0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 --xdp off >/dev/null
+	tcx attach "$TPROGS" pass eth0 head-in "$PINH"
+	rg -j status > "$TMP/status.json"; rc=$?
+	expect_eq "status (no daemon) exits 1" "$rc" "1"
+	expect_match "status -j: eth0's ingress chain is displaced, by pass" \
+		"$(jq -r '.interfaces[] | select(.name == "eth0") | .tcx_head.in | "\(.state) \(.first_name)"' "$TMP/status.json")" \
+		"^displaced pass$"
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 --xdp off >"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
+	within "the daemon puts rg_tc_in first again" 10 \
+		bash -c "nsenter --net=/run/netns/${LAB}node $TCX query-in eth0 | grep -Eq 'tcxin=rg_tc_in:[0-9]+,pass:'"
+	within "its log says so" 5 log_has "eth0: program [0-9]* (pass) was attached before ringguard in the tcx ingress chain: ringguard is first again"
+	stats
+	v0=$(ifc eth0 in violations); n0=$(tcx count "$PINH")
+	read -r sent failed len < <(inject mesh m0 fd00:10::5 fd00:10::6 -n 5 -l 200)
+	stats
+	expect_eq "fd00 transiting the mesh is classified at tc ingress again" \
+		"$(( $(ifc eth0 in violations) - v0 ))" "$sent"
+	expect_eq "and passed on to the program after it (monitor mode)" "$(( $(tcx count "$PINH") - n0 ))" "$sent"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	tcx detach "$PINH"
+	rg detach >/dev/null
+}
+
+# someone detaches ringguard's links (bpftool link detach) and, on eth0,
+# puts a program of its own on the XDP hook: the daemon attaches again, at
+# tc ingress where the XDP hook is taken
+test_links_detached_under_it() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINX="/sys/fs/bpf/rgt$$-fx" pin i0 i1 id rc out v0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 >/dev/null
+	rg -j status > "$TMP/status.json"
+	pin=$(jq -r .pin_dir "$TMP/status.json"); pin=${pin#/proc/*/root}
+	i0=$(jq -r '.interfaces[] | select(.name == "eth0") | .ifindex' "$TMP/status.json")
+	i1=$(jq -r '.interfaces[] | select(.name == "eth1") | .ifindex' "$TMP/status.json")
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 >"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
+	# while the daemon is stopped, so the test knows the order
+	kill -STOP "$DPID"
+	tcx link-detach "$pin/links/xdp-$i0"
+	tcx attach "$TPROGS" xdp_count eth0 xdp "$PINX"
+	tcx link-detach "$pin/links/tc-$i1"
+	id=$(tcx query eth0 | sed -nE 's/^xdp=xdp_count:([0-9]+) .*/\1/p')
+	expect_match "the foreign program holds eth0's XDP hook" "$id" "^[0-9]+$"
+	expect_match "nothing of ringguard on eth1's tcx chain" "$(tcx query eth1)" " tcx=$"
+	out=$(rg status); rc=$?
+	expect_eq "status exits 1" "$rc" "1"
+	expect_match "and says ringguard is not in eth1's chain" "$(grep '^eth1 ' <<<"$out")" \
+		"tcx-MISSING .*ringguard is not in the tcx egress chain"
+	kill -CONT "$DPID"
+	within "eth0: attached again, ingress at tc, XDP held by the foreign program" 10 \
+		bash -c "ip netns exec ${LAB}node $RG -j status | jq -e '.interfaces[] | select(.name == \"eth0\") | select(.ingress == \"tc\" and .xdp_held_by == $id)'"
+	within "eth1: ringguard's tcx link is back" 10 \
+		bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -Eq ' tcx=rg_tc:[0-9]+$'"
+	expect_match "the log says what happened to eth0" "$(cat "$LOG")" \
+		"eth0: ringguard's XDP link was detached by someone else: attaching again"
+	expect_match "and to eth1" "$(cat "$LOG")" "eth1: ringguard's tcx egress link was detached by someone else"
+	rg status >/dev/null; rc=$?
+	expect_eq "status exits 0 again" "$rc" "0"
+	stats
+	v0=$(ifc eth0 in violations)
+	read -r sent failed len < <(inject mesh m0 fd00:10::5 fd00:10::6 -n 5 -l 200)
+	stats
+	expect_eq "eth0's ingress is classified at tc" "$(( $(ifc eth0 in violations) - v0 ))" "$sent"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	rg detach >/dev/null
+	tcx xdp-off eth0
+	rm -rf "$PINX"
 }
 
 run_tests netns "${@:2}"

@@ -9,7 +9,9 @@
 # enforces a guest port that joins later within a second and releases it
 # when it leaves; detach leaves nothing on any port; and a foreign XDP
 # program on the mesh link: ingress is classified at tc, the foreign program
-# keeps running, untouched by attach and detach.
+# keeps running, untouched by attach and detach. A bridge of 200 guests with
+# its uplink added last is covered whole; at a (lowered) limit the uplink
+# goes first and the ports left out are named.
 #
 # usage: tests/pve.sh OUTPUT_DIR     (run as root)
 set -u
