@@ -129,11 +129,18 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 	rg_mode_view_of(&s->meta, &s->cfg, rg_monotonic_ns(), &s->view);
 
 	{
-		struct rg_attached att[RG_MAX_IFACES];
+		/* 128 KiB at RG_MAX_IFACES: not on the stack of the daemon's
+		 * listener thread, which serves /metrics
+		 */
+		struct rg_attached *att = calloc(RG_MAX_IFACES, sizeof(*att));
 
+		if (!att)
+			return -ENOMEM;
 		n = rg_attached_read(m, att, RG_MAX_IFACES);
-		if (n < 0)
+		if (n < 0) {
+			free(att);
 			return n;
+		}
 		for (int i = 0; i < n; i++) {
 			struct iface_row *r = &s->ifaces[s->nifaces];
 
@@ -148,6 +155,7 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 				continue;
 			s->nifaces++;
 		}
+		free(att);
 	}
 	if (!counters)
 		return 0;
