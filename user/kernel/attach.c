@@ -313,7 +313,8 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 /* One entry k of an older layout's per-CPU array into regions of cache
  * lines (RG_MAPF_CPU_LINES): CPU c's value becomes the values of keys
- * (c * old entries + k) * parts + p, p < parts, each taking its part of the
+ * (c * region + k) * parts + p, p < parts (region: the entries of one CPU
+ * in the new map), each taking its part of the
  * old value (rg_if_stats: one per hook; rg_counts: all of it). ov holds the
  * ncpu values, ostride apart; nv is one new value to fill.
  */
@@ -322,10 +323,14 @@ static int put_cpu_lines(int new, const struct bpf_map_info *oi, const struct bp
 			 size_t ostride, size_t part)
 {
 	__u32 parts = (oi->value_size + part - 1) / part;
+	/* entries a CPU's region holds in new (more than old had when
+	 * RG_MAX_IFACES grew)
+	 */
+	__u32 region = ni->max_entries / ncpu / parts;
 
 	for (int c = 0; c < ncpu; c++)
 		for (__u32 p = 0; p < parts; p++) {
-			__u32 key = ((__u32)c * oi->max_entries + k) * parts + p;
+			__u32 key = ((__u32)c * region + k) * parts + p;
 			size_t len = oi->value_size - p * part;
 
 			memset(nv, 0, ni->value_size);
@@ -1374,8 +1379,8 @@ struct recon {
 static void leave_out(struct recon *r, const char *name, const char *bridge)
 {
 	char item[2 * RG_IFNAME_LEN + 8];
-	int n = snprintf(item, sizeof(item), "%s%s (port of %s)", r->nleft ? ", " : "",
-			 name, bridge ? bridge : "no bridge");
+	int n = snprintf(item, sizeof(item), "%s%s (%s%s)", r->nleft ? ", " : "", name,
+			 bridge ? "port of " : "a role", bridge ? bridge : "");
 	char *p = realloc(r->left, r->left_len + n + 1);
 
 	r->nleft++;

@@ -93,7 +93,10 @@ int rg_load_alt(struct rg_loader *l);
  * re-attaches an interface that was recreated (new ifindex) or renamed back,
  * detaches what is no longer wanted or was renamed away. Missing interfaces
  * are reported once (missing[], nwant long, remembers; may be NULL), not
- * fatal. Returns the number of changes or -errno.
+ * fatal. Past RG_MAX_IFACES interfaces, ports that lead off the host go
+ * before guests' ports; those left out are logged as an error, by name
+ * (once per change of the set), and counted in l->uncovered. Returns the
+ * number of changes or -errno.
  */
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		 bool *missing);
