@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_LAYOUT_VERSION	6	/* 6: rg_drift */
+#define RG_LAYOUT_VERSION	6	/* 6: rg_drift, 1024 interfaces */
 
 /* A plan holds at most RG_MAX_PLAN trie entries (zone CIDRs + prefixes).
  * Bucket ids live in [1, RG_MAX_BUCKETS): twice the plan size, so a sync can
@@ -55,7 +55,14 @@
  */
 #define RG_MAX_LENGTHS		15
 #define RG_EXACT_MIN_ENTRIES	32768
-#define RG_MAX_IFACES		64
+/* Interfaces ringguard attaches to: the roles and every port of a bridge
+ * with a role (a PVE host with hundreds of guests has hundreds of taps).
+ * Each takes one slot of rg_if_stats, two cache lines per possible CPU
+ * (128 KiB a CPU at 1024). A power of two (the datapath masks the slot).
+ * A plan's host line (and --mesh/--egress) names at most RG_MAX_HOST_IFS.
+ */
+#define RG_MAX_IFACES		1024
+#define RG_MAX_HOST_IFS		64
 #define RG_NAME_LEN		64
 #define RG_ZONE_LEN		32
 #define RG_PATH_LEN		256
@@ -190,6 +197,10 @@ struct rg_iface {
 	__u32 mtu;
 	__u32 reattaches;	/* times the daemon re-attached it (recreated, renamed) */
 	char name[RG_IFNAME_LEN];
+	/* layout 6: times the daemon took back the head of a tcx chain
+	 * (egress, ingress) from a program attached before ringguard
+	 */
+	__u32 retakes[RG_DIR_MAX];
 };
 
 /* rg_if_index[ifindex]: what the datapath needs of an interface, for
@@ -461,7 +472,7 @@ RG_STATIC_SIZE(struct rg_pc, 16);
 RG_STATIC_SIZE(struct rg_bucket_counters, 48);
 RG_STATIC_SIZE(struct rg_dir_counters, 48);
 RG_STATIC_SIZE(struct rg_if_counters, 96);
-RG_STATIC_SIZE(struct rg_iface, 40);
+RG_STATIC_SIZE(struct rg_iface, 48);
 RG_STATIC_SIZE(struct rg_config, 24);
 RG_STATIC_SIZE(struct rg_if_fast, 8);
 RG_STATIC_SIZE(struct rg_event, 112);

@@ -295,7 +295,9 @@ upgrade_from() {
 	n=$(log_count "adopted pinned")
 	start_daemon
 	within "layout $layout: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
-	expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -4 | tr '\n' ' ')" \
+	# the maps this adoption migrated: after the n-th adoption's line
+	expect_match "and migrates its counters" \
+		"$(awk -v n="$n" '/adopted pinned/ { a++ } a == n && /migrated map/' "$LOG" | tr '\n' ' ')" \
 		"$migrated"
 	stats
 	expect_eq "counters kept across the upgrade" "$(bkt k8s-egress-gw src packets) $(ifc eth1 in dropped)" "$o0 $d0"

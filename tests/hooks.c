@@ -6,6 +6,9 @@
  *   RG_FAULT_SYNC_PAUSE_MS=N   every plan installation pauses N ms with the
  *                              new plan written but not in force, so that a
  *                              test can kill a sync halfway
+ *   RG_TEST_MAX_IFACES=N       ringguard covers at most N interfaces (at
+ *                              most RG_MAX_IFACES), so a lab of a few ports
+ *                              reaches the limit
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -23,4 +26,16 @@ void rg_test_hook(enum rg_test_point at)
 			usleep(1000 * atoi(ms));
 		break;
 	}
+}
+
+int rg_test_value(enum rg_test_value what, int dflt)
+{
+	const char *v = NULL;
+
+	switch (what) {
+	case RG_TEST_MAX_IFACES:
+		v = getenv("RG_TEST_MAX_IFACES");
+		break;
+	}
+	return v && atoi(v) > 0 ? atoi(v) : dflt;
 }

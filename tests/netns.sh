@@ -4,7 +4,9 @@
 # netns.sh - ringguard on real veths in network namespaces: the lab node
 # (eth0 mesh at MTU 9000, eth1 egress) with a mesh peer and the gateway.
 # Real frames in both directions, monitor then enforce, exact counters,
-# jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing.
+# jumbo and VLAN-tagged frames, sync under traffic, detach leaving nothing;
+# a program put before ringguard in a tcx chain, and ringguard's links
+# detached under it: the daemon takes the head back and attaches again.
 #
 # usage: tests/netns.sh OUTPUT_DIR [TEST...]     (run as root; TEST: a name or glob)
 set -u
@@ -15,7 +17,10 @@ LAB="rgt$$-"
 . "$(dirname "$0")/lib.sh"
 
 teardown() {
+	[ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
+	stop_daemon
 	lab_ns node "$RG" detach >/dev/null 2>&1
+	lab_ns node "$TCX" xdp-off eth0 2>/dev/null
 	rm -rf /sys/fs/bpf/rgt$$-*
 	lab_down
 	rm -rf "$TMP"
@@ -270,6 +275,142 @@ test_clsact_fallback() {
 	expect_eq "clsact program counts egress" "$(ifc eth1 out packets)" "10"
 	rg detach >/dev/null
 	expect_eq "detach removes the clsact qdisc it added" "$(lab_ns node tc qdisc show dev eth1 | grep -c clsact)" "0"
+}
+
+gw_rx() { lab_ns gw cat /sys/class/net/g0/statistics/rx_packets; }
+head_first() { tcx query eth1 | grep -Eq ' tcx=rg_tc:[0-9]+,'; }
+
+# a tool attaches before ringguard in eth1's tcx chain (BPF_F_BEFORE) and
+# ends the chain with TC_ACT_OK: status says so; the daemon takes the head
+# back within seconds, says so, and leaks are dropped again
+test_tcx_head_taken_back() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINH="/sys/fs/bpf/rgt$$-head" out rc w0 d0 n0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 >/dev/null
+	rg mode enforce >/dev/null
+	tcx attach "$TPROGS" pass eth1 head "$PINH"
+	expect_match "the foreign program is at the head of eth1's chain" "$(tcx query eth1)" \
+		" tcx=pass:[0-9]+,rg_tc:[0-9]+$"
+	out=$(rg status); rc=$?
+	expect_eq "status (no daemon) exits 1" "$rc" "1"
+	expect_match "and shows eth1's tc as displaced, naming the program" "$(grep '^eth1 ' <<<"$out")" \
+		"tcx-DISPLACED .*program [0-9]+ \(pass\) runs before ringguard in the tcx egress chain"
+	expect_eq "status -j: tcx_head.out.state" "$(rg -j status | jq -r '.interfaces[] | select(.name == "eth1") | .tcx_head.out.state')" "displaced"
+	expect_match "metric: ringguard_tcx_first 0" "$(rg stats --prometheus)" \
+		'^ringguard_tcx_first\{interface="eth1",direction="out"\} 0$'
+	w0=$(gw_rx)
+	read -r sent failed len < <(inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 200)
+	expect_eq "displaced: $sent of 5 fc00 frames reach the wire" "$(( $(gw_rx) - w0 ))" "$sent"
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 >"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
+	within "the daemon puts ringguard first again" 10 head_first
+	expect_match "the chain: ringguard, then the foreign program" "$(tcx query eth1)" \
+		" tcx=rg_tc:[0-9]+,pass:[0-9]+$"
+	within "its log says so" 5 log_has "eth1: program [0-9]* (pass) was attached before ringguard in the tcx egress chain: ringguard is first again"
+	rg -j status > "$TMP/status.json"; rc=$?
+	expect_eq "status exits 0 again" "$rc" "0"
+	expect_eq "status -j: first, taken back once" \
+		"$(jq -r '.interfaces[] | select(.name == "eth1") | .tcx_head.out | "\(.state) \(.retakes)"' "$TMP/status.json")" "first 1"
+	out=$(rg stats --prometheus)
+	expect_match "metric: ringguard_tcx_first 1" "$out" '^ringguard_tcx_first\{interface="eth1",direction="out"\} 1$'
+	expect_match "metric: ringguard_tcx_retakes_total 1" "$out" \
+		'^ringguard_tcx_retakes_total\{interface="eth1",direction="out"\} 1$'
+	stats
+	w0=$(gw_rx); d0=$(ifc eth1 out dropped); n0=$(tcx count "$PINH")
+	read -r sent failed len < <(inject node eth1 fd00:101::11 fc00:20::1 -n 5 -l 200)
+	stats
+	# a frame dropped at tc egress fails the sender's write: failed counts it
+	expect_eq "first again: 0 of $((sent + failed)) fc00 frames reach the wire" "$(( $(gw_rx) - w0 ))" "0"
+	expect_eq "ringguard dropped them" "$(( $(ifc eth1 out dropped) - d0 ))" "$((sent + failed))"
+	expect_eq "before the foreign program saw them" "$(( $(tcx count "$PINH") - n0 ))" "0"
+	# the tool comes back: taken back again, and called a contest
+	tcx detach "$PINH"
+	tcx attach "$TPROGS" pass eth1 head "$PINH"
+	within "taken back a second time" 10 head_first
+	within "the log calls it a contest" 5 log_has "eth1: program [0-9]* (pass) keeps taking the head of the tcx egress chain"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	tcx detach "$PINH"
+	rg detach >/dev/null
+}
+
+# the same at tc ingress (--xdp off): rg_tc_in is taken back to the head
+test_tcx_ingress_head_taken_back() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINH="/sys/fs/bpf/rgt$$-headin" rc v0 n0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 --xdp off >/dev/null
+	tcx attach "$TPROGS" pass eth0 head-in "$PINH"
+	rg -j status > "$TMP/status.json"; rc=$?
+	expect_eq "status (no daemon) exits 1" "$rc" "1"
+	expect_match "status -j: eth0's ingress chain is displaced, by pass" \
+		"$(jq -r '.interfaces[] | select(.name == "eth0") | .tcx_head.in | "\(.state) \(.first_name)"' "$TMP/status.json")" \
+		"^displaced pass$"
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 --xdp off >"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
+	within "the daemon puts rg_tc_in first again" 10 \
+		bash -c "nsenter --net=/run/netns/${LAB}node $TCX query-in eth0 | grep -Eq 'tcxin=rg_tc_in:[0-9]+,pass:'"
+	within "its log says so" 5 log_has "eth0: program [0-9]* (pass) was attached before ringguard in the tcx ingress chain: ringguard is first again"
+	stats
+	v0=$(ifc eth0 in violations); n0=$(tcx count "$PINH")
+	read -r sent failed len < <(inject mesh m0 fd00:10::5 fd00:10::6 -n 5 -l 200)
+	stats
+	expect_eq "fd00 transiting the mesh is classified at tc ingress again" \
+		"$(( $(ifc eth0 in violations) - v0 ))" "$sent"
+	expect_eq "and passed on to the program after it (monitor mode)" "$(( $(tcx count "$PINH") - n0 ))" "$sent"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	tcx detach "$PINH"
+	rg detach >/dev/null
+}
+
+# someone detaches ringguard's links (bpftool link detach) and, on eth0,
+# puts a program of its own on the XDP hook: the daemon attaches again, at
+# tc ingress where the XDP hook is taken
+test_links_detached_under_it() {
+	kernel_has tcx || { skip "the kernel has no tcx (6.6+)"; return; }
+	local PINX="/sys/fs/bpf/rgt$$-fx" pin i0 i1 id rc out v0 sent failed len
+	rg attach --plan "$PLAN" --host solcp011 >/dev/null
+	rg -j status > "$TMP/status.json"
+	pin=$(jq -r .pin_dir "$TMP/status.json"); pin=${pin#/proc/*/root}
+	i0=$(jq -r '.interfaces[] | select(.name == "eth0") | .ifindex' "$TMP/status.json")
+	i1=$(jq -r '.interfaces[] | select(.name == "eth1") | .ifindex' "$TMP/status.json")
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$PLAN" --host solcp011 >"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 30 log_has "watching" || { fail "the daemon did not start: $(cat "$LOG")"; return; }
+	# while the daemon is stopped, so the test knows the order
+	kill -STOP "$DPID"
+	tcx link-detach "$pin/links/xdp-$i0"
+	tcx attach "$TPROGS" xdp_count eth0 xdp "$PINX"
+	tcx link-detach "$pin/links/tc-$i1"
+	id=$(tcx query eth0 | sed -nE 's/^xdp=xdp_count:([0-9]+) .*/\1/p')
+	expect_match "the foreign program holds eth0's XDP hook" "$id" "^[0-9]+$"
+	expect_match "nothing of ringguard on eth1's tcx chain" "$(tcx query eth1)" " tcx=$"
+	out=$(rg status); rc=$?
+	expect_eq "status exits 1" "$rc" "1"
+	expect_match "and says ringguard is not in eth1's chain" "$(grep '^eth1 ' <<<"$out")" \
+		"tcx-MISSING .*ringguard is not in the tcx egress chain"
+	kill -CONT "$DPID"
+	within "eth0: attached again, ingress at tc, XDP held by the foreign program" 10 \
+		bash -c "ip netns exec ${LAB}node $RG -j status | jq -e '.interfaces[] | select(.name == \"eth0\") | select(.ingress == \"tc\" and .xdp_held_by == $id)'"
+	within "eth1: ringguard's tcx link is back" 10 \
+		bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -Eq ' tcx=rg_tc:[0-9]+$'"
+	expect_match "the log says what happened to eth0" "$(cat "$LOG")" \
+		"eth0: ringguard's XDP link was detached by someone else: attaching again"
+	expect_match "and to eth1" "$(cat "$LOG")" "eth1: ringguard's tcx egress link was detached by someone else"
+	rg status >/dev/null; rc=$?
+	expect_eq "status exits 0 again" "$rc" "0"
+	stats
+	v0=$(ifc eth0 in violations)
+	read -r sent failed len < <(inject mesh m0 fd00:10::5 fd00:10::6 -n 5 -l 200)
+	stats
+	expect_eq "eth0's ingress is classified at tc" "$(( $(ifc eth0 in violations) - v0 ))" "$sent"
+	stop_daemon
+	[ "$T_FAILS" = 0 ] || sed 's/^/        log: /' "$LOG"
+	rg detach >/dev/null
+	tcx xdp-off eth0
+	rm -rf "$PINX"
 }
 
 run_tests netns "${@:2}"

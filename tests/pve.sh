@@ -9,7 +9,9 @@
 # enforces a guest port that joins later within a second and releases it
 # when it leaves; detach leaves nothing on any port; and a foreign XDP
 # program on the mesh link: ingress is classified at tc, the foreign program
-# keeps running, untouched by attach and detach.
+# keeps running, untouched by attach and detach. A bridge of 200 guests with
+# its uplink added last is covered whole; at a (lowered) limit the uplink
+# goes first and the ports left out are named.
 #
 # usage: tests/pve.sh OUTPUT_DIR     (run as root)
 set -u
@@ -28,6 +30,7 @@ tcx() { nsenter --net="/run/netns/${LAB}pve1" "$TCX" "$@"; }
 teardown() {
 	daemon_down pve1
 	rm -rf "$PINX"
+	big_lab_down
 	pve_lab_down
 	rm -rf "$TMP"
 }
@@ -44,6 +47,102 @@ nothing_on() {
 	q=$(nsenter --net="/run/netns/${LAB}$1" "$TCX" query "$2")
 	qi=$(nsenter --net="/run/netns/${LAB}$1" "$TCX" query-in "$2")
 	[ "$q $qi" = "xdp= tcx= xdp= tcxin=" ] && ! lab_ns "$1" tc qdisc show dev "$2" | grep -q clsact
+}
+
+# --- a bridge with many guests (its own namespaces: big, wire) ---------------
+HOOKS="$(realpath "$OUT/ringguard-hooks")"
+NPORTS=200
+rgb() { lab_ns big "$RG" "$@"; }
+big_lab_down() {
+	if ip netns list | grep -q "^${LAB}big"; then
+		lab_ns big "$RG" detach >/dev/null 2>&1
+		ip netns del "${LAB}big"
+	fi
+	ip netns del "${LAB}wire" 2>/dev/null
+	return 0
+}
+# big_lab_up: vmbr9 with NPORTS guest taps (veths, peers g100.. in the same
+# namespace), then its uplink up9 last (as a network reload recreates a
+# bond), up9's peer w9 in wire: IPv6 off everywhere, so w9 counts only what
+# is injected
+big_lab_up() {
+	local i b="$TMP/big.batch"
+	big_lab_down
+	ip netns add "${LAB}big"
+	ip netns add "${LAB}wire"
+	for i in big wire; do
+		lab_ns "$i" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
+	{
+		echo "link add vmbr9 type bridge"
+		echo "link set vmbr9 up"
+		for ((i = 100; i < 100 + NPORTS; i++)); do
+			echo "link add tap${i}i0 type veth peer name g$i"
+			echo "link set tap${i}i0 master vmbr9 up"
+			echo "link set g$i up"
+		done
+	} > "$b"
+	lab_ns big ip -batch "$b" || return 1
+	ip link add up9 netns "${LAB}big" type veth peer name w9 netns "${LAB}wire"
+	lab_ns big ip link set up9 master vmbr9 up
+	lab_ns wire ip link set w9 up
+}
+wire_rx() { lab_ns wire cat /sys/class/net/w9/statistics/rx_packets; }
+
+# vmbr0-like bridge with 200 guests and the uplink added last: every port is
+# covered, and no guest's fc00 leak reaches the wire in enforce mode
+test_many_ports() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	big_lab_up || { fail "cannot build a bridge with $NPORTS ports"; return; }
+	local out rc t0 t1 w0 i n=0 sent failed len
+	t0=$(date +%s%N)
+	out=$(rgb attach --plan "$PLAN" --egress vmbr9 --mode enforce 2>&1); rc=$?
+	t1=$(date +%s%N)
+	expect_eq "attach to a bridge with $((NPORTS + 1)) ports exits 0" "$rc" "0"
+	expect_match "and covers every port" "$out" "and $((NPORTS + 1)) bridge ports in enforce mode"
+	echo "        attach of vmbr9 and $((NPORTS + 1)) ports: $(( (t1 - t0) / 1000000 )) ms"
+	rgb -j status > "$TMP/big.json"; rc=$?
+	expect_eq "status exits 0: nothing uncovered" "$rc" "0"
+	expect_eq "status lists every port under vmbr9, the uplink among them" 		"$(jq -r '.interfaces[] | select(.name == "vmbr9") | [.ports | length, (.[] | select(.name == "up9") | .name)] | join(" ")' "$TMP/big.json")" 		"$((NPORTS + 1)) up9"
+	expect_eq "status -j: no uncovered port" "$(jq -r '.uncovered | length' "$TMP/big.json")" "0"
+	w0=$(wire_rx)
+	for ((i = 100; i < 100 + NPORTS; i += 11)); do
+		read -r sent failed len < <(inject big "g$i" fd00:101::11 fc00:20::1 -n 5 -l 200)
+		n=$((n + sent))
+	done
+	read -r sent failed len < <(inject big "g$((99 + NPORTS))" fd00:101::11 fc00:20::1 -n 5 -l 200)
+	n=$((n + sent))
+	expect_eq "enforce: 0 of $n fc00 frames from $(( (NPORTS + 10) / 11 + 1 )) guests reach the wire" 		"$(( $(wire_rx) - w0 ))" "0"
+	w0=$(wire_rx)
+	read -r sent failed len < <(inject big "g$((99 + NPORTS))" fd00:101::11 fd00:101::fffe -n 5 -l 200)
+	expect_eq "while the last guest's fd00 frames do ($sent sent)" "$(( $(wire_rx) - w0 ))" "$sent"
+	rgb detach >/dev/null
+}
+
+# at the interface limit (lowered for the test) the uplink is covered first,
+# and attach, status and the metrics say which ports are not
+test_port_limit() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	[ -x "$HOOKS" ] || { skip "no $HOOKS (make test builds it)"; return; }
+	ip netns list | grep -q "^${LAB}big" || big_lab_up || { fail "no big lab"; return; }
+	local out rc left=$((NPORTS + 1 - 7))
+	out=$(lab_ns big env RG_TEST_MAX_IFACES=8 "$HOOKS" attach --plan "$PLAN" --egress vmbr9 		--mode enforce 2>&1); rc=$?
+	expect_eq "attach past the limit exits 2" "$rc" "2"
+	expect_match "and names the ports it left out" "$out" 		"attach: $left ports of bridges with a role NOT covered: .*tap$((99 + NPORTS))i0"
+	expect_match "its log says the limit and what went first" "$out" 		"$left interfaces NOT covered, ringguard covers at most 8 \(ports that lead off the host went first\)"
+	rgb -j status > "$TMP/big.json"; rc=$?
+	expect_eq "status exits 1" "$rc" "1"
+	expect_eq "the uplink, added last, is covered" 		"$(jq -r '.interfaces[] | select(.name == "vmbr9") | .ports[] | select(.name == "up9") | .name' "$TMP/big.json")" "up9"
+	expect_eq "status -j lists each uncovered port" 		"$(jq -r '[.uncovered[] | select(.bridge == "vmbr9")] | length' "$TMP/big.json")" "$left"
+	out=$(rgb status)
+	expect_match "status names them for people" "$out" "NOT COVERED: $left ports"
+	expect_match "one a line, with the bridge" "$out" "  tap$((99 + NPORTS))i0 +port of vmbr9"
+	out=$(rgb stats --prometheus)
+	expect_match "metric: the count" "$out" "^ringguard_uncovered_interfaces $left\$"
+	expect_match "metric: each port" "$out" \
+		"^ringguard_uncovered_interface\\{interface=\"tap$((99 + NPORTS))i0\",bridge=\"vmbr9\"\\} 1\$"
+	rgb detach >/dev/null
+	big_lab_down
 }
 
 # The tests run in order on one lab and build on each other: attach, then

@@ -4,11 +4,15 @@
  * to an interface's tc egress, at the head or the tail of the tcx chain (or
  * as a clsact filter), pinned at PIN so it outlives this process.
  *
- *   rg-tcx attach OBJ PROG IFNAME head|tail|clsact|xdp PIN
+ *   rg-tcx attach OBJ PROG IFNAME head|tail|head-in|clsact|xdp PIN
+ *                          head, tail: tcx egress (BPF_F_BEFORE, BPF_F_AFTER);
+ *                          head-in: tcx ingress, BPF_F_BEFORE;
  *                          xdp: the XDP hook, through netlink and without a
  *                          link (as ip and most tools do), native mode
  *   rg-tcx count PIN       packets the "count" program saw
  *   rg-tcx detach PIN      (an XDP program: rg-tcx xdp-off IFNAME)
+ *   rg-tcx link-detach LINK  detaches the pinned link LINK (anyone's: as
+ *                          `bpftool link detach` does), leaving it pinned
  *   rg-tcx query IFNAME    what is attached: "xdp=NAME:ID tcx=NAME:ID,NAME:ID"
  *                          (Debian 12's bpftool predates tcx and cannot tell)
  *   rg-tcx query-in IFNAME the same with tc ingress: "xdp=... tcxin=..."
@@ -81,10 +85,12 @@ static int attach(int argc, char **argv)
 		close(fd);
 		return 0;
 	} else {
+		bool in = !strcmp(argv[5], "head-in");
 		LIBBPF_OPTS(bpf_link_create_opts, lo,
-			    .flags = !strcmp(argv[5], "head") ? BPF_F_BEFORE : BPF_F_AFTER);
+			    .flags = !strcmp(argv[5], "tail") ? BPF_F_AFTER : BPF_F_BEFORE);
 
-		fd = bpf_link_create(bpf_program__fd(prog), ifindex, TCX_EGRESS, &lo);
+		fd = bpf_link_create(bpf_program__fd(prog), ifindex, in ? TCX_INGRESS : TCX_EGRESS,
+				     &lo);
 		if (fd < 0) {
 			fprintf(stderr, "rg-tcx: tcx attach: %s\n", strerror(errno));
 			return 1;
@@ -136,6 +142,15 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "xdp-off"))
 		return bpf_xdp_detach(if_nametoindex(argv[2]), 0, NULL) ? 1 : 0;
 
+	if (argc == 3 && !strcmp(argv[1], "link-detach")) {
+		int fd = bpf_obj_get(argv[2]);
+
+		if (fd < 0 || bpf_link_detach(fd)) {
+			fprintf(stderr, "rg-tcx: link-detach %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "attach"))
 		return attach(argc, argv);
 	if (argc == 3 && !strcmp(argv[1], "count")) {
@@ -157,7 +172,7 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", argv[2]);
 		return system(cmd) ? 1 : 0;
 	}
-	fprintf(stderr, "usage: rg-tcx attach OBJ PROG IFNAME head|tail|clsact|xdp PIN | count PIN | "
-		"detach PIN | xdp-off IFNAME | query[-in] IFNAME\n");
+	fprintf(stderr, "usage: rg-tcx attach OBJ PROG IFNAME head|tail|head-in|clsact|xdp PIN | count PIN | "
+		"detach PIN | link-detach LINK | xdp-off IFNAME | query[-in] IFNAME\n");
 	return 2;
 }

@@ -6,6 +6,8 @@
  *            (skb->vlan_tci), as a VLAN device with tx offload does.
  * count:     counts what it sees and passes it on, like a CNI program
  *            sitting after ringguard in the tcx chain.
+ * pass:      counts and ends the chain with TC_ACT_OK: a tool that attaches
+ *            before ringguard (BPF_F_BEFORE) and lets everything through.
  * xdp_count: the same on the XDP hook (frags-aware: veth at MTU 9000 wants
  *            it): another tool's program (Cilium's XDP
  *            acceleration, xdp-filter) that holds the hook before ringguard.
@@ -44,6 +46,13 @@ int count(struct __sk_buff *skb)
 {
 	count_seen();
 	return TC_NEXT;
+}
+
+SEC("tc")
+int pass(struct __sk_buff *skb)
+{
+	count_seen();
+	return 0;	/* TC_ACT_OK: the programs after it never run */
 }
 
 SEC("xdp.frags")

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!rg_parse_duration("d", s, 1, 86400, &n, fuzz_sink()))
 		fuzz_assert(n >= 1 && n <= 86400, "'%s' -> %ld s", s, n);
 	if (!rg_parse_iflist("i", s, RG_ROLE_MESH, &l, fuzz_sink())) {
-		fuzz_assert(l.n >= 1 && l.n <= RG_MAX_IFACES, "%d interfaces", l.n);
+		fuzz_assert(l.n >= 1 && l.n <= RG_MAX_HOST_IFS, "%d interfaces", l.n);
 		for (int i = 0; i < l.n; i++)
 			fuzz_assert(l.ifs[i].name[0] && strlen(l.ifs[i].name) < RG_IFNAME_LEN,
 				    "interface %d of '%s'", i, s);

@@ -50,7 +50,8 @@ static int cmd_attach(struct rg_cli *c)
 	struct rg_maps m;
 	char *abs = NULL, *infobuf = NULL, *save = NULL;
 	size_t infolen = 0;
-	int err, lock, nrows = 0, nports = 0;
+	int err, lock, nrows = 0, nports = 0, nunc = 0;
+	struct rg_uncovered *unc = NULL;
 	FILE *info;
 	const char *host;
 	bool declared_given;
@@ -122,6 +123,12 @@ static int cmd_attach(struct rg_cli *c)
 	 */
 	if (!rg_state_open(c->dir, &m, true)) {
 		nrows = rg_attached_read(&m, rows, RG_MAX_IFACES);
+		nunc = rg_uncovered_read(&m, NULL, 0);
+		unc = nunc > 0 ? calloc(nunc, sizeof(*unc)) : NULL;
+		if (unc)
+			nunc = rg_uncovered_read(&m, unc, nunc);
+		else
+			nunc = nunc > 0 ? nunc : 0;
 		rg_maps_close(&m);
 	}
 	a.mode = err;	/* what it attached in: the plan's declaration, or --mode */
@@ -164,11 +171,29 @@ static int cmd_attach(struct rg_cli *c)
 			rg_json_end(&j);
 		}
 		rg_json_end(&j);
+		rg_json_arr(&j, "uncovered");
+		for (int i = 0; unc && i < nunc; i++) {
+			rg_json_obj(&j, NULL);
+			rg_json_str(&j, "name", unc[i].name);
+			rg_json_str(&j, "bridge", unc[i].bridge);
+			rg_json_end(&j);
+		}
+		rg_json_end(&j);
 		rg_json_end(&j);
 	}
 	if (err > 0)
 		err = 0;
+	if (nunc) {
+		/* attached, and enforcing where it could: a failure all the same */
+		fprintf(c->errs, "attach: %d port%s of bridges with a role NOT covered:", nunc,
+			nunc == 1 ? "" : "s");
+		for (int i = 0; unc && i < nunc; i++)
+			fprintf(c->errs, " %s", unc[i].name);
+		fprintf(c->errs, "; see 'ringguard status'\n");
+		c->exit_code = RG_EXIT_FAIL;
+	}
 out:
+	free(unc);
 	free(infobuf);
 	free(abs);
 	rg_plan_free(&plan);

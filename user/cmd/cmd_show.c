@@ -75,6 +75,11 @@ static int cmd_show(struct rg_cli *c, bool stats)
 		return err;
 	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, rg_state_display(c->dir), c->json);
 	rg_maps_close(&m);
+	if (err > 0) {
+		/* a port not covered, a hook where ringguard is not first */
+		c->exit_code = RG_EXIT_FINDING;
+		return 0;
+	}
 	if (err)
 		return cli_fail(c, err, "cannot read counters: %s", strerror(-err));
 	return 0;

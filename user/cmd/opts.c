@@ -102,8 +102,8 @@ static int add_iface(const char *what, const char *name, unsigned int role,
 			rg_role_name(l->ifs[i].role), rg_role_name(role));
 		return -EINVAL;
 	}
-	if (l->n == RG_MAX_IFACES) {
-		fprintf(errs, "%s: more than %d interfaces\n", what, RG_MAX_IFACES);
+	if (l->n == RG_MAX_HOST_IFS) {
+		fprintf(errs, "%s: more than %d interfaces\n", what, RG_MAX_HOST_IFS);
 		return -E2BIG;
 	}
 	memcpy(l->ifs[l->n].name, name, len + 1);

@@ -95,7 +95,7 @@ struct rg_opt {
 
 /* The interfaces named on the command line, in order. */
 struct rg_iflist {
-	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_host_if ifs[RG_MAX_HOST_IFS];
 	int n;
 };
 

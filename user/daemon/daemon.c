@@ -49,6 +49,7 @@
 #include <nettle/sha2.h>
 #include <bpf/libbpf.h>
 #include "kernel/attach.h"
+#include "kernel/head.h"
 #include "daemon/daemon.h"
 #include "daemon/drift.h"
 #include "daemon/http.h"
@@ -774,6 +775,9 @@ static void reconcile(struct daemon *d)
 		close(lock);
 	if (n < 0)
 		dlog(ERROR, "cannot attach: %s (will retry on the next link event)", strerror(-n));
+	/* a link event may come with a program put before ringguard's */
+	if (rg_head_hold(&d->l) > 0)
+		d->link_due = now_ms();
 }
 
 /* --- the mode ---------------------------------------------------------- */
@@ -1392,6 +1396,9 @@ static void tick(struct daemon *d)
 	if (d->rb)
 		rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
 	watch_mode(d);
+	/* no link event tells of a program put before ringguard's: look */
+	if (rg_head_hold(&d->l) > 0 && !d->link_due)
+		d->link_due = now_ms();
 	d->tick_due = now + TICK_MS;
 }
 

@@ -31,12 +31,12 @@ struct subject {
 struct rg_drift {
 	struct rg_plan plan;
 	bool have_plan;
-	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_host_if ifs[RG_MAX_HOST_IFS];
 	int nifs;
 	struct rg_netstate ns;
 	bool ns_stale;		/* links and addresses to read again */
 	bool full;		/* everything at the next run */
-	struct subject iface[RG_MAX_IFACES];
+	struct subject iface[RG_MAX_HOST_IFS];
 	int *route;		/* entries with a route check, by first address */
 	struct subject *rsub;	/* rsub[i]: route[i] */
 	int nroute;
@@ -103,7 +103,7 @@ void rg_drift_free(struct rg_drift *d)
 	if (!d)
 		return;
 	routes_free(d);
-	for (int i = 0; i < RG_MAX_IFACES; i++)
+	for (int i = 0; i < RG_MAX_HOST_IFS; i++)
 		subject_clear(&d->iface[i]);
 	if (d->have_plan)
 		rg_plan_free(&d->plan);
@@ -224,14 +224,14 @@ static int find_route(const struct rg_plan *p, const int *route, int n, const st
 int rg_drift_set(struct rg_drift *d, struct rg_plan *plan, const struct rg_host_if *ifs,
 		 int nifs)
 {
-	struct subject iface[RG_MAX_IFACES] = {};
+	struct subject iface[RG_MAX_HOST_IFS] = {};
 	struct rg_plan_lpm lpm;
 	int n = 0, *route, *pos, err;
 	struct subject *rsub;
 	bool same_ifs;
 
-	if (nifs > RG_MAX_IFACES)
-		nifs = RG_MAX_IFACES;
+	if (nifs > RG_MAX_HOST_IFS)
+		nifs = RG_MAX_HOST_IFS;
 	route = malloc((plan->nentries + 1) * sizeof(*route));
 	pos = malloc((plan->nentries + 1) * sizeof(*pos));
 	rsub = calloc(plan->nentries + 1, sizeof(*rsub));

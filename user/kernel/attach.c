@@ -28,9 +28,11 @@
 #include <bpf/libbpf.h>
 #include "kernel/attach.h"
 #include "kernel/fleet.h"
+#include "kernel/head.h"
 #include "kernel/install.h"
 #include "kernel/links.h"
 #include "lib/log.h"
+#include "lib/testhook.h"
 #include "ringguard.skel.h"
 
 /* Not in Debian 12's uapi headers (tcx arrived in Linux 6.6). */
@@ -111,6 +113,11 @@ int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max)
 		r->present = if_indextoname(key, name) && !strcmp(name, r->ifc.name);
 		if (r->present && r->ifc.xdp_kind == RG_XDP_TC)
 			r->xdp_holder = rg_xdp_holder(key);
+		if (r->present && r->ifc.tc_kind == RG_TC_TCX) {
+			rg_head_query(m, key, false, &r->head[RG_DIR_OUT]);
+			if (r->ifc.xdp_kind == RG_XDP_TC)
+				rg_head_query(m, key, true, &r->head[RG_DIR_IN]);
+		}
 		n++;
 	}
 	qsort(tmp, n, sizeof(*tmp), cmp_slot);
@@ -141,6 +148,50 @@ int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max)
 	}
 	free(tmp);
 	return out;
+}
+
+int rg_uncovered_read(const struct rg_maps *m, struct rg_uncovered *rows, int max)
+{
+	__u32 key, next, *prev = NULL;
+	struct rg_link *ls = NULL;
+	bool *ours;
+	int nls, n = 0;
+
+	nls = rg_links_dump(&ls);
+	if (nls < 0)
+		return nls;
+	ours = calloc(nls ? nls : 1, sizeof(*ours));
+	if (!ours) {
+		free(ls);
+		return -ENOMEM;
+	}
+	/* ours[i]: rg_ifaces has link i, by ifindex and name */
+	while (bpf_map_get_next_key(m->ifaces, prev, &next) == 0) {
+		struct rg_iface ifc;
+		const struct rg_link *l;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(m->ifaces, &key, &ifc))
+			continue;
+		l = rg_link_find(ls, nls, NULL, key);
+		if (l && !strncmp(l->name, ifc.name, sizeof(ifc.name)))
+			ours[l - ls] = true;
+	}
+	for (int i = 0; i < nls; i++) {
+		const struct rg_link *br = ls[i].master ? rg_link_find(ls, nls, NULL, ls[i].master) : NULL;
+
+		if (ours[i] || !br || !br->bridge || !ours[br - ls])
+			continue;
+		if (rows && n < max) {
+			snprintf(rows[n].name, sizeof(rows[n].name), "%s", ls[i].name);
+			snprintf(rows[n].bridge, sizeof(rows[n].bridge), "%s", br->name);
+		}
+		n++;
+	}
+	free(ours);
+	free(ls);
+	return n;
 }
 
 static int if_mtu(const char *name)
@@ -262,7 +313,8 @@ static bool all_zero(const unsigned char *p, size_t n)
 
 /* One entry k of an older layout's per-CPU array into regions of cache
  * lines (RG_MAPF_CPU_LINES): CPU c's value becomes the values of keys
- * (c * old entries + k) * parts + p, p < parts, each taking its part of the
+ * (c * region + k) * parts + p, p < parts (region: the entries of one CPU
+ * in the new map), each taking its part of the
  * old value (rg_if_stats: one per hook; rg_counts: all of it). ov holds the
  * ncpu values, ostride apart; nv is one new value to fill.
  */
@@ -271,10 +323,14 @@ static int put_cpu_lines(int new, const struct bpf_map_info *oi, const struct bp
 			 size_t ostride, size_t part)
 {
 	__u32 parts = (oi->value_size + part - 1) / part;
+	/* entries a CPU's region holds in new (more than old had when
+	 * RG_MAX_IFACES grew)
+	 */
+	__u32 region = ni->max_entries / ncpu / parts;
 
 	for (int c = 0; c < ncpu; c++)
 		for (__u32 p = 0; p < parts; p++) {
-			__u32 key = ((__u32)c * oi->max_entries + k) * parts + p;
+			__u32 key = ((__u32)c * region + k) * parts + p;
 			size_t len = oi->value_size - p * part;
 
 			memset(nv, 0, ni->value_size);
@@ -365,6 +421,41 @@ out:
 	return err;
 }
 
+/* A map of cache lines (RG_MAPF_CPU_LINES) whose regions grew (rg_if_stats
+ * when RG_MAX_IFACES did): each CPU's region of old goes to the front of
+ * that CPU's region of new, so every line keeps its CPU and slot.
+ */
+static int migrate_regions(int old, const struct bpf_map_info *oi, int new,
+			   const struct bpf_map_info *ni)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 oreg, nreg;
+	unsigned char *v;
+	int err = 0;
+
+	if (ncpu < 1 || oi->value_size != ni->value_size)
+		return -EINVAL;
+	oreg = oi->max_entries / ncpu;
+	nreg = ni->max_entries / ncpu;
+	if (nreg < oreg)
+		return -E2BIG;
+	v = calloc(1, oi->value_size);
+	if (!v)
+		return -ENOMEM;
+	for (__u32 k = 0; k < oreg * ncpu && !err; k++) {
+		__u32 key = k / oreg * nreg + k % oreg;
+
+		if (bpf_map_lookup_elem(old, &k, v)) {
+			err = -errno;
+			break;
+		}
+		if (!all_zero(v, oi->value_size) && bpf_map_update_elem(new, &key, v, BPF_ANY))
+			err = -errno;
+	}
+	free(v);
+	return err;
+}
+
 /* A map pinned by the build that loaded before. */
 struct pinned {
 	int fd;
@@ -422,6 +513,47 @@ static int load_tcin(struct rg_loader *l)
 fail:
 	rg_err("cannot load the tc ingress program: %s (run with -v for the verifier log)",
 		strerror(-err));
+	ringguard_bpf__destroy(s);
+	return err;
+}
+
+int rg_load_tcin(struct rg_loader *l)
+{
+	return load_tcin(l);
+}
+
+int rg_load_alt(struct rg_loader *l)
+{
+	struct ringguard_bpf *s;
+	struct bpf_program *p;
+	int err;
+
+	if (l->alt_skel)
+		return 0;
+	s = ringguard_bpf__open();
+	if (!s) {
+		err = -errno;
+		rg_err("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.rg_tc || p == s->progs.rg_tc_in);
+	rg_skel_size_counts(s, count_slots(l));
+	for (int i = 0; i < RG_NMAPS; i++) {
+		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
+		if (err)
+			goto fail;
+	}
+	err = ringguard_bpf__load(s);
+	if (err)
+		goto fail;
+	l->alt_skel = s;
+	l->alt_tc_fd = bpf_program__fd(s->progs.rg_tc);
+	l->alt_tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+	return 0;
+fail:
+	rg_err("cannot load a second copy of the tc programs: %s (run with -v for the "
+	       "verifier log)", strerror(-err));
 	ringguard_bpf__destroy(s);
 	return err;
 }
@@ -666,7 +798,11 @@ static int pin_map(struct load *ld, enum rg_map_id id)
 		if ((rg_map_descs[id].flags & RG_MAPF_CPU_LINES) && o->info.type != ni.type)
 			part = id == RG_MAP_IF_STATS ? sizeof(struct rg_dir_counters) :
 						       o->info.value_size;
-		err = migrate_map(o->fd, &o->info, fd, &ni, part);
+		if ((rg_map_descs[id].flags & RG_MAPF_CPU_LINES) && o->info.type == ni.type &&
+		    o->info.max_entries != ni.max_entries)
+			err = migrate_regions(o->fd, &o->info, fd, &ni);
+		else
+			err = migrate_map(o->fd, &o->info, fd, &ni, part);
 		if (err) {
 			rg_err("cannot migrate map %s: %s", name, strerror(-err));
 			return err;
@@ -803,6 +939,7 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 	memset(l, 0, sizeof(*l));
 	l->tcin_fd = -1;
 	l->xdp_fd = l->tc_fd = -1;
+	l->alt_tc_fd = l->alt_tcin_fd = -1;
 	rg_maps_init(&l->m);
 	snprintf(l->dir, sizeof(l->dir), "%s", ld->dir);
 	for (int i = 0; i < RG_NMAPS; i++)
@@ -924,6 +1061,9 @@ void rg_loader_close(struct rg_loader *l)
 	l->prog_skel = NULL;
 	ringguard_bpf__destroy(l->tcin_skel);
 	l->tcin_skel = NULL;
+	ringguard_bpf__destroy(l->alt_skel);
+	l->alt_skel = NULL;
+	l->alt_tc_fd = l->alt_tcin_fd = -1;
 	l->tcin_fd = -1;
 	ringguard_bpf__destroy(l->skel);
 	l->skel = NULL;
@@ -1076,6 +1216,10 @@ static bool hooked(const char *dir, __u32 ifindex, const struct rg_iface *ifc)
 	char path[PATH_MAX];
 	struct stat st;
 
+	/* a tcx egress link released (rg_head_hold found it detached) */
+	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
+	if (ifc->tc_kind == RG_TC_TCX && stat(path, &st))
+		return false;
 	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
 	if (stat(path, &st) == 0)
 		return true;
@@ -1177,58 +1321,36 @@ struct cur_iface {
 	bool keep;
 };
 
-/* want[] (first, in order) and the ports of each bridge in it, with the
- * bridge's role: a role on a bridge covers its whole segment. An interface
- * named in want[] keeps the role it was given. Ports beyond RG_MAX_IFACES
- * are left out, and said so.
- */
-static int with_ports(const struct rg_host_if *want, int nwant, struct rg_host_if *all,
-		      const char **bridge_of, bool *is_bridge)
+bool rg_port_is_guest(const char *kind, const char *name)
 {
-	struct rg_link *ls = NULL;
-	int n = 0, nls, left = 0;
+	static const char *const pre[] = { "tap", "veth", "fwpr", "fwln" };
+	const char *p = NULL;
 
-	for (int w = 0; w < nwant && n < RG_MAX_IFACES; w++) {
-		bridge_of[n] = NULL;
-		is_bridge[n] = false;
-		all[n++] = want[w];
-	}
-	nls = rg_links_dump(&ls);
-	if (nls < 0) {
-		rg_warn("cannot list links (rtnetlink): %s; bridge ports are not covered",
-			strerror(-nls));
-		return n;
-	}
-	for (int w = 0; w < nwant; w++) {
-		const struct rg_link *br = rg_link_find(ls, nls, want[w].name, 0);
+	if (!strcmp(kind, "tun"))
+		return true;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]) && !p; i++)
+		if (!strncmp(name, pre[i], strlen(pre[i])))
+			p = name + strlen(pre[i]);
+	if (!p || *p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p != 'i' && *p != 'p')
+		return false;
+	p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return !*p;
+}
 
-		if (!br || !br->bridge)
-			continue;
-		is_bridge[w] = true;
-		for (int i = 0; i < nls; i++) {
-			bool dup = false;
+/* The interfaces ringguard covers at most (a test may lower it). */
+static int iface_limit(void)
+{
+	int n = rg_test_value(RG_TEST_MAX_IFACES, RG_MAX_IFACES);
 
-			if (ls[i].master != br->ifindex)
-				continue;
-			for (int j = 0; j < n && !dup; j++)
-				dup = !strcmp(all[j].name, ls[i].name);
-			if (dup)
-				continue;
-			if (n == RG_MAX_IFACES) {
-				left++;
-				continue;
-			}
-			snprintf(all[n].name, sizeof(all[n].name), "%s", ls[i].name);
-			all[n].role = want[w].role;
-			is_bridge[n] = ls[i].bridge;
-			bridge_of[n++] = want[w].name;
-		}
-	}
-	if (left)
-		rg_warn("%d bridge port%s left out: ringguard covers at most %d interfaces",
-			left, left == 1 ? "" : "s", RG_MAX_IFACES);
-	free(ls);
-	return n;
+	return n > 0 && n < RG_MAX_IFACES ? n : RG_MAX_IFACES;
 }
 
 /* What rg_reconcile's steps share: the interfaces wanted, those rg_ifaces
@@ -1239,6 +1361,7 @@ struct recon {
 	const struct rg_host_if *want;	/* the roles given, then bridges' ports */
 	int nwant;
 	int nroles;			/* want[0..nroles): the roles given */
+	int limit;			/* iface_limit() */
 	struct rg_host_if all[RG_MAX_IFACES];
 	const char *bridge_of[RG_MAX_IFACES];	/* a port's bridge, NULL for a role */
 	bool is_bridge[RG_MAX_IFACES];
@@ -1247,7 +1370,107 @@ struct recon {
 	int ncur;
 	bool slot_used[RG_MAX_IFACES];
 	int changes;
+	/* ports that did not fit, "name (bridge)", and how many */
+	char *left;
+	size_t left_len;
+	int nleft;
 };
+
+static void leave_out(struct recon *r, const char *name, const char *bridge)
+{
+	char item[2 * RG_IFNAME_LEN + 8];
+	int n = snprintf(item, sizeof(item), "%s%s (%s%s)", r->nleft ? ", " : "", name,
+			 bridge ? "port of " : "a role", bridge ? bridge : "");
+	char *p = realloc(r->left, r->left_len + n + 1);
+
+	r->nleft++;
+	if (!p)
+		return;
+	memcpy(p + r->left_len, item, n + 1);
+	r->left = p;
+	r->left_len += n;
+}
+
+struct port {
+	const struct rg_link *link;
+	int w;			/* the role (bridge) it takes */
+	bool guest;
+};
+
+/* Ports that lead off the host (uplinks, bonds, VXLAN) before guests' ones;
+ * the order of the dump (ifindex) within each.
+ */
+static int cmp_port(const void *a, const void *b)
+{
+	const struct port *x = a, *y = b;
+
+	if (x->guest != y->guest)
+		return x->guest ? 1 : -1;
+	return x->link->ifindex < y->link->ifindex ? -1 : x->link->ifindex > y->link->ifindex;
+}
+
+/* want[] (first, in order) and the ports of each bridge in it, with the
+ * bridge's role: a role on a bridge covers its whole segment. An interface
+ * named in want[] keeps the role it was given. When there are more than
+ * r->limit, ports that lead off the host go first (a guest's leak is
+ * caught there too); the rest are left out, by name.
+ */
+static int with_ports(struct recon *r, const struct rg_host_if *want, int nwant)
+{
+	struct rg_link *ls = NULL;
+	struct port *ports = NULL;
+	int n = 0, nls, np = 0;
+
+	for (int w = 0; w < nwant && n < r->limit; w++) {
+		r->bridge_of[n] = NULL;
+		r->is_bridge[n] = false;
+		r->all[n++] = want[w];
+	}
+	nls = rg_links_dump(&ls);
+	if (nls < 0) {
+		rg_err("cannot list links (rtnetlink): %s; bridge ports are not covered",
+		       strerror(-nls));
+		return n;
+	}
+	ports = calloc(nls ? nls : 1, sizeof(*ports));
+	if (!ports) {
+		free(ls);
+		rg_err("out of memory: bridge ports are not covered");
+		return n;
+	}
+	for (int w = 0; w < nwant && w < n; w++) {
+		const struct rg_link *br = rg_link_find(ls, nls, want[w].name, 0);
+
+		if (!br || !br->bridge)
+			continue;
+		r->is_bridge[w] = true;
+		for (int i = 0; i < nls; i++) {
+			bool dup = false;
+
+			if (ls[i].master != br->ifindex)
+				continue;
+			for (int j = 0; j < nwant && !dup; j++)
+				dup = !strcmp(want[j].name, ls[i].name);
+			if (!dup)
+				ports[np++] = (struct port){ &ls[i], w,
+							     rg_port_is_guest(ls[i].kind, ls[i].name) };
+		}
+	}
+	qsort(ports, np, sizeof(*ports), cmp_port);
+	for (int i = 0; i < np; i++) {
+		if (n == r->limit) {
+			leave_out(r, ports[i].link->name, want[ports[i].w].name);
+			continue;
+		}
+		snprintf(r->all[n].name, sizeof(r->all[n].name), "%s", ports[i].link->name);
+		r->all[n].role = want[ports[i].w].role;
+		r->is_bridge[n] = ports[i].link->bridge;
+		r->bridge_of[n++] = want[ports[i].w].name;
+	}
+	free(ports);
+	free(ls);
+	return n;
+}
 
 static bool is_wanted(const struct recon *r, const char *name)
 {
@@ -1370,8 +1593,11 @@ static int attach_wanted(struct recon *r, int w)
 	if (!seen) {
 		for (slot = 0; slot < RG_MAX_IFACES && r->slot_used[slot]; slot++)
 			;
-		if (slot == RG_MAX_IFACES)
-			return -E2BIG;
+		if (slot == RG_MAX_IFACES) {
+			/* slots of interfaces that are gone but wanted back */
+			leave_out(r, want->name, r->bridge_of[w]);
+			return 0;
+		}
 		rg_if_zero(&r->l->m, slot);
 	}
 	r->slot_used[slot] = true;
@@ -1396,19 +1622,35 @@ int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		 bool *missing)
 {
 	static struct recon r;	/* large: not on the stack */
+	static char *said;	/* the ports left out last said, so a daemon says it once */
 	int err = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.l = l;
 	r.missing = missing;
-	r.nroles = nwant < RG_MAX_IFACES ? nwant : RG_MAX_IFACES;
-	r.nwant = with_ports(want, nwant, r.all, r.bridge_of, r.is_bridge);
+	r.limit = iface_limit();
+	r.nroles = nwant < r.limit ? nwant : r.limit;
+	for (int w = r.nroles; w < nwant; w++)
+		leave_out(&r, want[w].name, NULL);
+	r.nwant = with_ports(&r, want, nwant);
 	r.want = r.all;
 	read_current(&r);
 	keep_attached(&r);
 	drop_stale(&r);
 	for (int w = 0; w < r.nwant && !err; w++)
 		err = attach_wanted(&r, w);
+	l->uncovered = r.nleft;
+	if (r.nleft && (!said || !r.left || strcmp(said, r.left)))
+		rg_err("%d interface%s NOT covered, ringguard covers at most %d (ports that lead "
+		       "off the host went first): %s; their traffic is not classified: move "
+		       "guests to another bridge or host", r.nleft, r.nleft == 1 ? "" : "s",
+		       r.limit, r.left ? r.left : "(out of memory listing them)");
+	else if (!r.nleft && said)
+		rg_info("every interface is covered again");
+	free(said);
+	said = r.nleft ? r.left : NULL;
+	if (!r.nleft)
+		free(r.left);
 	return err ? err : r.changes;
 }
 

@@ -49,10 +49,18 @@ struct rg_loader {
 	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
 	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
 	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */
+	/* a second copy of rg_tc and rg_tc_in (-1 until needed): a tcx chain
+	 * holds a program once, so taking its head back attaches the copy
+	 * that the link does not run (kernel/head.c)
+	 */
+	struct ringguard_bpf *alt_skel;
+	int alt_tc_fd;
+	int alt_tcin_fd;
 	struct load_async *async;	/* rg_load_begin's programs, until finished */
 	bool loaded;		/* rg_load_begin did all of rg_load */
 	char dir[PATH_MAX];
 	bool adopted;		/* pinned state existed: maps reused or migrated */
+	int uncovered;		/* interfaces the last rg_reconcile left out (the limit) */
 	int want_xdp;
 	int want_tc;
 };
@@ -74,13 +82,21 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
 int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries);
 int rg_load_finish(struct rg_loader *l);
 void rg_loader_close(struct rg_loader *l);
+/* rg_tc_in (l->tcin_fd), and the second copy of the tc programs (l->alt_*),
+ * loaded over l's maps on first need.
+ */
+int rg_load_tcin(struct rg_loader *l);
+int rg_load_alt(struct rg_loader *l);
 
 /* Makes the attached interfaces match want[] and the ports of the bridges
  * in it (which take their bridge's role): attaches what is missing,
  * re-attaches an interface that was recreated (new ifindex) or renamed back,
  * detaches what is no longer wanted or was renamed away. Missing interfaces
  * are reported once (missing[], nwant long, remembers; may be NULL), not
- * fatal. Returns the number of changes or -errno.
+ * fatal. Past RG_MAX_IFACES interfaces, ports that lead off the host go
+ * before guests' ports; those left out are logged as an error, by name
+ * (once per change of the set), and counted in l->uncovered. Returns the
+ * number of changes or -errno.
  */
 int rg_reconcile(struct rg_loader *l, const struct rg_host_if *want, int nwant,
 		 bool *missing);
@@ -105,6 +121,20 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 /* Removes links, filters, the qdiscs ringguard created, pins and dir. */
 int rg_detach(const char *dir);
 
+/* Where ringguard stands in a tcx chain (kernel/head.h). */
+enum rg_head_state {
+	RG_HEAD_NA = 0,		/* no tcx link on this hook (XDP, clsact, none) */
+	RG_HEAD_FIRST,		/* ringguard runs first */
+	RG_HEAD_DISPLACED,	/* another program runs before it */
+	RG_HEAD_MISSING,	/* ringguard is not in the chain at all */
+};
+
+struct rg_head {
+	__u32 state;			/* enum rg_head_state */
+	__u32 first_id;			/* the program at the head, if not ours */
+	char first_name[16];		/* its name (BPF_OBJ_NAME_LEN) */
+};
+
 /* What is attached, for status and attach's report: rows in slot order,
  * each bridge followed by its attached ports.
  */
@@ -115,9 +145,29 @@ struct rg_attached {
 	char bridge[RG_IFNAME_LEN];	/* the attached bridge it is a port of, "" if none */
 	int nports;			/* for a bridge: its attached ports */
 	__u32 xdp_holder;		/* ingress at tc: the program on the XDP hook now */
+	struct rg_head head[RG_DIR_MAX];	/* its tcx chains, in and out */
 };
 
 int rg_attached_read(const struct rg_maps *m, struct rg_attached *rows, int max);
+
+/* A port of an attached bridge that ringguard does not cover: left out at
+ * the limit, or joined after an attach with no daemon to follow it.
+ */
+struct rg_uncovered {
+	char name[RG_IFNAME_LEN];
+	char bridge[RG_IFNAME_LEN];
+};
+
+/* The uncovered ports, up to max of them in rows (may be NULL); returns how
+ * many there are, or -errno.
+ */
+int rg_uncovered_read(const struct rg_maps *m, struct rg_uncovered *rows, int max);
+
+/* Whether a bridge port faces a guest of this host (a tap, or a name Proxmox
+ * VE gives guests: tapVMIDiN, vethVMIDiN, fwprVMIDpN, fwlnVMIDiN) rather
+ * than leading off it. kind: IFLA_INFO_KIND.
+ */
+bool rg_port_is_guest(const char *kind, const char *name);
 
 const char *rg_xdp_kind_name(__u32 kind);
 /* The id of the XDP program attached to ifindex in any mode, 0 if none. */

@@ -54,8 +54,10 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		l->operstate = mnl_attr_get_u8(tb[IFLA_OPERSTATE]);
 	if (tb[IFLA_LINKINFO] && rg_nl_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX) >= 0 &&
 	    info[IFLA_INFO_KIND] &&
-	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) == 0)
-		l->bridge = !strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "bridge");
+	    mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) == 0) {
+		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(info[IFLA_INFO_KIND]));
+		l->bridge = !strcmp(l->kind, "bridge");
+	}
 	return MNL_CB_OK;
 }
 

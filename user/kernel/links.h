@@ -16,6 +16,7 @@ struct rg_link {
 	unsigned int ifindex;
 	unsigned int master;	/* bridge or bond it is enslaved to, 0 if none */
 	bool bridge;		/* IFLA_INFO_KIND "bridge" */
+	char kind[16];		/* IFLA_INFO_KIND ("veth", "tun", "bond"), "" if none */
 	unsigned int flags;	/* ifi_flags: IFF_UP, IFF_LOWER_UP, ... */
 	uint8_t operstate;	/* IF_OPER_*, IF_OPER_UNKNOWN (0) if not reported */
 	uint32_t mtu;		/* 0 if not reported */

@@ -18,12 +18,25 @@ enum rg_test_point {
 	RG_TEST_SYNC_BEFORE_SWITCH,
 };
 
+/* Values a test may lower to reach a limit with a small lab. */
+enum rg_test_value {
+	/* the interfaces ringguard covers (RG_MAX_IFACES; attach.c) */
+	RG_TEST_MAX_IFACES,
+};
+
 #ifdef RG_TEST_HOOKS
 void rg_test_hook(enum rg_test_point at);
+int rg_test_value(enum rg_test_value what, int dflt);
 #else
 static inline void rg_test_hook(enum rg_test_point at)
 {
 	(void)at;
+}
+
+static inline int rg_test_value(enum rg_test_value what, int dflt)
+{
+	(void)what;
+	return dflt;
 }
 #endif
 

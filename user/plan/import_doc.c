@@ -736,13 +736,13 @@ static void table(struct importer *im, char **lines, int first, int end, int sec
 				   line, section);
 		}
 		if (roles && labcol >= 0 && cols[labcol].host_label && *label) {
-			struct rg_host_if ifs[RG_MAX_IFACES] = {};
+			struct rg_host_if ifs[RG_MAX_HOST_IFS] = {};
 			int nifs = 0;
 			bool ok = true;
 
 			for (const char *p = label; *p; p++)
 				ok &= isalnum((unsigned char)*p) || strchr("-_.", *p);
-			for (int i = 0; ok && i < ncols && nifs < RG_MAX_IFACES; i++) {
+			for (int i = 0; ok && i < ncols && nifs < RG_MAX_HOST_IFS; i++) {
 				if (cols[i].role < 0)
 					continue;
 				snprintf(ifs[nifs].name, RG_IFNAME_LEN, "%s", cols[i].ifname);

@@ -48,7 +48,7 @@ struct imp_host {
 	char name[RG_NAME_LEN];
 	int line;
 	int nifs;
-	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_host_if ifs[RG_MAX_HOST_IFS];
 };
 
 struct imp_heading {

@@ -448,9 +448,9 @@ static void parse_host(struct rg_parser *p, int line, char **tok, int n)
 		}
 		if (dup)
 			continue;
-		if (h->nifs == RG_MAX_IFACES) {
+		if (h->nifs == RG_MAX_HOST_IFS) {
 			perr(p, line, "host '%s' names more than %d interfaces", h->name,
-			     RG_MAX_IFACES);
+			     RG_MAX_HOST_IFS);
 			goto out;
 		}
 		snprintf(h->ifs[h->nifs].name, RG_IFNAME_LEN, "%s", tok[i]);

@@ -49,7 +49,7 @@ struct rg_host {
 	char name[RG_NAME_LEN];
 	int line;
 	int nifs;
-	struct rg_host_if ifs[RG_MAX_IFACES];
+	struct rg_host_if ifs[RG_MAX_HOST_IFS];
 	bool mode_declared;	/* `mode monitor|enforce` at the end of the line */
 	uint32_t mode;		/* enum rg_mode; monitor when not declared */
 };

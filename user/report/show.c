@@ -15,6 +15,7 @@
 #include "kernel/attach.h"
 #include "report/events.h"
 #include "kernel/fleet.h"
+#include "kernel/head.h"
 #include "kernel/install.h"
 #include "lib/json.h"
 #include "report/show.h"
@@ -33,6 +34,7 @@ struct iface_row {
 	char bridge[RG_IFNAME_LEN];	/* a port of this attached bridge */
 	int nports;
 	__u32 xdp_holder;
+	struct rg_head head[RG_DIR_MAX];
 };
 
 struct snapshot {
@@ -127,11 +129,18 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 	rg_mode_view_of(&s->meta, &s->cfg, rg_monotonic_ns(), &s->view);
 
 	{
-		struct rg_attached att[RG_MAX_IFACES];
+		/* 128 KiB at RG_MAX_IFACES: not on the stack of the daemon's
+		 * listener thread, which serves /metrics
+		 */
+		struct rg_attached *att = calloc(RG_MAX_IFACES, sizeof(*att));
 
+		if (!att)
+			return -ENOMEM;
 		n = rg_attached_read(m, att, RG_MAX_IFACES);
-		if (n < 0)
+		if (n < 0) {
+			free(att);
 			return n;
+		}
 		for (int i = 0; i < n; i++) {
 			struct iface_row *r = &s->ifaces[s->nifaces];
 
@@ -141,10 +150,12 @@ static int snapshot_take(const struct rg_maps *m, struct snapshot *s, enum snap_
 			memcpy(r->bridge, att[i].bridge, sizeof(r->bridge));
 			r->nports = att[i].nports;
 			r->xdp_holder = att[i].xdp_holder;
+			memcpy(r->head, att[i].head, sizeof(r->head));
 			if (counters && rg_if_sum(m, r->ifc.slot, &r->c))
 				continue;
 			s->nifaces++;
 		}
+		free(att);
 	}
 	if (!counters)
 		return 0;
@@ -582,6 +593,80 @@ static unsigned long long real_of(__u64 mono_ns)
 	return time(NULL) + (mono_ns - now + 999999999ull) / 1000000000ull;
 }
 
+/* Whether ringguard is not first on a tcx chain of r (a problem). */
+static bool displaced(const struct iface_row *r)
+{
+	for (int d = 0; d < RG_DIR_MAX; d++)
+		if (r->head[d].state == RG_HEAD_DISPLACED || r->head[d].state == RG_HEAD_MISSING)
+			return true;
+	return false;
+}
+
+/* The ports of attached bridges that ringguard does not cover: *rows
+ * calloc'd (free it), the count or -errno.
+ */
+static int uncovered(const struct rg_maps *m, struct rg_uncovered **rows)
+{
+	int n = rg_uncovered_read(m, NULL, 0);
+
+	*rows = NULL;
+	if (n <= 0)
+		return n;
+	*rows = calloc(n, sizeof(**rows));
+	if (!*rows)
+		return -ENOMEM;
+	n = rg_uncovered_read(m, *rows, n);
+	return n;
+}
+
+/* NAME{interface="...",direction="in|out"}, the name escaped */
+static void if_label(FILE *out, const char *name, const struct iface_row *r, int dir)
+{
+	fprintf(out, "%s{interface=\"", name);
+	rg_prom_value(out, r->ifc.name, sizeof(r->ifc.name));
+	fprintf(out, "\",direction=\"%s\"}", dir == RG_DIR_IN ? "in" : "out");
+}
+
+/* Coverage: ports left uncovered, tcx chains where ringguard is not first. */
+static void cover_metrics(const struct rg_maps *m, const struct snapshot *s, FILE *out)
+{
+	struct rg_uncovered *u;
+	int n = uncovered(m, &u);
+
+	gauge(out, "uncovered_interfaces", "Ports of bridges with a role that ringguard does not "
+	      "classify (left out at its interface limit, or joined with no daemon to attach "
+	      "them)", "gauge", n > 0 ? n : 0);
+	fprintf(out, "# HELP ringguard_uncovered_interface 1 for each such port\n"
+		"# TYPE ringguard_uncovered_interface gauge\n");
+	for (int i = 0; i < n; i++) {
+		fputs("ringguard_uncovered_interface{interface=\"", out);
+		rg_prom_value(out, u[i].name, sizeof(u[i].name));
+		fputs("\",bridge=\"", out);
+		rg_prom_value(out, u[i].bridge, sizeof(u[i].bridge));
+		fputs("\"} 1\n", out);
+	}
+	free(u);
+	fprintf(out, "# HELP ringguard_tcx_first 1 while ringguard runs first in the interface's "
+		"tcx chain, 0 while another program runs before it\n"
+		"# TYPE ringguard_tcx_first gauge\n");
+	for (int i = 0; i < s->nifaces; i++)
+		for (int d = 0; d < RG_DIR_MAX; d++)
+			if (s->ifaces[i].head[d].state != RG_HEAD_NA) {
+				if_label(out, "ringguard_tcx_first", &s->ifaces[i], d);
+				fprintf(out, " %d\n", s->ifaces[i].head[d].state == RG_HEAD_FIRST);
+			}
+	fprintf(out, "# HELP ringguard_tcx_retakes_total Times the daemon took the head of the "
+		"interface's tcx chain back from a program attached before ringguard\n"
+		"# TYPE ringguard_tcx_retakes_total counter\n");
+	for (int i = 0; i < s->nifaces; i++)
+		for (int d = 0; d < RG_DIR_MAX; d++)
+			if (s->ifaces[i].ifc.tc_kind == RG_TC_TCX &&
+			    (d == RG_DIR_OUT || s->ifaces[i].ifc.xdp_kind == RG_XDP_TC)) {
+				if_label(out, "ringguard_tcx_retakes_total", &s->ifaces[i], d);
+				fprintf(out, " %u\n", s->ifaces[i].ifc.retakes[d]);
+			}
+}
+
 /* What a fleet compares across nodes: build, plan, modes, syncs, reverts. */
 static void fleet_metrics(const struct snapshot *s, FILE *out)
 {
@@ -703,6 +788,7 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 		}
 	}
 	fleet_metrics(&s, out);
+	cover_metrics(m, &s, out);
 	free(s.buckets);
 	return 0;
 }
@@ -870,18 +956,51 @@ static void drift_text(const struct rg_maps *m)
 		       h.failing - h.listed);
 }
 
+/* "tcx", or what keeps ringguard from running first there */
+static const char *tc_name(const struct iface_row *r)
+{
+	if (r->ifc.tc_kind != RG_TC_TCX || !displaced(r))
+		return rg_tc_kind_name(r->ifc.tc_kind);
+	for (int d = 0; d < RG_DIR_MAX; d++)
+		if (r->head[d].state == RG_HEAD_MISSING)
+			return "tcx-MISSING";
+	return "tcx-DISPLACED";
+}
+
+static void head_note(const struct iface_row *r, char *note, size_t len)
+{
+	for (int d = 0; d < RG_DIR_MAX; d++) {
+		const struct rg_head *h = &r->head[d];
+		size_t at = strlen(note);
+
+		if (h->state == RG_HEAD_DISPLACED)
+			snprintf(note + at, len - at, "%sprogram %u (%s) runs before ringguard in "
+				 "the tcx %s chain", at ? "; " : "", h->first_id, h->first_name,
+				 d == RG_DIR_IN ? "ingress" : "egress");
+		else if (h->state == RG_HEAD_MISSING)
+			snprintf(note + at, len - at, "%sringguard is not in the tcx %s chain",
+				 at ? "; " : "", d == RG_DIR_IN ? "ingress" : "egress");
+	}
+}
+
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 {
 	struct snapshot s;
 	char sha[65], when[64];
 	long long deadline;
 	bool in_ports = false;
+	struct rg_uncovered *unc = NULL;
+	int nunc, problems = 0;
 	time_t t;
 	int err;
 
 	err = snapshot_take(m, &s, SNAP_STATE);
 	if (err)
 		return err;
+	nunc = uncovered(m, &unc);
+	problems = nunc > 0 ? nunc : 0;
+	for (int i = 0; i < s.nifaces; i++)
+		problems += s.ifaces[i].present && displaced(&s.ifaces[i]);
 	/* seconds left on a pending --confirm-within, -1 if none */
 	deadline = s.view.deadline_s;
 	rg_sha256_hex(s.meta.sha256, sha);
@@ -957,6 +1076,29 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 			else
 				rg_json_null(&j, "xdp_held_by");
 			rg_json_str(&j, "tc", rg_tc_kind_name(r->ifc.tc_kind));
+			if (r->ifc.tc_kind == RG_TC_TCX) {
+				rg_json_obj(&j, "tcx_head");
+				for (int d = RG_DIR_MAX - 1; d >= 0; d--) {
+					const struct rg_head *h = &r->head[d];
+					const char *k = d == RG_DIR_IN ? "in" : "out";
+
+					if (h->state == RG_HEAD_NA) {
+						rg_json_null(&j, k);
+						continue;
+					}
+					rg_json_obj(&j, k);
+					rg_json_str(&j, "state", rg_head_state_name(h->state));
+					if (h->first_id) {
+						rg_json_u64(&j, "first_id", h->first_id);
+						rg_json_str(&j, "first_name", h->first_name);
+					}
+					rg_json_int(&j, "retakes", r->ifc.retakes[d]);
+					rg_json_end(&j);
+				}
+				rg_json_end(&j);
+			} else {
+				rg_json_null(&j, "tcx_head");
+			}
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
 			/* a bridge's ports sit under it, in "ports" */
 			if (!port && r->nports) {
@@ -971,8 +1113,19 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 			rg_json_end(&j);
 		}
 		rg_json_end(&j);
+		rg_json_arr(&j, "uncovered");
+		for (int i = 0; i < nunc; i++) {
+			rg_json_obj(&j, NULL);
+			rg_json_str(&j, "name", unc[i].name);
+			rg_json_str(&j, "bridge", unc[i].bridge);
+			rg_json_end(&j);
+		}
 		rg_json_end(&j);
-		return rg_json_finish(&j);
+		rg_json_int(&j, "problems", problems);
+		rg_json_end(&j);
+		free(unc);
+		err = rg_json_finish(&j);
+		return err ? err : problems > 0;
 	}
 
 	printf("pin dir     %s\n", dir);
@@ -1009,10 +1162,12 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
 		const struct iface_row *r = &s.ifaces[i];
-		char note[96] = "", name[RG_IFNAME_LEN + 8];
+		char note[256] = "", name[RG_IFNAME_LEN + 8];
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
+		else if (displaced(r))
+			head_note(r, note, sizeof(note));
 		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
 			snprintf(note, sizeof(note), "ingress: tc, XDP held by program %u",
 				 r->xdp_holder);
@@ -1029,7 +1184,19 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", name, r->ifindex,
 		       rg_role_name(r->ifc.role), r->ifc.mtu,
 		       r->ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" : rg_xdp_kind_name(r->ifc.xdp_kind),
-		       rg_tc_kind_name(r->ifc.tc_kind), r->ifc.reattaches, note);
+		       tc_name(r), r->ifc.reattaches, note);
 	}
-	return 0;
+	if (nunc > 0) {
+		printf("\nNOT COVERED: %d port%s of bridges with a role (their frames are not "
+		       "classified):\n", nunc, nunc == 1 ? "" : "s");
+		for (int i = 0; i < nunc; i++)
+			printf("  %-16s port of %s\n", unc[i].name, unc[i].bridge);
+		printf("run 'ringguard daemon' to follow ports that join later; at the interface "
+		       "limit (%d), move guests to another bridge\n", RG_MAX_IFACES);
+	}
+	if (problems)
+		printf("\n%d problem%s: see NOT COVERED and the TC column above\n", problems,
+		       problems == 1 ? "" : "s");
+	free(unc);
+	return problems > 0;
 }
