@@ -109,6 +109,6 @@ int cli_verdict(struct rg_cli *c, int r);
 /* the commands (cmd_*.c) */
 extern const struct rg_cmd rg_attach_cmd, rg_daemon_cmd, rg_sync_cmd, rg_mode_cmd,
 	rg_status_cmd, rg_stats_cmd, rg_events_cmd, rg_replay_cmd, rg_plan_cmd,
-	rg_verify_cmd, rg_detach_cmd;
+	rg_verify_cmd, rg_explain_cmd, rg_detach_cmd;
 
 #endif /* RG_CLI_H */

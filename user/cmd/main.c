@@ -44,7 +44,7 @@ static const struct rg_cmd help_cmd = {
 static const struct rg_cmd *const top_cmds[] = {
 	&rg_attach_cmd, &rg_daemon_cmd, &rg_sync_cmd, &rg_mode_cmd, &rg_status_cmd,
 	&rg_events_cmd, &rg_replay_cmd, &rg_stats_cmd, &rg_plan_cmd, &rg_verify_cmd,
-	&rg_detach_cmd, &help_cmd, NULL
+	&rg_explain_cmd, &rg_detach_cmd, &help_cmd, NULL
 };
 
 struct top_args {
