@@ -277,6 +277,138 @@ test_json_strings_are_escaped() {
 	expect_eq "the name comes back whole through jq" "$(jq -r .file <<<"$out" 2>&1)" "$TMP/q/$name"
 }
 
+# ---- explain -------------------------------------------------------------------
+
+# line NUMBER of the users' plan that starts with TEXT
+plan_line() { grep -n "^$1" "$PLAN" | head -1 | cut -d: -f1; }
+
+test_explain_address_text() {
+	local zone pfx
+	zone=$(plan_line 'zone   internal ')
+	pfx=$(plan_line 'prefix ceph-public ')
+	run explain --plan "$PLAN" fc00:20::10
+	expect_rc "an fc00 address breaks the plan on egress: a finding" 1
+	expect_in "its bucket" "$out" "  bucket  ceph-public fc00:20::/64 (prefix)"
+	expect_in "its zone's line first" "$out" "  lines   $PLAN:$zone: zone internal mesh fc00::/8"
+	expect_in "then the prefix's" "$out" "          $PLAN:$pfx: prefix ceph-public fc00:20::/64"
+	expect_in "mesh: its zone's" "$out" "  mesh    fits: zone internal fc00::/8 belongs on mesh ($PLAN:$zone)"
+	expect_in "egress: broken, and why" "$out" \
+		"  egress  breaks the plan: zone internal fc00::/8 belongs on mesh ($PLAN:$zone) and no prefix allows egress"
+	run explain --plan "$PLAN" fc00:20::10 --role mesh
+	expect_rc "--role mesh: it fits there" 0
+	expect_not_in "--role mesh: no egress line" "$out" "egress  "
+}
+
+test_explain_inherited_allow() {
+	local pods
+	pods=$(plan_line 'prefix k8s-pods ')
+	run explain --plan "$PLAN" fd00:101:44::5
+	expect_rc "a pod address breaks nothing" 0
+	expect_in "the node /64 is its bucket" "$out" "  bucket  k8s-pods-solcp011 fd00:101:44::/64 (prefix)"
+	expect_in "the /60's allow is named, with its line" "$out" \
+		"  mesh    fits: zone external belongs on egress, prefix k8s-pods fd00:101:44::/60 allow mesh ($PLAN:$pods)"
+}
+
+test_explain_frame_per_role_and_mode() {
+	local zone
+	zone=$(plan_line 'zone   internal ')
+	run explain --plan "$PLAN" fd00:101:44::5 fc00:20::1
+	expect_rc "a pod to Ceph frame is a violation on egress" 1
+	expect_in "the frame line" "$out" "frame fd00:101:44::5 -> fc00:20::1 (IPv6), mode monitor"
+	expect_in "mesh: pass" "$out" "  mesh    pass: neither address breaks the plan on mesh"
+	expect_in "egress: counted in monitor mode, with the rule" "$out" \
+		"  egress  count (fc00-leak-on-egress): passes, counted as a violation (enforce mode drops it)"
+	expect_in "the destination broke it, at the zone's line" "$out" \
+		"destination fc00:20::1 breaks it: zone internal fc00::/8 belongs on mesh ($PLAN:$zone)"
+	# a plan that declares enforce for this host: drop
+	{ cat "$PLAN"; echo "host $(hostname) mesh eth0 mode enforce"; } >"$TMP/enforce.plan"
+	run explain --plan "$TMP/enforce.plan" fd00:101:44::5 fc00:20::1 --role egress
+	expect_rc "enforce: still a finding" 1
+	expect_in "the mode and where it is declared" "$out" "mode enforce (declared for host $(hostname), $TMP/enforce.plan:"
+	expect_in "egress: dropped" "$out" "  egress  drop (fc00-leak-on-egress): dropped"
+	run explain --plan "$PLAN" fd00:101:44::5 fd00:10::5 --role mesh
+	expect_rc "fd00 management on the mesh" 1
+	expect_in "mesh: the rule of the mesh" "$out" "  mesh    count (fd00-transit-on-mesh)"
+	expect_in "the destination, not the allowed pod source" "$out" "destination fd00:10::5 breaks it"
+	expect_not_in "the pod source is not blamed" "$out" "source fd00:101:44::5 breaks it"
+}
+
+test_explain_families() {
+	run explain --plan "$PLAN" 10.244.1.7
+	expect_rc "an IPv4 pod address" 0
+	expect_in "judged as IPv4, by the IPv4 prefixes" "$out" "  bucket  k8s-pods-v4-solcp012 10.244.1.0/24 (prefix)"
+	expect_in "no IPv4 zone: nothing to enforce" "$out" "  mesh    fits: in no IPv4 zone: nothing to enforce"
+	run explain --plan "$PLAN" ::ffff:10.244.1.7
+	expect_rc "the same address, IPv4-mapped" 0
+	expect_in "is IPv6" "$out" "::ffff:10.244.1.7 (IPv6, IPv4-mapped: judged by the plan's IPv6 CIDRs, not its IPv4 ones)"
+	expect_in "and no IPv4 prefix answers for it" "$out" "  bucket  unplanned (no IPv6 zone or prefix contains it)"
+	run explain --plan "$PLAN" 10.244.1.7 fc00:20::1
+	expect_rc "a frame of two families" 2
+	expect_in "is refused, saying how to write it" "$err" "a frame carries one family (an IPv4 address inside an IPv6 frame is written ::ffff:a.b.c.d)"
+	run explain --plan "$PLAN" ::ffff:10.244.1.7 fc00:20::1
+	expect_rc "a mapped address in an IPv6 frame" 1
+}
+
+test_explain_json() {
+	local zone pfx
+	zone=$(plan_line 'zone   internal ')
+	pfx=$(plan_line 'prefix k8s-pods ')
+	run -j explain --plan "$PLAN" fd00:101:44::5 fc00:20::1
+	expect_rc "-j: the same exit" 1
+	expect_eq "-j: the chain's lines of the pod address" \
+		"$(jq -r '[.addresses[0].chain[] | "\(.kind):\(.name):\(.line)"] | join(" ")' <<<"$out" 2>&1)" \
+		"zone:external:$(plan_line 'zone   external ') prefix:k8s-pods:$pfx prefix:k8s-pods-solcp011:$(plan_line 'prefix k8s-pods-solcp011 ')"
+	expect_eq "-j: mesh decided by the /60's allow" \
+		"$(jq -r '.addresses[0].roles[] | select(.role == "mesh") | "\(.breaks) \(.why) \(.line.name) \(.line.allow)"' <<<"$out" 2>&1)" \
+		"false allow k8s-pods mesh"
+	expect_eq "-j: the frame per role" \
+		"$(jq -r '[.frame.roles[] | "\(.role)=\(.verdict):\(.rule)"] | join(" ")' <<<"$out" 2>&1)" \
+		"mesh=pass:null egress=count:fc00-leak-on-egress"
+	expect_eq "-j: broken by the destination, at the zone's line" \
+		"$(jq -r '.frame.roles[1].broken_by[] | "\(.address) \(.line.line)"' <<<"$out" 2>&1)" "destination $zone"
+	expect_eq "-j: the plan and the mode" \
+		"$(jq -r '"\(.plan.in_force) \(.mode) \(.mode_from) \(.plan.path)"' <<<"$out" 2>&1)" "false monitor default $PLAN"
+	run -j explain --plan "$PLAN" ::ffff:10.20.1.144
+	expect_eq "-j: a mapped address is family 6, unplanned" \
+		"$(jq -r '"\(.addresses[0].family) \(.addresses[0].mapped) \(.addresses[0].bucket)"' <<<"$out" 2>&1)" "6 true null"
+}
+
+test_explain_errors() {
+	run explain --plan "$PLAN" fc00::zz
+	expect_rc "a bad address" 2
+	expect_in "is named" "$err" "bad address 'fc00::zz': not an IPv6 or IPv4 address"
+	run explain --plan "$PLAN" fc00:20::/64
+	expect_rc "a prefix" 2
+	expect_in "is refused, saying what to give" "$err" "'fc00:20::/64' is a prefix: give one address (drop the /LENGTH)"
+	run explain --plan "$TMP/missing.plan" fc00::1
+	expect_rc "--plan of a missing file" 2
+	expect_in "names the file" "$err" "$TMP/missing.plan: cannot read plan: No such file or directory"
+	run -j explain --plan "$TMP/missing.plan" fc00::1
+	expect_eq "-j: the error as JSON" "$(jq -r .error <<<"$out" 2>&1)" \
+		"$TMP/missing.plan: cannot read plan: No such file or directory"
+	printf 'zone z mesh fc00::/8\nprefix p fc00::1/64\n' >"$TMP/hostbits.plan"
+	run explain --plan "$TMP/hostbits.plan" fc00::1
+	expect_rc "an invalid plan" 2
+	expect_in "its errors as FILE:LINE" "$err" "$TMP/hostbits.plan:2: host bits set"
+	run explain
+	expect_rc "no address" 2
+	run explain --plan "$PLAN" fc00::1 fc00::2 fc00::3
+	expect_rc "three addresses" 2
+	run explain --plan "$PLAN" --role core fc00::1
+	expect_rc "an unknown role" 2
+}
+
+test_explain_without_a_plan_in_force() {
+	need_bpf || { skip "needs root (the pinned state)"; return; }
+	have_cmd unshare || { skip "no unshare"; return; }
+	# a network namespace of its own: nothing is attached there
+	out=$(unshare --net "$RG" explain fc00:20::1 2>"$TMP/stderr"); rc=$?; err=$(cat "$TMP/stderr")
+	expect_rc "nothing attached, no --plan" 2
+	expect_in "says there is no plan in force, and what to do" "$err" \
+		"no plan in force to explain: ringguard is not attached in this network namespace; attach one ('ringguard attach --plan FILE') or explain a file with --plan FILE"
+	expect_eq "and prints nothing else" "$out" ""
+}
+
 # ---- replay ----------------------------------------------------------------------
 
 # hex bytes -> binary on stdout

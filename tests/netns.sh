@@ -256,6 +256,38 @@ test_sync_renames_keep_counters() {
 	expect_eq "and the zone's name too" "$(jq -r '[.buckets[] | select(.name == "pve01-ceph-public")][0].zone' "$TMP/stats.json")" "internal"
 }
 
+# explain without --plan reads the plan in force: the file the state names,
+# checked against the pinned trie, in the mode in force; a file edited since
+# its sync is refused, saying what to do (on attach_by_host's attach)
+test_explain_the_plan_in_force() {
+	local out rc gen
+	gen=$(rg -j status | jq -r .plan.generation)
+	out=$(rg explain fd00:101:44::5 fc00:20::1 --role egress); rc=$?
+	expect_eq "a pod to Ceph frame on egress: a finding" "$rc" "1"
+	expect_match "the plan in force, its generation" "$out" "^plan in force: $PLAN \\(generation $gen, sha256 [0-9a-f]{12}\\), mode monitor$"
+	expect_match "counted in monitor mode" "$out" "egress  count \\(fc00-leak-on-egress\\)"
+	rg mode enforce >/dev/null 2>&1
+	out=$(rg -j explain fd00:101:44::5 fc00:20::1 --role egress)
+	expect_eq "-j: in force, the mode in force, dropped" \
+		"$(jq -r '"\(.plan.in_force) \(.mode) \(.mode_from) \(.frame.roles[0].verdict)"' <<<"$out" 2>&1)" \
+		"true enforce pinned drop"
+	rg mode monitor >/dev/null 2>&1
+	cp "$PLAN" "$TMP/inforce.plan"
+	rg sync --plan "$TMP/inforce.plan" >/dev/null
+	out=$(rg explain fd00:10::5); rc=$?
+	expect_eq "the synced copy is the plan in force" "$(head -1 <<<"$out" | cut -d' ' -f4)" "$TMP/inforce.plan"
+	echo "prefix lab-late fd00:beef::/64 allow mesh" >>"$TMP/inforce.plan"
+	out=$(rg explain fd00:beef::1 2>&1); rc=$?
+	expect_eq "a plan file edited since its sync: refused" "$rc" "2"
+	expect_match "saying it changed and what to do" "$out" \
+		"^$TMP/inforce.plan has changed since it was put in force \\(sha256 [0-9a-f]{12} in force, [0-9a-f]{12} on disk\\): run 'ringguard sync' to put it in force, or 'ringguard explain --plan $TMP/inforce.plan ...' to explain the file as it is now$"
+	rg sync >/dev/null
+	out=$(rg explain fd00:beef::1 --role mesh); rc=$?
+	expect_eq "after the sync, the new line is in force" "$rc" "0"
+	expect_match "and named" "$out" "prefix lab-late fd00:beef::/64 allow mesh \\($TMP/inforce.plan:"
+	rg sync --plan "$PLAN" >/dev/null
+}
+
 # detach leaves no pin and no program
 test_detach_leaves_nothing() {
 	rg detach >/dev/null

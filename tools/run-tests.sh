@@ -27,7 +27,7 @@ if [ -z "$CHECK" ] && [ "$(id -u)" != 0 ]; then
 fi
 
 # Criterion suites that load BPF programs (root, BPF_PROG_TEST_RUN)
-ROOT_SUITES=" test_prog test_diff test_live test_drift "
+ROOT_SUITES=" test_prog test_diff test_live test_drift test_explain "
 
 passed=0
 failed=0
