@@ -11,7 +11,7 @@
 # unambiguous prefix, and --mesh/--egress taking a comma list, with the bare
 # words right after them continuing it.
 
-_ringguard_commands='attach daemon sync mode status stats events replay plan verify detach help'
+_ringguard_commands='attach daemon sync mode status stats events replay plan verify explain detach help'
 _ringguard_globals='-j --json -v --verbose --pin-dir'
 
 # The one word of "$@" that starts with $1, as the CLI picks a command;
@@ -163,6 +163,7 @@ _ringguard()
 		stats) opts='--all --sort --tree --watch --prometheus' ;;
 		replay) opts='--plan --role --dir' ;;
 		verify) opts='--plan --host --mesh --egress' ;;
+		explain) opts='--plan --role' ;;
 		plan) [[ $sub == import ]] && opts='-o --output' ;;
 		esac
 		for o in $opts $_ringguard_globals; do

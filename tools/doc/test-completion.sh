@@ -96,7 +96,7 @@ echo "completion: tools/doc/ringguard.bash"
 expect 'attach' at
 expect 'stats status' st
 expect 'daemon detach' d
-expect 'attach daemon sync mode status stats events replay plan verify detach help' ''
+expect 'attach daemon sync mode status stats events replay plan verify explain detach help' ''
 expect 'attach' -j at
 expect 'sync status stats' --pin-dir /tmp s
 expect '-j --json -v --verbose --pin-dir -h --help -V --version' -
@@ -120,6 +120,13 @@ expect '' help attach ''
 expect "$tmp/a.pcap" plan diff "$tmp/b.plan" "$tmp/a"
 expect '' plan diff old.plan new.plan ''
 expect "$tmp/b.plan" plan check "$tmp/b"
+
+# explain: its options, its roles, a plan file; addresses are not completed
+expect 'explain' ex
+expect '--plan --role --json --verbose --pin-dir' explain --
+expect 'mesh egress' explain fc00::1 --role ''
+expect "$tmp/b.plan" explain --plan "$tmp/b"
+expect '' explain ''
 
 # replay
 expect 'mesh egress' replay --role ''
