@@ -77,7 +77,6 @@ struct explain {
 	int nroles;
 	__u32 roles[RG_ROLES];
 	int naddrs;
-	const char *words[2];
 	struct rg_explain_addr addr[2];
 	bool frame;
 	struct rg_explain_frame f;
@@ -553,7 +552,6 @@ static int cmd_explain(struct rg_cli *c)
 			x->roles[x->nroles++] = role;
 	x->naddrs = pos.n;
 	for (int i = 0; i < pos.n; i++) {
-		x->words[i] = pos.v[i];
 		rg_explain_addr(&x->plan, addr[i], v4[i], &x->addr[i]);
 		if (!a.plan_path) {
 			err = check_pinned(c, x, &m, &x->addr[i]);
