@@ -258,7 +258,8 @@ test_sync_renames_keep_counters() {
 
 # explain without --plan reads the plan in force: the file the state names,
 # checked against the pinned trie, in the mode in force; a file edited since
-# its sync is refused, saying what to do (on attach_by_host's attach)
+# its sync is refused, saying what to do, and so is a pinned trie that
+# disagrees with the file (on attach_by_host's attach)
 test_explain_the_plan_in_force() {
 	local out rc gen
 	gen=$(rg -j status | jq -r .plan.generation)
@@ -286,6 +287,30 @@ test_explain_the_plan_in_force() {
 	expect_eq "after the sync, the new line is in force" "$rc" "0"
 	expect_match "and named" "$out" "prefix lab-late fd00:beef::/64 allow mesh \\($TMP/inforce.plan:"
 	rg sync --plan "$PLAN" >/dev/null
+	# a pinned trie that says otherwise than the file: refused, never a
+	# wrong explanation (fc00::/8's value made to break nothing, both slots)
+	have_cmd bpftool || { skip "no bpftool to edit the pinned trie"; return; }
+	local p s id v0 v1 ids=() key=(8 0 0 0 0xfc 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)
+	p=${pin#/proc/*/root}
+	for s in 0 1; do
+		id=$(bpftool -j map lookup pinned "$p/maps/rg_plan" key "$s" 0 0 0 |
+			jq -r '.value | map(ltrimstr("0x")) | reverse | join("")')
+		ids+=($((16#$id)))
+	done
+	read -ra v0 < <(bpftool -j map lookup id "${ids[0]}" key "${key[@]}" | jq -r '.value | join(" ")')
+	read -ra v1 < <(bpftool -j map lookup id "${ids[1]}" key "${key[@]}" | jq -r '.value | join(" ")')
+	expect_eq "fc00::/8 breaks egress in both tries" "${v0[4]} ${v1[4]}" "0x04 0x04"
+	# the same bucket id, no role broken
+	bpftool map update id "${ids[0]}" key "${key[@]}" value "${v0[@]:0:4}" 0 0 0 0
+	bpftool map update id "${ids[1]}" key "${key[@]}" value "${v1[@]:0:4}" 0 0 0 0
+	out=$(rg explain fc00:ffff::1 2>&1); rc=$?
+	bpftool map update id "${ids[0]}" key "${key[@]}" value "${v0[@]}"
+	bpftool map update id "${ids[1]}" key "${key[@]}" value "${v1[@]}"
+	expect_eq "the kernel and the file disagree: refused" "$rc" "2"
+	expect_match "saying both answers" "$out" \
+		"^the pinned plan \\(generation [0-9]+\\) answers otherwise for fc00:ffff::1 than $PLAN: bucket fc00::/8, breaking the plan on no role in the kernel, bucket fc00::/8, breaking it on egress in the file"
+	out=$(rg explain fc00:ffff::1 --role egress); rc=$?
+	expect_eq "put back: explained again" "$rc" "1"
 }
 
 # detach leaves no pin and no program

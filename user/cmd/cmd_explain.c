@@ -480,37 +480,48 @@ out:
 	return err;
 }
 
+/* " mesh egress", " no role": the roles in breaks */
+static const char *roles_text(__u32 breaks, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", breaks & RG_BREAKS(RG_ROLE_MESH) ? " mesh" : "",
+		 breaks & RG_BREAKS(RG_ROLE_EGRESS) ? " egress" : "",
+		 breaks & (RG_BREAKS(RG_ROLE_MESH) | RG_BREAKS(RG_ROLE_EGRESS)) ? "" : " no role");
+	return buf;
+}
+
 /* The pinned tries' answer for a, which must be the file's. */
 static int check_pinned(struct rg_cli *c, const struct explain *x, const struct rg_maps *m,
 			const struct rg_explain_addr *a)
 {
-	struct rg_inforce in;
+	const __u32 mask = RG_BREAKS(RG_ROLE_MESH) | RG_BREAKS(RG_ROLE_EGRESS);
 	struct rg_lpm_key want = {}, got;
-	char s[64], bk[64];
-	__u32 mask = RG_BREAKS(RG_ROLE_MESH) | RG_BREAKS(RG_ROLE_EGRESS);
+	struct rg_inforce in;
+	char s[64], bk[64], fk[64], r1[24], r2[24];
 	int err = rg_inforce_lookup(m, a->addr, a->v4, &in);
 
 	if (err)
 		return cli_fail(c, err, "cannot look the address up in the pinned plan: %s",
-				   strerror(-err));
-	addr_text(a, s, sizeof(s));
+				strerror(-err));
 	got = in.bucket.cidr;
 	if (a->bucket >= 0)
 		rg_key_of(&x->plan.entries[a->bucket].cidr, &want);
-	if (in.found != (a->bucket >= 0) || (in.val.breaks & mask) != a->breaks ||
-	    (in.found && (got.prefixlen != want.prefixlen ||
-			  memcmp(got.addr, want.addr, sizeof(got.addr))))) {
-		if (in.found)
-			rg_key_format(&got, bk, sizeof(bk));
-		return cli_fail(c, -ESTALE, "the pinned plan (generation %u) answers otherwise "
-				   "for %s than %s (bucket %s, breaks the plan on%s%s%s): a sync "
-				   "may be under way; run 'ringguard sync' and explain again", in.gen,
-				   s, x->file, in.found ? bk : "unplanned",
-				   in.val.breaks & mask ? "" : " no role",
-				   in.val.breaks & RG_BREAKS(RG_ROLE_MESH) ? " mesh" : "",
-				   in.val.breaks & RG_BREAKS(RG_ROLE_EGRESS) ? " egress" : "");
-	}
-	return 0;
+	if (in.found == (a->bucket >= 0) && (in.val.breaks & mask) == a->breaks &&
+	    (!in.found || (got.prefixlen == want.prefixlen &&
+			   !memcmp(got.addr, want.addr, sizeof(got.addr)))))
+		return 0;
+	addr_text(a, s, sizeof(s));
+	snprintf(bk, sizeof(bk), "unplanned");
+	snprintf(fk, sizeof(fk), "unplanned");
+	if (in.found)
+		rg_key_format(&got, bk, sizeof(bk));
+	if (a->bucket >= 0)
+		rg_cidr_format(&x->plan.entries[a->bucket].cidr, fk, sizeof(fk));
+	return cli_fail(c, -ESTALE, "the pinned plan (generation %u) answers otherwise for %s "
+			"than %s: bucket %s, breaking the plan on%s in the kernel, bucket %s, "
+			"breaking it on%s in the file; a sync may be under way: explain again, "
+			"and run 'ringguard sync' if it persists", in.gen, s, x->file, bk,
+			roles_text(in.val.breaks, r1, sizeof(r1)), fk,
+			roles_text(a->breaks, r2, sizeof(r2)));
 }
 
 static int cmd_explain(struct rg_cli *c)
