@@ -427,7 +427,7 @@ Test(prog, the_switch_picks_exact_tables_or_trie)
 	rg_exact_min_entries = 0;
 	h_install(&in, &p2, plan_text);
 	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
-	cr_assert_eq(g.exact, 1, "a plan in exact tables says so at the switch");
+	cr_assert_eq(g.flags & RG_GEN_EXACT, RG_GEN_EXACT, "a plan in exact tables says so at the switch");
 	mgmt = h_bucket(&in, "pve-mgmt");
 	slot = g.gen & 1;
 	cr_assert_eq(bpf_map_lookup_elem(in.m.plan, &slot, &id), 0);
@@ -453,7 +453,7 @@ Test(prog, the_switch_picks_exact_tables_or_trie)
 	}
 	cr_expect(h_run(&in, RG_DIR_IN, f, 100), "the exact tables answer");
 	cr_expect_eq(h_bc(&in, mgmt).dst.packets, 1);
-	g.exact = 0;
+	g.flags &= ~RG_GEN_EXACT;
 	cr_assert_eq(bpf_map_update_elem(in.m.plan_gen, &zero, &g, BPF_ANY), 0);
 	/* addresses the cache has not seen */
 	rg_frame_ip(f, sizeof(f), "fd00:101::12", "fd00:10::2", NULL, 0, 100);

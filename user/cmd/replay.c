@@ -9,7 +9,8 @@
  * run cannot take a frame as the datapath would, replay says so and makes
  * up the difference in userspace:
  *   - a frame under 14 bytes (BPF_PROG_TEST_RUN takes none) is what the
- *     datapath counts as malformed, so it is counted malformed here;
+ *     datapath counts as malformed (unreadable), so it is counted malformed
+ *     here, and dropped unless the plan says 'unreadable pass';
  *   - a frame the capture's snaplen cut inside its headers was never seen
  *     whole: it is reported as not judged, and the replay cannot end in
  *     "nothing would drop";
@@ -31,7 +32,7 @@
 #include "lib/json.h"
 #include "cmd/replay.h"
 
-/* Ethernet, two VLAN tags and the longest IPv4 header (60) or IPv6 (40). */
+/* Ethernet, RG_MAX_VLANS tags and the longest IPv4 header (60) or IPv6 (40). */
 #define RG_REPLAY_HEADERS 256
 
 /* The plan's entries by prefix length, for the most specific match of -v
@@ -367,6 +368,9 @@ static void totals(struct replay *r, struct rg_dir_counters *d)
 	d->packets += r->short_frames;
 	d->bytes += r->short_bytes;
 	d->malformed += r->short_frames;
+	/* unreadable: enforce drops them unless the plan passes them */
+	if (!r->plan->unreadable_pass)
+		d->dropped += r->short_frames;
 }
 
 /* Per bucket: which addresses broke the plan (the rule is the role's: fc00
