@@ -119,7 +119,9 @@ struct rg_lpm_key {
 enum rg_inner {
 	RG_INNER_NONE		= 0,	/* not to an encapsulation port, or no Ethernet/IP inside */
 	RG_INNER_IP		= 1,
-	RG_INNER_MALFORMED	= 2,	/* a truncated inner header: counted as malformed */
+	RG_INNER_MALFORMED	= 2,	/* unreadable inside (a truncated header, too many
+					 * tags): counted as malformed, and dropped in
+					 * enforce mode unless the plan says 'unreadable pass' */
 };
 
 enum rg_encap_kind {
