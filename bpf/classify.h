@@ -189,7 +189,7 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
 	struct rg_lpm_val *v;
 	void *m = NULL;
 
-	if (rg_exact_ok && g->exact) {
+	if (rg_exact_ok && (g->flags & RG_GEN_EXACT)) {
 		ls = bpf_map_lookup_elem(&rg_lengths, &slot);
 		m = bpf_map_lookup_elem(&rg_exact, &slot);
 	}
@@ -401,6 +401,42 @@ static __always_inline void rg_emit(struct rg_ctx *c, struct rg_pkt *p, struct r
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/* Whether enforce mode is in force now (its deadline, if any, not passed). */
+static __always_inline bool rg_enforcing(__u64 *now)
+{
+	struct rg_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&rg_config, &zero);
+	if (!cfg || cfg->mode != RG_MODE_ENFORCE)
+		return false;
+	if (!cfg->enforce_until)
+		return true;
+	*now = bpf_ktime_get_ns();
+	return *now < cfg->enforce_until;
+}
+
+/* A frame the parser cannot read (more VLAN tags than it walks, a
+ * truncated or invalid header), already counted malformed. The bridge
+ * would forward it all the same, and whatever it carries (an fc00 source
+ * behind a fifth tag) is then out of our sight: in enforce mode it goes,
+ * unless the plan in force says 'unreadable pass'. Monitor mode passes it.
+ */
+static __always_inline int rg_unreadable(struct rg_dir_counters *dc)
+{
+	struct rg_gen *gp;
+	__u32 zero = 0;
+	__u64 now = 0;
+
+	gp = bpf_map_lookup_elem(&rg_plan_gen, &zero);
+	if (gp && (*(volatile __u32 *)&gp->flags & RG_GEN_UNREADABLE_PASS))
+		return RG_VERDICT_PASS;
+	if (!rg_enforcing(&now))
+		return RG_VERDICT_PASS;
+	dc->dropped++;
+	return RG_VERDICT_DROP;
+}
+
 /* Role and counter slot of the interface, if it is one of ours. */
 static __always_inline bool rg_iface(__u32 ifindex, __u32 *role, __u32 *slot)
 {
@@ -431,7 +467,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	struct rg_inner_res ir;
 	__u32 zero = 0, role, slot, role_bit, cpu, k, sb, db, isb = 0, idb = 0, breaks;
 	struct rg_gen *gp;
-	bool brk, drop;
+	bool brk, drop, unreadable = false;
 	__u64 now = 0;
 	__u8 encap = RG_ENCAP_NONE;
 	struct rg_pkt p;
@@ -455,7 +491,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	}
 	if (r != RG_PARSE_IP) {
 		dc->malformed++;
-		return RG_VERDICT_PASS;
+		return rg_unreadable(dc);
 	}
 
 	role_bit = RG_BREAKS(role);
@@ -467,7 +503,7 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		return RG_VERDICT_PASS;
 	/* the inner addresses, if any, resolve in it too */
 	ir.g.gen = *(volatile __u32 *)&gp->gen;
-	ir.g.exact = *(volatile __u32 *)&gp->exact;
+	ir.g.flags = *(volatile __u32 *)&gp->flags;
 	sb = rg_addr(&p.src, &ir.g, cpu, role_bit, &line->ctl, &brk);
 	breaks = brk;
 	rg_count(cpu, sb, true, brk, c->len);
@@ -494,7 +530,11 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		else
 			rg_inner_xdp(c->xdp, &ir);
 		if (ir.result == RG_INNER_MALFORMED) {
+			/* the outer frame is read and judged, but a VTEP
+			 * would deliver an inner frame nobody here read
+			 */
 			dc->malformed++;
+			unreadable = !(ir.g.flags & RG_GEN_UNREADABLE_PASS);
 		} else if (ir.result == RG_INNER_IP) {
 			isb = ir.isb;
 			idb = ir.idb;
@@ -503,8 +543,13 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 		}
 	}
 
-	if (!breaks)
+	if (!breaks) {
+		if (unreadable && rg_enforcing(&now)) {
+			dc->dropped++;
+			return RG_VERDICT_DROP;
+		}
 		return RG_VERDICT_PASS;
+	}
 	dc->violations++;
 	cfg = bpf_map_lookup_elem(&rg_config, &zero);
 	if (!cfg)

@@ -2,9 +2,13 @@
 /*
  * parse.h - frame parsing shared by the XDP and tc programs.
  *
- * rg_parse() walks Ethernet, up to two VLAN tags (802.1Q, 802.1ad) and an
- * IPv6 or IPv4 header, and fills the two LPM keys. The userspace model in
- * tests/model.c mirrors these rules exactly; change both together.
+ * rg_parse() walks Ethernet, up to RG_MAX_VLANS VLAN tags (802.1Q, 802.1ad,
+ * and the pre-standard 0x9100 of older QinQ gear) and an IPv6 or IPv4
+ * header, and fills the two LPM keys. A frame it cannot read (more tags,
+ * a truncated or invalid header) is RG_PARSE_MALFORMED: the classifier
+ * calls it unreadable, and enforce mode drops it unless the plan says
+ * 'unreadable pass'. user/plan/frame.c mirrors these rules exactly (the
+ * fuzzer and tests/test_diff.c hold them together); change both together.
  */
 #ifndef RG_PARSE_H
 #define RG_PARSE_H
@@ -15,12 +19,12 @@
 #define RG_ETH_P_IPV6	0x86DD
 #define RG_ETH_P_8021Q	0x8100
 #define RG_ETH_P_8021AD	0x88A8
-#define RG_MAX_VLANS	2
+#define RG_ETH_P_QINQ	0x9100	/* pre-802.1ad QinQ, still sent by some switches */
 
-/* Longest header span rg_parse() may read: Ethernet, two tags, IPv4 with
- * options (IPv6's fixed header is shorter).
+/* Longest header span rg_parse() may read: Ethernet, RG_MAX_VLANS tags
+ * (include/ringguard.h), IPv4 with options (IPv6's fixed header is shorter).
  */
-#define RG_HDR_SPAN	(14 + 2 * 4 + 60)
+#define RG_HDR_SPAN	(14 + RG_MAX_VLANS * 4 + 60)
 /* ... and rg_parse_encap(): UDP, the VXLAN or Geneve header with the
  * longest options Geneve allows (63 words), then the inner frame's headers.
  */
@@ -32,7 +36,8 @@
 enum rg_parse_result {
 	RG_PARSE_IP		= 0,
 	RG_PARSE_OTHER		= 1,	/* not IP: passes, counted as other */
-	RG_PARSE_MALFORMED	= 2,	/* passes, counted as malformed */
+	RG_PARSE_MALFORMED	= 2,	/* unreadable: counted malformed, dropped in enforce
+					 * mode unless the plan says 'unreadable pass' */
 };
 
 
@@ -130,9 +135,15 @@ static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)
 	k->prefixlen = 128;
 }
 
+static __always_inline bool rg_is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(RG_ETH_P_8021Q) || proto == bpf_htons(RG_ETH_P_8021AD) ||
+	       proto == bpf_htons(RG_ETH_P_QINQ);
+}
+
 /* oob_tags: VLAN tags the kernel holds out of band (tc only: the outer tag
  * may sit in skb->vlan_tci instead of the frame). They count toward the
- * two-tag limit so a frame classifies the same at XDP and at tc.
+ * RG_MAX_VLANS limit so a frame classifies the same at XDP and at tc.
  */
 static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 				    struct rg_pkt *p)
@@ -150,8 +161,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 	for (int i = 0; i <= RG_MAX_VLANS; i++) {
 		struct rg_vlan *vh = cur;
 
-		if (proto != bpf_htons(RG_ETH_P_8021Q) &&
-		    proto != bpf_htons(RG_ETH_P_8021AD))
+		if (!rg_is_vlan(proto))
 			break;
 		if (tags >= RG_MAX_VLANS)
 			return RG_PARSE_MALFORMED;

@@ -70,6 +70,11 @@
 
 #define RG_BUCKET_UNPLANNED	0
 
+/* VLAN tags (0x8100, 0x88a8, 0x9100; out-of-band ones count) the datapath
+ * walks to reach the IP header; a frame with more is unreadable.
+ */
+#define RG_MAX_VLANS		4
+
 enum rg_role {
 	RG_ROLE_NONE	= 0,
 	RG_ROLE_MESH	= 1,
@@ -121,7 +126,9 @@ struct rg_lpm_key {
 enum rg_inner {
 	RG_INNER_NONE		= 0,	/* not to an encapsulation port, or no Ethernet/IP inside */
 	RG_INNER_IP		= 1,
-	RG_INNER_MALFORMED	= 2,	/* a truncated inner header: counted as malformed */
+	RG_INNER_MALFORMED	= 2,	/* unreadable inside (a truncated header, too many
+					 * tags): counted as malformed, and dropped in
+					 * enforce mode unless the plan says 'unreadable pass' */
 };
 
 enum rg_encap_kind {
@@ -158,8 +165,11 @@ struct rg_dir_counters {
 	__u64 packets;		/* every frame the hook saw */
 	__u64 bytes;		/* full frame, L2 header and VLAN tags included */
 	__u64 violations;	/* frames whose source or destination broke the plan */
-	__u64 dropped;		/* violations dropped in enforce mode */
-	__u64 malformed;	/* too many VLAN tags, truncated IP header */
+	__u64 dropped;		/* violations and unreadable frames dropped in enforce mode */
+	__u64 malformed;	/* unreadable: too many VLAN tags, a truncated or
+				 * invalid header (outer, or inner of VXLAN/Geneve);
+				 * enforce mode drops them (and counts them in dropped
+				 * too) unless the plan says 'unreadable pass' */
 	__u64 other;		/* not IP (ARP, LLDP, ...) */
 };
 
@@ -374,14 +384,20 @@ struct rg_count_slot {
 	__u64 pad2;		/* one cache line */
 };
 
-/* rg_plan_gen[0]: the generation in force, and whether its slot's plan is
- * looked up in the exact tables (rg_lengths[slot].n > 0), so that a packet
- * over a trie reads no lengths. Written at once by the switch of a sync.
+/* rg_plan_gen[0]: the generation in force, and flags of its plan:
+ * RG_GEN_EXACT, its slot's plan is looked up in the exact tables
+ * (rg_lengths[slot].n > 0), so that a packet over a trie reads no lengths;
+ * RG_GEN_UNREADABLE_PASS, the plan says 'unreadable pass'. Written at once
+ * by the switch of a sync, so the flags change with the plan they belong
+ * to. (Layout 5 and before held 0 or 1 in flags: the same meaning.)
  */
 struct rg_gen {
 	__u32 gen;
-	__u32 exact;
+	__u32 flags;
 };
+
+#define RG_GEN_EXACT		(1u << 0)
+#define RG_GEN_UNREADABLE_PASS	(1u << 1)
 
 /* rg_meta: one entry, written only by userspace. */
 struct rg_meta {

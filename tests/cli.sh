@@ -431,11 +431,18 @@ test_replay_short_frames_are_malformed() {
 	{ pcap_header 65535; record 54 54; frame6 "$FD_MGMT" "$FD_MGMT2"
 	  record 10 10; bin 02000000000202000000; } >"$TMP/short.pcap"
 	run -j replay --plan "$PLAN" --role egress "$TMP/short.pcap"
-	expect_rc "replay of a capture with a 10-byte frame" 0
-	expect_eq "both frames counted, the short one as malformed" \
-		"$(jq -r '"\(.frames) \(.malformed) \(.bytes)"' <<<"$out" 2>&1)" "2 1 64"
+	expect_rc "replay of a capture with a 10-byte frame: unreadable, it would drop" 1
+	expect_eq "both frames counted, the short one as malformed and dropped" \
+		"$(jq -r '"\(.frames) \(.malformed) \(.bytes) \(.would_drop)"' <<<"$out" 2>&1)" "2 1 64 1"
 	run -v replay --plan "$PLAN" --role egress "$TMP/short.pcap"
-	expect_in "-v lists it as malformed" "$out" "#2         10  malformed  pass"
+	expect_in "-v lists it as malformed" "$out" "#2         10  malformed  WOULD DROP"
+	expect_in "and says why, and what to do" "$out" \
+		"1 unreadable frame would drop (more than 4 VLAN tags, a cut or invalid header): 'unreadable pass' in the plan lets them through"
+	expect_not_in "it never says nothing would drop" "$out" "nothing would drop"
+	{ cat "$PLAN"; echo "unreadable pass"; } >"$TMP/pass.plan"
+	run -v replay --plan "$TMP/pass.plan" --role egress "$TMP/short.pcap"
+	expect_rc "with 'unreadable pass' nothing would drop" 0
+	expect_in "-v lists it as malformed, passing" "$out" "#2         10  malformed  pass"
 }
 
 test_replay_snaplen_cut_frames_are_not_judged() {

@@ -4,10 +4,11 @@
  * AF_PACKET socket (they pass the interface's tc egress hook, then reach
  * the veth peer's XDP hook). Used by tests/netns.sh and the lab.
  *
- *   rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t 8100,88a8] [-c CUT]
+ *   rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t 8100,88a8,...] [-c CUT]
  *             [-e vxlan|geneve,PORT,INNER_SRC,INNER_DST[,OPTION_WORDS]]
  *   rg-inject IFNAME --ethertype 0x0806 [-n COUNT] [-l LEN]
  *
+ * -t: up to 8 VLAN tags, outermost first (0x8100, 0x88a8, 0x9100, ...).
  * -e sends UDP to PORT carrying a VXLAN or Geneve header (with that many
  * 4-byte Geneve options) and an inner Ethernet frame of LEN bytes.
  */
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
 	const char *ifname, *src = NULL, *dst = NULL;
 	char *encap = NULL;
 	long count = 1, total = 100, cut = 0, ethertype = 0, sent = 0, failed = 0;
-	uint16_t tags[4];
+	uint16_t tags[8];
 	int ntags = 0, fd, i = 2;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	size_t len;
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-t")) {
 			char *d = strdup(v), *save = NULL;
 
-			for (char *t = strtok_r(d, ",", &save); t && ntags < 4;
+			for (char *t = strtok_r(d, ",", &save); t && ntags < 8;
 			     t = strtok_r(NULL, ",", &save))
 				tags[ntags++] = strtol(t, NULL, 16);
 			free(d);

@@ -139,6 +139,26 @@ inject() {
 # nsenter keeps the host's mount namespace, where bpffs holds the pins
 tcx() { nsenter --net="/run/netns/${LAB}node" "$TCX" "$@"; }
 
+# capture_start NS IF: record the frames rg-inject sends (its source MAC)
+# that reach IF in namespace NS, until capture_stop (the suite's teardown
+# calls it too); captured: how many so far
+CPID=
+capture_start() {
+	capture_stop
+	rm -f "$TMP/cap.pcap" "$TMP/cap.err"
+	ip netns exec "${LAB}$1" tcpdump --immediate-mode -i "$2" -U -nn -w "$TMP/cap.pcap" \
+		'ether src 02:52:47:00:00:01' 2>"$TMP/cap.err" &
+	CPID=$!
+	wait_ms 5000 grep -q "listening on" "$TMP/cap.err"
+}
+captured() { tcpdump -r "$TMP/cap.pcap" -nn 2>/dev/null | wc -l; }
+capture_stop() {
+	[ -n "$CPID" ] || return 0
+	kill "$CPID" 2>/dev/null
+	wait "$CPID" 2>/dev/null
+	CPID=
+}
+
 # --- a daemon under test (fleet.sh, faults.sh, pve.sh) ------------------------
 #
 # A suite starts its daemon in the background with its own arguments, keeps

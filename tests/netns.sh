@@ -19,6 +19,7 @@ LAB="rgt$$-"
 teardown() {
 	[ -n "$DPID" ] && kill -CONT "$DPID" 2>/dev/null
 	stop_daemon
+	capture_stop
 	lab_ns node "$RG" detach >/dev/null 2>&1
 	lab_ns node "$TCX" xdp-off eth0 2>/dev/null
 	rm -rf /sys/fs/bpf/rgt$$-*
@@ -105,15 +106,19 @@ test_jumbo_frames() {
 	expect_eq "a 9000-byte ping crosses the mesh" "$?" "0"
 }
 
-# VLAN: one and two in-band tags classify at XDP, three are malformed
+# VLAN: one to four in-band tags (0x8100, 0x88a8, 0x9100) classify at XDP,
+# five are malformed (unreadable; monitor mode passes them)
 test_vlan_in_band() {
 	p0=$(bkt ceph-public dst packets); m0=$(ifc eth0 in malformed)
 	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 8100 >/dev/null
 	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100 >/dev/null
 	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100 >/dev/null
+	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 9100,88a8,8100,8100 >/dev/null
+	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100,8100,8100 >/dev/null
 	stats
-	expect_eq "1 and 2 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "20"
-	expect_eq "3 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
+	expect_eq "1 to 4 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "40"
+	expect_eq "5 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
+	expect_eq "and pass in monitor mode" "$(ifc eth0 in dropped)" "0"
 }
 
 # a VLAN tag held out of band classifies the same at tc
@@ -126,12 +131,13 @@ test_vlan_out_of_band() {
 	tcx attach "$TPROGS" vlan_push eth0 head "$PINX"
 	p0=$(bkt ceph-public dst packets); o0=$(ifc eth0 out bytes); m0=$(ifc eth0 out malformed)
 	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 >/dev/null
-	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100 >/dev/null
+	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100,8100 >/dev/null
+	inject node eth0 fc00:101::11 fc00:20::9 -n 10 -l 300 -t 88a8,8100,8100,8100 >/dev/null
 	stats
 	tcx detach "$PINX"
-	expect_eq "an out-of-band tag classifies the same at tc" "$(( $(bkt ceph-public dst packets) - p0 ))" "10"
-	expect_eq "and its 4 bytes count" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( 20 * 304 ))"
-	expect_eq "out-of-band tag + 2 in-band tags are malformed" "$(( $(ifc eth0 out malformed) - m0 ))" "10"
+	expect_eq "an out-of-band tag classifies the same at tc, with up to 3 in-band ones" "$(( $(bkt ceph-public dst packets) - p0 ))" "20"
+	expect_eq "and its 4 bytes count" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( 30 * 304 ))"
+	expect_eq "out-of-band tag + 4 in-band tags are malformed" "$(( $(ifc eth0 out malformed) - m0 ))" "10"
 }
 
 # programs after ringguard (tcx tail, like Cilium; a clsact filter) see what it passes
@@ -193,6 +199,31 @@ test_enforce_at_xdp() {
 	stats
 	expect_eq "enforce: fd00 transiting the mesh is dropped" "$(( $(ifc eth0 in dropped) - d0 ))" "20"
 	expect_eq "enforce: pods and IS-IS loopbacks on the mesh pass" "$(bkt solcp011-lo dst packets)" "20"
+}
+
+# enforce at tc egress: fc00 behind 3 VLAN tags is read and dropped; behind
+# 5, or with its IPv6 header cut short after a tag, it is unreadable and
+# dropped; none of it reaches the gateway. LLDP and legit traffic do (the
+# legit frame, sent last, marks the end of the capture).
+test_enforce_unreadable_at_tc() {
+	have_cmd tcpdump || { skip "no tcpdump to watch the gateway"; return; }
+	local n=5 d0 m0
+	stats
+	d0=$(ifc eth1 out dropped); m0=$(ifc eth1 out malformed)
+	capture_start gw g0 || { bad "tcpdump listens at the gateway" "$(cat "$TMP/cap.err")"; return; }
+	inject node eth1 fd00:101::11 fc00:20::1 -n $n -l 200 -t 8100,8100,8100 >/dev/null
+	inject node eth1 fd00:101::11 fc00:20::1 -n $n -l 200 -t 9100,88a8,8100,8100,8100 >/dev/null
+	inject node eth1 fc00:101::11 fc00:20::1 -n $n -l 200 -t 8100 -c 50 >/dev/null
+	inject node eth1 --ethertype 0x88cc -n 3 -l 60 >/dev/null
+	inject node eth1 fd00:101::11 fd00:101::fffe -n 1 -l 100 >/dev/null
+	wait_ms 5000 test "$(captured)" -ge 4
+	expect_eq "enforce: of the tagged and cut fc00 frames none reaches the gateway (LLDP and the marker do)" \
+		"$(captured)" "4"
+	capture_stop
+	stats
+	expect_eq "enforce: all $((3 * n)) dropped at eth1 egress" "$(( $(ifc eth1 out dropped) - d0 ))" "$((3 * n))"
+	expect_eq "enforce: the 5-tag and the cut ones counted malformed" \
+		"$(( $(ifc eth1 out malformed) - m0 ))" "$((2 * n))"
 }
 
 # a dropped leak never reaches the program after ringguard

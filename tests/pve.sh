@@ -28,6 +28,7 @@ rg() { lab_ns pve1 "$RG" "$@"; }
 tcx() { nsenter --net="/run/netns/${LAB}pve1" "$TCX" "$@"; }
 
 teardown() {
+	capture_stop
 	daemon_down pve1
 	rm -rf "$PINX"
 	big_lab_down
@@ -256,6 +257,65 @@ test_leak_enforce() {
 	lab_ns vm100 ping -6 -c 2 -i 0.2 -W 1 fd00:101::fffe >/dev/null
 	expect_eq "enforce: guest to gateway still passes" "$?" "0"
 	lab_ns vm100 ip -6 route del fc00:20::/64
+	rg mode monitor >/dev/null
+}
+
+# issue 17: a guest hides fc00 behind VLAN tags at its tap. Behind 3 tags
+# (which the datapath once could not read, and passed) it is a leak like
+# any other; behind 5, more than the datapath walks, it is unreadable: in
+# enforce mode neither reaches the uplink router, unless the plan says
+# 'unreadable pass' (then the 5-tag frames do, as the operator asked).
+# A legit frame sent last marks the end: the path is one queue, so what
+# was not captured before it never comes.
+test_unreadable_never_leaves() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	have_cmd tcpdump || { skip "no tcpdump to watch the uplink router"; return; }
+	local n=5 t0 m0 d0 u0 um0 three=8100,8100,8100 five=88a8,8100,8100,8100,8100
+	stats
+	t0=$(ifc tap100i1 in violations); m0=$(ifc tap100i1 in malformed)
+	capture_start rtr ether1 || { bad "tcpdump listens at the router" "$(cat "$TMP/cap.err")"; return; }
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $three >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $five >/dev/null
+	wait_ms 5000 test "$(captured)" -ge $((2 * n))
+	expect_eq "monitor: 3- and 5-tag fc00 frames reach the uplink router" "$(captured)" "$((2 * n))"
+	stats
+	expect_eq "monitor: 3 tags are read, a violation at the tap" \
+		"$(( $(ifc tap100i1 in violations) - t0 ))" "$n"
+	expect_eq "monitor: 5 tags are unreadable (malformed) at the tap" \
+		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$n"
+
+	expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
+	stats
+	d0=$(ifc tap100i1 in dropped); m0=$(ifc tap100i1 in malformed)
+	u0=$(ifc up0 out violations); um0=$(ifc up0 out malformed)
+	capture_start rtr ether1 || { bad "tcpdump listens at the router" "$(cat "$TMP/cap.err")"; return; }
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $three >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $five >/dev/null
+	inject vm100 eth1 fd00:101::11 fd00:101::fffe -n 1 -l 100 >/dev/null
+	wait_ms 5000 test "$(captured)" -ge 1
+	expect_eq "enforce: 0 of $((2 * n)) tagged fc00 frames reach the router (only the marker)" \
+		"$(captured)" "1"
+	stats
+	expect_eq "enforce: all dropped at the guest's tap" "$(( $(ifc tap100i1 in dropped) - d0 ))" \
+		"$((2 * n))"
+	expect_eq "enforce: the 5-tag ones counted malformed" \
+		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$n"
+	expect_eq "enforce: none seen at the uplink's egress" \
+		"$(( $(ifc up0 out violations) - u0 ))+$(( $(ifc up0 out malformed) - um0 ))" "0+0"
+
+	{ cat "$PLAN"; echo "unreadable pass"; } > "$TMP/pass.plan"
+	expect_match "plan check shows the override" "$(rg plan check "$TMP/pass.plan")" \
+		"^unreadable frames: pass in enforce mode$"
+	rg sync --plan "$TMP/pass.plan" >/dev/null
+	capture_start rtr ether1 || { bad "tcpdump listens at the router" "$(cat "$TMP/cap.err")"; return; }
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $three >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $five >/dev/null
+	inject vm100 eth1 fd00:101::11 fd00:101::fffe -n 1 -l 100 >/dev/null
+	wait_ms 5000 test "$(captured)" -ge $((n + 1))
+	expect_eq "unreadable pass: the 5-tag frames reach the router, the 3-tag leak does not" \
+		"$(captured)" "$((n + 1))"
+	capture_stop
+	rg sync --plan "$PLAN" >/dev/null
 	rg mode monitor >/dev/null
 }
 

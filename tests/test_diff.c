@@ -144,6 +144,14 @@ static char *random_plan(void)
 		len += sprintf(t + len, "encap geneve off\n");
 		break;
 	}
+	switch (rn(4)) {	/* unreadable frames: mostly the default (drop) */
+	case 0:
+		len += sprintf(t + len, "unreadable pass\n");
+		break;
+	case 1:
+		len += sprintf(t + len, "unreadable drop\n");
+		break;
+	}
 	pool[npool++] = (struct rg_cidr){ .addr = { 0xfc }, .len = 8 };
 	pool[npool++] = (struct rg_cidr){ .addr = { 0xfd }, .len = 8 };
 	if (rn(2)) {
@@ -203,21 +211,21 @@ static char *random_plan(void)
 	return t;
 }
 
-/* An inner Ethernet frame: IP in up to two tags (now and then three, a
+/* An inner Ethernet frame: IP in up to four tags (now and then five, a
  * wrong version or not IP at all).
  */
 static size_t random_inner(const struct rg_plan *plan, uint8_t *f, size_t cap)
 {
-	static const uint16_t tagtypes[] = { 0x8100, 0x88a8 };
-	uint16_t tags[3];
-	int ntags = rn(2) ? 0 : rn(10) ? 1 + rn(2) : 3;
+	static const uint16_t tagtypes[] = { 0x8100, 0x88a8, 0x9100 };
+	uint16_t tags[RG_MAX_VLANS + 1];
+	int ntags = rn(2) ? 0 : rn(10) ? 1 + rn(RG_MAX_VLANS) : RG_MAX_VLANS + 1;
 	bool v4 = rn(4) == 0;
 	uint8_t s[16], d[16];
 	char ss[INET6_ADDRSTRLEN], ds[INET6_ADDRSTRLEN];
 	size_t len;
 
 	for (int i = 0; i < ntags; i++)
-		tags[i] = tagtypes[rn(2)];
+		tags[i] = tagtypes[rn(3)];
 	if (rn(20) == 0)
 		return rg_frame_other(f, cap, 0x0806, tags, ntags, 60);
 	pick_addr(plan, v4, s);
@@ -263,23 +271,23 @@ static size_t random_encap(const struct rg_plan *plan, uint8_t *f, size_t cap, c
 
 static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
 {
-	static const uint16_t tagtypes[] = { 0x8100, 0x88a8 };
-	uint16_t tags[3];
-	int ntags = rn(10) < 7 ? 0 : rn(4);
+	static const uint16_t tagtypes[] = { 0x8100, 0x88a8, 0x9100 };
+	uint16_t tags[RG_MAX_VLANS + 2];
+	int ntags = rn(10) < 7 ? 0 : rn(RG_MAX_VLANS + 3);
 	bool v4 = rn(5) == 0;
 	uint8_t s[16], d[16];
 	char ss[INET6_ADDRSTRLEN], ds[INET6_ADDRSTRLEN];
 	size_t len, total = 60 + rn(1400);
 
 	for (int i = 0; i < ntags; i++)
-		tags[i] = tagtypes[rn(2)];
+		tags[i] = tagtypes[rn(3)];
 	if (rn(40) == 0)
 		return rg_frame_other(f, cap, rn(2) ? 0x0806 : 0x88cc, tags, ntags, total);
 	pick_addr(plan, v4, s);
 	pick_addr(plan, v4, d);
 	fmt_addr(s, v4, ss);
 	fmt_addr(d, v4, ds);
-	if (ntags < 3 && rn(4) == 0)
+	if (ntags <= RG_MAX_VLANS && rn(4) == 0)
 		return random_encap(plan, f, cap, ss, ds, tags, ntags, v4);
 	len = rg_frame_ip(f, cap, ss, ds, tags, ntags, total);
 	switch (rn(30)) {
@@ -303,7 +311,7 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 	struct rg_dir_counters *dc = &ex->dir[dir];
 	struct rg_frame fr;
 	int sb, db, r;
-	bool sbrk, dbrk;
+	bool sbrk, dbrk, unreadable;
 
 	*drop = false;
 	dc->packets++;
@@ -315,6 +323,11 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 	}
 	if (r == RG_M_MALFORMED) {
 		dc->malformed++;
+		/* unreadable: enforce mode drops it unless the plan passes it */
+		if (mode == RG_MODE_ENFORCE && !plan->unreadable_pass) {
+			dc->dropped++;
+			*drop = true;
+		}
 		return;
 	}
 	sbrk = rg_model_addr(plan, fr.src, fr.v4, role, &sb);
@@ -333,11 +346,12 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 		ex->b[db].violations.packets++;
 		ex->b[db].violations.bytes += len;
 	}
-	/* inside VXLAN or Geneve: the same once more; a truncated inner
-	 * header is malformed and leaves the outer verdict
+	/* inside VXLAN or Geneve: the same once more; an inner frame it
+	 * cannot read is malformed, and as unreadable as an outer one
 	 */
 	if (fr.inner == RG_INNER_MALFORMED)
 		dc->malformed++;
+	unreadable = fr.inner == RG_INNER_MALFORMED && !plan->unreadable_pass;
 	if (fr.inner == RG_INNER_IP) {
 		int isb, idb;
 		bool isbrk = rg_model_addr(plan, fr.isrc, fr.iv4, role, &isb);
@@ -360,12 +374,11 @@ static void expect_frame(const struct rg_plan *plan, struct expect *ex, const ui
 		sbrk |= isbrk;
 		dbrk |= idbrk;
 	}
-	if (sbrk || dbrk) {
+	if (sbrk || dbrk)
 		dc->violations++;
-		if (mode == RG_MODE_ENFORCE) {
-			dc->dropped++;
-			*drop = true;
-		}
+	if ((sbrk || dbrk || unreadable) && mode == RG_MODE_ENFORCE) {
+		dc->dropped++;
+		*drop = true;
 	}
 }
 

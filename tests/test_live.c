@@ -496,3 +496,29 @@ Test(live, unchanged_lines_of_any_kind_between_two_edits)
 	cr_assert_eq(sync_text(), 0, "a changed host line takes the whole file");
 	check_kernel("host line changed");
 }
+
+/* The plan's 'unreadable pass' rides the switch of every sync (rg_gen's
+ * flags): an edit of prefix lines keeps it, a change of the line itself
+ * takes the whole file.
+ */
+Test(live, the_unreadable_line_survives_edits)
+{
+	struct rg_gen g;
+	__u32 zero = 0;
+
+	start_plan(30);
+	insert_line(nlines, "unreadable pass");
+	cr_assert_eq(sync_text(), 0);
+	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
+	cr_expect(g.flags & RG_GEN_UNREADABLE_PASS, "a full install sets it");
+	insert_line(1, "prefix edited fd00:73::/64");
+	cr_assert_eq(sync_text(), 1, "a prefix added is an edit");
+	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
+	cr_expect(g.flags & RG_GEN_UNREADABLE_PASS, "an edit keeps it");
+	free(lines[nlines - 1]);
+	lines[nlines - 1] = strdup("unreadable drop");
+	cr_assert_eq(sync_text(), 0, "a changed unreadable line takes the whole file");
+	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
+	cr_expect_not(g.flags & RG_GEN_UNREADABLE_PASS, "and clears it");
+	check_kernel("unreadable line changed");
+}

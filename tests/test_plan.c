@@ -168,8 +168,8 @@ Test(plan, users_plan_is_valid)
 Test(plan, comments_blank_lines_and_line_numbers)
 {
 	expect_errors("\n# comment\n   \n\tzone a mesh fc00::/8 # trailing\nbogus\n",
-		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix, host, lifeline or "
-		      "encap)\n");
+		      "t.plan:5: unknown keyword 'bogus' (expected zone, prefix, host, lifeline, "
+		      "encap or unreadable)\n");
 }
 
 Test(plan, unknown_roles)
@@ -517,5 +517,50 @@ Test(plan, bad_encapsulation_lines)
 	cr_expect_eq(parse("zone internal mesh fc00::/8\nencap geneve 6081\nencap off\n", &plan), 1);
 	cr_expect(strstr(errbuf, "t.plan:3: 'encap off' and an 'encap geneve' line (line 2)"), "%s",
 		  errbuf);
+	rg_plan_free(&plan);
+}
+
+/* Frames the datapath cannot read: dropped in enforce mode unless the plan
+ * says otherwise, on one line.
+ */
+Test(plan, unreadable_default_and_change)
+{
+	struct rg_plan plan;
+
+	cr_assert_eq(parse("zone internal mesh fc00::/8\n", &plan), 0);
+	cr_expect_not(plan.unreadable_pass, "drop by default");
+	cr_expect_str_eq(rg_unreadable_name(&plan), "drop");
+	rg_plan_free(&plan);
+	cr_assert_eq(parse("unreadable pass\nzone internal mesh fc00::/8\n", &plan), 0, "%s",
+		     errbuf);
+	cr_expect(plan.unreadable_pass);
+	cr_expect_str_eq(rg_unreadable_name(&plan), "pass");
+	rg_plan_free(&plan);
+	cr_assert_eq(parse("zone internal mesh fc00::/8\nunreadable drop # the default\n", &plan),
+		     0, "%s", errbuf);
+	cr_expect_not(plan.unreadable_pass);
+	rg_plan_free(&plan);
+}
+
+Test(plan, bad_unreadable_lines)
+{
+	struct rg_plan plan;
+
+	cr_expect_eq(parse("zone internal mesh fc00::/8\n"
+			   "unreadable\n"
+			   "unreadable forward\n"
+			   "unreadable drop pass\n"
+			   "unreadable Pass\n", &plan), 4);
+	cr_expect(strstr(errbuf, "t.plan:2: unreadable needs drop or pass (e.g. 'unreadable drop')"),
+		  "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:3: unknown unreadable action 'forward' (expected drop or "
+			 "pass)"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:4: unreadable needs drop or pass"), "%s", errbuf);
+	cr_expect(strstr(errbuf, "t.plan:5: unknown unreadable action 'Pass'"), "%s", errbuf);
+	rg_plan_free(&plan);
+	cr_expect_eq(parse("zone internal mesh fc00::/8\nunreadable pass\nunreadable drop\n",
+			   &plan), 1);
+	cr_expect(strstr(errbuf, "t.plan:3: a second 'unreadable' line (first on line 2): keep one"),
+		  "%s", errbuf);
 	rg_plan_free(&plan);
 }

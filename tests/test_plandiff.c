@@ -698,3 +698,29 @@ Test(plandiff, host_mode_and_lifelines)
 	cr_expect_eq(r.rc, 0, "%s", r.out);
 	run_free(&r);
 }
+
+/* 'unreadable pass' moves no CIDR's verdict, but what enforce mode does
+ * with frames it cannot read: a review must see it.
+ */
+Test(plandiff, unreadable_line)
+{
+	struct run r = diff(plan(""), plan("unreadable pass\n"), true);
+	json_object *a, *v;
+
+	cr_expect_eq(r.rc, 1, "the unreadable line changed: the plans differ");
+	cr_assert(json_object_object_get_ex(r.j, "changed", &a));
+	cr_assert_eq(json_object_array_length(a), 1);
+	v = json_object_array_get_idx(a, 0);
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "kind")), "unreadable");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "old")), "drop");
+	cr_expect_str_eq(json_object_get_string(json_object_object_get(v, "new")), "pass");
+	run_free(&r);
+	r = diff(plan("unreadable pass\n"), plan(""), false);
+	cr_expect_eq(r.rc, 1);
+	cr_expect(strstr(r.out, "changed unreadable") && strstr(r.out, "pass -> drop"), "%s", r.out);
+	cr_expect(strstr(r.out, "0 added, 0 removed, 1 changed"), "%s", r.out);
+	run_free(&r);
+	r = diff(plan("unreadable drop\n"), plan(""), false);
+	cr_expect_eq(r.rc, 0, "'unreadable drop' is the default: %s", r.out);
+	run_free(&r);
+}

@@ -32,13 +32,14 @@ struct tcase {
 	const char *what;
 	const char *src, *dst;
 	int ntags;
-	uint16_t tags[3];
+	uint16_t tags[6];
 	int kind;
 	size_t cut;		/* truncate the frame to this many bytes */
 	const char *sb, *db;	/* expected buckets */
 	uint32_t sbrk, dbrk;	/* roles on which src/dst break the plan */
 	bool xdp_only;		/* the kernel builds no test skb for it (it checks the
 				 * IP header); tests/netns.sh sends it through tc */
+	uint8_t vihl;		/* not 0: the IP header's first byte, overwritten */
 };
 
 static const struct tcase cases[] = {
@@ -71,8 +72,34 @@ static const struct tcase cases[] = {
 	  "k8s-egress", "pve-mgmt", M, M },
 	{ "IPv4 in two tags", "10.244.0.5", "192.0.2.1", 2, { 0x88a8, 0x8100 }, K_IP, 0,
 	  "k8s-pods-v4", "unplanned", 0, 0 },
-	{ "three tags", "fc00:101::11", "fd00:10::1", 3, { 0x88a8, 0x8100, 0x8100 },
-	  K_MALFORMED, 0 },
+	/* issue 17: three tags used to be malformed, and passed */
+	{ "three 802.1Q tags", "fc00:101::11", "fd00:10::1", 3, { 0x8100, 0x8100, 0x8100 },
+	  K_IP, 0, "k8s-mesh", "pve-mgmt", E, M },
+	{ "802.1ad + two 802.1Q", "fc00:101::11", "fd00:10::1", 3, { 0x88a8, 0x8100, 0x8100 },
+	  K_IP, 0, "k8s-mesh", "pve-mgmt", E, M },
+	{ "0x9100 + two 802.1Q", "fc00:101::11", "fd00:10::1", 3, { 0x9100, 0x8100, 0x8100 },
+	  K_IP, 0, "k8s-mesh", "pve-mgmt", E, M },
+	{ "four 802.1Q tags, mesh traffic", "fc00:101::11", "fc00:20::1", 4,
+	  { 0x8100, 0x8100, 0x8100, 0x8100 }, K_IP, 0, "k8s-mesh", "ceph-public", E, E },
+	{ "802.1ad + three 802.1Q", "fc00:101::11", "fd00:10::1", 4,
+	  { 0x88a8, 0x8100, 0x8100, 0x8100 }, K_IP, 0, "k8s-mesh", "pve-mgmt", E, M },
+	{ "0x9100, 802.1ad, two 802.1Q", "fd00:101::11", "fc00:20::1", 4,
+	  { 0x9100, 0x88a8, 0x8100, 0x8100 }, K_IP, 0, "k8s-egress", "ceph-public", M, E },
+	{ "IPv4 in four tags", "10.244.0.5", "192.0.2.1", 4, { 0x88a8, 0x88a8, 0x9100, 0x8100 },
+	  K_IP, 0, "k8s-pods-v4", "unplanned", 0, 0 },
+	{ "five tags", "fc00:101::11", "fd00:10::1", 5,
+	  { 0x88a8, 0x8100, 0x8100, 0x8100, 0x8100 }, K_MALFORMED, 0 },
+	{ "five 0x9100 tags, mesh traffic", "fc00:101::11", "fc00:20::1", 5,
+	  { 0x9100, 0x9100, 0x9100, 0x9100, 0x9100 }, K_MALFORMED, 0 },
+	{ "six tags", "fc00:101::11", "fd00:10::1", 6,
+	  { 0x8100, 0x8100, 0x8100, 0x8100, 0x8100, 0x8100 }, K_MALFORMED, 0 },
+	{ "four tags, truncated IPv6 header", "fc00:101::11", "fd00:10::1", 4,
+	  { 0x88a8, 0x8100, 0x8100, 0x8100 }, K_MALFORMED, 14 + 16 + 39, .xdp_only = true },
+	{ "IPv4 with IHL 4", "10.244.0.5", "10.244.0.6", 0, {}, K_MALFORMED, 0, .vihl = 0x44 },
+	{ "IPv4 ethertype, version 6", "10.244.0.5", "10.244.0.6", 2, { 0x88a8, 0x8100 },
+	  K_MALFORMED, 0, .vihl = 0x65 },
+	{ "IPv6 ethertype, version 4", "fc00:101::11", "fd00:10::1", 1, { 0x8100 }, K_MALFORMED,
+	  0, .xdp_only = true, .vihl = 0x45 },
 	{ "truncated IPv6 header", "fc00:101::11", "fd00:10::1", 0, {}, K_MALFORMED, 14 + 39,
 	  .xdp_only = true },
 	{ "truncated IPv4 header", "10.244.0.5", "10.244.0.6", 1, { 0x8100 }, K_MALFORMED,
@@ -82,6 +109,9 @@ static const struct tcase cases[] = {
 	  .xdp_only = true },
 	{ "ARP", NULL, NULL, 0, {}, K_OTHER, 0 },
 	{ "LLDP in a tag", NULL, NULL, 1, { 0x8100 }, K_OTHER, 0 },
+	{ "LLDP in four tags", NULL, NULL, 4, { 0x9100, 0x88a8, 0x8100, 0x8100 }, K_OTHER, 0 },
+	{ "LLDP in five tags", NULL, NULL, 5, { 0x8100, 0x8100, 0x8100, 0x8100, 0x8100 },
+	  K_MALFORMED, 0 },
 };
 
 /* outer src/dst, UDP port, encapsulation kind and Geneve option words,
@@ -91,7 +121,7 @@ static size_t encap_frame(uint8_t *f, size_t cap, const char *os, const char *od
 			  int kind, int optwords, const char *is, const char *id, int ntags,
 			  size_t cut)
 {
-	static const uint16_t tags[] = { 0x88a8, 0x8100 };
+	static const uint16_t tags[] = { 0x88a8, 0x8100, 0x9100, 0x8100, 0x8100 };
 	uint8_t inner[256], payload[600];
 	size_t ilen = rg_frame_ip(inner, sizeof(inner), is, id, tags, ntags, 120);
 	size_t plen = rg_frame_encap(payload, sizeof(payload), kind, 100101, optwords, 0x6558,
@@ -102,8 +132,9 @@ static size_t encap_frame(uint8_t *f, size_t cap, const char *os, const char *od
 	return cut ? cut : len;
 }
 
+/* unreadable_pass: the plan in force says 'unreadable pass' */
 static void check_case(struct rg_instance *in, const struct tcase *t, uint32_t role, int dir,
-		       uint32_t mode)
+		       uint32_t mode, bool unreadable_pass)
 {
 	uint8_t f[256];
 	size_t len;
@@ -111,13 +142,15 @@ static void check_case(struct rg_instance *in, const struct tcase *t, uint32_t r
 	struct rg_dir_counters d0, d1;
 	struct rg_bucket_counters s0 = {}, s1, b0 = {}, b1;
 	__u32 sid = 0, did = 0;
-	bool dropped, sbrk, dbrk, viol;
+	bool dropped, sbrk, dbrk, viol, unreadable;
 
 	if (t->src)
 		len = rg_frame_ip(f, sizeof(f), t->src, t->dst, t->tags, t->ntags, 128);
 	else
 		len = rg_frame_other(f, sizeof(f), t->ntags ? 0x88cc : 0x0806, t->tags, t->ntags, 64);
 	cr_assert_gt(len, 0);
+	if (t->vihl)
+		f[14 + 4 * t->ntags] = t->vihl;
 	if (t->cut)
 		len = t->cut;
 	if (t->xdp_only && dir != RG_DIR_IN)
@@ -138,15 +171,20 @@ static void check_case(struct rg_instance *in, const struct tcase *t, uint32_t r
 	sbrk = t->sbrk & RG_BREAKS(role);
 	dbrk = t->dbrk & RG_BREAKS(role);
 	viol = t->kind == K_IP && (sbrk || dbrk);
+	/* what enforce mode drops: violations, and unless the plan passes
+	 * them, frames the datapath cannot read
+	 */
+	unreadable = t->kind == K_MALFORMED && !unreadable_pass;
 
-	cr_expect_eq(dropped, viol && mode == RG_MODE_ENFORCE, "%s %s role %s mode %s: verdict",
-		     t->what, ctx, rg_role_name(role), rg_mode_name(mode));
+	cr_expect_eq(dropped, (viol || unreadable) && mode == RG_MODE_ENFORCE,
+		     "%s %s role %s mode %s: verdict", t->what, ctx, rg_role_name(role),
+		     rg_mode_name(mode));
 	cr_expect_eq(d1.packets - d0.packets, 1, "%s %s: if packets", t->what, ctx);
 	cr_expect_eq(d1.bytes - d0.bytes, len, "%s %s: if bytes", t->what, ctx);
 	cr_expect_eq(d1.violations - d0.violations, viol, "%s %s %s: if violations", t->what, ctx,
 		     rg_role_name(role));
-	cr_expect_eq(d1.dropped - d0.dropped, viol && mode == RG_MODE_ENFORCE,
-		     "%s %s: if dropped", t->what, ctx);
+	cr_expect_eq(d1.dropped - d0.dropped, (viol || unreadable) && mode == RG_MODE_ENFORCE,
+		     "%s %s %s: if dropped", t->what, ctx, rg_mode_name(mode));
 	cr_expect_eq(d1.malformed - d0.malformed, t->kind == K_MALFORMED, "%s %s: malformed",
 		     t->what, ctx);
 	cr_expect_eq(d1.other - d0.other, t->kind == K_OTHER, "%s %s: other", t->what, ctx);
@@ -209,7 +247,45 @@ Test(prog, table_role_x_direction_x_class_x_mode)
 		for (int r = 0; r < 2; r++)
 			for (int dir = RG_DIR_IN; dir < RG_DIR_MAX; dir++)
 				for (int m = 0; m < 2; m++)
-					check_case(&in, &cases[c], roles[r], dir, modes[m]);
+					check_case(&in, &cases[c], roles[r], dir, modes[m], false);
+}
+
+/* The plan's 'unreadable pass': enforce mode passes what it cannot read
+ * (still counted malformed), and a plan without the line drops it again.
+ */
+Test(prog, unreadable_pass_from_the_plan)
+{
+	const uint32_t roles[] = { RG_ROLE_MESH, RG_ROLE_EGRESS };
+	char text[1024];
+	struct rg_plan p2;
+
+	snprintf(text, sizeof(text), "%sunreadable pass\n", plan_text);
+	h_install(&in, &p2, text);
+	rg_plan_free(&p2);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (int r = 0; r < 2; r++)
+			for (int dir = RG_DIR_IN; dir < RG_DIR_MAX; dir++)
+				check_case(&in, &cases[c], roles[r], dir, RG_MODE_ENFORCE, true);
+	/* an unread inner frame: the outer verdict (mesh traffic on mesh) holds */
+	cr_assert_eq(rg_instance_role(&in, RG_ROLE_MESH), 0);
+	for (int dir = RG_DIR_IN; dir < RG_DIR_MAX; dir++) {
+		struct rg_dir_counters d0 = h_dc(&in, dir), d1;
+		uint8_t f[700];
+		size_t len = encap_frame(f, sizeof(f), "fc00:101::11", "fc00:101::12", 4789,
+					 RG_ENCAP_VXLAN, 0, "fd00:101::5", "fc00:20::1", 5, 0);
+
+		cr_expect_not(h_run(&in, dir, f, len), "five inner tags pass (dir %d)", dir);
+		d1 = h_dc(&in, dir);
+		cr_expect_eq(d1.malformed - d0.malformed, 1, "five inner tags: malformed");
+		cr_expect_eq(d1.dropped - d0.dropped, 0, "five inner tags: not dropped");
+	}
+	snprintf(text, sizeof(text), "%sunreadable drop\n", plan_text);
+	h_install(&in, &p2, text);
+	rg_plan_free(&p2);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		if (cases[c].kind == K_MALFORMED)
+			check_case(&in, &cases[c], RG_ROLE_EGRESS, RG_DIR_IN, RG_MODE_ENFORCE,
+				   false);
 }
 
 Test(prog, jumbo_frames_count_their_full_length)
@@ -310,8 +386,16 @@ static const struct ecase ecases[] = {
 	  "::ffff:10.244.0.5", "fd00:10::1", 0, "unplanned", "pve-mgmt", true, false },
 	{ "not an encapsulation port", 4790, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
 	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 0, NULL, NULL, false, false },
+	{ "four inner tags", 4789, RG_ENCAP_VXLAN, 0, 4, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fc00:20::1", 0, "k8s-egress", "ceph-public", true,
+	  false },
+	/* what a VTEP would deliver is unread: dropped, mesh traffic outside
+	 * or not, unless the plan says 'unreadable pass'
+	 */
+	{ "five inner tags", 4789, RG_ENCAP_VXLAN, 0, 5, "fc00:101::11",
+	  "fc00:101::12", "fd00:101::5", "fc00:20::1", 0, NULL, NULL, true, true },
 	{ "truncated inner IPv6 header", 4789, RG_ENCAP_VXLAN, 0, 0, "fc00:101::11",
-	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 14 + 30, NULL, NULL, false, true },
+	  "fc00:101::12", "fd00:101::5", "fd00:10::9", 14 + 30, NULL, NULL, true, true },
 	{ "truncated Geneve options", 6081, RG_ENCAP_GENEVE, 20, 0, "fc00:101::11",
 	  "fd00:10::1", "fc00:101::5", "fc00:20::9", -40, NULL, NULL, true, true },
 };
@@ -427,7 +511,7 @@ Test(prog, the_switch_picks_exact_tables_or_trie)
 	rg_exact_min_entries = 0;
 	h_install(&in, &p2, plan_text);
 	cr_assert_eq(bpf_map_lookup_elem(in.m.plan_gen, &zero, &g), 0);
-	cr_assert_eq(g.exact, 1, "a plan in exact tables says so at the switch");
+	cr_assert_eq(g.flags & RG_GEN_EXACT, RG_GEN_EXACT, "a plan in exact tables says so at the switch");
 	mgmt = h_bucket(&in, "pve-mgmt");
 	slot = g.gen & 1;
 	cr_assert_eq(bpf_map_lookup_elem(in.m.plan, &slot, &id), 0);
@@ -453,7 +537,7 @@ Test(prog, the_switch_picks_exact_tables_or_trie)
 	}
 	cr_expect(h_run(&in, RG_DIR_IN, f, 100), "the exact tables answer");
 	cr_expect_eq(h_bc(&in, mgmt).dst.packets, 1);
-	g.exact = 0;
+	g.flags &= ~RG_GEN_EXACT;
 	cr_assert_eq(bpf_map_update_elem(in.m.plan_gen, &zero, &g, BPF_ANY), 0);
 	/* addresses the cache has not seen */
 	rg_frame_ip(f, sizeof(f), "fd00:101::12", "fd00:10::2", NULL, 0, 100);

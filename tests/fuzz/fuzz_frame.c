@@ -3,9 +3,9 @@
  * fuzz_frame.c - the frame parsers: the BPF programs' rg_parse()
  * (bpf/parse.h, compiled here as plain C) and replay's rg_frame_parse()
  * (user/plan/frame.c) must read no byte past the frame and agree on every
- * frame: verdict, addresses, family and protocol, with 0, 1 or 2 VLAN tags
- * held out of band (tc), and the same for the frame inside VXLAN or Geneve
- * (rg_parse_encap() and rg_frame_decode(), the default ports). ASan
+ * frame: verdict, addresses, family and protocol, with 0 to RG_MAX_VLANS
+ * VLAN tags held out of band (tc), and the same for the frame inside VXLAN
+ * or Geneve (rg_parse_encap() and rg_frame_decode(), the default ports). ASan
  * catches a read past the end; a disagreement aborts.
  */
 #include "bpf_shim.h"

@@ -134,13 +134,16 @@ static int cmd_plan_check(struct rg_cli *c)
 			rg_json_end(&j);
 		}
 		rg_json_end(&j);
+		rg_json_str(&j, "unreadable", rg_unreadable_name(&plan));
 		rg_json_end(&j);
 	} else {
 		printf("%s: valid: %d zone%s, %d prefix%s, %d host%s, %d lifeline%s, %d trie entries "
-		       "(limit %d)\nencap: vxlan %s, geneve %s\nsha256 %s\n", file, plan.nzones,
+		       "(limit %d)\nencap: vxlan %s, geneve %s\nunreadable frames: %s in enforce mode"
+		       "\nsha256 %s\n", file, plan.nzones,
 		       plan.nzones == 1 ? "" : "s", plan.nprefixes, plan.nprefixes == 1 ? "" : "es",
 		       plan.nhosts, plan.nhosts == 1 ? "" : "s", plan.nlifelines,
-		       plan.nlifelines == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, vx, ge, sha);
+		       plan.nlifelines == 1 ? "" : "s", plan.nentries, RG_MAX_PLAN, vx, ge,
+		       rg_unreadable_name(&plan), sha);
 	}
 	rg_plan_free(&plan);
 	return 0;

@@ -9,7 +9,8 @@
  * run cannot take a frame as the datapath would, replay says so and makes
  * up the difference in userspace:
  *   - a frame under 14 bytes (BPF_PROG_TEST_RUN takes none) is what the
- *     datapath counts as malformed, so it is counted malformed here;
+ *     datapath counts as malformed (unreadable), so it is counted malformed
+ *     here, and dropped unless the plan says 'unreadable pass';
  *   - a frame the capture's snaplen cut inside its headers was never seen
  *     whole: it is reported as not judged, and the replay cannot end in
  *     "nothing would drop";
@@ -31,7 +32,7 @@
 #include "lib/json.h"
 #include "cmd/replay.h"
 
-/* Ethernet, two VLAN tags and the longest IPv4 header (60) or IPv6 (40). */
+/* Ethernet, RG_MAX_VLANS tags and the longest IPv4 header (60) or IPv6 (40). */
 #define RG_REPLAY_HEADERS 256
 
 /* The plan's entries by prefix length, for the most specific match of -v
@@ -216,7 +217,7 @@ static void describe(struct replay *r, const uint8_t *data, size_t caplen,
 			fn->via_xdp ? " [xdp]" : "", fn->headers_only ? " [headers only]" : "");
 	else
 		fprintf(r->out, "#%-6ld %5zu  %s  %s\n", fn->n, fn->len, kind,
-			strcmp(verdict, "not judged") ? "pass" : verdict);
+			!strcmp(verdict, "not judged") ? verdict : fn->dropped ? "WOULD DROP" : "pass");
 }
 
 static int open_capture(struct replay *r)
@@ -324,10 +325,13 @@ static int replay_frames(struct replay *r)
 			r->unjudged++;
 			fn.kind = "not judged";
 		} else if (h->caplen < 14) {
-			/* no test run takes it; the datapath counts it malformed */
+			/* no test run takes it; the datapath counts it malformed,
+			 * and drops it unless the plan passes unreadable frames
+			 */
 			r->short_frames++;
 			r->short_bytes += h->caplen;
 			fn.kind = "malformed";
+			fn.dropped = !r->plan->unreadable_pass;
 		} else {
 			err = run_frame(r, data, h->caplen, &fn);
 			if (err)
@@ -367,6 +371,9 @@ static void totals(struct replay *r, struct rg_dir_counters *d)
 	d->packets += r->short_frames;
 	d->bytes += r->short_bytes;
 	d->malformed += r->short_frames;
+	/* unreadable: enforce drops them unless the plan passes them */
+	if (!r->plan->unreadable_pass)
+		d->dropped += r->short_frames;
 }
 
 /* Per bucket: which addresses broke the plan (the rule is the role's: fc00
@@ -475,8 +482,14 @@ static int report(struct replay *r)
 	if (!r->json && r->unjudged)
 		fprintf(r->out, "%ld frame%s not judged: %s\n", r->unjudged,
 			r->unjudged == 1 ? "" : "s", unjudged_msg);
-	else if (!r->json && !any)
+	else if (!r->json && !any && !d.dropped)
 		fprintf(r->out, "nothing would drop\n");
+	/* the drops no bucket shows: frames the datapath cannot read */
+	if (!r->json && d.dropped > d.violations)
+		fprintf(r->out, "%llu unreadable frame%s would drop (more than %d VLAN tags, a cut "
+			"or invalid header): 'unreadable pass' in the plan lets them through\n",
+			(unsigned long long)(d.dropped - d.violations),
+			d.dropped - d.violations == 1 ? "" : "s", RG_MAX_VLANS);
 	/* a drop is a finding; frames not judged leave the question open */
 	return d.dropped ? 1 : r->unjudged ? 2 : 0;
 }

@@ -61,6 +61,7 @@ struct rg_live {
 	uint8_t sha[32];
 	__u64 gen;
 	struct rg_encap enc;
+	__u32 gen_flags;	/* the plan's RG_GEN_UNREADABLE_PASS */
 	struct live_ent *ent;
 	int nent, cap;		/* dead entries included */
 	int nlive;
@@ -254,6 +255,7 @@ int rg_live_reset(struct rg_live *lv, const struct rg_plan *plan, const char *pa
 		lv->enc.vxlan[i] = htons(plan->encap.vxlan[i]);
 		lv->enc.geneve[i] = htons(plan->encap.geneve[i]);
 	}
+	lv->gen_flags = plan->unreadable_pass ? RG_GEN_UNREADABLE_PASS : 0;
 	free(lv->ent);
 	free(lv->sorted);
 	lv->cap = n + 1024;
@@ -741,6 +743,7 @@ static int make_delta(struct rg_live *lv, struct rg_delta *d)
 	snprintf(d->kept[d->nkept++].name, sizeof(d->kept[0].name), "unplanned");
 	rg_lengths_from(lv->lencount, lv->nlive, &d->ls);
 	d->enc = lv->enc;
+	d->gen_flags = lv->gen_flags;
 	d->nentries = lv->nlive;
 	d->sha256 = lv->sha;
 	d->from = lv->gen;

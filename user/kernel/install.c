@@ -507,6 +507,7 @@ struct install {
 	struct slot_maps built[2];
 	struct rg_lengths ls;
 	struct rg_encap enc;	/* the plan's ports, network order */
+	__u32 gen_flags;	/* the plan's rg_gen flags but RG_GEN_EXACT */
 };
 
 /* The new generation: past rg_meta's, and of the other parity than the one
@@ -779,6 +780,7 @@ static int plan_entries(struct install *in)
 		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
 		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
 	}
+	in->gen_flags = in->plan->unreadable_pass ? RG_GEN_UNREADABLE_PASS : 0;
 	in->kept_idx[in->kept_n] = -1;
 	in->kept_ids[in->kept_n++] = RG_BUCKET_UNPLANNED;
 	if (in->twins && nent + in->nprev > RG_EDIT_ALWAYS &&
@@ -905,11 +907,13 @@ static int fill_idle_slot(struct install *in)
 }
 
 /* 4. the switch: from here every packet uses the new plan, in the exact
- * tables when it has lengths for them
+ * tables when it has lengths for them, and what it says of unreadable
+ * frames with it
  */
 static int switch_plan(struct install *in)
 {
-	struct rg_gen g = { .gen = in->gen32, .exact = in->ls.n > 0 };
+	struct rg_gen g = { .gen = in->gen32,
+			    .flags = (in->ls.n > 0 ? RG_GEN_EXACT : 0) | in->gen_flags };
 	__u32 zero = 0;
 
 	rg_test_hook(RG_TEST_SYNC_BEFORE_SWITCH);
@@ -1091,6 +1095,7 @@ long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,
 	in.nretired = d->nretired;
 	in.ls = d->ls;
 	in.enc = d->enc;
+	in.gen_flags = d->gen_flags;
 	err = run_steps(&in, rg_install_common,
 			sizeof(rg_install_common) / sizeof(rg_install_common[0]));
 	return err ? err : (long long)in.gen;

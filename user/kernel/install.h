@@ -48,6 +48,7 @@ struct rg_delta {
 	int nretired;
 	struct rg_lengths ls;		/* rg_lengths_from() of the new plan */
 	struct rg_encap enc;
+	__u32 gen_flags;		/* RG_GEN_UNREADABLE_PASS of the new plan */
 	int nentries;
 	const uint8_t *sha256;		/* the new plan file's */
 };

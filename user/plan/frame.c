@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * frame.c - the rules of bpf/parse.h, in plain C: Ethernet, at most two
- * VLAN tags (802.1Q, 802.1ad; out-of-band ones count), IPv6 or IPv4 with a
- * complete header; then, for UDP to a VXLAN or Geneve port, the same once
- * more inside. tests/test_diff.c holds the two to the same verdicts.
+ * frame.c - the rules of bpf/parse.h, in plain C: Ethernet, at most
+ * RG_MAX_VLANS VLAN tags (0x8100, 0x88a8, 0x9100; out-of-band ones count),
+ * IPv6 or IPv4 with a complete header; then, for UDP to a VXLAN or Geneve
+ * port, the same once more inside. tests/test_diff.c and the frame fuzzer
+ * hold the two to the same verdicts.
  */
 #include <string.h>
 #include "plan/frame.h"
@@ -29,8 +30,8 @@ static int parse_l2l3(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16
 	if (len < 14)
 		return RG_FRAME_MALFORMED;
 	type = be16(f + 12);
-	while (type == 0x8100 || type == 0x88a8) {
-		if (tags == 2 || len < off + 4)
+	while (type == 0x8100 || type == 0x88a8 || type == 0x9100) {
+		if (tags >= RG_MAX_VLANS || len < off + 4)
 			return RG_FRAME_MALFORMED;
 		type = be16(f + off + 2);
 		off += 4;

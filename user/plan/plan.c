@@ -36,6 +36,7 @@ struct rg_parser {
 	const char *fname;
 	struct rg_plan *plan;
 	int encap_line[2];	/* the vxlan and geneve lines (0: defaults) */
+	int unreadable_line;	/* the unreadable line (0: the default, drop) */
 	struct rg_err *errs;
 	int nerrs, caperrs;
 	int entcap, hostcap;
@@ -379,6 +380,35 @@ static void check_encap(struct rg_parser *p)
 									     : p->encap_line[1],
 				     "port %u is both vxlan and geneve: give each its own ports",
 				     e->vxlan[i]);
+}
+
+const char *rg_unreadable_name(const struct rg_plan *plan)
+{
+	return plan->unreadable_pass ? "pass" : "drop";
+}
+
+/* unreadable drop | unreadable pass: what enforce mode does with a frame
+ * the datapath cannot read (more VLAN tags than it walks, a truncated or
+ * invalid header): drop it (the default: whatever it carries would leave
+ * unjudged), or pass it as monitor mode does.
+ */
+static void parse_unreadable(struct rg_parser *p, int line, char **tok, int n)
+{
+	if (n != 2) {
+		perr(p, line, "unreadable needs drop or pass (e.g. 'unreadable drop')");
+		return;
+	}
+	if (p->unreadable_line) {
+		perr(p, line, "a second 'unreadable' line (first on line %d): keep one",
+		     p->unreadable_line);
+		return;
+	}
+	if (strcmp(tok[1], "drop") && strcmp(tok[1], "pass")) {
+		perr(p, line, "unknown unreadable action '%s' (expected drop or pass)", tok[1]);
+		return;
+	}
+	p->unreadable_line = line;
+	p->plan->unreadable_pass = !strcmp(tok[1], "pass");
 }
 
 static void parse_host(struct rg_parser *p, int line, char **tok, int n)
@@ -885,9 +915,11 @@ static void parse_line(struct rg_parser *p, int lineno, char *line, bool entries
 		parse_lifeline(p, lineno, tok, n);
 	else if (!strcmp(tok[0], "encap"))
 		parse_encap(p, lineno, tok, n);
+	else if (!strcmp(tok[0], "unreadable"))
+		parse_unreadable(p, lineno, tok, n);
 	else
-		perr(p, lineno, "unknown keyword '%s' (expected zone, prefix, host, lifeline "
-		     "or encap)", tok[0]);
+		perr(p, lineno, "unknown keyword '%s' (expected zone, prefix, host, lifeline, "
+		     "encap or unreadable)", tok[0]);
 }
 
 int rg_plan_parse_entries(const char *line, size_t len, int lineno, struct rg_plan *out)

@@ -74,6 +74,11 @@ struct rg_encap_ports {
 
 struct rg_plan {
 	struct rg_encap_ports encap;	/* the defaults unless an encap line says */
+	/* `unreadable pass`: enforce mode passes frames the datapath cannot
+	 * read (more VLAN tags than it walks, a truncated header) instead of
+	 * dropping them, the default (`unreadable drop`); RG_GEN_UNREADABLE_PASS
+	 */
+	bool unreadable_pass;
 	struct rg_entry *entries;
 	int nentries;
 	struct rg_host *hosts;
@@ -132,6 +137,9 @@ const struct rg_host *rg_plan_host(const struct rg_plan *plan, const char *name)
  * nothing, or when there is no such line (*declared tells which).
  */
 uint32_t rg_plan_host_mode(const struct rg_plan *plan, const char *name, bool *declared);
+
+/* "pass" or "drop": what enforce mode does with unreadable frames. */
+const char *rg_unreadable_name(const struct rg_plan *plan);
 
 /* "4789,8472" (or "off") for an encapsulation's port list. */
 void rg_ports_format(const uint16_t *ports, char *buf, size_t len);

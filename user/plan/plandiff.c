@@ -588,6 +588,14 @@ static void change_json(struct rg_json *j, int which, const char *kind, const ch
 	}
 }
 
+/* The plan's 'unreadable' line says something else: enforce mode drops or
+ * passes frames the datapath cannot read (no CIDR's verdict shows it).
+ */
+static bool unreadable_changed(const struct diff *d)
+{
+	return d->old->unreadable_pass != d->new->unreadable_pass;
+}
+
 /* The entries, then the hosts, that were added, removed or changed. */
 static void changes_json(struct rg_json *j, const struct diff *d, int which)
 {
@@ -604,6 +612,13 @@ static void changes_json(struct rg_json *j, const struct diff *d, int which)
 		const struct host_pair *p = &d->hosts[i];
 
 		change_json(j, which, "host", p->n ? p->n->name : NULL, p->o, p->n, host_item_json);
+	}
+	if (which == CHANGED && unreadable_changed(d)) {
+		rg_json_obj(j, NULL);
+		rg_json_str(j, "kind", "unreadable");
+		rg_json_str(j, "old", rg_unreadable_name(d->old));
+		rg_json_str(j, "new", rg_unreadable_name(d->new));
+		rg_json_end(j);
 	}
 	for (int i = 0; which != CHANGED && i < d->nlife[which]; i++) {
 		char a[64];
@@ -812,6 +827,18 @@ static int print_text(const struct diff *d, const char *oldp, const char *newp, 
 			snprintf(r->col[1], sizeof(r->col[1]), "lifeline");
 			rg_addr_format(d->life[what][i]->addr, r->col[2], sizeof(r->col[2]));
 		}
+		if (what == 2 && unreadable_changed(d)) {
+			struct row *r = new_row(&t);
+
+			if (!r)
+				goto oom;
+			counts[what]++;
+			snprintf(r->col[0], sizeof(r->col[0]), "changed");
+			snprintf(r->col[1], sizeof(r->col[1]), "unreadable");
+			snprintf(r->col[4], sizeof(r->col[4]), "%s -> %s (frames the datapath "
+				 "cannot read, in enforce mode)", rg_unreadable_name(d->old),
+				 rg_unreadable_name(d->new));
+		}
 	}
 	if (t.n) {
 		fputc('\n', out);
@@ -900,14 +927,16 @@ int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE
 		qsort(d.pairs, d.npairs, sizeof(*d.pairs), cmp_pair);
 	if (json)
 		print_json(&d, out);
-	else if (d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1])
+	else if (d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ||
+		 unreadable_changed(&d))
 		err = print_text(&d, paths[0], paths[1], out);
 	if (err || fflush(out)) {
 		fprintf(errs, "plan diff: cannot write: %s\n", strerror(err ? -err : errno));
 		ret = err ? err : -EIO;
 		goto out;
 	}
-	ret = d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ? 1 : 0;
+	ret = d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ||
+	      unreadable_changed(&d) ? 1 : 0;
 out:
 	free(d.pairs);
 	free(d.hosts);

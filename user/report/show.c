@@ -714,8 +714,8 @@ int rg_metrics(const struct rg_maps *m, FILE *out)
 		{ "packets", "Frames the hook saw", offsetof(struct rg_dir_counters, packets) },
 		{ "bytes", "Bytes of those frames, L2 header included", offsetof(struct rg_dir_counters, bytes) },
 		{ "violations", "Frames whose source or destination broke the plan", offsetof(struct rg_dir_counters, violations) },
-		{ "dropped", "Violations dropped in enforce mode", offsetof(struct rg_dir_counters, dropped) },
-		{ "malformed", "Frames with too many VLAN tags or a truncated IP header", offsetof(struct rg_dir_counters, malformed) },
+		{ "dropped", "Violations and unreadable frames dropped in enforce mode", offsetof(struct rg_dir_counters, dropped) },
+		{ "malformed", "Unreadable frames (more than 4 VLAN tags, a truncated or invalid header): dropped in enforce mode unless the plan says 'unreadable pass'", offsetof(struct rg_dir_counters, malformed) },
 		{ "other", "Frames that are not IP", offsetof(struct rg_dir_counters, other) },
 	};
 	/* per bucket: by side (src, dst), or the violations pair */
