@@ -6,6 +6,9 @@
  *   RG_FAULT_SYNC_PAUSE_MS=N   every plan installation pauses N ms with the
  *                              new plan written but not in force, so that a
  *                              test can kill a sync halfway
+ *   RG_FAULT_LEASE_PAUSE_MS=N  every events lease renewal pauses N ms before
+ *                              its write, so that a test can change the mode
+ *                              in between
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,6 +22,11 @@ void rg_test_hook(enum rg_test_point at)
 	switch (at) {
 	case RG_TEST_SYNC_BEFORE_SWITCH:
 		ms = getenv("RG_FAULT_SYNC_PAUSE_MS");
+		if (ms)
+			usleep(1000 * atoi(ms));
+		break;
+	case RG_TEST_LEASE_BEFORE_WRITE:
+		ms = getenv("RG_FAULT_LEASE_PAUSE_MS");
 		if (ms)
 			usleep(1000 * atoi(ms));
 		break;

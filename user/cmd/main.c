@@ -73,6 +73,20 @@ static int fail(struct rg_cli *c, int err, const char *fmt, ...)
 	return err ? err : -EINVAL;
 }
 
+/* The state lock, or the command fails before it changes anything: every
+ * write of the pinned mode, config and plan is made under it.
+ */
+static int lock_state(struct rg_cli *c)
+{
+	int lock = rg_state_lock(c->dir);
+
+	if (lock < 0)
+		return fail(c, lock, "cannot lock %s: %s (nothing was changed; check that the "
+			    "pin directory is on bpffs and writable, then try again)",
+			    rg_state_display(c->dir), strerror(-lock));
+	return lock;
+}
+
 /* Messages (log.h) go where the command's errors go; -v shows debug ones
  * and libbpf's log.
  */
@@ -404,9 +418,14 @@ static int cmd_attach(struct rg_cli *c)
 	err = resolve_dir(c, true);
 	if (err)
 		goto out;
-	lock = rg_state_lock(c->dir);
+	lock = lock_state(c);
+	if (lock < 0) {
+		err = lock;
+		goto out;
+	}
 	info = open_memstream(&infobuf, &infolen);
 	if (!info) {
+		close(lock);
 		err = fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -419,8 +438,7 @@ static int cmd_attach(struct rg_cli *c)
 	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, info);
 	err = rg_attach(c->dir, &plan, &o);
 	log_setup(c);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	fclose(info);
 	if (err < 0) {
 		/* what went wrong on an interface is in there too */
@@ -573,10 +591,15 @@ static int cmd_sync(struct rg_cli *c)
 		rg_maps_close(&m);
 		return err;
 	}
-	lock = rg_state_lock(c->dir);
+	lock = lock_state(c);
+	if (lock < 0) {
+		free(abs);
+		rg_plan_free(&plan);
+		rg_maps_close(&m);
+		return lock;
+	}
 	gen = rg_install(&m, &plan, abs);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	if (gen < 0) {
 		err = fail(c, gen, "cannot install plan %s: %s (the previous plan stays active)",
 			   abs, strerror(-gen));
@@ -661,8 +684,13 @@ static int cmd_mode(struct rg_cli *c)
 	err = open_state(c, &m, want < 0 && !confirm);
 	if (err)
 		return err;
-	if (want >= 0 || confirm)
-		lock = rg_state_lock(c->dir);	/* the daemon writes the same entries */
+	if (want >= 0 || confirm) {
+		lock = lock_state(c);	/* the daemon writes the same entries */
+		if (lock < 0) {
+			rg_maps_close(&m);
+			return lock;
+		}
+	}
 	err = rg_config_read(&m, &cfg);
 	if (!err)
 		err = rg_meta_read(&m, &meta);
@@ -1165,10 +1193,11 @@ static int cmd_detach(struct rg_cli *c)
 	if (!rg_state_exists(c->dir))
 		return fail(c, -ENOENT, "ringguard is not attached in this network namespace "
 			    "(nothing in %s)", rg_state_display(c->dir));
-	lock = rg_state_lock(c->dir);
+	lock = lock_state(c);
+	if (lock < 0)
+		return lock;
 	err = rg_detach(c->dir);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	if (err)
 		return err;
 	if (c->json) {

@@ -89,6 +89,7 @@ struct daemon {
 	int sfd, ifd, nlfd;
 	struct MHD_Daemon *mhd;
 	struct ring_buffer *rb;
+	__u64 lease;		/* the events lease this daemon last wrote */
 	struct rg_prober probe;
 	struct rg_live *live;	/* the plan in force, for edits (live.c) */
 	pthread_mutex_t mu;	/* probe states: the listener reads them */
@@ -895,7 +896,8 @@ static int start_violation_log(struct daemon *d)
 	}
 	dlog(INFO, "logging violations (at most %d a second per bucket, as 'ringguard events')",
 	     RG_EVENTS_PER_SEC);
-	return rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+	d->lease = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
+	return rg_events_lease(&d->l.m, d->lease);
 }
 
 /* --- setup and start ----------------------------------------------------- */
@@ -1178,8 +1180,10 @@ static void tick(struct daemon *d)
 	long long now = now_ms();
 
 	atomic_store(&d->alive_ms, now);
-	if (d->rb)
-		rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+	if (d->rb) {
+		d->lease = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
+		rg_events_lease(&d->l.m, d->lease);
+	}
 	watch_mode(d);
 	d->tick_due = now + TICK_MS;
 }
@@ -1302,7 +1306,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 	if (d->mhd)
 		MHD_stop_daemon(d->mhd);
 	if (d->rb) {
-		rg_events_lease(&d->l.m, 0);
+		rg_events_lease_end(&d->l.m, d->lease);
 		ring_buffer__free(d->rb);
 	}
 	rg_prober_close(&d->probe);
