@@ -118,8 +118,8 @@ test_plan_edit_applies_the_mode() {
 	t0=$(date +%s%3N)
 	configmap "$TMP/enforce.plan"
 	wait_for 8 mode_is enforce
-	expect_eq "a plan edit declaring enforce: enforce (after the lifeline probes)" "$(st .mode)" "enforce"
-	echo "  measured: plan edit -> enforce applied (lifelines probed first): $(logged_ms 'enforce mode' "$t0") ms"
+	expect_eq "a plan edit declaring enforce: enforce" "$(st .mode)" "enforce"
+	echo "  measured: plan edit -> enforce applied (guarding the lifelines that answer): $(logged_ms 'enforce mode' "$t0") ms"
 	within "confirmed again" $((WINDOW + 3)) confirmed
 }
 
