@@ -200,7 +200,7 @@ __u64 rg_prober_answering(const struct rg_prober *p)
 	return m;
 }
 
-static void got_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq)
+void rg_prober_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq)
 {
 	const struct rg_probe_round *r = &p->rounds[seq % RG_PROBE_RING];
 
@@ -240,7 +240,7 @@ void rg_prober_recv(struct rg_prober *p)
 		h = (const struct icmp6_hdr *)buf;
 		if (n < (ssize_t)sizeof(*h) || h->icmp6_type != ICMP6_ECHO_REPLY)
 			continue;
-		got_reply(p, sa.sin6_addr.s6_addr, ntohs(h->icmp6_id), ntohs(h->icmp6_seq));
+		rg_prober_reply(p, sa.sin6_addr.s6_addr, ntohs(h->icmp6_id), ntohs(h->icmp6_seq));
 	}
 	for (;;) {
 		struct sockaddr_in sa;
@@ -262,7 +262,7 @@ void rg_prober_recv(struct rg_prober *p)
 		memset(addr, 0, 10);
 		addr[10] = addr[11] = 0xff;
 		memcpy(addr + 12, &sa.sin_addr, 4);
-		got_reply(p, addr, ntohs(h->un.echo.id), ntohs(h->un.echo.sequence));
+		rg_prober_reply(p, addr, ntohs(h->un.echo.id), ntohs(h->un.echo.sequence));
 	}
 }
 

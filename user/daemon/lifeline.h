@@ -63,6 +63,8 @@ void rg_prober_round(struct rg_prober *p);
  * round still within RG_LIFELINE_REPLY_MS counts.
  */
 void rg_prober_recv(struct rg_prober *p);
+/* One echo reply from addr (IPv4 mapped), as rg_prober_recv reads it. */
+void rg_prober_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq);
 /* Counts the misses of the rounds whose replies are overdue (the replies
  * waiting on the sockets are read first: a loop that was slow to come round
  * does not turn an answer into a miss).
