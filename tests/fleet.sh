@@ -250,6 +250,10 @@ test_mode_option_only_on_a_fresh_attach() {
 	start_daemon --mode enforce
 	within "a fresh attach with --mode enforce and no declaration: enforce" 5 mode_is enforce
 	expect_eq "as an override of the implicit monitor" "$(st '"\(.declared_mode) \(.override)"')" "monitor true"
+	# confirmed before the restart: a daemon stopped in the window leaves
+	# the kernel's deadline to revert, as it should, if the restart (a BPF
+	# load on a busy machine) outlasts it
+	within "confirmed" $((WINDOW + 4)) confirmed
 	stop_daemon
 	start_daemon --mode monitor
 	sleep 1
