@@ -156,7 +156,12 @@ test_kill_9_mid_sync() {
 
 # a daemon restarted after kill -9 adopts the pinned state and converges
 test_restart_after_kill_9_converges() {
+	local n
+	n=$(log_count watching)
 	start_daemon
+	# its start (a BPF load: seconds on a busy machine) first; the sync it
+	# makes before it says "watching" is what converges
+	wait_for 60 log_count_is watching $((n + 1))
 	within "a restarted daemon converges on the plan on disk" 5 bash -c "[ \"\$(ip netns exec ${LAB}node $RG -j status | jq -r .plan.sha256)\" = $(sha256sum "$TMP/plan2" | cut -d' ' -f1) ]"
 	expect_match "it adopted the pinned state" "$(cat "$LOG")" "adopted pinned state"
 	stats
@@ -295,7 +300,7 @@ upgrade_from() {
 	n=$(log_count "adopted pinned")
 	start_daemon
 	within "layout $layout: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
-	expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -4 | tr '\n' ' ')" \
+	expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -6 | tr '\n' ' ')" \
 		"$migrated"
 	stats
 	expect_eq "counters kept across the upgrade" "$(bkt k8s-egress-gw src packets) $(ifc eth1 in dropped)" "$o0 $d0"
