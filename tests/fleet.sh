@@ -466,12 +466,18 @@ import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(0.2)
-end = time.time() + 4
+# 4 s from READY=1: the start before it (a BPF load) takes what it takes
+end = time.time() + 60
+ready = False
 while time.time() < end:
     try:
-        print(s.recv(4096).decode().replace("\n", " "), flush=True)
+        msg = s.recv(4096).decode()
     except socket.timeout:
-        pass
+        continue
+    print(msg.replace("\n", " "), flush=True)
+    if not ready and "READY=1" in msg.split("\n"):
+        ready = True
+        end = time.time() + 4
 EOF
 	local py=$!
 	stop_daemon
