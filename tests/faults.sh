@@ -273,7 +273,7 @@ test_incompatible_map_refused() {
 # the maps in place (MIGRATED: a regex over its last "migrated map" lines),
 # counters and enforcement kept
 upgrade_from() {
-	local rev=$1 layout=$2 migrated=$3 repo old sent o0 d0 n
+	local rev=$1 layout=$2 migrated=$3 repo old sent o0 d0 n w
 	repo=$(cd "$(dirname "$0")/.." && pwd)
 	if ! git -C "$repo" cat-file -e "$rev^{commit}" 2>/dev/null; then
 		skip "commit $rev is not in this clone's history (a shallow clone?)"
@@ -298,8 +298,12 @@ upgrade_from() {
 	# the gateway is the source of both kinds of frames
 	expect_eq "layout $layout: its build counts and drops" "$o0 $d0" "$((6 + sent)) $sent"
 	n=$(log_count "adopted pinned")
+	w=$(log_count watching)
 	start_daemon
 	within "layout $layout: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
+	# and re-syncs the plan in this build's layout before it is up: the
+	# bucket names come back with it (a busy machine shows the gap)
+	wait_for 60 log_count_is watching $((w + 1))
 	expect_match "and migrates its counters" "$(grep 'migrated map' "$LOG" | tail -6 | tr '\n' ' ')" \
 		"$migrated"
 	stats
