@@ -73,7 +73,11 @@ closing() {
 # holds only on an idle machine is a bug in the test or the product.
 BUSY_S=${BUSY_S:-900}
 stress=
+child=
 stop_stress() {
+	# a suite cut short by a signal tears its lab down (its EXIT trap)
+	[ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
+	child=
 	[ -n "$stress" ] || return 0
 	kill -- -"$stress" 2>/dev/null
 	wait "$stress" 2>/dev/null
@@ -93,7 +97,12 @@ busy_suites() {
 	stress=$!
 	for suite in fleet faults; do
 		echo "== $suite-busy (shell suite, stress-ng --cpu 2 beside it)"
-		log=$(bash "tests/$suite.sh" "$OUT" 2>&1)
+		# in the background: a signal's trap runs at once, not after the suite
+		bash "tests/$suite.sh" "$OUT" >"$OUT/$suite-busy.log" 2>&1 &
+		child=$!
+		wait "$child"
+		child=
+		log=$(cat "$OUT/$suite-busy.log")
 		# named apart from the quiet run: its tests, failures and totals
 		printf '%s\n' "$log" | sed -E "s#^(PASS|FAIL|SKIP)  $suite/#\\1  $suite-busy/#;
 			s#^(failed: )?$suite(/|: [0-9]+ passed)#\\1$suite-busy\\2#"
