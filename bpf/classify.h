@@ -463,12 +463,13 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 {
 	struct rg_dir_counters *dc;
 	struct rg_if_line *line;
-	struct rg_config *cfg;
+	struct rg_config *cfg, *lease;
 	struct rg_inner_res ir;
 	__u32 zero = 0, role, slot, role_bit, cpu, k, sb, db, isb = 0, idb = 0, breaks;
+	__u32 lease_key = RG_CONFIG_LEASE;
 	struct rg_gen *gp;
 	bool brk, drop, unreadable = false;
-	__u64 now = 0;
+	__u64 now = 0, events_until;
 	__u8 encap = RG_ENCAP_NONE;
 	struct rg_pkt p;
 	int r;
@@ -554,11 +555,14 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	cfg = bpf_map_lookup_elem(&rg_config, &zero);
 	if (!cfg)
 		return RG_VERDICT_PASS;
+	/* the events lease has its own entry (its own writer: see rg_config) */
+	lease = bpf_map_lookup_elem(&rg_config, &lease_key);
+	events_until = lease ? lease->events_until : 0;
 	/* the clock is read only for violations, and only when needed */
-	if (cfg->enforce_until || cfg->events_until)
+	if (cfg->enforce_until || events_until)
 		now = bpf_ktime_get_ns();
 	drop = cfg->mode == RG_MODE_ENFORCE && (!cfg->enforce_until || now < cfg->enforce_until);
-	if (cfg->events_until && now < cfg->events_until) {
+	if (events_until && now < events_until) {
 		struct rg_verdicts v = { sb, db, isb, idb, breaks };
 
 		rg_emit(c, &p, encap ? &ir.in : &p, encap, role, &v, drop, now);

@@ -147,7 +147,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, RG_CONFIG_ENTRIES);
 	__type(key, __u32);
 	__type(value, struct rg_config);
 } rg_config SEC(".maps");

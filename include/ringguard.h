@@ -224,6 +224,18 @@ struct rg_if_fast {
 	__u32 slot;
 };
 
+/* rg_config has two entries, each with one kind of writer ("one writer per
+ * pinned value"): a whole-value write never carries a stale copy of a field
+ * another process owns.
+ *   RG_CONFIG_MODE   mode and enforce_until: the daemon and `ringguard
+ *                    mode`, always under the state lock
+ *   RG_CONFIG_LEASE  events_until only: the events listeners (`ringguard
+ *                    events`, the daemon's --log-violations), lock-free
+ */
+#define RG_CONFIG_MODE		0
+#define RG_CONFIG_LEASE		1
+#define RG_CONFIG_ENTRIES	2
+
 struct rg_config {
 	__u32 mode;
 	__u32 pad;
@@ -232,8 +244,9 @@ struct rg_config {
 	 * with no process alive. 0 = no deadline.
 	 */
 	__u64 enforce_until;
-	/* a listener (`ringguard events`) renews this every second; past it the
-	 * datapath emits no events, so no listener costs nothing
+	/* in rg_config[RG_CONFIG_LEASE] only: a listener (`ringguard events`)
+	 * renews it every second; past it the datapath emits no events, so no
+	 * listener costs nothing
 	 */
 	__u64 events_until;
 };

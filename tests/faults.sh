@@ -156,7 +156,12 @@ test_kill_9_mid_sync() {
 
 # a daemon restarted after kill -9 adopts the pinned state and converges
 test_restart_after_kill_9_converges() {
+	local n
+	n=$(log_count watching)
 	start_daemon
+	# its start (a BPF load: seconds on a busy machine) first; the sync it
+	# makes before it says "watching" is what converges
+	wait_for 60 log_count_is watching $((n + 1))
 	within "a restarted daemon converges on the plan on disk" 5 bash -c "[ \"\$(ip netns exec ${LAB}node $RG -j status | jq -r .plan.sha256)\" = $(sha256sum "$TMP/plan2" | cut -d' ' -f1) ]"
 	expect_match "it adopted the pinned state" "$(cat "$LOG")" "adopted pinned state"
 	stats
@@ -268,7 +273,7 @@ test_incompatible_map_refused() {
 # the maps in place (MIGRATED: a regex over its last "migrated map" lines),
 # counters and enforcement kept
 upgrade_from() {
-	local rev=$1 layout=$2 migrated=$3 repo old sent o0 d0 n
+	local rev=$1 layout=$2 migrated=$3 repo old sent o0 d0 n w
 	repo=$(cd "$(dirname "$0")/.." && pwd)
 	if ! git -C "$repo" cat-file -e "$rev^{commit}" 2>/dev/null; then
 		skip "commit $rev is not in this clone's history (a shallow clone?)"
@@ -293,8 +298,12 @@ upgrade_from() {
 	# the gateway is the source of both kinds of frames
 	expect_eq "layout $layout: its build counts and drops" "$o0 $d0" "$((6 + sent)) $sent"
 	n=$(log_count "adopted pinned")
+	w=$(log_count watching)
 	start_daemon
 	within "layout $layout: the new daemon adopts it" 10 log_count_is "adopted pinned" $((n + 1))
+	# and re-syncs the plan in this build's layout before it is up: the
+	# bucket names come back with it (a busy machine shows the gap)
+	wait_for 60 log_count_is watching $((w + 1))
 	# the maps this adoption migrated: after the n-th adoption's line
 	expect_match "and migrates its counters" \
 		"$(awk -v n="$n" '/adopted pinned/ { a++ } a == n && /migrated map/' "$LOG" | tr '\n' ' ')" \

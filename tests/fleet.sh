@@ -24,8 +24,11 @@ WINDOW=5			# --confirm-within in these tests
 GW=fd00:101::fffe		# the uplink gateway, on eth1 (egress)
 MESHGW=fc00:101::fffe		# the mesh gateway, on eth0
 GW4=10.9.0.1			# an IPv4 lifeline on eth1's link
+DEAD=fd00:101::dead		# a lifeline no one answers for
+SLOWPID=
 
 teardown() {
+	[ -n "$SLOWPID" ] && kill "$SLOWPID" 2>/dev/null
 	daemon_down node
 	lab_down
 	rm -rf "$TMP"
@@ -69,6 +72,55 @@ sha_is() { [ "$(st .plan.sha256)" = "$(sha256sum "$1" | cut -c1-64)" ]; }
 plan() {
 	sed "s|^host   solcp011 .*|$2|" "$PLAN" > "$1"
 	echo "lifeline $GW $MESHGW $GW4" >> "$1"
+}
+
+# plan_ll FILE HOSTLINE LIFELINES: the same, with these lifelines
+plan_ll() {
+	sed "s|^host   solcp011 .*|$2|" "$PLAN" > "$1"
+	echo "lifeline $3" >> "$1"
+}
+
+# slow_echo MS: the gateway's IPv4 address answers echo requests MS late (a
+# responder in the gw namespace; the kernel's own replies are off there).
+# slow_echo 0: the kernel answers again.
+slow_echo() {
+	if [ "$1" = 0 ]; then
+		lab_ns gw sysctl -qw net.ipv4.icmp_echo_ignore_all=0
+		[ -n "$SLOWPID" ] && kill "$SLOWPID" 2>/dev/null && wait "$SLOWPID" 2>/dev/null
+		SLOWPID=
+		return
+	fi
+	cat > "$TMP/slowecho.py" <<'EOF'
+import socket, struct, sys, threading
+delay = int(sys.argv[1]) / 1000
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+open(sys.argv[2], "w").close()
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+while True:
+    data, addr = s.recvfrom(2048)
+    icmp = bytearray(data[(data[0] & 15) * 4:])
+    if len(icmp) < 8 or icmp[0] != 8:
+        continue
+    icmp[0] = 0
+    icmp[2:4] = b"\0\0"
+    icmp[2:4] = struct.pack("!H", csum(bytes(icmp)))
+    threading.Timer(delay, s.sendto, (bytes(icmp), addr)).start()
+EOF
+	rm -f "$TMP/slowecho.ready"
+	# ip itself, not lab_ns (a function: $! would be a subshell), and the
+	# interpreter itself (a pyenv shim forks it): $! is the responder
+	ip netns exec "${LAB}gw" "$(python3 -c 'import sys; print(sys.executable)')" \
+		"$TMP/slowecho.py" "$1" "$TMP/slowecho.ready" >/dev/null 2>&1 &
+	SLOWPID=$!
+	# its socket first, so no request goes unanswered
+	wait_for 10 test -e "$TMP/slowecho.ready"
+	lab_ns gw sysctl -qw net.ipv4.icmp_echo_ignore_all=1
 }
 
 # a violation through eth1 (fc00 arriving on egress): dropped only in enforce
@@ -118,8 +170,8 @@ test_plan_edit_applies_the_mode() {
 	t0=$(date +%s%3N)
 	configmap "$TMP/enforce.plan"
 	wait_for 8 mode_is enforce
-	expect_eq "a plan edit declaring enforce: enforce (after the lifeline probes)" "$(st .mode)" "enforce"
-	echo "  measured: plan edit -> enforce applied (lifelines probed first): $(logged_ms 'enforce mode' "$t0") ms"
+	expect_eq "a plan edit declaring enforce: enforce" "$(st .mode)" "enforce"
+	echo "  measured: plan edit -> enforce applied (guarding the lifelines that answer): $(logged_ms 'enforce mode' "$t0") ms"
 	within "confirmed again" $((WINDOW + 3)) confirmed
 }
 
@@ -198,6 +250,10 @@ test_mode_option_only_on_a_fresh_attach() {
 	start_daemon --mode enforce
 	within "a fresh attach with --mode enforce and no declaration: enforce" 5 mode_is enforce
 	expect_eq "as an override of the implicit monitor" "$(st '"\(.declared_mode) \(.override)"')" "monitor true"
+	# confirmed before the restart: a daemon stopped in the window leaves
+	# the kernel's deadline to revert, as it should, if the restart (a BPF
+	# load on a busy machine) outlasts it
+	within "confirmed" $((WINDOW + 4)) confirmed
 	stop_daemon
 	start_daemon --mode monitor
 	sleep 1
@@ -283,6 +339,57 @@ test_metrics() {
 	configmap "$TMP/enforce.plan"
 }
 
+# a plan edit 1.3 s before the end of a confirm window (before the former
+# daemon's confirm, in the window's last second), with one lifeline that
+# answers and one that never did (so unguarded): the daemon takes the edit
+# without waiting for probes, and the enforce is confirmed, not reverted by
+# the kernel's deadline (issue 17, item 5; the former daemon probed 3 s
+# first and was reverted)
+test_plan_edit_near_the_deadline() {
+	local r0 t_sw left
+	ensure_daemon
+	plan_ll "$TMP/late1.plan" "host solcp011 mesh eth0 egress eth1 mode enforce # late" "$GW $DEAD"
+	plan_ll "$TMP/late2.plan" "host solcp011 mesh eth0 egress eth1 mode enforce # edited late" "$GW $DEAD"
+	configmap "$TMP/monitor.plan"
+	wait_for 5 mode_is monitor
+	r0=$(log_count 'reverted to monitor')
+	configmap "$TMP/late1.plan"
+	wait_for 8 mode_is enforce
+	expect_match "only the answering lifeline is guarded" "$(grep 'enforce mode' "$LOG" | tail -1 | jq -r .msg)" "guarding $GW \\(not answering before the switch, so not guarded: $DEAD\\)"
+	t_sw=$(logged_at 'enforce mode')
+	left=$(( t_sw + WINDOW * 1000 - 1300 - $(date +%s%3N) ))
+	[ "$left" -gt 0 ] && sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+	configmap "$TMP/late2.plan"
+	echo "  measured: the edit came $(( t_sw + WINDOW * 1000 - $(date +%s%3N) )) ms before the window's end"
+	wait_for 5 sha_is "$TMP/late2.plan"
+	expect_match "the edit gets a window of its own" "$(grep 'enforce mode' "$LOG" | tail -1 | jq -r .msg)" "a new plan while enforcing.*guarding $GW "
+	within "and is confirmed" $((WINDOW + 4)) confirmed
+	expect_eq "not reverted: enforce, no revert logged" "$(st '"\(.mode) \(.reverted)"') $(( $(log_count 'reverted to monitor') - r0 ))" "enforce false 0"
+}
+
+# a slow but alive lifeline (600 ms round trip, rounds every 500 ms): a
+# reply counts for whichever round it answers, so it is guarded, never
+# declared silent, and the enforce is confirmed (issue 17, item 6)
+test_slow_lifeline_is_not_dead() {
+	local r0 rtt
+	ensure_daemon
+	plan_ll "$TMP/slow.plan" "host solcp011 mesh eth0 egress eth1 mode enforce # slow" "$GW $GW4"
+	configmap "$TMP/monitor.plan"
+	wait_for 5 mode_is monitor
+	slow_echo 600
+	rtt=$(lab_ns node ping -c1 -W3 "$GW4" | sed -nE 's/.*time=([0-9]+).*/\1/p')
+	expect_match "$GW4 answers, about 600 ms late" "${rtt:-none}" "^(5[5-9][0-9]|[6-9][0-9]{2}|1[0-9]{3})$"
+	sleep 2.5		# the daemon's idle rounds see it answer
+	r0=$(log_count 'reverted to monitor')
+	configmap "$TMP/slow.plan"
+	wait_for 8 mode_is enforce
+	expect_match "it is guarded" "$(grep 'enforce mode' "$LOG" | tail -1 | jq -r .msg)" "guarding $GW, $GW4$"
+	within "confirmed" $((WINDOW + 4)) confirmed
+	expect_eq "never declared silent" "$(st .mode) $(( $(log_count 'reverted to monitor') - r0 ))" "enforce 0"
+	expect_eq "and up in the metrics" "$(metric "ringguard_lifeline_up{address=\"$GW4\"}")" "1"
+	slow_echo 0
+}
+
 # every metric the alert rules and the dashboard name is one we export
 test_rules_and_dashboard_name_exported_metrics() {
 	ensure_daemon
@@ -359,12 +466,18 @@ import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(0.2)
-end = time.time() + 4
+# 4 s from READY=1: the start before it (a BPF load) takes what it takes
+end = time.time() + 60
+ready = False
 while time.time() < end:
     try:
-        print(s.recv(4096).decode().replace("\n", " "), flush=True)
+        msg = s.recv(4096).decode()
     except socket.timeout:
-        pass
+        continue
+    print(msg.replace("\n", " "), flush=True)
+    if not ready and "READY=1" in msg.split("\n"):
+        ready = True
+        end = time.time() + 4
 EOF
 	local py=$!
 	stop_daemon

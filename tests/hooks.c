@@ -9,6 +9,9 @@
  *   RG_TEST_MAX_IFACES=N       ringguard covers at most N interfaces (at
  *                              most RG_MAX_IFACES), so a lab of a few ports
  *                              reaches the limit
+ *   RG_FAULT_LEASE_PAUSE_MS=N  every events lease renewal pauses N ms before
+ *                              its write, so that a test can change the mode
+ *                              in between
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,6 +25,11 @@ void rg_test_hook(enum rg_test_point at)
 	switch (at) {
 	case RG_TEST_SYNC_BEFORE_SWITCH:
 		ms = getenv("RG_FAULT_SYNC_PAUSE_MS");
+		if (ms)
+			usleep(1000 * atoi(ms));
+		break;
+	case RG_TEST_LEASE_BEFORE_WRITE:
+		ms = getenv("RG_FAULT_LEASE_PAUSE_MS");
 		if (ms)
 			usleep(1000 * atoi(ms));
 		break;

@@ -55,6 +55,10 @@ pass=0
 fail=0
 skipped=0
 TMP=$(mktemp -d)
+# a suite stopped by a signal (make test interrupted, run-tests.sh ending a
+# busy run) still runs its EXIT trap: the teardown of its lab and daemon
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Within a test (T_NAME set) checks count toward the test; outside one (the
 # old style) each check counts as a test.

@@ -58,6 +58,30 @@ test_events() {
 	expect_eq "events: with the listener gone, the datapath stops emitting (lease expired)" "$(rg -j status | jq -r .events_listener)" "false"
 }
 
+# the listener's lease renewal caught between its start and its write (the
+# test build pauses it, user/lib/testhook.h): a mode change made meanwhile
+# stays; the lease is its own entry, not a copy of the whole config
+test_events_lease_keeps_a_mode_change() {
+	local hooked evpid
+	hooked="$(realpath "$OUT/ringguard-hooks")"
+	[ -x "$hooked" ] || { fail "no $hooked: make $OUT/ringguard-hooks"; return; }
+	rg mode monitor >/dev/null 2>&1
+	ip netns exec "${LAB}node" env RG_FAULT_LEASE_PAUSE_MS=1500 "$hooked" events \
+		> /dev/null 2>"$TMP/lease.err" &
+	evpid=$!
+	PIDS+=("$evpid")
+	sleep 0.5			# inside its first renewal's pause
+	rg mode enforce >/dev/null 2>&1
+	expect_eq "mode enforce during the renewal" "$(rg mode 2>/dev/null)" "enforce"
+	sleep 1.5			# the renewal is written by now (and the next one paused)
+	expect_eq "the listener's lease is in force" "$(rg -j status | jq -r .events_listener)" "true"
+	expect_eq "and the mode change stays: the renewal did not write the old mode back" "$(rg mode 2>/dev/null)" "enforce"
+	rg mode monitor >/dev/null 2>&1
+	expect_eq "a second change during a renewal stays too" "$(sleep 1.6; rg mode 2>/dev/null)" "monitor"
+	kill "$evpid" 2>/dev/null
+	wait "$evpid" 2>/dev/null
+}
+
 # a capture taken in the lab, replayed offline, agrees with the live counters
 test_replay_agrees_with_live() {
 	ip netns exec "${LAB}node" tcpdump -Q in -i eth1 -w "$TMP/eth1.pcap" -U -s 0 2>/dev/null &

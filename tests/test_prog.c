@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "kernel/attach.h"
+#include "report/events.h"
 #include "frames.h"
 #include "harness.h"
 
@@ -696,8 +697,7 @@ Test(prog, events_only_with_a_listener_and_rate_limited_per_bucket)
 	while ((rg_monotonic_ns() % 1000000000ull) > 100000000ull)
 		usleep(1000);
 	start = rg_monotonic_ns();
-	cfg.events_until = start + 10000000000ull;
-	cr_assert_eq(rg_config_write(&in.m, &cfg), 0);
+	cr_assert_eq(rg_events_lease(&in.m, start + 10000000000ull), 0);
 	for (int i = 0; i < 30; i++)
 		h_run(&in, RG_DIR_IN, f, len);
 	ring_buffer__consume(rb);

@@ -15,6 +15,8 @@ DEFAULT_PKGS=(
 	libclang-rt-14-dev
 	# test and lab
 	libcriterion-dev jq iproute2 iputils-ping util-linux tcpdump curl
+	# make test: the safety suites again with both CPUs busy
+	stress-ng
 	# promtool, to check the metrics format
 	prometheus
 	# make bench: the nftables comparison

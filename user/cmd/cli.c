@@ -39,6 +39,20 @@ int cli_fail(struct rg_cli *c, int err, const char *fmt, ...)
 	return err ? err : -EINVAL;
 }
 
+/* The state lock, or the command fails before it changes anything: every
+ * write of the pinned mode, config and plan is made under it.
+ */
+int cli_lock_state(struct rg_cli *c)
+{
+	int lock = rg_state_lock(c->dir);
+
+	if (lock < 0)
+		return cli_fail(c, lock, "cannot lock %s: %s (nothing was changed; check that the "
+				"pin directory is on bpffs and writable, then try again)",
+				rg_state_display(c->dir), strerror(-lock));
+	return lock;
+}
+
 /* Messages (log.h) go where the command's errors go; -v shows debug ones
  * and libbpf's log.
  */

@@ -95,6 +95,8 @@ void cli_errs_to_stderr(struct rg_cli *c);
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
 int cli_parse(struct rg_cli *c, void *cfg, struct rg_args *pos);
 int cli_need_root(struct rg_cli *c);
+/* the state lock (an fd to close), or the error said and returned */
+int cli_lock_state(struct rg_cli *c);
 /* c->dir: this namespace's pin directory (mount: a bpffs if none) */
 int cli_resolve_dir(struct rg_cli *c, bool mount);
 int cli_open_state(struct rg_cli *c, struct rg_maps *m, bool rdonly);

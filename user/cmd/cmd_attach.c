@@ -95,9 +95,14 @@ static int cmd_attach(struct rg_cli *c)
 	err = cli_resolve_dir(c, true);
 	if (err)
 		goto out;
-	lock = rg_state_lock(c->dir);
+	lock = cli_lock_state(c);
+	if (lock < 0) {
+		err = lock;
+		goto out;
+	}
 	info = open_memstream(&infobuf, &infolen);
 	if (!info) {
+		close(lock);
 		err = cli_fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -110,8 +115,7 @@ static int cmd_attach(struct rg_cli *c)
 	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, info);
 	err = rg_attach(c->dir, &plan, &o);
 	cli_log_setup(c);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	fclose(info);
 	if (err < 0) {
 		/* what went wrong on an interface is in there too */

@@ -33,10 +33,11 @@ static int cmd_detach(struct rg_cli *c)
 	if (!rg_state_exists(c->dir))
 		return cli_fail(c, -ENOENT, "ringguard is not attached in this network namespace "
 			    "(nothing in %s)", rg_state_display(c->dir));
-	lock = rg_state_lock(c->dir);
+	lock = cli_lock_state(c);
+	if (lock < 0)
+		return lock;
 	err = rg_detach(c->dir);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	if (err)
 		return err;
 	if (c->json) {

@@ -79,8 +79,13 @@ static int cmd_mode(struct rg_cli *c)
 	err = cli_open_state(c, &m, want < 0 && !confirm);
 	if (err)
 		return err;
-	if (want >= 0 || confirm)
-		lock = rg_state_lock(c->dir);	/* the daemon writes the same entries */
+	if (want >= 0 || confirm) {
+		lock = cli_lock_state(c);	/* the daemon writes the same entries */
+		if (lock < 0) {
+			rg_maps_close(&m);
+			return lock;
+		}
+	}
 	err = rg_config_read(&m, &cfg);
 	if (!err)
 		err = rg_meta_read(&m, &meta);

@@ -72,10 +72,15 @@ static int cmd_sync(struct rg_cli *c)
 		rg_maps_close(&m);
 		return err;
 	}
-	lock = rg_state_lock(c->dir);
+	lock = cli_lock_state(c);
+	if (lock < 0) {
+		free(abs);
+		rg_plan_free(&plan);
+		rg_maps_close(&m);
+		return lock;
+	}
 	gen = rg_install(&m, &plan, abs);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	if (gen < 0) {
 		err = cli_fail(c, gen, "cannot install plan %s: %s (the previous plan stays active)",
 			   abs, strerror(-gen));

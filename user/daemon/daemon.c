@@ -23,11 +23,12 @@
  *
  * The mode (user/kernel/fleet.c): the plan's declaration for this host, unless a
  * person's `ringguard mode` overrides it or a revert holds. Every switch to
- * enforce arms the in-kernel confirm deadline (--confirm-within): the daemon
- * probes the lifelines just before the switch and every second after it,
- * reverts to monitor at once when one that answered before goes silent, and
- * confirms at the deadline when they all still answer. If the daemon dies
- * in the window, the datapath reverts at the deadline by itself.
+ * enforce opens a confirm window (--confirm-within, user/daemon/confirm.h):
+ * the lifelines that answer at the switch are guarded; the daemon reverts
+ * to monitor when one of them goes silent, and confirms once the window's
+ * length has passed and they all answered since. The in-kernel deadline is
+ * the dead man's switch: the daemon keeps it a few seconds ahead while it
+ * waits, so the datapath reverts by itself only when the daemon is gone.
  */
 #include <errno.h>
 #include <poll.h>
@@ -57,6 +58,7 @@
 #include "kernel/fleet.h"
 #include "kernel/install.h"
 #include "lib/json.h"
+#include "daemon/confirm.h"
 #include "daemon/lifeline.h"
 #include "daemon/planwatch.h"
 #include "daemon/live.h"
@@ -67,15 +69,11 @@
 #define LINK_DEBOUNCE_MS	30
 #define TICK_MS			1000
 /* lifeline rounds: twice a second while an enforce is unconfirmed, else at
- * this pace (the lifeline metrics, and the "answered before" of a switch
- * that a person makes)
+ * this pace (the lifeline metrics, and the "answered before" of a switch:
+ * a switch takes the lifelines' state as it is, never waiting for probes)
  */
 #define PROBE_WINDOW_MS		500
-#define PROBE_IDLE_MS		5000
-/* confirm this long before the kernel's deadline, so a busy loop never
- * lets a good enforce lapse
- */
-#define CONFIRM_MARGIN_MS	1000
+#define PROBE_IDLE_MS		2000
 /* the drift watch: what events marked is checked this long after them; a
  * full pass every DRIFT_FULL_MS besides; a pass that could not read the
  * kernel's state is tried again after DRIFT_RETRY_MS
@@ -113,6 +111,7 @@ struct daemon {
 	struct rg_planwatch pw;	/* the plan file, through swaps (planwatch.c) */
 	struct rg_http *http;	/* --metrics */
 	struct ring_buffer *rb;
+	__u64 lease;		/* the events lease this daemon last wrote */
 	struct rg_prober probe;
 	struct rg_live *live;	/* the plan in force, for edits (live.c) */
 	struct rg_drift *drift;	/* the host against the plan (drift.c), under mu */
@@ -134,7 +133,8 @@ struct daemon {
 	long long watchdog_ms;	/* half of $WATCHDOG_USEC, 0: no watchdog */
 	bool force_sync;
 	__u32 mode_seen;	/* the effective mode at the last look */
-	__u64 switched_ns;	/* when the enforce being confirmed began (0: unknown) */
+	struct rg_window win;	/* the enforce being confirmed (confirm.h) */
+	bool win_set;		/* win is this daemon's view of a window open now */
 	/* a new plan went in while enforcing: its window is armed after the
 	 * interfaces follow it, guarding the lifelines that answered before
 	 */
@@ -220,10 +220,15 @@ static int pinned_begin(struct daemon *d, struct pinned *p)
 	int err;
 
 	p->lock = rg_state_lock(d->l.dir);
+	if (p->lock < 0) {
+		dlog(ERROR, "cannot lock %s: %s (the step is skipped and comes again)",
+		     rg_state_display(d->l.dir), strerror(-p->lock));
+		return p->lock;
+	}
 	err = rg_meta_read(&d->l.m, &p->meta);
 	if (!err)
 		err = rg_config_read(&d->l.m, &p->cfg);
-	if (err && p->lock >= 0)
+	if (err)
 		close(p->lock);
 	return err;
 }
@@ -237,8 +242,7 @@ static int pinned_commit(struct daemon *d, struct pinned *p, bool cfg, bool meta
 		err = rg_config_write(&d->l.m, &p->cfg);
 	if (!err && meta)
 		err = rg_meta_write(&d->l.m, &p->meta);
-	if (p->lock >= 0)
-		close(p->lock);
+	close(p->lock);
 	if (err)
 		dlog(ERROR, "cannot write the pinned state: %s", strerror(-err));
 	return err;
@@ -346,8 +350,12 @@ static void guard_new_plan(struct daemon *d, const uint8_t sha[32])
 	    memcmp(meta.sha256, sha, sizeof(meta.sha256)) &&
 	    !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE &&
 	    !rg_deadline_passed(&cfg, rg_monotonic_ns())) {
+		/* the lifelines as they answer now: probing here would hold
+		 * the loop, and with it a window open now (item 5 of issue 17)
+		 */
 		pthread_mutex_lock(&d->mu);
-		d->rearm_before = rg_prober_probe_now(&d->probe, 1000);
+		rg_prober_expire(&d->probe);
+		d->rearm_before = rg_prober_answering(&d->probe);
 		pthread_mutex_unlock(&d->mu);
 		d->rearm = true;
 	}
@@ -542,7 +550,7 @@ static int sync_edit(struct daemon *d, char *text, size_t len)
 		return -EAGAIN;
 	guard_new_plan(d, delta.sha256);
 	lock = rg_state_lock(d->l.dir);
-	gen = rg_install_delta(&d->l.m, &delta, d->o->plan_path);
+	gen = lock < 0 ? lock : rg_install_delta(&d->l.m, &delta, d->o->plan_path);
 	if (lock >= 0)
 		close(lock);
 	if (gen < 0) {
@@ -683,7 +691,8 @@ static int sync_plan_file(struct daemon *d, bool force)
 	guard_new_plan(d, plan.sha256);
 	ids = calloc(plan.nentries + 1, sizeof(*ids));
 	lock = rg_state_lock(d->l.dir);
-	gen = ids ? rg_install_ids(&d->l.m, &plan, d->o->plan_path, ids) : -ENOMEM;
+	gen = lock < 0 ? lock : ids ? rg_install_ids(&d->l.m, &plan, d->o->plan_path, ids) :
+	      -ENOMEM;
 	if (lock >= 0)
 		close(lock);
 	if (gen >= 0 && rg_live_reset(d->live, &plan, d->o->plan_path, text, len, ids, gen))
@@ -697,6 +706,8 @@ static int sync_plan_file(struct daemon *d, bool force)
 		d->rearm = false;
 		dlog(ERROR, "cannot install plan %s: %s (the active plan stays)", d->o->plan_path,
 		     strerror((int)-gen));
+		if (lock < 0)
+			d->plan_due = now_ms() + TICK_MS;	/* again, once the lock can be had */
 	} else {
 		dlog(INFO, "plan %s installed: generation %lld, %d entries", d->o->plan_path, gen,
 		     plan.nentries);
@@ -770,9 +781,14 @@ static void reconcile(struct daemon *d)
 {
 	int lock = rg_state_lock(d->l.dir), n;
 
+	if (lock < 0) {
+		dlog(ERROR, "cannot lock %s: %s (the interfaces are reconciled again in a second)",
+		     rg_state_display(d->l.dir), strerror(-lock));
+		d->link_due = now_ms() + TICK_MS;
+		return;
+	}
 	n = rg_reconcile(&d->l, d->want, d->nwant, d->missing);
-	if (lock >= 0)
-		close(lock);
+	close(lock);
 	if (n < 0)
 		dlog(ERROR, "cannot attach: %s (will retry on the next link event)", strerror(-n));
 	/* a link event may come with a program put before ringguard's */
@@ -793,14 +809,37 @@ static void lifeline_list(struct daemon *d, __u64 mask, bool in, char *buf, size
 				      d->probe.s[i].text);
 }
 
-static __u64 lifelines_up(struct daemon *d)
+/* The lifelines that answer now (lifeline.c), for the guarded set of a
+ * switch: their state as the rounds left it, never a wait for probes.
+ */
+static __u64 answering(struct daemon *d)
 {
-	__u64 m = 0;
+	__u64 m;
 
-	for (int i = 0; i < d->probe.n; i++)
-		if (d->probe.s[i].up)
-			m |= 1ull << i;
+	pthread_mutex_lock(&d->mu);
+	rg_prober_expire(&d->probe);
+	m = rg_prober_answering(&d->probe);
+	pthread_mutex_unlock(&d->mu);
 	return m;
+}
+
+/* The window as this daemon follows it, from now; a round goes out at
+ * once, so the guarded lifelines' first answers after the switch come in
+ * milliseconds.
+ */
+static void window_start(struct daemon *d, __u64 now, __u64 guarded)
+{
+	d->win = (struct rg_window){
+		.switched_ns = now,
+		.confirm_ns = now + (__u64)d->o->confirm_within * 1000000000ull,
+		.guarded = guarded,
+	};
+	d->win_set = true;
+	pthread_mutex_lock(&d->mu);
+	if (d->probe.n)
+		rg_prober_round(&d->probe);
+	pthread_mutex_unlock(&d->mu);
+	d->probe_due = now_ms() + PROBE_WINDOW_MS;
 }
 
 /* Arms the daemon's confirm window on an enforce that has none; before:
@@ -819,8 +858,7 @@ static void arm_window(struct daemon *d, struct pinned *p, __u64 before, const c
 	if (pinned_commit(d, p, true, true))
 		return;
 	d->mode_seen = RG_MODE_ENFORCE;
-	d->switched_ns = rg_monotonic_ns();
-	d->probe_due = now_ms() + PROBE_WINDOW_MS;
+	window_start(d, rg_monotonic_ns(), before);
 	lifeline_list(d, before, true, guarded, sizeof(guarded));
 	lifeline_list(d, before, false, silent, sizeof(silent));
 	if (!d->probe.n)
@@ -850,23 +888,17 @@ static void rearm_window(struct daemon *d)
 	arm_window(d, &p, d->rearm_before, "a new plan while enforcing");
 }
 
-/* Probes the lifelines, then switches to enforce with the window armed.
- * recheck: ask the rules again after the probes (a person may have spoken).
+/* Switches to enforce with the window armed, guarding the lifelines that
+ * answer now. recheck: ask the rules again (a person may have spoken).
  */
 static void switch_enforce(struct daemon *d, bool recheck)
 {
 	struct pinned p;
 	char note[512];
-	__u64 before = 0;
+	__u64 before = answering(d);
 
-	if (d->probe.n) {
-		pthread_mutex_lock(&d->mu);
-		before = rg_prober_probe_now(&d->probe, 1000);
-		pthread_mutex_unlock(&d->mu);
-	}
 	if (pinned_begin(d, &p))
 		return;
-	/* a person may have spoken while the probes were out */
 	if (recheck &&
 	    rg_fleet_want(&p.meta, &p.cfg, d->declared, note, sizeof(note)) != RG_MODE_ENFORCE) {
 		pinned_commit(d, &p, false, true);
@@ -884,7 +916,7 @@ static void revert(struct daemon *d, struct pinned *p, const char *why)
 	if (pinned_commit(d, p, true, true))
 		return;
 	d->mode_seen = RG_MODE_MONITOR;
-	d->switched_ns = 0;
+	d->win_set = false;
 	if (rg_log_is_json()) {
 		struct rg_json j;
 
@@ -910,11 +942,16 @@ static void apply_mode(struct daemon *d, bool at_start)
 	if (pinned_begin(d, &p))
 		return;
 	if (rg_deadline_passed(&p.cfg, rg_monotonic_ns())) {
+		/* the kernel's deadline is the dead man's switch: a daemon
+		 * that is alive keeps it ahead (confirm.h), so it passed
+		 * while none ran, or while this one was stuck
+		 */
 		const char *why = at_start ?
 			"the confirm deadline passed while no daemon was running; the kernel "
 			"went back to monitor by itself" :
 			p.meta.armed_until == p.cfg.enforce_until ?
-			"the confirm deadline passed before the daemon could confirm" :
+			"the confirm deadline passed before the daemon could confirm (its loop "
+			"was stuck longer than the deadline's lease)" :
 			"the deadline of 'mode enforce --confirm-within' passed without "
 			"'ringguard mode confirm'";
 
@@ -937,6 +974,7 @@ static void apply_mode(struct daemon *d, bool at_start)
 			     "a revert holds until the plan changes" :
 			     "the plan declares it for this host");
 		d->mode_seen = RG_MODE_MONITOR;
+		d->win_set = false;
 		return;
 	}
 	pinned_commit(d, &p, false, true);
@@ -945,87 +983,97 @@ static void apply_mode(struct daemon *d, bool at_start)
 		switch_enforce(d, !(at_start && d->start_override));
 }
 
-/* In a confirm window: revert when a guarded lifeline went silent, confirm
- * (the daemon's own window only) at the deadline. Also notices an enforce
- * that a person switched on, and arms the window for it.
+/* The window's step, at every probe round and tick (confirm.h): revert
+ * when a guarded lifeline went silent; confirm (the daemon's own window
+ * only) when the rule says so; else keep the kernel's deadline ahead.
  */
-static void watch_mode(struct daemon *d)
+static void confirm_step(struct daemon *d, struct pinned *p, bool ours, __u64 now)
 {
-	struct pinned p;
-	__u64 now = rg_monotonic_ns(), until;
-	__u32 effective;
-	bool ours;
+	enum rg_confirm_step step;
+	__u64 until;
+	int lost;
 
-	if (pinned_begin(d, &p))
-		return;
-	if (rg_deadline_passed(&p.cfg, now)) {
-		close(p.lock);
-		apply_mode(d, false);
-		return;
-	}
-	effective = p.cfg.mode;
-	if (effective == RG_MODE_ENFORCE && d->mode_seen != RG_MODE_ENFORCE) {
-		d->mode_seen = effective;
-		if (!p.cfg.enforce_until) {
-			arm_window(d, &p, lifelines_up(d), "switched by 'ringguard mode'");
-			return;
-		}
-		/* a person's own --confirm-within: guard it, leave the confirming to them */
-		d->switched_ns = now;
-		p.meta.lifelines_before = lifelines_up(d);
-		pinned_commit(d, &p, false, true);
-		d->probe_due = now_ms() + PROBE_WINDOW_MS;
-		return;
-	}
-	d->mode_seen = effective;
-	until = p.cfg.enforce_until;
-	if (effective != RG_MODE_ENFORCE || !until) {
-		close(p.lock);
-		return;
-	}
-	ours = p.meta.armed_until == until;
-	if (!d->switched_ns)	/* adopted in the window: it began a window ago */
-		d->switched_ns = until - (__u64)p.meta.confirm_within * 1000000000ull;
-	for (int i = 0; i < d->probe.n; i++) {
-		const struct rg_lifeline_state *s = &d->probe.s[i];
+	pthread_mutex_lock(&d->mu);
+	rg_prober_expire(&d->probe);
+	step = rg_confirm_step(&d->win, &d->probe, now, &lost);
+	pthread_mutex_unlock(&d->mu);
+	if (step == RG_CONFIRM_REVERT) {
 		char why[RG_PATH_LEN];
 
-		if (!(p.meta.lifelines_before & (1ull << i)) || s->up || !s->known)
-			continue;
 		snprintf(why, sizeof(why), "lifeline %s stopped answering %.1f s after the switch "
-			 "to enforce (it answered before)%s", s->text,
-			 (now - d->switched_ns) / 1e9,
-			 p.meta.declared_mode == RG_MODE_ENFORCE && !(p.meta.fleet & RG_FLEET_OVERRIDE) ?
-			 "; monitor until the plan changes" : "");
-		revert(d, &p, why);
-		d->probe_due = now_ms() + PROBE_IDLE_MS;
+			 "to enforce (it answered before)%s", d->probe.s[lost].text,
+			 (now - d->win.switched_ns) / 1e9,
+			 p->meta.declared_mode == RG_MODE_ENFORCE &&
+			 !(p->meta.fleet & RG_FLEET_OVERRIDE) ? "; monitor until the plan changes" : "");
+		revert(d, p, why);
 		return;
 	}
-	if (ours && now + CONFIRM_MARGIN_MS * 1000000ull >= until) {
-		/* every guarded lifeline must have answered the last round or
-		 * the one before: otherwise the kernel's deadline decides
-		 */
-		for (int i = 0; i < d->probe.n; i++) {
-			const struct rg_lifeline_state *s = &d->probe.s[i];
-
-			if ((p.meta.lifelines_before & (1ull << i)) &&
-			    now - s->last_reply_ns > 2 * PROBE_WINDOW_MS * 1000000ull) {
-				close(p.lock);
-				return;
-			}
-		}
-		p.cfg.enforce_until = 0;
-		p.meta.armed_until = 0;
-		if (!pinned_commit(d, &p, true, true))
+	if (!ours) {
+		close(p->lock);	/* a person's --confirm-within: theirs to confirm */
+		return;
+	}
+	if (step == RG_CONFIRM_NOW) {
+		p->cfg.enforce_until = 0;
+		p->meta.armed_until = 0;
+		if (!pinned_commit(d, p, true, true))
 			dlog(INFO, "enforce confirmed: %s", d->probe.n ?
 			     "every guarded lifeline still answers" :
 			     "no lifelines, and the daemon is alive at the deadline");
 		notify("STATUS=enforce, confirmed");
-		d->probe_due = now_ms() + PROBE_IDLE_MS;
-		d->switched_ns = 0;
+		d->win_set = false;
 		return;
 	}
-	close(p.lock);
+	/* waiting, alive: the deadline stays a lease ahead of this daemon */
+	until = rg_confirm_lease(p->cfg.enforce_until, now);
+	if (until < p->cfg.enforce_until + 250000000ull) {
+		close(p->lock);
+		return;
+	}
+	p->cfg.enforce_until = until;
+	p->meta.armed_until = until;
+	pinned_commit(d, p, true, true);
+}
+
+/* In a confirm window: the window's step. Also notices an enforce that a
+ * person switched on, and arms the window for it.
+ */
+static void watch_mode(struct daemon *d)
+{
+	struct pinned p;
+	__u64 now;
+
+	if (pinned_begin(d, &p))
+		return;
+	now = rg_monotonic_ns();
+	if (rg_deadline_passed(&p.cfg, now)) {
+		close(p.lock);
+		d->win_set = false;
+		apply_mode(d, false);
+		return;
+	}
+	if (p.cfg.mode == RG_MODE_ENFORCE && d->mode_seen != RG_MODE_ENFORCE) {
+		__u64 before = answering(d);
+
+		d->mode_seen = RG_MODE_ENFORCE;
+		if (!p.cfg.enforce_until) {
+			arm_window(d, &p, before, "switched by 'ringguard mode'");
+			return;
+		}
+		/* a person's own --confirm-within: guard it, leave the confirming to them */
+		p.meta.lifelines_before = before;
+		pinned_commit(d, &p, false, true);
+		window_start(d, now, before);
+		return;
+	}
+	d->mode_seen = p.cfg.mode;
+	if (p.cfg.mode != RG_MODE_ENFORCE || !p.cfg.enforce_until) {
+		d->win_set = false;
+		close(p.lock);
+		return;
+	}
+	if (!d->win_set)	/* adopted in the window (a restart): it starts again now */
+		window_start(d, now, p.meta.lifelines_before);
+	confirm_step(d, &p, p.meta.armed_until == p.cfg.enforce_until, now);
 }
 
 /* --- the listener: /metrics, /healthz, /readyz ------------------------- */
@@ -1149,7 +1197,8 @@ static int start_violation_log(struct daemon *d)
 	}
 	dlog(INFO, "logging violations (at most %d a second per bucket, as 'ringguard events')",
 	     RG_EVENTS_PER_SEC);
-	return rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+	d->lease = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
+	return rg_events_lease(&d->l.m, d->lease);
 }
 
 /* --- setup and start ----------------------------------------------------- */
@@ -1361,10 +1410,12 @@ static int attach_or_adopt(struct daemon *d)
 			}
 		}
 	}
-	/* probe once now, so the first switch has fresh answers */
+	/* probe once now, so the first switch has fresh answers (before the
+	 * loop: the only wait for probes there is)
+	 */
 	pthread_mutex_lock(&d->mu);
 	if (d->probe.n)
-		rg_prober_probe_now(&d->probe, 1000);
+		rg_prober_probe_now(&d->probe, 2000);
 	pthread_mutex_unlock(&d->mu);
 	rg_mode_read(&d->l.m, &d->mode_seen);
 	apply_mode(d, true);
@@ -1393,8 +1444,10 @@ static void tick(struct daemon *d)
 
 	atomic_store(&d->alive_ms, now);
 	check_plan_file(d);
-	if (d->rb)
-		rg_events_lease(&d->l.m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+	if (d->rb) {
+		d->lease = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
+		rg_events_lease(&d->l.m, d->lease);
+	}
 	watch_mode(d);
 	/* no link event tells of a program put before ringguard's: look */
 	if (rg_head_hold(&d->l) > 0 && !d->link_due)
@@ -1404,15 +1457,12 @@ static void tick(struct daemon *d)
 
 static void probe_round(struct daemon *d)
 {
-	struct rg_config cfg;
-	bool window;
-
 	pthread_mutex_lock(&d->mu);
 	rg_prober_round(&d->probe);
 	pthread_mutex_unlock(&d->mu);
-	window = !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until;
 	watch_mode(d);
-	d->probe_due = now_ms() + (window ? PROBE_WINDOW_MS : PROBE_IDLE_MS);
+	/* after the step: the window it opened or closed sets the pace */
+	d->probe_due = now_ms() + (d->win_set ? PROBE_WINDOW_MS : PROBE_IDLE_MS);
 }
 
 /* The next deadline among the timers, as a poll timeout. */
@@ -1529,7 +1579,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 {
 	rg_http_stop(d->http);
 	if (d->rb) {
-		rg_events_lease(&d->l.m, 0);
+		rg_events_lease_end(&d->l.m, d->lease);
 		ring_buffer__free(d->rb);
 	}
 	rg_prober_close(&d->probe);

@@ -4,7 +4,10 @@
  *
  * Raw sockets, filtered in the kernel to echo replies (ICMP6_FILTER,
  * ICMP_FILTER); a reply counts when its identifier is ours, its sequence is
- * the round in flight and it comes from the lifeline's address.
+ * one of the rounds still remembered and not yet overdue, and it comes from
+ * the lifeline's address. Sending never waits for replies: a round in flight
+ * does not make the one before it worthless, so a 600 ms link with rounds
+ * every 500 ms answers every probe.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -70,6 +73,7 @@ int rg_prober_set(struct rg_prober *p, const struct rg_plan *plan)
 	memset(next, 0, sizeof(next));
 	for (int i = 0; i < plan->nlifelines; i++) {
 		next[i].l = plan->lifelines[i];
+		next[i].added_ns = rg_monotonic_ns();
 		rg_addr_format(next[i].l.addr, next[i].text, sizeof(next[i].text));
 		for (int j = 0; j < p->n; j++) {
 			if (memcmp(p->s[j].l.addr, next[i].l.addr, 16))
@@ -137,36 +141,84 @@ static void send_one(struct rg_prober *p, struct rg_lifeline_state *s)
 
 void rg_prober_round(struct rg_prober *p)
 {
-	for (int i = 0; i < p->n; i++) {
-		struct rg_lifeline_state *s = &p->s[i];
+	struct rg_probe_round *r;
 
-		if (s->rounds) {
-			s->misses = s->replied ? 0 : s->misses + 1;
-			s->up = s->misses < RG_LIFELINE_MISSES && (s->up || s->replied);
-			s->known |= s->replied || s->misses >= RG_LIFELINE_MISSES;
-		}
-		s->replied = false;
-	}
+	rg_prober_expire(p);
 	p->seq++;
-	for (int i = 0; i < p->n; i++) {
-		p->s[i].rounds++;
-		send_one(p, &p->s[i]);
+	r = &p->rounds[p->seq % RG_PROBE_RING];
+	/* a round not yet overdue in the slot (rounds sent faster than the
+	 * ring holds): its misses count now
+	 */
+	if (r->sent_ns && !r->expired) {
+		for (int i = 0; i < p->n; i++)
+			if (p->s[i].added_ns <= r->sent_ns && p->s[i].answered_sent_ns < r->sent_ns)
+				p->s[i].misses++;
 	}
+	*r = (struct rg_probe_round){ .seq = p->seq, .sent_ns = rg_monotonic_ns() };
+	for (int i = 0; i < p->n; i++)
+		send_one(p, &p->s[i]);
 }
 
-static void got_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq)
+static void update_up(struct rg_lifeline_state *s)
 {
-	if (id != p->ident || seq != p->seq)
+	s->up = s->answered_sent_ns && s->misses < RG_LIFELINE_MISSES;
+	s->known |= s->answered_sent_ns || s->misses >= RG_LIFELINE_MISSES;
+}
+
+void rg_prober_expire(struct rg_prober *p)
+{
+	__u64 now;
+
+	rg_prober_recv(p);
+	now = rg_monotonic_ns();
+	/* oldest first: a lifeline's misses are the overdue rounds after its
+	 * latest answer, in the order they were sent
+	 */
+	for (int k = RG_PROBE_RING - 1; k >= 0; k--) {
+		__u16 seq = p->seq - k;
+		struct rg_probe_round *r = &p->rounds[seq % RG_PROBE_RING];
+
+		if (r->seq != seq || !r->sent_ns || r->expired ||
+		    now < r->sent_ns + RG_LIFELINE_REPLY_MS * 1000000ull)
+			continue;
+		r->expired = true;
+		for (int i = 0; i < p->n; i++)
+			if (p->s[i].added_ns <= r->sent_ns && p->s[i].answered_sent_ns < r->sent_ns)
+				p->s[i].misses++;
+	}
+	for (int i = 0; i < p->n; i++)
+		update_up(&p->s[i]);
+}
+
+__u64 rg_prober_answering(const struct rg_prober *p)
+{
+	__u64 m = 0;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->s[i].answered_sent_ns && !p->s[i].misses)
+			m |= 1ull << i;
+	return m;
+}
+
+void rg_prober_reply(struct rg_prober *p, const __u8 addr[16], __u16 id, __u16 seq)
+{
+	const struct rg_probe_round *r = &p->rounds[seq % RG_PROBE_RING];
+
+	/* ours, a round still remembered, and not yet counted as missed */
+	if (id != p->ident || r->seq != seq || !r->sent_ns || r->expired)
 		return;
 	for (int i = 0; i < p->n; i++) {
 		struct rg_lifeline_state *s = &p->s[i];
 
-		if (memcmp(s->l.addr, addr, 16))
+		if (memcmp(s->l.addr, addr, 16) || s->added_ns > r->sent_ns)
 			continue;
-		s->replied = true;
-		s->up = s->known = true;
-		s->misses = 0;
 		s->last_reply_ns = rg_monotonic_ns();
+		if (r->sent_ns <= s->answered_sent_ns)
+			continue;	/* an older round than one it answered */
+		s->answered_sent_ns = r->sent_ns;
+		/* the rounds after this one are not overdue either */
+		s->misses = 0;
+		update_up(s);
 	}
 }
 
@@ -188,7 +240,7 @@ void rg_prober_recv(struct rg_prober *p)
 		h = (const struct icmp6_hdr *)buf;
 		if (n < (ssize_t)sizeof(*h) || h->icmp6_type != ICMP6_ECHO_REPLY)
 			continue;
-		got_reply(p, sa.sin6_addr.s6_addr, ntohs(h->icmp6_id), ntohs(h->icmp6_seq));
+		rg_prober_reply(p, sa.sin6_addr.s6_addr, ntohs(h->icmp6_id), ntohs(h->icmp6_seq));
 	}
 	for (;;) {
 		struct sockaddr_in sa;
@@ -210,41 +262,34 @@ void rg_prober_recv(struct rg_prober *p)
 		memset(addr, 0, 10);
 		addr[10] = addr[11] = 0xff;
 		memcpy(addr + 12, &sa.sin_addr, 4);
-		got_reply(p, addr, ntohs(h->un.echo.id), ntohs(h->un.echo.sequence));
+		rg_prober_reply(p, addr, ntohs(h->un.echo.id), ntohs(h->un.echo.sequence));
 	}
-}
-
-static bool all_replied(const struct rg_prober *p, __u64 want)
-{
-	for (int i = 0; i < p->n; i++)
-		if ((want & (1ull << i)) && !p->s[i].replied)
-			return false;
-	return true;
 }
 
 __u64 rg_prober_probe_now(struct rg_prober *p, int timeout_ms)
 {
-	__u64 answered = 0, want = p->n >= 64 ? ~0ull : (1ull << p->n) - 1;
+	__u64 t0 = rg_monotonic_ns(), end = t0 + timeout_ms * 1000000ull, next = t0;
+	__u64 want = p->n >= 64 ? ~0ull : (1ull << p->n) - 1, answered = 0;
 
-	for (int round = 0; round < 3 && (answered & want) != want; round++) {
-		__u64 end = rg_monotonic_ns() + timeout_ms * 1000000ull;
+	while ((answered & want) != want) {
+		struct pollfd pfd[2] = {
+			{ .fd = p->fd6, .events = POLLIN },
+			{ .fd = p->fd4, .events = POLLIN },
+		};
+		__u64 now = rg_monotonic_ns(), until;
 
-		rg_prober_round(p);
-		while (!all_replied(p, want & ~answered)) {
-			struct pollfd pfd[2] = {
-				{ .fd = p->fd6, .events = POLLIN },
-				{ .fd = p->fd4, .events = POLLIN },
-			};
-			__u64 now = rg_monotonic_ns();
-
-			if (now >= end)
-				break;
-			if (poll(pfd, 2, (int)((end - now) / 1000000) + 1) < 0 && errno != EINTR)
-				break;
-			rg_prober_recv(p);
+		if (now >= end)
+			break;
+		if (now >= next) {
+			rg_prober_round(p);
+			next = now + 500000000ull;
 		}
+		until = next < end ? next : end;
+		if (poll(pfd, 2, (int)((until - now) / 1000000) + 1) < 0 && errno != EINTR)
+			break;
+		rg_prober_recv(p);
 		for (int i = 0; i < p->n; i++)
-			if (p->s[i].replied)
+			if (p->s[i].answered_sent_ns >= t0)
 				answered |= 1ull << i;
 	}
 	return answered;

@@ -16,6 +16,8 @@ enum rg_test_point {
 	 * force (install.c, between steps 3 and 4)
 	 */
 	RG_TEST_SYNC_BEFORE_SWITCH,
+	/* the events lease: about to write its renewal (events.c) */
+	RG_TEST_LEASE_BEFORE_WRITE,
 };
 
 /* Values a test may lower to reach a limit with a small lab. */

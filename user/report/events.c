@@ -2,8 +2,8 @@
 /*
  * events.c - `ringguard events`: the live stream of violations.
  *
- * The datapath emits events only while rg_config.events_until lies in the
- * future; this listener renews it every second, so when it exits (or is
+ * The datapath emits events only while the lease (rg_config[RG_CONFIG_LEASE]
+ * .events_until) lies in the future; this listener renews it every second, so when it exits (or is
  * killed) emission stops by itself within RG_EVENTS_LEASE_S.
  */
 #include <arpa/inet.h>
@@ -18,6 +18,7 @@
 #include "report/events.h"
 #include "lib/json.h"
 #include "plan/plan.h"
+#include "lib/testhook.h"
 
 
 
@@ -293,15 +294,38 @@ static void drift_poll(struct listener *l)
 	drift.started = true;
 }
 
+/* The lease's own entry, rg_config[RG_CONFIG_LEASE], written whole: no read
+ * of the mode's entry, so a lease renewal can never put back a mode, a
+ * confirm or a revert that changed since (one writer per pinned value).
+ */
 int rg_events_lease(const struct rg_maps *m, __u64 until)
 {
-	struct rg_config cfg;
-	int err = rg_config_read(m, &cfg);
+	struct rg_config lease = { .events_until = until };
+	__u32 key = RG_CONFIG_LEASE;
 
-	if (err)
-		return err;
-	cfg.events_until = until;
-	return rg_config_write(m, &cfg);
+	rg_test_hook(RG_TEST_LEASE_BEFORE_WRITE);
+	if (bpf_map_update_elem(m->config, &key, &lease, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+__u64 rg_events_lease_read(const struct rg_maps *m)
+{
+	struct rg_config lease = {};
+	__u32 key = RG_CONFIG_LEASE;
+
+	if (bpf_map_lookup_elem(m->config, &key, &lease))
+		return 0;
+	return lease.events_until;
+}
+
+/* A listener that leaves ends the lease only when it is still its own: a
+ * second listener's renewal stays.
+ */
+void rg_events_lease_end(const struct rg_maps *m, __u64 mine)
+{
+	if (rg_events_lease_read(m) == mine)
+		rg_events_lease(m, 0);
 }
 
 int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *errs)
@@ -310,6 +334,7 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 	struct ring_buffer *rb;
 	struct sigaction sa = { .sa_handler = on_signal };
 	time_t renewed = 0;
+	__u64 until = 0;
 	int err = 0;
 
 	l.mono_to_real = rg_mono_to_real();
@@ -329,7 +354,8 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 		drift_poll(&l);
 		if (time(NULL) != renewed) {
 			renewed = time(NULL);
-			err = rg_events_lease(m, rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull);
+			until = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
+			err = rg_events_lease(m, until);
 			if (err) {
 				fprintf(errs, "cannot switch events on: %s\n", strerror(-err));
 				break;
@@ -342,7 +368,7 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 		}
 		err = 0;
 	}
-	rg_events_lease(m, 0);
+	rg_events_lease_end(m, until);
 	ring_buffer__free(rb);
 	return err;
 }

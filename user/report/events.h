@@ -22,8 +22,13 @@ void rg_event_fields(struct rg_json *j, const struct rg_maps *m, const struct rg
 void rg_event_text(const struct rg_maps *m, const struct rg_event *ev, __s64 mono_to_real,
 		   bool with_time, FILE *out);
 __s64 rg_mono_to_real(void);
-/* Events flow while rg_config.events_until (CLOCK_MONOTONIC ns) is ahead. */
+/* Events flow while the lease, rg_config[RG_CONFIG_LEASE].events_until
+ * (CLOCK_MONOTONIC ns), is ahead. Its writers write only that entry.
+ */
 int rg_events_lease(const struct rg_maps *m, __u64 until);
+__u64 rg_events_lease_read(const struct rg_maps *m);
+/* Ends the lease if it is still mine (the value this listener last wrote). */
+void rg_events_lease_end(const struct rg_maps *m, __u64 mine);
 #define RG_EVENTS_LEASE_S	3
 
 #endif /* RG_EVENTS_H */

@@ -1042,7 +1042,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		rg_json_str(&j, "at", s.meta.last_sync_at ? at : NULL);
 		rg_json_bool(&j, "ok", s.meta.last_sync_at ? s.meta.last_sync_ok : 1);
 		rg_json_end(&j);
-		rg_json_bool(&j, "events_listener", s.cfg.events_until > rg_monotonic_ns());
+		rg_json_bool(&j, "events_listener", rg_events_lease_read(m) > rg_monotonic_ns());
 		jplan(&j, &s.meta);
 		rg_json_str(&j, "installed_at", when);
 		rg_json_int(&j, "entries", s.meta.nentries);
@@ -1145,7 +1145,7 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		t = s.meta.installed_at;
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	}
-	if (s.cfg.events_until > rg_monotonic_ns())
+	if (rg_events_lease_read(m) > rg_monotonic_ns())
 		printf("events      a listener is attached ('ringguard events')\n");
 	printf("plan        %s\n", s.meta.plan_path);
 	printf("sha256      %s\n", sha);
