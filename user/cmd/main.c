@@ -23,6 +23,7 @@
 #include "plan/plandiff.h"
 #include "cmd/verify.h"
 #include "kernel/install.h"
+#include "kernel/owner.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "cmd/opts.h"
@@ -134,20 +135,56 @@ static int need_root(struct rg_cli *c)
 	return 0;
 }
 
+/* The state directory of this namespace, checked to be root's alone
+ * (owner.h); mount: attach and daemon, which also create it.
+ */
 static int resolve_dir(struct rg_cli *c, bool mount)
 {
+	char why[1024];
 	int err = need_root(c);
 
 	if (err)
 		return err;
 	err = rg_state_dir(c->pin_root, mount, c->dir, sizeof(c->dir));
 	if (err == -ENOTSUP)
-		return fail(c, err, "no bpffs at %s: mount it with 'mount -t bpf bpf /sys/fs/bpf' "
-			    "or pass --pin-dir on a bpffs", c->pin_root);
+		return fail(c, err, "no bpffs at %s: mount it with 'mount -t bpf -o mode=0700 bpf "
+			    "/sys/fs/bpf' or pass --pin-dir on a bpffs", c->pin_root);
 	if (err)
 		return fail(c, err, "cannot find the pin directory under %s: %s", c->pin_root,
 			    strerror(-err));
+	err = rg_state_trust(c->dir, mount, why, sizeof(why));
+	if (err == -EPERM && !strcmp(c->cmd->name, "detach")) {
+		/* what detach removes is the problem: let it */
+		rg_warn("%s", why);
+		return 0;
+	}
+	if (err)
+		return fail(c, err, "%s: nothing was changed", why);
 	return 0;
+}
+
+/* attach and detach under a running daemon: refused without --force,
+ * since the daemon would undo it (attach) or report enforcement that is
+ * not there (detach). doing: what the command does, for the message.
+ */
+static int daemon_owns(struct rg_cli *c, bool force, const char *doing)
+{
+	char who[256], hint[320];
+	int r = rg_owner_of(c->dir, who, sizeof(who));
+
+	if (r <= 0)
+		return 0;	/* no daemon (a failed look is no reason to refuse) */
+	rg_owner_stop_hint(who, hint, sizeof(hint));
+	if (force) {
+		rg_warn("--force: %s under the ringguard daemon that owns this network "
+			"namespace (%s); it exits with an error when it sees its state go",
+			doing, who);
+		return 0;
+	}
+	return fail(c, -EBUSY, "a ringguard daemon owns this network namespace (%s): %s would "
+		    "leave it reporting enforcement that is not there; stop it first (%s), or "
+		    "pass --force (the daemon then exits with an error, and its service "
+		    "manager may start it again)", who, doing, hint);
 }
 
 static int open_state(struct rg_cli *c, struct rg_maps *m, bool rdonly)
@@ -233,6 +270,8 @@ struct attach_args {
 	int want_xdp;
 	int want_tc;
 	bool detach_on_exit;
+	bool force;
+	bool standby;
 	const char *metrics;
 	long confirm_within;
 	int log_format;
@@ -274,6 +313,8 @@ static const int tc_values[] = { RG_WANT_TC_AUTO, RG_WANT_TC_TCX, RG_WANT_TC_CLS
 static const struct rg_opt attach_opts[] = {
 	ROLE_OPTS(true),
 	LOAD_OPTS,
+	RG_OPT_FLAG("force", 0, struct attach_args, force,
+		    "even when a ringguard daemon owns this network namespace"),
 	RG_OPT_END
 };
 
@@ -309,6 +350,8 @@ static const struct rg_opt daemon_opts[] = {
 		      "text or json lines (default: text)", .values = log_values),
 	RG_OPT_FLAG("log-violations", 0, struct attach_args, log_violations,
 		    "log violations, rate-limited like 'events'"),
+	RG_OPT_FLAG("standby", 0, struct attach_args, standby,
+		    "when another daemon owns the namespace, wait and take over"),
 	RG_OPT_END
 };
 
@@ -402,6 +445,8 @@ static int cmd_attach(struct rg_cli *c)
 			a.ifs.ifs[a.ifs.n++] = h->ifs[i];
 	}
 	err = resolve_dir(c, true);
+	if (!err)
+		err = daemon_owns(c, a.force, "an attach");
 	if (err)
 		goto out;
 	lock = rg_state_lock(c->dir);
@@ -508,7 +553,7 @@ static int cmd_daemon(struct rg_cli *c)
 		.mode_given = a.mode >= 0, .want_xdp = a.want_xdp, .want_tc = a.want_tc,
 		.detach_on_exit = a.detach_on_exit, .metrics = a.metrics,
 		.confirm_within = a.confirm_within, .log_format = a.log_format,
-		.log_violations = a.log_violations,
+		.log_violations = a.log_violations, .standby = a.standby,
 	};
 	err = rg_daemon(&o);
 	free(abs);
@@ -900,10 +945,12 @@ static int cmd_show(struct rg_cli *c, bool stats)
 	err = open_state(c, &m, true);
 	if (err)
 		return err;
-	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, rg_state_display(c->dir), c->json);
+	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, c->dir, c->json);
 	rg_maps_close(&m);
-	if (err)
+	if (err < 0)
 		return fail(c, err, "cannot read counters: %s", strerror(-err));
+	if (err > 0)
+		c->exit_code = RG_EXIT_FINDING;	/* status: a hook is lost */
 	return 0;
 }
 
@@ -1101,7 +1148,7 @@ static int cmd_verify(struct rg_cli *c)
 	struct rg_args pos;
 	struct rg_plan plan;
 	struct rg_meta meta;
-	const char *plan_path;
+	const char *plan_path, *state_dir = NULL;
 	int nifs, err, r;
 
 	err = parse(c, &a, &pos);
@@ -1141,23 +1188,51 @@ static int cmd_verify(struct rg_cli *c)
 		use = h->ifs;
 		nifs = h->nifs;
 	}
-	r = rg_cmd_verify(&plan, use, nifs, c->json, stdout, c->errs);
+	/* ringguard's hooks too, where it is attached and the pins can be read */
+	if (!a.plan_path ||	/* the attached plan: c->dir is resolved */
+	    ((geteuid() == 0 || has_caps()) &&
+	     !rg_state_dir(c->pin_root, false, c->dir, sizeof(c->dir)))) {
+		char why[1024];
+
+		if (rg_state_trust(c->dir, false, why, sizeof(why)))
+			rg_warn("%s: ringguard's hooks are not checked", why);
+		else if (rg_state_exists(c->dir))
+			state_dir = c->dir;
+	}
+	r = rg_cmd_verify(&plan, use, nifs, state_dir, c->json, stdout, c->errs);
 	rg_plan_free(&plan);
 	return verdict_code(c, r);
 }
 
+struct detach_args {
+	bool force;
+};
+
+static const struct rg_opt detach_opts[] = {
+	RG_OPT_FLAG("force", 0, struct detach_args, force,
+		    "even when a ringguard daemon owns this network namespace"),
+	RG_OPT_END
+};
+
 static const struct rg_cmd detach_cmd = {
 	.name = "detach",
 	.summary = "remove programs, links, pins and the qdiscs ringguard added",
-	.examples = "  ringguard detach\n",
+	.description =
+"Refused while a ringguard daemon owns this network namespace: stop the\n"
+"daemon first (enforcement stays pinned when it stops), then detach; with\n"
+"--force the daemon exits with an error when its state goes.\n",
+	.examples = "  ringguard detach\n"
+"  systemctl stop ringguard && ringguard detach\n",
+	.opts = detach_opts,
 };
 
 static int cmd_detach(struct rg_cli *c)
 {
+	struct detach_args a = {};
 	struct rg_args pos;
 	int err, lock;
 
-	err = parse(c, NULL, &pos);
+	err = parse(c, &a, &pos);
 	if (!err)
 		err = resolve_dir(c, false);
 	if (err)
@@ -1165,6 +1240,9 @@ static int cmd_detach(struct rg_cli *c)
 	if (!rg_state_exists(c->dir))
 		return fail(c, -ENOENT, "ringguard is not attached in this network namespace "
 			    "(nothing in %s)", rg_state_display(c->dir));
+	err = daemon_owns(c, a.force, "a detach");
+	if (err)
+		return err;
 	lock = rg_state_lock(c->dir);
 	err = rg_detach(c->dir);
 	if (lock >= 0)

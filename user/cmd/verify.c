@@ -20,8 +20,11 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
+#include <bpf/bpf.h>
 #include "lib/json.h"
+#include "kernel/attach.h"
 #include "kernel/links.h"
+#include "kernel/state.h"
 #include "cmd/verify.h"
 
 /*
@@ -810,6 +813,31 @@ static int check_route(struct vreport *r, struct nl *nl, const struct rg_plan *p
 	return 0;
 }
 
+/* ---- ringguard's own hooks ------------------------------------------------- */
+
+/* hi, if ringguard attached it in this namespace: its links still pinned
+ * and attached, its filters in place (rg_hooks_check). Interfaces it did
+ * not attach get no line: attach and status say what is attached.
+ */
+static int check_hook(struct vreport *r, const char *dir, const struct rg_maps *m,
+		      const struct rg_host_if *hi, const struct rg_link *l)
+{
+	const char *role = rg_role_name(hi->role);
+	struct rg_iface ifc;
+	__u32 key = l->ifindex;
+	char why[512];
+
+	if (bpf_map_lookup_elem(m->ifaces, &key, &ifc) ||
+	    strncmp(ifc.name, hi->name, sizeof(ifc.name)))
+		return 0;
+	if (rg_hooks_check(dir, key, &ifc, why, sizeof(why)))
+		return addcheck(r, V_FAIL, "hook", hi->name, "%s (%s): not enforced: %s", hi->name,
+				role, why);
+	return addcheck(r, V_OK, "hook", hi->name, "%s (%s): ringguard attached (%s, %s), "
+			"links pinned", hi->name, role, ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" :
+			rg_xdp_kind_name(ifc.xdp_kind), rg_tc_kind_name(ifc.tc_kind));
+}
+
 /* ---- output ---------------------------------------------------------------- */
 
 static const char *level_name(enum vlevel l)
@@ -900,7 +928,7 @@ static const char *host_name(const struct rg_plan *p, const struct rg_host_if *i
 }
 
 int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int nifs,
-		  bool json, FILE *out, FILE *errs)
+		  const char *state_dir, bool json, FILE *out, FILE *errs)
 {
 	int err, nroutes = 0, rok = 0, rwrong = 0, rwarn = 0;
 	struct vreport r = {};
@@ -948,6 +976,19 @@ int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int 
 
 		if (l)
 			err = check_mtu(&r, &ifs[i], l);
+	}
+	if (!err && state_dir) {
+		struct rg_maps m;
+
+		if (!rg_state_open(state_dir, &m, true)) {
+			for (int i = 0; i < nifs && !err; i++) {
+				const struct rg_link *l = link_by_name(&lv, ifs[i].name);
+
+				if (l)
+					err = check_hook(&r, state_dir, &m, &ifs[i], l);
+			}
+			rg_maps_close(&m);
+		}
 	}
 	if (err) {
 		fprintf(errs, "verify: %s\n", strerror(-err));

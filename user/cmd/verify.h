@@ -14,7 +14,11 @@
  *            route to an address inside it leaves through an interface of a
  *            role on which the prefix does not break the plan
  *   routes   the route summary
- * Reads kernel state only; changes nothing. Needs no privileges.
+ *   hook     with ringguard attached here, each role interface it attached:
+ *            its links still pinned and attached (a pin removed, a link
+ *            detached: not enforced, whatever status recorded)
+ * Reads kernel state only; changes nothing. Needs no privileges but for
+ * the hook checks (the pinned state).
  */
 #ifndef RG_VERIFY_H
 #define RG_VERIFY_H
@@ -28,11 +32,12 @@
  * network namespace against plan. The report goes to out (a table, or one
  * JSON object with json); errors go to errs. The report names the host
  * whose `host` line ifs points into (pass rg_plan_host(...)->ifs), else
- * this machine's hostname.
+ * this machine's hostname. state_dir: the pinned state to check the
+ * hooks of (NULL: none).
  * Returns 0 when everything matches, 1 on a mismatch, -errno on error
  * (nothing is printed on out then).
  */
 int rg_cmd_verify(const struct rg_plan *plan, const struct rg_host_if *ifs, int nifs,
-		  bool json, FILE *out, FILE *errs);
+		  const char *state_dir, bool json, FILE *out, FILE *errs);
 
 #endif /* RG_VERIFY_H */

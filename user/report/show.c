@@ -16,6 +16,7 @@
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/install.h"
+#include "kernel/owner.h"
 #include "lib/json.h"
 #include "report/show.h"
 
@@ -730,18 +731,28 @@ static const char *mode_note(const struct rg_mode_view *v)
 	return v->effective == v->declared ? "as the plan declares" : "switching";
 }
 
-int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
+int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 {
+	/* why an interface's hook is lost ("" if it is not) */
+	static char lost[RG_MAX_IFACES][256];
+	const char *dir = rg_state_display(state_dir);
 	struct snapshot s;
 	char sha[65], when[64];
 	long long deadline;
 	bool in_ports = false;
+	int err, nlost = 0;
 	time_t t;
-	int err;
 
 	err = snapshot_take(m, &s, SNAP_STATE);
 	if (err)
 		return err;
+	for (int i = 0; i < s.nifaces; i++) {
+		lost[i][0] = '\0';
+		if (s.ifaces[i].present &&
+		    rg_hooks_check(state_dir, s.ifaces[i].ifindex, &s.ifaces[i].ifc, lost[i],
+				   sizeof(lost[i])))
+			nlost++;
+	}
 	/* seconds left on a pending --confirm-within, -1 if none */
 	deadline = s.view.deadline_s;
 	rg_sha256_hex(s.meta.sha256, sha);
@@ -817,6 +828,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 				rg_json_null(&j, "xdp_held_by");
 			rg_json_str(&j, "tc", rg_tc_kind_name(r->ifc.tc_kind));
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
+			rg_json_bool(&j, "hooked", !lost[i][0]);
+			rg_json_str(&j, "lost", lost[i][0] ? lost[i] : NULL);
 			/* a bridge's ports sit under it, in "ports" */
 			if (!port && r->nports) {
 				rg_json_arr(&j, "ports");
@@ -831,7 +844,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		}
 		rg_json_end(&j);
 		rg_json_end(&j);
-		return rg_json_finish(&j);
+		err = rg_json_finish(&j);
+		return err ? err : nlost > 0;
 	}
 
 	printf("pin dir     %s\n", dir);
@@ -871,6 +885,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
+		else if (lost[i][0])
+			snprintf(note, sizeof(note), "NOT ENFORCED: a hook is lost (below)");
 		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
 			snprintf(note, sizeof(note), "ingress: tc, XDP held by program %u",
 				 r->xdp_holder);
@@ -886,8 +902,19 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		snprintf(name, sizeof(name), "%s%s", r->bridge[0] ? "  " : "", r->ifc.name);
 		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", name, r->ifindex,
 		       rg_role_name(r->ifc.role), r->ifc.mtu,
+		       /* the hook lost, in its column (egress: TC; ingress: XDP) */
+		       lost[i][0] && !strstr(lost[i], "egress") ? "LOST" :
 		       r->ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" : rg_xdp_kind_name(r->ifc.xdp_kind),
-		       rg_tc_kind_name(r->ifc.tc_kind), r->ifc.reattaches, note);
+		       strstr(lost[i], "egress") ? "LOST" : rg_tc_kind_name(r->ifc.tc_kind),
+		       r->ifc.reattaches, note);
 	}
-	return 0;
+	if (nlost) {
+		printf("\n");
+		for (int i = 0; i < s.nifaces; i++)
+			if (lost[i][0])
+				printf("lost        %s\n", lost[i]);
+		printf("            restart 'ringguard daemon' (it re-attaches), or 'ringguard "
+		       "detach' and 'attach' again\n");
+	}
+	return nlost > 0;
 }

@@ -23,6 +23,9 @@ int rg_show_stats(const struct rg_maps *m, const struct rg_stats_opts *o);
  * the daemon's --metrics endpoint).
  */
 int rg_metrics(const struct rg_maps *m, FILE *out);
+/* dir: the state directory (rg_state_dir). Returns 1 when an attached
+ * interface lost a hook (its link unpinned or detached): not enforced.
+ */
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json);
 
 #endif /* RG_SHOW_H */
