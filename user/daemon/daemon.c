@@ -82,6 +82,7 @@ struct daemon {
 	struct rg_loader l;
 	struct rg_owner owner;	/* this namespace is this daemon's (owner.h) */
 	bool backed;		/* the kernel does what it reports: WATCHDOG=1 only then */
+	long long retry_at;	/* while not: when to attach again */
 	bool loaded;
 	bool fresh;		/* attached by this daemon: undone if the start fails */
 	/* a fresh attach's --mode against a plan that declares nothing: the
@@ -1229,6 +1230,15 @@ static int take_namespace(struct daemon *d)
 	return 0;
 }
 
+static enum rg_backing backing(struct daemon *d, char *why, size_t len)
+{
+	enum rg_backing b = rg_backing(d->o->dir, &d->l.m, why, len);
+
+	if (b == RG_BACKED && rg_wanted_unattached(&d->l.m, d->want, d->nwant, why, len))
+		b = RG_HOOKS_LOST;
+	return b;
+}
+
 /* Every tick: does the kernel still do what this daemon reports? A hook
  * lost (a link pin removed, a link detached) is attached again; a state
  * removed (detach --force) or replaced ends the daemon with an error, not
@@ -1246,20 +1256,22 @@ static int check_backing(struct daemon *d)
 		     "exiting", rg_state_display(d->o->dir));
 		return -ENOLINK;
 	}
-	b = rg_backing(d->o->dir, &d->l.m, why, sizeof(why));
-	if (b == RG_HOOKS_LOST) {
+	b = backing(d, why, sizeof(why));
+	/* a lost hook at once; one that would not come back every 5 s */
+	if (b == RG_HOOKS_LOST && (d->backed || now_ms() >= d->retry_at)) {
 		/* under the state lock: a detach in progress finishes first,
 		 * and is not undone
 		 */
 		lock = rg_state_lock(d->l.dir);
-		b = rg_backing(d->o->dir, &d->l.m, why, sizeof(why));
+		b = backing(d, why, sizeof(why));
 		if (b == RG_HOOKS_LOST) {
 			dlog(WARN, "%s: attaching again", why);
 			rg_reconcile(&d->l, d->want, d->nwant, d->missing);
-			b = rg_backing(d->o->dir, &d->l.m, why, sizeof(why));
+			b = backing(d, why, sizeof(why));
 		}
 		if (lock >= 0)
 			close(lock);
+		d->retry_at = now_ms() + 5000;
 	}
 	if (b == RG_STATE_LOST) {
 		dlog(ERROR, "%s: exiting (nothing of this daemon's is attached)", why);

@@ -1049,19 +1049,33 @@ static void detach_clsact(unsigned int ifindex, const struct rg_iface *ifc)
  * forget also drops its rg_ifaces entry. Another program on its XDP hook
  * is not ours and stays as it is.
  */
+/* A pinned link detached now, then unpinned: an unpinned link is released
+ * only once bpffs frees the inode (after an RCU grace period, then from a
+ * workqueue), and until then a new tcx link of the same program is
+ * refused (EEXIST), which pushed a re-attach onto clsact.
+ */
+static void unpin_link(const char *dir, const char *fmt, __u32 ifindex)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
 static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex,
 			 const struct rg_iface *ifc, bool forget)
 {
-	char path[PATH_MAX];
-
 	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)
 		detach_clsact(ifindex, ifc);
-	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
-	unlink(path);
-	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
-	unlink(path);
-	pin_path(path, sizeof(path), dir, "links", "tcin-%u", ifindex);
-	unlink(path);
+	unpin_link(dir, "xdp-%u", ifindex);
+	unpin_link(dir, "tc-%u", ifindex);
+	unpin_link(dir, "tcin-%u", ifindex);
 	if (forget)
 		rg_iface_del(m, ifindex);
 }

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include "kernel/attach.h"
 #include "kernel/owner.h"
+#include "plan/plan.h"
 #include "kernel/state.h"
 
 #define WRITABLE_BY_OTHERS	(S_IWGRP | S_IWOTH)
@@ -344,6 +345,27 @@ int rg_hooks_broken(const char *dir, const struct rg_maps *m, char *why, size_t 
 		snprintf(why, len, "%s", one);
 	}
 	return n;
+}
+
+int rg_wanted_unattached(const struct rg_maps *m, const struct rg_host_if *want, int n,
+			 char *why, size_t len)
+{
+	int missing = 0;
+
+	for (int i = 0; i < n; i++) {
+		__u32 ifindex = if_nametoindex(want[i].name);
+		struct rg_iface ifc;
+
+		if (!ifindex)
+			continue;	/* not there: attached when it appears */
+		if (!bpf_map_lookup_elem(m->ifaces, &ifindex, &ifc) &&
+		    !strncmp(ifc.name, want[i].name, sizeof(ifc.name)))
+			continue;
+		if (!missing++)
+			snprintf(why, len, "%s: present, but ringguard could not attach to it "
+				 "(the error is above)", want[i].name);
+	}
+	return missing;
 }
 
 static __u32 map_id(int fd)

@@ -51,6 +51,13 @@ void rg_owner_stop_hint(const char *who, char *buf, size_t len);
 struct rg_maps;
 int rg_hooks_broken(const char *dir, const struct rg_maps *m, char *why, size_t len);
 
+/* The interfaces of want[0..n) that are present but have no rg_ifaces
+ * entry (their attach failed): how many, and the first one's why.
+ */
+struct rg_host_if;
+int rg_wanted_unattached(const struct rg_maps *m, const struct rg_host_if *want, int n,
+			 char *why, size_t len);
+
 /* What still backs a running daemon's report of enforcement. */
 enum rg_backing {
 	RG_BACKED,		/* its state is pinned and every hook in place */
