@@ -128,6 +128,9 @@ int rg_state_trust(const char *dir, bool create, char *why, size_t len)
 	slash = strrchr(root, '/');
 	if (!slash || slash == root)
 		return 0;
+	/* "--pin-dir /x/ringguard/": lstat of "ringguard/" would follow a link */
+	while (slash > root && slash[-1] == '/')
+		slash--;
 	*slash = '\0';
 
 	/* the directories above the pin root, up to / (of the launcher, for
