@@ -1251,12 +1251,12 @@ static int check_backing(struct daemon *d)
 	enum rg_backing b;
 	int lock;
 
-	if (!rg_owner_held(d->o->dir, &d->owner)) {
+	b = backing(d, why, sizeof(why));
+	if (b != RG_STATE_LOST && !rg_owner_held(d->o->dir, &d->owner)) {
 		dlog(ERROR, "this daemon's hold on %s was removed (ringguard detach --force?): "
 		     "exiting", rg_state_display(d->o->dir));
 		return -ENOLINK;
 	}
-	b = backing(d, why, sizeof(why));
 	/* a lost hook at once; one that would not come back every 5 s */
 	if (b == RG_HOOKS_LOST && (d->backed || now_ms() >= d->retry_at)) {
 		/* under the state lock: a detach in progress finishes first,
