@@ -1234,7 +1234,9 @@ static enum rg_backing backing(struct daemon *d, char *why, size_t len)
 {
 	enum rg_backing b = rg_backing(d->o->dir, &d->l.m, why, len);
 
-	if (b == RG_BACKED && rg_wanted_unattached(&d->l.m, d->want, d->nwant, why, len))
+	/* an interface that just appeared is attached by the link debounce */
+	if (b == RG_BACKED && !d->link_due &&
+	    rg_wanted_unattached(&d->l.m, d->want, d->nwant, why, len))
 		b = RG_HOOKS_LOST;
 	return b;
 }
