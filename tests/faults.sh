@@ -357,7 +357,7 @@ daemon_up() {
 	local n envs=()
 	[ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && return 0
 	while [[ ${1:-} == *=* ]]; do envs+=("$1"); shift; done
-	n=$(log_count watching)
+	n=$(log_count watching 2>/dev/null)
 	env "${envs[@]}" ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 \
 		"$@" >>"$LOG" 2>&1 &
 	DPID=$!
@@ -568,7 +568,7 @@ while time.time() < end:
 EOF
 	py=$!
 	wait_for 5 test -S "$sock"
-	n=$(log_count watching)
+	n=$(log_count watching 2>/dev/null)
 	ip netns exec "${LAB}node" env NOTIFY_SOCKET="$sock" WATCHDOG_USEC=400000 \
 		"$RG" daemon --plan "$LIVE" --host solcp011 --xdp native >>"$LOG" 2>&1 &
 	DPID=$!
@@ -583,18 +583,18 @@ EOF
 	kill -CONT "$DPID"
 	within "the daemon says it is not enforcing" 5 log_has "not enforcing what this daemon reports"
 	t0=$(date +%s.%N)
-	sleep 2
+	sleep 3
+	# (a second's grace: a datagram sent before may be printed late)
 	expect_eq "no WATCHDOG=1 while it is not" \
-		"$(awk -v t="$t0" '$1 > t + 0.5 && /WATCHDOG=1/' "$TMP/notify.txt" | wc -l)" "0"
+		"$(awk -v t="$t0" '$1 > t + 1 && /WATCHDOG=1/' "$TMP/notify.txt" | wc -l)" "0"
 	expect_match "its STATUS= says why" "$(grep 'STATUS=not enforcing' "$TMP/notify.txt" | tail -1)" \
 		"STATUS=not enforcing: eth1: (the XDP link is gone|present, but ringguard could not attach)"
 	lab_ns node "$TCX" xdp-off eth1
 	rm -rf "$PINX"
-	within "the hook is back once that program is gone" 5 hooked_eth1
+	within "the hook is back once that program is gone" 10 hooked_eth1
 	t1=$(date +%s.%N)
-	sleep 1.5
-	expect_match "and WATCHDOG=1 with it" \
-		"$(awk -v t="$t1" '$1 > t && /WATCHDOG=1/' "$TMP/notify.txt" | wc -l)" "^[1-9][0-9]*$"
+	within "and WATCHDOG=1 with it" 5 bash -c \
+		"awk -v t=$t1 '\$1 > t && /WATCHDOG=1/' $TMP/notify.txt | grep -q ."
 	stop_daemon
 	kill "$py" 2>/dev/null
 	wait "$py" 2>/dev/null || :
