@@ -1313,8 +1313,11 @@ static void probe_round(struct daemon *d)
 	pthread_mutex_lock(&d->mu);
 	rg_prober_round(&d->probe);
 	pthread_mutex_unlock(&d->mu);
-	window = !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until;
+	/* after watch_mode: a person's enforce it arms just now is a window
+	 * too (read before, the next round came 5 s later, past the deadline)
+	 */
 	watch_mode(d);
+	window = !rg_config_read(&d->l.m, &cfg) && cfg.mode == RG_MODE_ENFORCE && cfg.enforce_until;
 	d->probe_due = now_ms() + (window ? PROBE_WINDOW_MS : PROBE_IDLE_MS);
 }
 
