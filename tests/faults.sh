@@ -16,7 +16,24 @@ LAB="rgf$$-"
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+SQ=				# a private bpffs (mode=1777), test_squatted_pin_dir_refused
+SP=				# a standby daemon, test_standby_takes_over
+PINX="/sys/fs/bpf/rgf$$-xdp"	# a foreign XDP program's pins
+
+# squat_down: the private bpffs and what ringguard pinned in it
+squat_down() {
+	[ -n "$SQ" ] || return 0
+	lab_ns node "$RG" --pin-dir "$SQ/ringguard" detach >/dev/null 2>&1
+	umount "$SQ" 2>/dev/null
+	rmdir "$SQ" 2>/dev/null
+	SQ=
+}
+
 teardown() {
+	squat_down
+	[ -n "$SP" ] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
+	lab_ns node "$TCX" xdp-off eth1 >/dev/null 2>&1
+	rm -rf "$PINX"
 	daemon_down node
 	lab_down
 	rm -rf "$TMP"
@@ -538,6 +555,257 @@ test_plan_dir_swapped() {
 	within "a swap two levels up is followed by the stat check" 5 sha_is "$top/deep/b/conf/ringguard.plan"
 	expect_match "and logged" "$(cat "$LOG")" "changed where no watch saw it"
 	stopped 5 || bad "SIGTERM"
+
+
+# --- the pin directory is root's; one daemon owns a namespace ----------------
+
+# daemon_up [ARGS...]: a daemon on the live plan (started if none runs), up
+# and watching; with VAR=VALUE words first, in its environment
+daemon_up() {
+	local n envs=()
+	[ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null && return 0
+	while [[ ${1:-} == *=* ]]; do envs+=("$1"); shift; done
+	n=$(log_count watching 2>/dev/null)
+	env "${envs[@]}" ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 \
+		"$@" >>"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 10 log_count_is watching $((n + 1))
+}
+hooked_eth1() { tcx query eth1 | grep -q 'xdp=rg_xdp.*tcx=rg_tc'; }
+# drops_of N: fc00 arriving on egress (eth1), N frames: "dropped/sent"
+drops_of() {
+	local d0 sent
+	stats
+	d0=$(ifc eth1 in dropped)
+	read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n "$1" -l 100)
+	stats
+	echo "$(( $(ifc eth1 in dropped) - d0 ))/$sent"
+}
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+sq_dropped() {
+	lab_ns node "$RG" --pin-dir "$SQ/ringguard" -j stats |
+		jq -r '.interfaces[] | select(.name == "eth1") | .in.dropped'
+}
+
+# an unprivileged user who made the pin directories first (a bpffs mounted
+# without mode= is 1777): attach and the daemon refuse, naming the owner and
+# the fix, and attach nothing; once it is gone ringguard makes its own,
+# root's and 0700, where that user can remove no pin
+test_squatted_pin_dir_refused() {
+	local ino pin out rc link d0
+	stop_daemon
+	SQ=$(mktemp -d /tmp/rgsq.XXXXXX)
+	chmod 755 "$SQ"
+	mount -t bpf -o mode=1777 bpf "$SQ" || { fail "cannot mount a bpffs at $SQ"; return; }
+	ino=$(lab_ns node stat -L -c %i /proc/self/ns/net)
+	pin=$SQ/ringguard/netns-$ino
+	nobody mkdir -p "$pin/links" "$pin/maps" "$pin/progs"
+	expect_eq "nobody made netns-$ino/links first" "$(stat -c %U "$pin/links")" "nobody"
+	h0="$(tcx query eth0) $(tcx query eth1)"
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1); rc=$?
+	expect_eq "attach on the squatted directory fails" "$rc" "2"
+	expect_match "naming the owner and the fix" "$out" \
+		"^$SQ/ringguard belongs to uid 65534, not root: .*'rm -r $SQ/ringguard'.*mode=0700.*nothing was changed$"
+	expect_eq "and attaches nothing" "$(tcx query eth0) $(tcx query eth1)" "$h0"
+	expect_eq "nor pins anything" "$(find "$SQ/ringguard" ! -type d | wc -l)" "0"
+	out=$(timeout 20 ip netns exec "${LAB}node" "$RG" --pin-dir "$SQ/ringguard" daemon \
+		--plan "$LIVE" --host solcp011 2>&1); rc=$?
+	expect_eq "the daemon refuses too" "$rc" "2"
+	expect_match "with the same message" "$out" "belongs to uid 65534, not root"
+	rm -r "$SQ/ringguard"
+	nobody ln -s /tmp "$SQ/ringguard"
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1)
+	expect_match "a symbolic link in its place is refused" "$out" "$SQ/ringguard is a symbolic link"
+	rm "$SQ/ringguard"
+	mkdir -m 0777 "$SQ/ringguard"
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1)
+	expect_match "a directory of root's that others can write is refused" "$out" \
+		"can be written by other users \(mode 0777\).*chmod 0700"
+	rmdir "$SQ/ringguard"
+	# the default pin directory may hold the suite's own state: out of the way
+	lab_ns node "$RG" detach >/dev/null 2>&1
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --mode enforce 2>&1) ||
+		bad "attach where nobody came first" "$out"
+	expect_eq "ringguard's directories are root's, 0700" \
+		"$(stat -c '%U %a' "$SQ/ringguard" "$pin" "$pin/links" | tr '\n' ' ')" \
+		"root 700 root 700 root 700 "
+	link=$(find "$pin/links" -name 'xdp-*' | head -1)
+	nobody rm -f "$link" 2>/dev/null
+	expect_eq "nobody cannot remove a link pin" "$(test -e "$link" && echo kept)" "kept"
+	d0=$(sq_dropped)
+	read -r sent _ _ < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 5 -l 100)
+	expect_eq "fc00 on egress is dropped" "$(( $(sq_dropped) - d0 ))/$sent" "5/5"
+	squat_down
+}
+
+# status and verify fail when a link pin is gone (it was "xdp-native"
+# while nothing was on the hook); a daemon that starts on it attaches again
+test_status_and_verify_fail_when_a_link_is_lost() {
+	local pin idx out rc
+	daemon_up
+	stop_daemon			# enforcement stays pinned
+	pin=$(rg -j status | jq -r .pin_dir)
+	idx=$(lab_ns node cat /sys/class/net/eth1/ifindex)
+	out=$(rg verify --host solcp011)
+	expect_match "verify: eth1's hooks in place" "$(grep ' hook ' <<<"$out")" \
+		"ok +hook +eth1 \(egress\): ringguard attached"
+	rm "$pin/links/xdp-$idx"
+	expect_eq "the link went with its pin" "$(tcx query eth1 | cut -d' ' -f1)" "xdp="
+	out=$(rg status); rc=$?
+	expect_eq "status exits 1" "$rc" "1"
+	expect_match "status says so" "$out" \
+		"lost +eth1: the XDP link is gone \($pin/links/xdp-$idx is not pinned\)"
+	expect_match "eth1's row is not xdp-native" "$(grep '^eth1 ' <<<"$out")" " LOST .*NOT ENFORCED"
+	expect_eq "status -j: eth0 hooked, eth1 not" \
+		"$(rg -j status | jq -r '[.interfaces[] | "\(.name)=\(.hooked)"] | join(" ")')" \
+		"eth0=true eth1=false"
+	out=$(rg verify --host solcp011); rc=$?
+	expect_eq "verify exits 1" "$rc" "1"
+	expect_match "verify names the lost link" "$(grep ' hook ' <<<"$out")" \
+		"FAIL +hook +eth1 \(egress\): not enforced: eth1: the XDP link is gone"
+	daemon_up
+	within "a daemon started on it attaches eth1 again" 5 hooked_eth1
+	rg status >/dev/null; rc=$?
+	expect_eq "then status exits 0" "$rc" "0"
+}
+
+# link pins removed (or a link detached) under a running daemon: it
+# attaches again within seconds, and fc00 on egress is dropped again
+test_pins_removed_under_the_daemon() {
+	local pin idx id
+	daemon_up
+	rg mode enforce >/dev/null
+	pin=$(rg -j status | jq -r .pin_dir)
+	idx=$(lab_ns node cat /sys/class/net/eth1/ifindex)
+	rm "$pin/links/xdp-$idx"
+	within "the XDP link pin removed: attached again" 5 hooked_eth1
+	within "the daemon said why" 5 log_has "eth1: the XDP link is gone"
+	expect_eq "fc00 on egress dropped again" "$(drops_of 5)" "5/5"
+	id=$(bpftool -j link show pinned "$pin/links/tc-$idx" | jq -r .id)
+	bpftool link detach id "$id"
+	within "a tcx link detached: attached again" 5 bash -c \
+		"[ \"\$(bpftool -j link show pinned $pin/links/tc-$idx | jq -r .id)\" != $id ]"
+	expect_match "the daemon said why" "$(grep 'tcx egress link' "$LOG" | tail -1)" \
+		"detached from the interface"
+	expect_eq "status is clean" "$(rg -j status | jq -r '[.interfaces[].hooked] | all')" "true"
+	rg mode monitor >/dev/null
+}
+
+# a second daemon (a unit and a pod by mistake, with another interface
+# set) refuses, naming the first; it detaches nothing
+test_second_daemon_refused() {
+	local out rc
+	daemon_up
+	out=$(timeout 20 ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --mesh eth0 2>&1); rc=$?
+	expect_eq "the second daemon exits 2" "$rc" "2"
+	expect_match "naming the owner, and what to do" "$out" \
+		"another ringguard daemon owns this network namespace \(pid $DPID; state in .*\): .*'kill $DPID'.*--standby"
+	expect_eq "eth1 keeps its hooks" "$(hooked_eth1 && echo yes)" "yes"
+	stop_daemon
+	daemon_up POD_NAME=ringguard-x2x4q POD_NAMESPACE=ringguard
+	out=$(timeout 20 ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 2>&1)
+	expect_match "an owner in a pod is named by its pod" "$out" \
+		"\(pid $DPID, pod ringguard/ringguard-x2x4q;.*kubectl -n ringguard delete pod ringguard-x2x4q"
+	stop_daemon
+}
+
+# attach and detach under a running daemon refuse without --force; with
+# it, the detach happens and the daemon exits non-zero instead of running
+# on with nothing attached
+test_cli_refused_under_a_daemon() {
+	local out rc
+	daemon_up
+	out=$(rg detach 2>&1); rc=$?
+	expect_eq "detach under a daemon exits 2" "$rc" "2"
+	expect_match "naming the daemon and --force" "$out" \
+		"a ringguard daemon owns this network namespace \(pid $DPID\): a detach would .*'kill $DPID'.*--force"
+	expect_eq "and detaches nothing" "$(hooked_eth1 && echo yes)" "yes"
+	out=$(rg attach --plan "$LIVE" --host solcp011 2>&1); rc=$?
+	expect_match "attach under a daemon is refused the same way" "$rc $out" \
+		"^2 a ringguard daemon owns this network namespace \(pid $DPID\): an attach would"
+	out=$(rg detach --force 2>&1); rc=$?
+	expect_eq "detach --force detaches" "$rc $(tcx query eth0) $(tcx query eth1)" \
+		"0 xdp= tcx= xdp= tcx="
+	within "the daemon exits" 5 bash -c "! kill -0 $DPID 2>/dev/null"
+	wait "$DPID"; rc=$?
+	DPID=
+	expect_eq "non-zero" "$rc" "2"
+	expect_match "saying why" "$(grep -E 'gone|removed' "$LOG" | tail -1)" \
+		"(pinned state in .* is gone|hold on .* was removed).*exiting"
+	out=$(rg attach --plan "$LIVE" --host solcp011 2>&1) || bad "attach with no daemon" "$out"
+	rg detach >/dev/null
+}
+
+# --standby: waits while another daemon owns the namespace, and takes over
+# when it exits, here one that detaches on exit
+test_standby_takes_over() {
+	local slog=$TMP/standby.log
+	daemon_up --detach-on-exit
+	ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 --standby >"$slog" 2>&1 &
+	SP=$!
+	within "the standby waits, naming the owner" 10 grep -q "standby: pid $DPID owns" "$slog"
+	expect_eq "and attaches nothing meanwhile" "$(grep -c 'attach' "$slog")" "0"
+	stop_daemon			# detaches on exit
+	within "it takes over when the owner exits" 10 grep -q "taking over" "$slog"
+	within "and attaches" 10 grep -q "watching" "$slog"
+	expect_eq "eth1 hooked" "$(hooked_eth1 && echo yes)" "yes"
+	DPID=$SP
+	SP=
+	stop_daemon
+}
+
+# Type=notify with WatchdogSec=: no WATCHDOG=1 while the daemon cannot put
+# back a hook it lost (a foreign XDP program holds eth1, --xdp native), and
+# again once it has
+test_no_watchdog_while_not_enforcing() {
+	local sock=$TMP/notify.sock pin idx py n t0 t1
+	stop_daemon
+	rm -f "$sock"
+	python3 - "$sock" > "$TMP/notify.txt" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.time() + 30
+while time.time() < end:
+    try:
+        m = s.recv(4096).decode().replace("\n", " ")
+        print("%.3f %s" % (time.time(), m), flush=True)
+    except socket.timeout:
+        pass
+EOF
+	py=$!
+	wait_for 5 test -S "$sock"
+	n=$(log_count watching 2>/dev/null)
+	ip netns exec "${LAB}node" env NOTIFY_SOCKET="$sock" WATCHDOG_USEC=400000 \
+		"$RG" daemon --plan "$LIVE" --host solcp011 --xdp native >>"$LOG" 2>&1 &
+	DPID=$!
+	wait_for 10 log_count_is watching $((n + 1))
+	pin=$(rg -j status | jq -r .pin_dir)
+	idx=$(lab_ns node cat /sys/class/net/eth1/ifindex)
+	wait_for 5 grep -q WATCHDOG=1 "$TMP/notify.txt"
+	# while the daemon is stopped its link goes, another program takes the hook
+	kill -STOP "$DPID"
+	rm "$pin/links/xdp-$idx"
+	tcx attach "$TPROGS" xdp_count eth1 xdp "$PINX"
+	kill -CONT "$DPID"
+	within "the daemon says it is not enforcing" 5 log_has "not enforcing what this daemon reports"
+	t0=$(date +%s.%N)
+	sleep 3
+	# (a second's grace: a datagram sent before may be printed late)
+	expect_eq "no WATCHDOG=1 while it is not" \
+		"$(awk -v t="$t0" '$1 > t + 1 && /WATCHDOG=1/' "$TMP/notify.txt" | wc -l)" "0"
+	expect_match "its STATUS= says why" "$(grep 'STATUS=not enforcing' "$TMP/notify.txt" | tail -1)" \
+		"STATUS=not enforcing: eth1: (the XDP link is gone|present, but ringguard could not attach)"
+	lab_ns node "$TCX" xdp-off eth1
+	rm -rf "$PINX"
+	within "the hook is back once that program is gone" 10 hooked_eth1
+	t1=$(date +%s.%N)
+	within "and WATCHDOG=1 with it" 5 bash -c \
+		"awk -v t=$t1 '\$1 > t && /WATCHDOG=1/' $TMP/notify.txt | grep -q ."
+	stop_daemon
+	kill "$py" 2>/dev/null
+	wait "$py" 2>/dev/null || :
 }
 
 run_tests faults "${@:2}"

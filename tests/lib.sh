@@ -180,11 +180,12 @@ stop_daemon() {
 }
 
 # daemon_down NS: the daemon, any process a failed check left behind in
-# ${LAB}NS, and what ringguard attached there
+# ${LAB}NS, and what ringguard attached there (--force: a daemon killed
+# just now may still hold the namespace for an instant)
 daemon_down() {
 	stop_daemon
 	ip netns pids "${LAB}$1" 2>/dev/null | xargs -r kill 2>/dev/null
-	lab_ns "$1" "$RG" detach >/dev/null 2>&1
+	lab_ns "$1" "$RG" detach --force >/dev/null 2>&1
 }
 
 # configmap FILE: publish FILE the way the kubelet does: a new timestamped

@@ -155,8 +155,8 @@ _ringguard()
 	if [[ $cur == -* ]]; then
 		local opts='' o out=''
 		case $cmd in
-		attach) opts='--plan --host --mesh --egress --mode --xdp --tc' ;;
-		daemon) opts='--plan --host --mesh --egress --mode --xdp --tc --detach-on-exit --metrics --confirm-within --log-format --log-violations' ;;
+		attach) opts='--plan --host --mesh --egress --mode --xdp --tc --force' ;;
+		daemon) opts='--plan --host --mesh --egress --mode --xdp --tc --detach-on-exit --metrics --confirm-within --log-format --log-violations --standby' ;;
 		sync) opts='--plan' ;;
 		mode) opts='--confirm-within' ;;
 		events) opts='--count' ;;
@@ -164,6 +164,7 @@ _ringguard()
 		replay) opts='--plan --role --dir' ;;
 		verify) opts='--plan --host --mesh --egress' ;;
 		explain) opts='--plan --role' ;;
+		detach) opts='--force' ;;
 		plan) [[ $sub == import ]] && opts='-o --output' ;;
 		esac
 		for o in $opts $_ringguard_globals; do

@@ -154,7 +154,8 @@ expect '--detach-on-exit' daemon --de
 expect 'text json' daemon --log-format ''
 expect '--log-format --log-violations' daemon --log-
 expect '--mode' attach --host x --m
-expect '--plan --mesh --egress --mode --xdp --tc --json --verbose --pin-dir' attach --mesh lo --
+expect '--plan --mesh --egress --mode --xdp --tc --force --json --verbose --pin-dir' attach --mesh lo --
+expect '--force --json --verbose --pin-dir' detach --
 
 # --host: the host lines of the --plan file given before it
 expect_has solcp011 pve04 attach --plan maps/sol.plan --host ''

@@ -12,6 +12,7 @@
 #include "daemon/daemon.h"
 #include "kernel/attach.h"
 #include "kernel/install.h"
+#include "kernel/owner.h"
 #include "lib/log.h"
 
 const char *const mode_words[] = { "monitor", "enforce", NULL };
@@ -90,7 +91,7 @@ int cli_parse(struct rg_cli *c, void *cfg, struct rg_args *pos)
 }
 
 /* Root, or the capabilities themselves (a systemd User= with ambient caps). */
-static bool has_caps(void)
+bool cli_has_caps(void)
 {
 	unsigned long long eff = 0;
 	char line[256];
@@ -108,7 +109,7 @@ static bool has_caps(void)
 
 int cli_need_root(struct rg_cli *c)
 {
-	if (geteuid() != 0 && !has_caps())
+	if (geteuid() != 0 && !cli_has_caps())
 		return cli_fail(c, -EPERM, "ringguard needs root, or CAP_BPF and CAP_NET_ADMIN: "
 			    "run it with sudo");
 	return 0;
@@ -116,18 +117,48 @@ int cli_need_root(struct rg_cli *c)
 
 int cli_resolve_dir(struct rg_cli *c, bool mount)
 {
+	char why[1024];
 	int err = cli_need_root(c);
 
 	if (err)
 		return err;
 	err = rg_state_dir(c->pin_root, mount, c->dir, sizeof(c->dir));
 	if (err == -ENOTSUP)
-		return cli_fail(c, err, "no bpffs at %s: mount it with 'mount -t bpf bpf /sys/fs/bpf' "
-			    "or pass --pin-dir on a bpffs", c->pin_root);
+		return cli_fail(c, err, "no bpffs at %s: mount it with 'mount -t bpf -o mode=0700 bpf "
+			    "/sys/fs/bpf' or pass --pin-dir on a bpffs", c->pin_root);
 	if (err)
 		return cli_fail(c, err, "cannot find the pin directory under %s: %s", c->pin_root,
 			    strerror(-err));
+	/* root's alone (kernel/owner.h); attach and daemon create it */
+	err = rg_state_trust(c->dir, mount, why, sizeof(why));
+	if (err == -EPERM && !strcmp(c->cmd->name, "detach")) {
+		/* what detach removes is the problem: let it */
+		rg_warn("%s", why);
+		return 0;
+	}
+	if (err)
+		return cli_fail(c, err, "%s: nothing was changed", why);
 	return 0;
+}
+
+int cli_daemon_owns(struct rg_cli *c, bool force, const char *doing)
+{
+	char who[256], hint[320];
+	int r = rg_owner_of(c->dir, who, sizeof(who));
+
+	if (r <= 0)
+		return 0;	/* no daemon (a failed look is no reason to refuse) */
+	rg_owner_stop_hint(who, hint, sizeof(hint));
+	if (force) {
+		rg_warn("--force: %s under the ringguard daemon that owns this network "
+			"namespace (%s); it exits with an error when it sees its state go",
+			doing, who);
+		return 0;
+	}
+	return cli_fail(c, -EBUSY, "a ringguard daemon owns this network namespace (%s): %s "
+			"would leave it reporting enforcement that is not there; stop it first "
+			"(%s), or pass --force (the daemon then exits with an error, and its "
+			"service manager may start it again)", who, doing, hint);
 }
 
 int cli_open_state(struct rg_cli *c, struct rg_maps *m, bool rdonly)

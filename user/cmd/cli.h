@@ -46,6 +46,8 @@ struct attach_args {
 	int want_xdp;
 	int want_tc;
 	bool detach_on_exit;
+	bool force;		/* attach: even under a daemon */
+	bool standby;		/* daemon: wait for the owner to go */
 	const char *metrics;
 	long confirm_within;
 	int log_format;
@@ -95,6 +97,13 @@ void cli_errs_to_stderr(struct rg_cli *c);
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
 int cli_parse(struct rg_cli *c, void *cfg, struct rg_args *pos);
 int cli_need_root(struct rg_cli *c);
+/* root, or CAP_NET_ADMIN and CAP_BPF (or CAP_SYS_ADMIN) */
+bool cli_has_caps(void);
+/* attach and detach under a running daemon: refused without --force, since
+ * the daemon would undo it (attach) or report enforcement that is not there
+ * (detach). doing: what the command does, for the message.
+ */
+int cli_daemon_owns(struct rg_cli *c, bool force, const char *doing);
 /* the state lock (an fd to close), or the error said and returned */
 int cli_lock_state(struct rg_cli *c);
 /* c->dir: this namespace's pin directory (mount: a bpffs if none) */

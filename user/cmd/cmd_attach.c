@@ -17,6 +17,8 @@
 static const struct rg_opt attach_opts[] = {
 	ROLE_OPTS(true),
 	LOAD_OPTS,
+	RG_OPT_FLAG("force", 0, struct attach_args, force,
+		    "even when a ringguard daemon owns this network namespace"),
 	RG_OPT_END
 };
 
@@ -93,6 +95,8 @@ static int cmd_attach(struct rg_cli *c)
 			a.ifs.ifs[a.ifs.n++] = h->ifs[i];
 	}
 	err = cli_resolve_dir(c, true);
+	if (!err)
+		err = cli_daemon_owns(c, a.force, "an attach");
 	if (err)
 		goto out;
 	lock = cli_lock_state(c);

@@ -25,6 +25,8 @@ static const struct rg_opt daemon_opts[] = {
 		      "text or json lines (default: text)", .values = log_values),
 	RG_OPT_FLAG("log-violations", 0, struct attach_args, log_violations,
 		    "log violations, rate-limited like 'events'"),
+	RG_OPT_FLAG("standby", 0, struct attach_args, standby,
+		    "when another daemon owns the namespace, wait and take over"),
 	RG_OPT_END
 };
 
@@ -76,7 +78,7 @@ static int cmd_daemon(struct rg_cli *c)
 		.mode_given = a.mode >= 0, .want_xdp = a.want_xdp, .want_tc = a.want_tc,
 		.detach_on_exit = a.detach_on_exit, .metrics = a.metrics,
 		.confirm_within = a.confirm_within, .log_format = a.log_format,
-		.log_violations = a.log_violations,
+		.log_violations = a.log_violations, .standby = a.standby,
 	};
 	err = rg_daemon(&o);
 	free(abs);

@@ -11,21 +11,38 @@
 #include "kernel/attach.h"
 #include "lib/json.h"
 
+struct detach_args {
+	bool force;
+};
+
+static const struct rg_opt detach_opts[] = {
+	RG_OPT_FLAG("force", 0, struct detach_args, force,
+		    "even when a ringguard daemon owns this network namespace"),
+	RG_OPT_END
+};
+
 static int cmd_detach(struct rg_cli *c);
 
 const struct rg_cmd rg_detach_cmd = {
 	.run = cmd_detach,
 	.name = "detach",
 	.summary = "remove programs, links, pins and the qdiscs ringguard added",
-	.examples = "  ringguard detach\n",
+	.description =
+"Refused while a ringguard daemon owns this network namespace: stop the\n"
+"daemon first (enforcement stays pinned when it stops), then detach; with\n"
+"--force the daemon exits with an error when its state goes.\n",
+	.examples = "  ringguard detach\n"
+"  systemctl stop ringguard && ringguard detach\n",
+	.opts = detach_opts,
 };
 
 static int cmd_detach(struct rg_cli *c)
 {
+	struct detach_args a = {};
 	struct rg_args pos;
 	int err, lock;
 
-	err = cli_parse(c, NULL, &pos);
+	err = cli_parse(c, &a, &pos);
 	if (!err)
 		err = cli_resolve_dir(c, false);
 	if (err)
@@ -33,6 +50,9 @@ static int cmd_detach(struct rg_cli *c)
 	if (!rg_state_exists(c->dir))
 		return cli_fail(c, -ENOENT, "ringguard is not attached in this network namespace "
 			    "(nothing in %s)", rg_state_display(c->dir));
+	err = cli_daemon_owns(c, a.force, "a detach");
+	if (err)
+		return err;
 	lock = cli_lock_state(c);
 	if (lock < 0)
 		return lock;

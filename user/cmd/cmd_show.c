@@ -73,7 +73,7 @@ static int cmd_show(struct rg_cli *c, bool stats)
 	err = cli_open_state(c, &m, true);
 	if (err)
 		return err;
-	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, rg_state_display(c->dir), c->json);
+	err = stats ? rg_show_stats(&m, &o) : rg_show_status(&m, c->dir, c->json);
 	rg_maps_close(&m);
 	if (err > 0) {
 		/* a port not covered, a hook where ringguard is not first */

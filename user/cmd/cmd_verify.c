@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include "cmd/cli.h"
 #include "kernel/hostcheck.h"
+#include "kernel/owner.h"
+#include "lib/log.h"
 #include "report/verify_report.h"
 
 static const struct rg_opt verify_opts[] = {
@@ -44,7 +46,7 @@ static const char *host_name(const struct rg_plan *p, const struct rg_host_if *i
 
 /* 0 when everything matches, 1 on a mismatch, -errno (nothing printed) */
 static int verify(struct rg_cli *c, const struct rg_plan *plan, const struct rg_host_if *ifs,
-		  int nifs)
+		  int nifs, const char *state_dir)
 {
 	const char *host = host_name(plan, ifs);
 	struct rg_netstate ns = {};
@@ -55,7 +57,7 @@ static int verify(struct rg_cli *c, const struct rg_plan *plan, const struct rg_
 	if (nifs <= 0)
 		return cli_fail(c, -EINVAL, "verify: no interfaces to check: give --host NAME or "
 				"--mesh IF... --egress IF...");
-	err = rg_check_all(&r, &ns, plan, ifs, nifs, what, sizeof(what));
+	err = rg_check_all(&r, &ns, plan, ifs, nifs, state_dir, what, sizeof(what));
 	if (err) {
 		cli_fail(c, err, "verify: %s: %s", what, strerror(-err));
 	} else {
@@ -77,7 +79,7 @@ static int cmd_verify(struct rg_cli *c)
 	struct rg_args pos;
 	struct rg_plan plan;
 	struct rg_meta meta;
-	const char *plan_path;
+	const char *plan_path, *state_dir = NULL;
 	int nifs, err, r;
 
 	err = cli_parse(c, &a, &pos);
@@ -117,7 +119,18 @@ static int cmd_verify(struct rg_cli *c)
 		use = h->ifs;
 		nifs = h->nifs;
 	}
-	r = verify(c, &plan, use, nifs);
+	/* ringguard's hooks too, where it is attached and the pins can be read */
+	if (!a.plan_path ||	/* the attached plan: c->dir is resolved */
+	    ((geteuid() == 0 || cli_has_caps()) &&
+	     !rg_state_dir(c->pin_root, false, c->dir, sizeof(c->dir)))) {
+		char why[1024];
+
+		if (rg_state_trust(c->dir, false, why, sizeof(why)))
+			rg_warn("%s: ringguard's hooks are not checked", why);
+		else if (rg_state_exists(c->dir))
+			state_dir = c->dir;
+	}
+	r = verify(c, &plan, use, nifs, state_dir);
 	rg_plan_free(&plan);
 	return cli_verdict(c, r);
 }

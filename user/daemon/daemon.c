@@ -57,6 +57,7 @@
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/install.h"
+#include "kernel/owner.h"
 #include "lib/json.h"
 #include "daemon/confirm.h"
 #include "daemon/lifeline.h"
@@ -100,6 +101,9 @@ struct daemon {
 	const struct rg_daemon_opts *o;
 	/* resources: every one is released by daemon_cleanup() */
 	struct rg_loader l;
+	struct rg_owner owner;	/* this namespace is this daemon's (owner.h) */
+	bool backed;		/* the kernel does what it reports: WATCHDOG=1 only then */
+	long long retry_at;	/* while not: when to attach again */
 	bool loaded;
 	bool fresh;		/* attached by this daemon: undone if the start fails */
 	/* a fresh attach's --mode against a plan that declares nothing: the
@@ -1232,6 +1236,8 @@ static void daemon_init(struct daemon *d, const struct rg_daemon_opts *o)
 	memset(d, 0, sizeof(*d));
 	d->o = o;
 	d->sfd = d->nlfd = d->pw.fd = -1;
+	d->owner.fd = -1;
+	d->backed = true;
 	rg_maps_init(&d->l.m);
 	rg_prober_init(&d->probe);
 	d->live = rg_live_new();
@@ -1436,6 +1442,126 @@ static void watchdog_setup(struct daemon *d)
 	dlog(INFO, "systemd watchdog: a ping every %lld ms", d->watchdog_ms);
 }
 
+/* --- one owner, and what backs it (user/kernel/owner.c) ------------------ */
+
+static int on_signals(struct daemon *d);
+
+/* One daemon per namespace: this one takes it, or refuses naming the one
+ * that has it, or (--standby) waits for it to exit. 0, 1 if a signal
+ * stopped the wait, -errno.
+ */
+static int take_namespace(struct daemon *d)
+{
+	const char *show = rg_state_display(d->o->dir);
+	char who[256], hint[320], why[1024];
+	bool waiting = false;
+	int err;
+
+	for (;;) {
+		struct pollfd p = { .fd = d->sfd, .events = POLLIN };
+
+		/* an owner that detached on exit took the directory along */
+		err = rg_state_trust(d->o->dir, true, why, sizeof(why));
+		if (err) {
+			dlog(ERROR, "%s", why);
+			return err;
+		}
+		err = rg_owner_take(d->o->dir, &d->owner, who, sizeof(who));
+		if (err != -EBUSY)
+			break;
+		if (!d->o->standby) {
+			rg_owner_stop_hint(who, hint, sizeof(hint));
+			dlog(ERROR, "another ringguard daemon owns this network namespace (%s; state "
+			     "in %s): one daemon per namespace; stop it first (%s), or start this "
+			     "one with --standby to take over when it exits", who, show, hint);
+			return -EBUSY;
+		}
+		if (!waiting)
+			dlog(INFO, "standby: %s owns this network namespace; taking over when it "
+			     "exits", who);
+		waiting = true;
+		notify("STATUS=standby: %s owns this network namespace\nEXTEND_TIMEOUT_USEC=3000000",
+		       who);
+		if (poll(&p, 1, 1000) > 0 && on_signals(d))
+			return 1;
+	}
+	if (err) {
+		dlog(ERROR, "cannot take this network namespace's state in %s: %s", show,
+		     strerror(-err));
+		return err;
+	}
+	dlog(INFO, "%sthis network namespace's state in %s is this daemon's (%s)",
+	     waiting ? "taking over: " : "", show, d->owner.who);
+	return 0;
+}
+
+static enum rg_backing backing(struct daemon *d, char *why, size_t len)
+{
+	enum rg_backing b = rg_backing(d->o->dir, &d->l.m, why, len);
+
+	/* an interface that just appeared is attached by the link debounce */
+	if (b == RG_BACKED && !d->link_due &&
+	    rg_wanted_unattached(&d->l.m, d->want, d->nwant, why, len))
+		b = RG_HOOKS_LOST;
+	return b;
+}
+
+/* Every tick: does the kernel still do what this daemon reports? A hook
+ * lost (a link pin removed, a link detached) is attached again; a state
+ * removed (detach --force) or replaced ends the daemon with an error, not
+ * a daemon that runs on with nothing attached. Until it enforces again it
+ * sends no WATCHDOG=1.
+ */
+static int check_backing(struct daemon *d)
+{
+	char why[512];
+	enum rg_backing b;
+	int lock;
+
+	b = backing(d, why, sizeof(why));
+	if (b != RG_STATE_LOST && !rg_owner_held(d->o->dir, &d->owner)) {
+		dlog(ERROR, "this daemon's hold on %s was removed (ringguard detach --force?): "
+		     "exiting", rg_state_display(d->o->dir));
+		return -ENOLINK;
+	}
+	/* a lost hook at once; one that would not come back every 5 s */
+	if (b == RG_HOOKS_LOST && (d->backed || now_ms() >= d->retry_at)) {
+		/* under the state lock: a detach in progress finishes first,
+		 * and is not undone
+		 */
+		lock = rg_state_lock(d->l.dir);
+		if (lock < 0) {
+			/* never without the lock: the next tick tries again */
+			dlog(ERROR, "cannot lock %s: %s (the lost hook is attached again once it can)",
+			     rg_state_display(d->l.dir), strerror(-lock));
+		} else {
+			b = backing(d, why, sizeof(why));
+			if (b == RG_HOOKS_LOST) {
+				dlog(WARN, "%s: attaching again", why);
+				rg_reconcile(&d->l, d->want, d->nwant, d->missing);
+				b = backing(d, why, sizeof(why));
+			}
+			close(lock);
+		}
+		d->retry_at = now_ms() + 5000;
+	}
+	if (b == RG_STATE_LOST) {
+		dlog(ERROR, "%s: exiting (nothing of this daemon's is attached)", why);
+		notify("STATUS=exiting: %s", why);
+		return -ENOLINK;
+	}
+	if (b != RG_BACKED && d->backed) {
+		dlog(ERROR, "not enforcing what this daemon reports: %s; no watchdog pings "
+		     "until it does", why);
+		notify("STATUS=not enforcing: %s", why);
+	} else if (b == RG_BACKED && !d->backed) {
+		dlog(INFO, "every hook is in place again");
+		notify("STATUS=attached, watching %s", d->o->plan_path);
+	}
+	d->backed = b == RG_BACKED;
+	return 0;
+}
+
 /* --- the loop -------------------------------------------------------------- */
 
 static void tick(struct daemon *d)
@@ -1565,10 +1691,17 @@ static int run_loop(struct daemon *d)
 			drift_pass(d);
 		if (d->probe_due && d->probe_due <= now)
 			probe_round(d);
-		if (d->tick_due && d->tick_due <= now)
+		if (d->tick_due && d->tick_due <= now) {
+			int err;
+
 			tick(d);
+			err = check_backing(d);
+			if (err)
+				return err;
+		}
 		if (d->watchdog_due && d->watchdog_due <= now) {
-			notify("WATCHDOG=1");
+			if (d->backed)
+				notify("WATCHDOG=1");
 			d->watchdog_due = now + d->watchdog_ms;
 		}
 	}
@@ -1589,6 +1722,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 	rg_drift_free(d->drift);
 	if (d->loaded)
 		rg_loader_close(&d->l);
+	/* after the detach below: a standby takes over a namespace left clean */
 	if (!stopped && d->fresh) {
 		/* a first start that failed leaves nothing behind */
 		libbpf_print_fn_t old = libbpf_set_print(NULL);
@@ -1602,6 +1736,7 @@ static void daemon_cleanup(struct daemon *d, bool stopped)
 		dlog(INFO, "exiting: enforcement stays in place (pinned in %s)",
 		     rg_state_display(d->o->dir));
 	}
+	rg_owner_release(&d->owner);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	rg_planwatch_close(&d->pw);
@@ -1617,6 +1752,12 @@ int rg_daemon(const struct rg_daemon_opts *o)
 
 	daemon_init(&d, o);
 	err = setup_watches(&d);
+	if (!err)
+		err = take_namespace(&d);
+	if (err > 0) {
+		daemon_cleanup(&d, false);	/* a standby stopped while it waited */
+		return 0;
+	}
 	if (!err && o->metrics)	/* /readyz says "starting" meanwhile */
 		err = rg_http_start(&d.http, o->metrics, page, &d);
 	if (!err)

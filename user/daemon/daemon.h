@@ -24,6 +24,7 @@ struct rg_daemon_opts {
 	int confirm_within;		/* seconds an enforce stays unconfirmed */
 	int log_format;			/* enum rg_log_format */
 	bool log_violations;		/* violations into the log, rate-limited */
+	bool standby;			/* another daemon owns the namespace: wait for it */
 };
 
 /* Runs until SIGTERM/SIGINT; returns 0, or -errno if it could not start. */

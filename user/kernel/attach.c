@@ -1189,19 +1189,33 @@ static void detach_clsact(unsigned int ifindex, const struct rg_iface *ifc)
  * forget also drops its rg_ifaces entry. Another program on its XDP hook
  * is not ours and stays as it is.
  */
+/* A pinned link detached now, then unpinned: an unpinned link is released
+ * only once bpffs frees the inode (after an RCU grace period, then from a
+ * workqueue), and until then a new tcx link of the same program is
+ * refused (EEXIST), which pushed a re-attach onto clsact.
+ */
+static void unpin_link(const char *dir, const char *fmt, __u32 ifindex)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
 static void detach_iface(const char *dir, const struct rg_maps *m, __u32 ifindex,
 			 const struct rg_iface *ifc, bool forget)
 {
-	char path[PATH_MAX];
-
 	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)
 		detach_clsact(ifindex, ifc);
-	pin_path(path, sizeof(path), dir, "links", "xdp-%u", ifindex);
-	unlink(path);
-	pin_path(path, sizeof(path), dir, "links", "tc-%u", ifindex);
-	unlink(path);
-	pin_path(path, sizeof(path), dir, "links", "tcin-%u", ifindex);
-	unlink(path);
+	unpin_link(dir, "xdp-%u", ifindex);
+	unpin_link(dir, "tc-%u", ifindex);
+	unpin_link(dir, "tcin-%u", ifindex);
 	if (forget)
 		rg_iface_del(m, ifindex);
 }
@@ -1228,6 +1242,79 @@ static bool hooked(const char *dir, __u32 ifindex, const struct rg_iface *ifc)
 		return true;
 	return ifc->xdp_kind == RG_XDP_TC && ifc->tc_kind != RG_TC_TCX &&
 	       bpf_tc_query(&hook, &to) == 0;
+}
+
+/* One pinned link of ifindex: still pinned, still attached there. A link
+ * whose pin is unlinked is released, and its program leaves the hook; one
+ * that `bpftool link detach` cut stays pinned with ifindex 0.
+ */
+static int link_intact(const char *dir, const char *fmt, __u32 ifindex, const char *what,
+		       const char *name, char *why, size_t len)
+{
+	struct bpf_link_info info = {};
+	__u32 ilen = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		snprintf(why, len, "%s: the %s link is gone (%s is not pinned): nothing of "
+			 "ringguard's is on that hook", name, what, rg_state_display(path));
+		return -ENOLINK;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		memset(&info, 0, sizeof(info));
+	close(fd);
+	/* an XDP link's and a tcx link's info both begin with the ifindex
+	 * (0 once detached); Debian 12's headers know only the XDP one
+	 */
+	if (info.xdp.ifindex != ifindex) {
+		snprintf(why, len, "%s: the %s link is pinned but detached from the interface "
+			 "(bpftool link detach?): nothing of ringguard's is on that hook", name, what);
+		return -ENOLINK;
+	}
+	return 0;
+}
+
+int rg_hooks_check(const char *dir, __u32 ifindex, const struct rg_iface *ifc,
+		   char *why, size_t len)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = RG_TC_HANDLE, .priority = RG_TC_PRIO);
+	const char *name = ifc->name;
+	bool tc_in = ifc->xdp_kind == RG_XDP_TC;
+	int err = 0;
+
+	if (ifc->xdp_kind == RG_XDP_NATIVE || ifc->xdp_kind == RG_XDP_GENERIC)
+		err = link_intact(dir, "xdp-%u", ifindex, "XDP", name, why, len);
+	if (err)
+		return err;
+	if (ifc->tc_kind == RG_TC_TCX) {
+		err = link_intact(dir, "tc-%u", ifindex, "tcx egress", name, why, len);
+		if (!err && tc_in)
+			err = link_intact(dir, "tcin-%u", ifindex, "tcx ingress", name, why, len);
+		return err;
+	}
+	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED) {
+		const char *gone = NULL;
+
+		if (bpf_tc_query(&hook, &to))
+			gone = "egress";
+		hook.attach_point = BPF_TC_INGRESS;
+		memset(&to, 0, sizeof(to));
+		to.sz = sizeof(to);
+		to.handle = RG_TC_HANDLE;
+		to.priority = RG_TC_PRIO;
+		if (!gone && tc_in && bpf_tc_query(&hook, &to))
+			gone = "ingress";
+		if (gone) {
+			snprintf(why, len, "%s: ringguard's tc %s filter is gone (tc filter del?)",
+				 name, gone);
+			return -ENOLINK;
+		}
+	}
+	return 0;
 }
 
 static int pin_link(int fd, const char *dir, const char *fmt, unsigned int ifindex,
@@ -1503,11 +1590,12 @@ static void keep_attached(struct recon *r)
 {
 	for (int i = 0; i < r->ncur; i++) {
 		struct cur_iface *c = &r->cur[i];
-		char name[IF_NAMESIZE];
+		char name[IF_NAMESIZE], why[256];
 
 		if (!if_indextoname(c->ifindex, name) || strcmp(name, c->ifc.name) ||
-		    !hooked(r->l->dir, c->ifindex, &c->ifc))
-			continue;	/* gone, renamed away, or left over from that */
+		    !hooked(r->l->dir, c->ifindex, &c->ifc) ||
+		    rg_hooks_check(r->l->dir, c->ifindex, &c->ifc, why, sizeof(why)))
+			continue;	/* gone, renamed away, left over, or a link lost */
 		for (int w = 0; w < r->nwant; w++) {
 			if (strcmp(r->want[w].name, name))
 				continue;
@@ -1742,7 +1830,7 @@ static void unpin_dir(const char *dir)
 
 int rg_detach(const char *dir)
 {
-	const char *subs[] = { "links", "progs", "maps" };
+	const char *subs[] = { "links", "progs", "maps", "owner" };
 	char path[PATH_MAX];
 	struct rg_maps m;
 	__u32 key, next, *prev = NULL;

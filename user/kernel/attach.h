@@ -118,6 +118,14 @@ struct rg_attach_opts {
 int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o);
 
+/* Whether ringguard's hooks on ifindex are in place as rg_ifaces records
+ * them (ifc): each link still pinned and still attached there, the clsact
+ * filters there. 0, or -ENOLINK with why ("eth1: the XDP link is gone
+ * ...").
+ */
+int rg_hooks_check(const char *dir, __u32 ifindex, const struct rg_iface *ifc,
+		   char *why, size_t len);
+
 /* Removes links, filters, the qdiscs ringguard created, pins and dir. */
 int rg_detach(const char *dir);
 

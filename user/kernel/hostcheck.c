@@ -14,7 +14,10 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
+#include <bpf/bpf.h>
+#include "kernel/attach.h"
 #include "kernel/hostcheck.h"
+#include "kernel/state.h"
 #include "lib/grow.h"
 
 /*
@@ -673,6 +676,49 @@ int rg_check_route(struct rg_checks *r, struct rg_netstate *lv, const struct rg_
 	return 0;
 }
 
+/* ---- ringguard's own hooks ------------------------------------------------- */
+
+/* hi, if ringguard attached it in this namespace: its links still pinned
+ * and attached, its filters in place (rg_hooks_check). Interfaces it did
+ * not attach get no line: attach and status say what is attached.
+ */
+static int check_hook(struct rg_checks *r, const char *dir, const struct rg_maps *m,
+		      const struct rg_host_if *hi, const struct rg_link *l)
+{
+	const char *role = rg_role_name(hi->role);
+	struct rg_iface ifc;
+	__u32 key = l->ifindex;
+	char why[512];
+
+	if (bpf_map_lookup_elem(m->ifaces, &key, &ifc) ||
+	    strncmp(ifc.name, hi->name, sizeof(ifc.name)))
+		return 0;
+	if (rg_hooks_check(dir, key, &ifc, why, sizeof(why)))
+		return addcheck(r, RG_CHECK_FAIL, "hook", hi->name, "%s (%s): not enforced: %s",
+				hi->name, role, why);
+	return addcheck(r, RG_CHECK_OK, "hook", hi->name, "%s (%s): ringguard attached (%s, %s), "
+			"links pinned", hi->name, role, ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" :
+			rg_xdp_kind_name(ifc.xdp_kind), rg_tc_kind_name(ifc.tc_kind));
+}
+
+static int check_hooks(struct rg_checks *r, const struct rg_netstate *lv, const char *dir,
+		       const struct rg_host_if *ifs, int nifs)
+{
+	struct rg_maps m;
+	int err = 0;
+
+	if (rg_state_open(dir, &m, true))
+		return 0;
+	for (int i = 0; i < nifs && !err; i++) {
+		const struct rg_link *l = link_by_name(lv, ifs[i].name);
+
+		if (l)
+			err = check_hook(r, dir, &m, &ifs[i], l);
+	}
+	rg_maps_close(&m);
+	return err;
+}
+
 /* ---- the checks together ---------------------------------------------------- */
 
 bool rg_check_route_wanted(const struct rg_entry *e)
@@ -724,7 +770,8 @@ int rg_check_iface(struct rg_checks *r, struct rg_netstate *h, const struct rg_p
 }
 
 int rg_check_all(struct rg_checks *r, struct rg_netstate *h, const struct rg_plan *p,
-		 const struct rg_host_if *ifs, int nifs, char *what, size_t whatlen)
+		 const struct rg_host_if *ifs, int nifs, const char *state_dir, char *what,
+		 size_t whatlen)
 {
 	int err, nroutes = 0, count[3] = {};
 
@@ -737,6 +784,8 @@ int rg_check_all(struct rg_checks *r, struct rg_netstate *h, const struct rg_pla
 	for (int kind = 0; kind < NKINDS && !err; kind++)
 		for (int i = 0; i < nifs && !err; i++)
 			err = check_kind(r, h, p, ifs, nifs, i, kind);
+	if (!err && state_dir)
+		err = check_hooks(r, h, state_dir, ifs, nifs);
 	for (int i = 0; i < p->nentries && !err; i++) {
 		const struct rg_entry *e = &p->entries[i];
 		unsigned int oif;

@@ -19,6 +19,9 @@
  *            on which it does not break the plan, from a source that does
  *            not break it either
  *   routes   the route summary (verify)
+ *   hook     with ringguard attached here, each role interface it attached:
+ *            its links still pinned and attached (a pin removed, a link
+ *            detached: not enforced, whatever status recorded)
  * Reads kernel state only; changes nothing. Needs no privileges.
  */
 #ifndef RG_HOSTCHECK_H
@@ -96,11 +99,14 @@ int rg_check_route(struct rg_checks *r, struct rg_netstate *h, const struct rg_p
  * zone (prefixes outside the zones break the plan nowhere).
  */
 bool rg_check_route_wanted(const struct rg_entry *e);
-/* verify: every check, and the route summary; *what names the step that
- * failed on an error (for the message)
+/* verify: every check, and the route summary; with state_dir (ringguard
+ * attached there) also a hook check per role interface it attached: its
+ * links still pinned and attached. *what names the step that failed on an
+ * error (for the message)
  */
 int rg_check_all(struct rg_checks *r, struct rg_netstate *h, const struct rg_plan *p,
-		 const struct rg_host_if *ifs, int nifs, char *what, size_t whatlen);
+		 const struct rg_host_if *ifs, int nifs, const char *state_dir, char *what,
+		 size_t whatlen);
 /* 1 if any check failed, else 0 */
 int rg_checks_failed(const struct rg_checks *r);
 void rg_checks_free(struct rg_checks *r);

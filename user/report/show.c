@@ -17,6 +17,7 @@
 #include "kernel/fleet.h"
 #include "kernel/head.h"
 #include "kernel/install.h"
+#include "kernel/owner.h"
 #include "lib/json.h"
 #include "report/show.h"
 
@@ -983,16 +984,18 @@ static void head_note(const struct iface_row *r, char *note, size_t len)
 	}
 }
 
-int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
+int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 {
+	/* why an interface's hook is lost ("" if it is not) */
+	static char lost[RG_MAX_IFACES][256];
+	const char *dir = rg_state_display(state_dir);
 	struct snapshot s;
 	char sha[65], when[64];
 	long long deadline;
 	bool in_ports = false;
 	struct rg_uncovered *unc = NULL;
-	int nunc, problems = 0;
+	int err, nunc, problems = 0, nlost = 0;
 	time_t t;
-	int err;
 
 	err = snapshot_take(m, &s, SNAP_STATE);
 	if (err)
@@ -1001,6 +1004,14 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	problems = nunc > 0 ? nunc : 0;
 	for (int i = 0; i < s.nifaces; i++)
 		problems += s.ifaces[i].present && displaced(&s.ifaces[i]);
+	for (int i = 0; i < s.nifaces; i++) {
+		lost[i][0] = '\0';
+		if (s.ifaces[i].present &&
+		    rg_hooks_check(state_dir, s.ifaces[i].ifindex, &s.ifaces[i].ifc, lost[i],
+				   sizeof(lost[i])))
+			nlost++;
+	}
+	problems += nlost;
 	/* seconds left on a pending --confirm-within, -1 if none */
 	deadline = s.view.deadline_s;
 	rg_sha256_hex(s.meta.sha256, sha);
@@ -1100,6 +1111,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 				rg_json_null(&j, "tcx_head");
 			}
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
+			rg_json_bool(&j, "hooked", !lost[i][0]);
+			rg_json_str(&j, "lost", lost[i][0] ? lost[i] : NULL);
 			/* a bridge's ports sit under it, in "ports" */
 			if (!port && r->nports) {
 				rg_json_arr(&j, "ports");
@@ -1166,6 +1179,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
+		else if (lost[i][0])
+			snprintf(note, sizeof(note), "NOT ENFORCED: a hook is lost (below)");
 		else if (displaced(r))
 			head_note(r, note, sizeof(note));
 		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
@@ -1183,8 +1198,18 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		snprintf(name, sizeof(name), "%s%s", r->bridge[0] ? "  " : "", r->ifc.name);
 		printf("%-16s %7u %-7s %6u %-12s %-14s %9u %s\n", name, r->ifindex,
 		       rg_role_name(r->ifc.role), r->ifc.mtu,
+		       /* the hook lost, in its column (egress: TC; ingress: XDP) */
+		       lost[i][0] && !strstr(lost[i], "egress") ? "LOST" :
 		       r->ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" : rg_xdp_kind_name(r->ifc.xdp_kind),
-		       tc_name(r), r->ifc.reattaches, note);
+		       strstr(lost[i], "egress") ? "LOST" : tc_name(r), r->ifc.reattaches, note);
+	}
+	if (nlost) {
+		printf("\n");
+		for (int i = 0; i < s.nifaces; i++)
+			if (lost[i][0])
+				printf("lost        %s\n", lost[i]);
+		printf("            restart 'ringguard daemon' (it re-attaches), or 'ringguard "
+		       "detach' and 'attach' again\n");
 	}
 	if (nunc > 0) {
 		printf("\nNOT COVERED: %d port%s of bridges with a role (their frames are not "
@@ -1195,8 +1220,8 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 		       "limit (%d), move guests to another bridge\n", RG_MAX_IFACES);
 	}
 	if (problems)
-		printf("\n%d problem%s: see NOT COVERED and the TC column above\n", problems,
-		       problems == 1 ? "" : "s");
+		printf("\n%d problem%s: see %s above\n", problems, problems == 1 ? "" : "s",
+		       nlost ? "lost, NOT COVERED and the TC column" : "NOT COVERED and the TC column");
 	free(unc);
 	return problems > 0;
 }

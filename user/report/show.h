@@ -27,8 +27,10 @@ int rg_metrics(const struct rg_maps *m, FILE *out);
  * '\\', '"' and newline escaped, a byte that is not UTF-8 as U+FFFD.
  */
 void rg_prom_value(FILE *out, const char *s, size_t max);
-/* 0, 1 when something is wrong (a port of a bridge with a role not
- * covered, another program before ringguard in a tcx chain), or -errno.
+/* dir: the state directory (rg_state_dir). 0, 1 when something is wrong (a
+ * port of a bridge with a role not covered, another program before
+ * ringguard in a tcx chain, an attached interface that lost a hook: its
+ * link unpinned or detached), or -errno.
  */
 int rg_show_status(const struct rg_maps *m, const char *dir, bool json);
 
