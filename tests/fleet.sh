@@ -532,7 +532,12 @@ test_drift_route_shows_and_clears() {
 	within "the events stream says so" 5 grep -q '"drift":"failing".*fc00:20::/64' "$TMP/drift-events.json"
 	lab_ns node ip -6 route replace fc00:20::/64 via "$MESHGW" dev eth0
 	t0=$(date +%s%N)
-	within "it clears when the route is put back" 10 drift_is 0
+	within "it clears when the route is put back" 10 drift_is 0 || {
+		# what the daemon saw, for the failure's reader
+		scrape /metrics | grep -E '^ringguard_drift_(failing\{.*fc00:20::/64|errors|overruns|full)'
+		grep -E 'drift|netlink' "$LOG" | tail -5
+		lab_ns node ip -6 route show fc00:20::/64
+	}
 	echo "        cleared $(( ($(date +%s%N) - t0) / 1000000 )) ms after the route changed (target 2000)"
 	within "the log says cleared" 5 log_has 'drift cleared: route fc00:20::/64'
 	expect_eq "back to where it was" "$(metric ringguard_drift_failing_checks)" "$n0"
