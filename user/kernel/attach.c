@@ -473,6 +473,40 @@ static __u32 count_slots(const struct rg_loader *l)
 	return bpf_map__max_entries(l->skel->maps.rg_counts) / (ncpu > 0 ? ncpu : 1);
 }
 
+/* Another instance of the programs over the pinned maps of l: only those
+ * programs that tc and tcin ask for are loaded (verified). NULL on error,
+ * said with what (a name for the message), *errp its -errno.
+ */
+static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tcin,
+					  const char *what, int *errp)
+{
+	struct ringguard_bpf *s = ringguard_bpf__open();
+	struct bpf_program *p;
+	int err = 0;
+
+	if (!s) {
+		*errp = -errno;
+		rg_err("cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, (tc && p == s->progs.rg_tc) ||
+					  (tcin && p == s->progs.rg_tc_in));
+	rg_skel_size_counts(s, count_slots(l));
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
+	if (!err)
+		err = ringguard_bpf__load(s);
+	*errp = err;
+	if (err) {
+		rg_err("cannot load %s: %s (run with -v for the verifier log)", what,
+		       strerror(-err));
+		ringguard_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* rg_tc_in, for interfaces whose XDP hook another program holds (and for
  * bridges): loaded on first need from a second instance of the object over
  * the same maps, so hosts that never need it do not pay for verifying it.
@@ -480,41 +514,24 @@ static __u32 count_slots(const struct rg_loader *l)
 static int load_tcin(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
-	struct bpf_program *p;
 	char path[PATH_MAX];
 	int err;
 
 	if (l->tcin_fd >= 0)
 		return 0;
-	s = ringguard_bpf__open();
-	if (!s) {
-		err = -errno;
-		rg_err("cannot open the BPF object: %s", strerror(errno));
+	s = open_sharing(l, false, true, "the tc ingress program", &err);
+	if (!s)
 		return err;
-	}
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.rg_tc_in);
-	rg_skel_size_counts(s, count_slots(l));
-	for (int i = 0; i < RG_NMAPS; i++) {
-		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
-		if (err)
-			goto fail;
-	}
-	err = ringguard_bpf__load(s);
-	if (err)
-		goto fail;
 	snprintf(path, sizeof(path), "%s/progs/tc-in", l->dir);
 	err = repin(bpf_program__fd(s->progs.rg_tc_in), path);
-	if (err)
-		goto fail;
+	if (err) {
+		rg_err("cannot pin the tc ingress program: %s", strerror(-err));
+		ringguard_bpf__destroy(s);
+		return err;
+	}
 	l->tcin_skel = s;
 	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
 	return 0;
-fail:
-	rg_err("cannot load the tc ingress program: %s (run with -v for the verifier log)",
-		strerror(-err));
-	ringguard_bpf__destroy(s);
-	return err;
 }
 
 int rg_load_tcin(struct rg_loader *l)
@@ -525,37 +542,17 @@ int rg_load_tcin(struct rg_loader *l)
 int rg_load_alt(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
-	struct bpf_program *p;
 	int err;
 
 	if (l->alt_skel)
 		return 0;
-	s = ringguard_bpf__open();
-	if (!s) {
-		err = -errno;
-		rg_err("cannot open the BPF object: %s", strerror(errno));
+	s = open_sharing(l, true, true, "a second copy of the tc programs", &err);
+	if (!s)
 		return err;
-	}
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.rg_tc || p == s->progs.rg_tc_in);
-	rg_skel_size_counts(s, count_slots(l));
-	for (int i = 0; i < RG_NMAPS; i++) {
-		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
-		if (err)
-			goto fail;
-	}
-	err = ringguard_bpf__load(s);
-	if (err)
-		goto fail;
 	l->alt_skel = s;
 	l->alt_tc_fd = bpf_program__fd(s->progs.rg_tc);
 	l->alt_tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
 	return 0;
-fail:
-	rg_err("cannot load a second copy of the tc programs: %s (run with -v for the "
-	       "verifier log)", strerror(-err));
-	ringguard_bpf__destroy(s);
-	return err;
 }
 
 /* What rg_load's steps share. */
