@@ -15,6 +15,7 @@
 #include "kernel/attach.h"
 #include "report/events.h"
 #include "kernel/fleet.h"
+#include "kernel/hook.h"
 #include "kernel/install.h"
 #include "lib/json.h"
 #include "report/show.h"
@@ -816,6 +817,15 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 			else
 				rg_json_null(&j, "xdp_held_by");
 			rg_json_str(&j, "tc", rg_tc_kind_name(r->ifc.tc_kind));
+			if (r->present) {
+				char why[256];
+
+				rg_hook_note(r->ifc.name, r->ifc.xdp_kind, r->xdp_holder,
+					     r->nports > 0, -1, 0, why, sizeof(why));
+				rg_json_str(&j, "hook_reason", why);
+			} else {
+				rg_json_null(&j, "hook_reason");
+			}
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
 			/* a bridge's ports sit under it, in "ports" */
 			if (!port && r->nports) {
@@ -867,18 +877,13 @@ int rg_show_status(const struct rg_maps *m, const char *dir, bool json)
 	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
 		const struct iface_row *r = &s.ifaces[i];
-		char note[96] = "", name[RG_IFNAME_LEN + 8];
+		char note[320] = "", name[RG_IFNAME_LEN + 8];
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
-		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
-			snprintf(note, sizeof(note), "ingress: tc, XDP held by program %u",
-				 r->xdp_holder);
-		else if (r->ifc.xdp_kind == RG_XDP_TC)
-			snprintf(note, sizeof(note), "ingress: tc");
-		else if (r->ifc.xdp_kind == RG_XDP_GENERIC)
-			snprintf(note, sizeof(note), "generic XDP: the driver has no native XDP, "
-				 "ingress costs more");
+		else
+			rg_hook_note(r->ifc.name, r->ifc.xdp_kind, r->xdp_holder, r->nports > 0,
+				     -1, 0, note, sizeof(note));
 		if (r->nports)
 			snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sbridge: %d port%s",
 				 note[0] ? "; " : "", r->nports, r->nports == 1 ? "" : "s");
