@@ -107,9 +107,9 @@ for s in $SETUPS; do
 		exit 1
 	fi
 	ns "n$s" "$RG" -j status | jq -r --arg s "$s" \
-		'.interfaces[0] | "  veth eth0, --xdp \($s): \(if .ingress == "tc" then "tc ingress" else .xdp end): \(.hook_reason)"' >>"$TMP/hooks"
+		'.interfaces[0] | "  veth eth0, --xdp \($s): \(.hook_reason)"' >>"$TMP/hooks"
 	ns "t$s" "$RG" -j status | jq -r --arg s "$s" \
-		'.interfaces[0].ports[] | select(.name == "tap0") | "  tap tap0, --xdp \($s): \(if .ingress == "tc" then "tc ingress" else .xdp end): \(.hook_reason)"' >>"$TMP/hooks"
+		'.interfaces[0].ports[] | select(.name == "tap0") | "  tap tap0, --xdp \($s): \(.hook_reason)"' >>"$TMP/hooks"
 done
 
 # run SETUP DIR(out|in) MTU -> appends "gbit cpu_s_per_gbit" to $TMP/r-...
@@ -196,14 +196,29 @@ for path in veth tap; do
 done
 
 if [ "${PERF:-}" = 1 ] && command -v perf >/dev/null; then
+	# -a, because the ingress hook runs in softirq on whichever task's CPU
+	# raised it; the report keeps the two iperf3s' samples only (the
+	# machine may be busy with other work)
 	echo
-	echo "Where the cost goes: perf record -a during one peer -> node run per setup, MTU ${MTUS%% *}"
+	echo "Where the cost goes: perf record -a during one peer -> node run per setup, MTU ${MTUS%% *};"
+	echo "the iperf3 processes' samples only (softirq work runs in their context), by group"
 	set_mtu "${MTUS%% *}"
 	for s in $SETUPS; do
 		perf record -q -a -o "$TMP/perf-$s.data" -- ip netns exec "$P-n$s" \
 			iperf3 -6 -c fc00:20::1 -t "$SECS" -R >/dev/null 2>&1
-		echo "-- --xdp $s: top kernel symbols (% of all samples)"
-		perf report -q -i "$TMP/perf-$s.data" --sort symbol --percent-limit 1.5 2>/dev/null |
-			head -14 | sed 's/^/   /'
+		perf report -q -i "$TMP/perf-$s.data" --comms iperf3 --percentage relative \
+			--sort symbol --percent-limit 0 2>/dev/null | awk -v s="$s" '
+			{ p = $1; sub(/%/, "", p); sym = $3 }
+			sym ~ /^bpf_prog_.*rg_/ { g["ringguard programs"] += p; next }
+			sym ~ /veth_xdp|veth_convert|page_pool|xdp_build_skb|xdp_convert|skb_copy_bits/ {
+				g["skb -> XDP buffer and back (veth native)"] += p; next }
+			sym ~ /generic_xdp|skb_cow_data_for_xdp|__pskb_pull_tail|pskb_expand_head|skb_linearize/ {
+				g["generic XDP, linearise, pull, expand"] += p; next }
+			sym ~ /bpf_skb_pull_data|skb_ensure_writable/ { g["pull in the tc program"] += p; next }
+			sym ~ /_copy_(to|from)_iter|copy_user/ { g["copies to and from iperf3"] += p; next }
+			sym ~ /^tcp_|^__tcp_|^inet6?_|^ip6?_|^__ip6?_|gro|gso|segment/ { g["TCP/IP, GRO, GSO"] += p; next }
+			END { printf "-- --xdp %s:", s
+				for (k in g) if (g[k] >= 0.5) printf " %s %.1f%%;", k, g[k]
+				printf "\n" }'
 	done
 fi
