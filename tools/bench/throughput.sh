@@ -171,7 +171,7 @@ stat_of() {
 echo
 echo "Throughput by hook, as ratios to nothing attached (median, range over $RUNS runs of ${SECS} s;"
 echo "ratios from each setup's runs over the median with nothing); CPU: user+system ms per Gbit moved"
-printf '%-22s %-6s %-5s %8s %15s %8s %9s\n' "path" "MTU" "dir" "Gbit/s" "ratio (range)" "n" "CPU ms/Gb"
+printf '%-22s %-6s %-5s %8s %15s %4s %9s\n' "path" "MTU" "dir" "Gbit/s" "ratio (range)" "n" "CPU ms/Gb"
 for path in veth tap; do
 	for mtu in $MTUS; do
 		for dir in out in; do
@@ -184,7 +184,7 @@ for path in veth tap; do
 				[ -s "$f" ] || continue
 				read -r m lo hi < <(stat_of "$f" 1)
 				read -r c _ _ < <(stat_of "$f" 2)
-				printf '%-22s %-6s %-5s %8.2f %5.2f (%.2f-%.2f) %8s %9.0f\n' \
+				printf '%-22s %-6s %-5s %8.2f %5.2f (%.2f-%.2f) %4s %9.1f\n' \
 					"$path --xdp $s" "$mtu" "$dir" "$m" \
 					"$(awk -v a="$m" -v b="$m0" 'BEGIN { print a / b }')" \
 					"$(awk -v a="$lo" -v b="$m0" 'BEGIN { print a / b }')" \
