@@ -55,13 +55,14 @@ TEST_BINS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
 TEST_LIB_SRCS	:= tests/frames.c tests/model.c
 TEST_LIB_OBJS	:= $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_LIB_SRCS))
 INJECT		:= $(OUTPUT)/rg-inject
+TAPSEND		:= $(OUTPUT)/rg-tap
 TCX		:= $(OUTPUT)/rg-tcx
 TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
 # The CLI with its test hooks (user/lib/testhook.h): for the suites only.
 HOOKED		:= $(OUTPUT)/ringguard-hooks
 HOOKED_SRCS	:= user/kernel/install.c user/kernel/attach.c user/report/events.c	# the files that call rg_test_*()
 HOOKED_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%-hooks.o,$(HOOKED_SRCS))
-TEST_TOOLS	:= $(INJECT) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
+TEST_TOOLS	:= $(INJECT) $(TAPSEND) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
 
 .DELETE_ON_ERROR:
 .PHONY: all clean help test test-unit check check-layers demo deps install bench
@@ -116,6 +117,10 @@ $(OUTPUT)/tests/test_%: $(OUTPUT)/tests/test_%.o $(TEST_LIB_OBJS) $(LIB_OBJS)
 $(INJECT): $(OUTPUT)/tests/inject.o $(OUTPUT)/tests/frames.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS_HARD) $^ $(PKG_LIBS) -o $@
+
+$(TAPSEND): $(OUTPUT)/tests/tapsend.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS_HARD) $^ -o $@
 
 $(TCX): $(OUTPUT)/tests/tcxload.o
 	$(call msg,LINK,$@)

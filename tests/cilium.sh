@@ -107,7 +107,7 @@ test_pod_counters_equal_frames_sent() {
 	ping1 fd00:101:44::5 fd00:101:45::5 "$n"
 	expect_eq "pods ping each other through cilium_vxlan" "$?" "0"
 	s1
-	# requests leave eth0 (tc), replies arrive (XDP)
+	# requests leave eth0 (tc), replies arrive (ingress: tc on these veths)
 	expect_eq "node 1: k8s-pods-solcp011 src = requests sent" \
 		"$(( $(bkt k8s-pods-solcp011 src packets) - a0 ))" "$n"
 	expect_eq "node 1: k8s-pods-solcp012 dst = requests sent" \
@@ -200,7 +200,7 @@ test_geneve_and_truncated_inner() {
 	s2
 	expect_eq "node 2: the pods inside Geneve are counted" \
 		"$(( $(bkt k8s-pods-solcp011 src packets) - p2 ))" "6"
-	expect_eq "node 2 (enforce): the 7 dropped at XDP, on pve-mgmt" \
+	expect_eq "node 2 (enforce): the 7 dropped at ingress, on pve-mgmt" \
 		"$(( $(ifc eth0 in dropped) - d2 )) $(( $(bkt pve-mgmt violations packets) - g2 ))" "7 7"
 	expect_eq "node 2: the truncated ones are malformed and keep the outer verdict (pass)" \
 		"$(( $(ifc eth0 in malformed) - x2 ))" "3"

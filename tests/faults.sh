@@ -200,7 +200,8 @@ test_interface_recreated() {
 	ip link add eth1 netns "${LAB}node" type veth peer name g0 netns "${LAB}gw"
 	lab_ns node ip link set eth1 up
 	lab_ns gw ip link set g0 up
-	within "a recreated interface is re-attached within 1 s" 1 bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -q 'rg_xdp.*rg_tc'"
+	within "a recreated interface is re-attached within 1 s" 1 bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -q 'tcx=rg_tc' \
+		&& nsenter --net=/run/netns/${LAB}node $TCX query-in eth1 | grep -q 'tcxin=rg_tc_in'"
 	expect_match "with a new ifindex" "$(rg -j status | jq -r '.interfaces[] | select(.name=="eth1") | "\(.ifindex) \(.present)"')" "^[0-9]+ true$"
 	[ "$(rg -j status | jq -r '.interfaces[] | select(.name=="eth1") | .ifindex')" != "$old" ] || bad "eth1 has a new ifindex"
 	expect_eq "status counts the re-attach" "$(rg -j status | jq -r '.interfaces[] | select(.name=="eth1") | .reattaches')" "1"
@@ -219,12 +220,14 @@ test_interface_renamed() {
 	within "an interface renamed away is detached" 2 bash -c "[ \"\$(nsenter --net=/run/netns/${LAB}node $TCX query eth7)\" = 'xdp= tcx=' ]"
 	lab_ns node ip link set eth7 name eth1
 	lab_ns node ip link set eth1 up
-	within "renamed back, it is re-attached within 1 s" 1 bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -q 'rg_xdp.*rg_tc'"
+	within "renamed back, it is re-attached within 1 s" 1 bash -c "nsenter --net=/run/netns/${LAB}node $TCX query eth1 | grep -q 'tcx=rg_tc' \
+		&& nsenter --net=/run/netns/${LAB}node $TCX query-in eth1 | grep -q 'tcxin=rg_tc_in'"
 }
 
 # SIGTERM leaves enforcement in place: violations still dropped
 test_sigterm_keeps_enforcement() {
-	progs0="$(tcx query eth0) $(tcx query eth1)"
+	# ingress at tc: --xdp auto's choice on a veth
+	progs0="$(tcx query eth0) $(tcx query-in eth0) $(tcx query eth1) $(tcx query-in eth1)"
 	stop_daemon
 	expect_match "SIGTERM leaves enforcement in place" "$(tail -1 "$LOG")" "enforcement stays in place"
 	rg mode enforce >/dev/null
@@ -242,7 +245,7 @@ test_new_daemon_adopts_in_place() {
 	n=$(log_count "adopted pinned")
 	start_daemon
 	within "a new daemon adopts the pinned state" 5 log_count_is "adopted pinned" $((n + 1))
-	progs1="$(tcx query eth0) $(tcx query eth1)"
+	progs1="$(tcx query eth0) $(tcx query-in eth0) $(tcx query eth1) $(tcx query-in eth1)"
 	if [ "$progs0" != "$progs1" ] && [ "$(grep -o rg_ <<<"$progs1" | wc -l)" = 4 ]; then
 		ok "a new daemon replaces the programs in place (link update: $progs0 -> $progs1)"
 	else

@@ -45,6 +45,7 @@
 RG="$(realpath "$OUT/ringguard")"
 INJECT="$(realpath "$OUT/rg-inject")"
 TCX="$(realpath "$OUT/rg-tcx")"
+TAPSEND="$(realpath "$OUT/rg-tap")"
 TPROGS="$(realpath "$OUT/testprogs.bpf.o")"
 TOP="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PLAN="$TOP/maps/sol.plan"

@@ -51,12 +51,16 @@ test_attach_errors() {
 test_attach_by_host() {
 	out=$(rg attach --plan "$PLAN" --host solcp011)
 	expect_match "attach by host line" "$out" "attached to 2 interfaces in monitor mode"
+	expect_match "attach says where ingress is hooked, and why" "$out" "eth0: attached as mesh \\(ifindex [0-9]+\\), ingress: tc \\(veth: "
 	out=$(rg attach --plan "$PLAN" --host solcp011 2>&1)
 	expect_match "a second attach is refused" "$out" "already attached"
 	rg -j status > "$TMP/status.json"
-	expect_eq "eth0 is mesh, XDP native" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.xdp) \(.mtu)"' "$TMP/status.json")" "eth0 mesh xdp-native 9000"
+	expect_eq "eth0 is mesh, ingress at tc: auto's choice on a veth" "$(jq -r '.interfaces[0] | "\(.name) \(.role) \(.ingress) \(.mtu)"' "$TMP/status.json")" "eth0 mesh tc 9000"
+	expect_match "status -j says why: the skb exists already on a veth" "$(jq -r '.interfaces[0].hook_reason' "$TMP/status.json")" \
+		"^ingress: tc \\(veth: the skb exists already; native XDP would copy"
+	expect_match "status says it on eth0's line" "$(rg status | grep '^eth0 ')" "tc-ingress .*ingress: tc \\(veth: the skb exists already"
 	expect_eq "eth1 is egress, tc via tcx" "$(jq -r '.interfaces[1] | "\(.name) \(.role) \(.tc)"' "$TMP/status.json")" "eth1 egress tcx"
-	expect_match "the kernel shows both programs on eth1" "$(tcx query eth1)" "^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
+	expect_match "the kernel shows both programs on eth1, ingress at tc" "$(tcx query-in eth1)" "^xdp= tcxin=rg_tc_in:[0-9]+$"
 	expect_eq "status shows the plan's sha256" "$(jq -r .plan.sha256 "$TMP/status.json")" "$(sha256sum "$PLAN" | cut -d' ' -f1)"
 	out=$(nsenter --net="/run/netns/${LAB}node" "$RG" -j status | jq -r .plan.generation)
 	expect_eq "nsenter --net finds the same state" "$out" "1"
@@ -100,7 +104,7 @@ test_jumbo_frames() {
 	read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 50 -l 9014)
 	read -r sent2 failed2 len2 < <(inject node eth0 fc00:101::11 fc00:20::1 -n 50 -l 9014)
 	stats
-	expect_eq "jumbo frames in: full length counted (XDP)" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * 9014 ))"
+	expect_eq "jumbo frames in: full length counted (ingress)" "$(( $(ifc eth0 in bytes) - s0 ))" "$(( sent * 9014 ))"
 	expect_eq "jumbo frames out: full length counted (tc)" "$(( $(ifc eth0 out bytes) - o0 ))" "$(( (sent2 + failed2) * 9014 ))"
 	lab_ns node ping -6 -c 2 -i 0.2 -W 1 -M do -s 8952 fc00:20::1 >/dev/null
 	expect_eq "a 9000-byte ping crosses the mesh" "$?" "0"
@@ -116,7 +120,7 @@ test_vlan_in_band() {
 	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 9100,88a8,8100,8100 >/dev/null
 	inject mesh m0 fc00:101::fffe fc00:20::9 -n 10 -l 200 -t 88a8,8100,8100,8100,8100 >/dev/null
 	stats
-	expect_eq "1 to 4 VLAN tags classify at XDP" "$(( $(bkt ceph-public dst packets) - p0 ))" "40"
+	expect_eq "1 to 4 VLAN tags classify at ingress" "$(( $(bkt ceph-public dst packets) - p0 ))" "40"
 	expect_eq "5 tags are malformed" "$(( $(ifc eth0 in malformed) - m0 ))" "10"
 	expect_eq "and pass in monitor mode" "$(ifc eth0 in dropped)" "0"
 }
@@ -192,7 +196,7 @@ test_enforce_drops_the_leak() {
 test_enforce_at_xdp() {
 	read -r sent failed len < <(inject gw g0 fd00:101::fffe fc00:101::11 -n 20 -l 100)
 	stats
-	expect_eq "enforce: fc00 arriving on egress dropped at XDP" "$(ifc eth1 in dropped)" "20"
+	expect_eq "enforce: fc00 arriving on egress dropped at ingress" "$(ifc eth1 in dropped)" "20"
 	d0=$(ifc eth0 in dropped)
 	inject mesh m0 fd00:10::5 fd00:101:44::9 -n 20 -l 100 >/dev/null
 	inject mesh m0 fd00:255:101::12 fd00:255:101::11 -n 20 -l 100 >/dev/null
@@ -351,6 +355,42 @@ test_detach_leaves_nothing() {
 	expect_eq "detach: no XDP left" "$(lab_ns node ip -d link show eth0 | grep -c 'prog/xdp')" "0"
 	expect_eq "detach: no programs left on eth0" "$(tcx query eth0)" "xdp= tcx="
 	expect_eq "detach: no programs left on eth1" "$(tcx query eth1)" "xdp= tcx="
+	expect_eq "detach: nothing left at eth0's tc ingress" "$(tcx query-in eth0)" "xdp= tcxin="
+}
+
+# hook_counts IF: inject into IF's ingress from its peer (legit and a leak),
+# in enforce; prints "packets bytes dropped violations" deltas
+hook_counts() {
+	local p0 b0 d0 v0 sent failed len
+	stats
+	p0=$(ifc eth0 in packets); b0=$(ifc eth0 in bytes); d0=$(ifc eth0 in dropped); v0=$(ifc eth0 in violations)
+	read -r sent failed len < <(inject mesh m0 fc00:101::fffe fc00:101::11 -n 40 -l 1400)
+	inject mesh m0 fd00:10::5 fd00:101:44::9 -n 15 -l 9014 >/dev/null
+	stats
+	echo "$(( $(ifc eth0 in packets) - p0 )) $(( $(ifc eth0 in bytes) - b0 ))" \
+		"$(( $(ifc eth0 in dropped) - d0 )) $(( $(ifc eth0 in violations) - v0 ))"
+}
+
+# every --xdp choice on the same veth: status names the hook and why, and
+# counters and verdicts are the same whichever hook runs
+test_hook_choice() {
+	local x want kind got
+	rg detach >/dev/null 2>&1
+	for x in auto native generic off; do
+		case $x in
+		auto) want='^tc ingress: tc \(veth: the skb exists already' ;;
+		native) want='^xdp-native native XDP as --xdp native asked; auto takes tc here \(veth' ;;
+		generic) want='^xdp-generic generic XDP as --xdp generic asked' ;;
+		off) want='^tc ingress: tc \(veth' ;;
+		esac
+		rg attach --plan "$PLAN" --host solcp011 --xdp "$x" >/dev/null && rg mode enforce >/dev/null 2>&1
+		kind=$(rg -j status | jq -r '.interfaces[0] | "\(if .ingress == "tc" then "tc" else .xdp end) \(.hook_reason)"')
+		expect_match "--xdp $x: status -j names the hook and why" "$kind" "$want"
+		got=$(hook_counts)
+		# 40 legit 1400-byte frames + 15 fd00 transit frames of 9014 bytes, dropped
+		expect_eq "--xdp $x: counters and verdicts" "$got" "55 $(( 40 * 1400 + 15 * 9014 )) 15 15"
+		rg detach >/dev/null
+	done
 }
 
 # the clsact fallback (kernels without tcx) counts egress and removes the

@@ -11,7 +11,9 @@
 # program on the mesh link: ingress is classified at tc, the foreign program
 # keeps running, untouched by attach and detach. A bridge of 200 guests with
 # its uplink added last is covered whole; at a (lowered) limit the uplink
-# goes first and the ports left out are named.
+# goes first and the ports left out are named. A guest's real tap driven as
+# QEMU and vhost-net drive it (IFF_VNET_HDR, GSO frames): the same counters
+# and verdicts under every ingress hook.
 #
 # usage: tests/pve.sh OUTPUT_DIR     (run as root)
 set -u
@@ -27,8 +29,10 @@ POLL=0.01			# wait_ms times port changes to the 10 ms
 rg() { lab_ns pve1 "$RG" "$@"; }
 tcx() { nsenter --net="/run/netns/${LAB}pve1" "$TCX" "$@"; }
 
+TDPID=
 teardown() {
 	capture_stop
+	[ -n "$TDPID" ] && kill "$TDPID" 2>/dev/null
 	daemon_down pve1
 	rm -rf "$PINX"
 	big_lab_down
@@ -169,11 +173,14 @@ test_attach() {
 		"vxlan101,tap100i0"
 	expect_eq "ports carry their bridge's role" \
 		"$(jq -r '[.interfaces[] | .role as $r | .ports[] | .role == $r] | all' "$TMP/status.json")" "true"
-	expect_eq "attach kinds: bridges at tc, veth taps native XDP, VXLAN generic XDP, tcx egress" \
+	expect_eq "attach kinds under --xdp auto: all at tc ingress (bridges, veths, VXLAN: the skb exists already), tcx egress" \
 		"$(jq -r '[.interfaces[] | ., .ports[] | "\(.name)=\(.ingress)/\(.xdp)/\(.tc)"] | join(" ")' "$TMP/status.json")" \
-		"vnet101=tc/none/tcx vxlan101=xdp/xdp-generic/tcx tap100i0=xdp/xdp-native/tcx vmbr0=tc/none/tcx up0=xdp/xdp-native/tcx tap100i1=xdp/xdp-native/tcx tap101i1=xdp/xdp-native/tcx"
-	expect_match "the kernel shows ringguard on a guest's tap" "$(tcx query tap100i1)" \
-		"^xdp=rg_xdp:[0-9]+ tcx=rg_tc:[0-9]+$"
+		"vnet101=tc/none/tcx vxlan101=tc/none/tcx tap100i0=tc/none/tcx vmbr0=tc/none/tcx up0=tc/none/tcx tap100i1=tc/none/tcx tap101i1=tc/none/tcx"
+	expect_match "status -j says why for the VXLAN port" \
+		"$(jq -r '.interfaces[] | .ports[] | select(.name == "vxlan101") | .hook_reason' "$TMP/status.json")" \
+		"^ingress: tc \\(vxlan: a tunnel, no native XDP"
+	expect_match "the kernel shows ringguard on a guest's tap" "$(tcx query-in tap100i1)" \
+		"^xdp= tcxin=rg_tc_in:[0-9]+$"
 	expect_match "and tc ingress on the bridge" "$(tcx query-in vmbr0)" "^xdp= tcxin=rg_tc_in:[0-9]+$"
 	expect_eq "the table indents ports under their bridge" \
 		"$(rg status | grep -c '^  tap')" "3"
@@ -474,6 +481,66 @@ test_verify() {
 	lab_ns pve1 ip addr del fd00:10::99/64 dev tap101i1
 	lab_ns pve1 ip link set tap100i0 mtu 8950
 	lab_ns pve1 ip -6 route del unreachable fc00::/8
+}
+
+# tap_burst MAC SRC DST: 20 GSO frames (60000 bytes, MSS 1440) written into
+# tap102i0 as QEMU's virtio backend writes a guest's TSO frames; prints
+# "sent arrived": arrived, the frames for DST that tcpdump's filter took at
+# the router
+tap_burst() {
+	local sent failed len
+	rm -f "$TMP/tcpdump.log"
+	# not through lab_ns: $! must be tcpdump, not a subshell around it
+	ip netns exec "${LAB}rtr" tcpdump -i ether1 -nn -s 128 -w /dev/null "ip6 dst host $3" \
+		>/dev/null 2>"$TMP/tcpdump.log" &
+	TDPID=$!
+	wait_ms 5000 grep -q "listening on" "$TMP/tcpdump.log"
+	read -r sent failed len < <(lab_ns pve1 "$TAPSEND" tap102i0 "$2" "$3" -n 20 -l 60000 -m 1440 \
+		-d "$1" | sed -E 's/sent=([0-9]+) failed=([0-9]+) len=([0-9]+)/\1 \2 \3/')
+	sleep 0.3
+	kill -INT "$TDPID"; wait "$TDPID" 2>/dev/null; TDPID=
+	echo "$sent $(sed -nE 's/^([0-9]+) packets? received by filter/\1/p' "$TMP/tcpdump.log")"
+}
+
+# a guest's tap as QEMU and vhost-net drive it (IFF_VNET_HDR, GSO frames),
+# on vmbr0 like a PVE guest's NIC: under every ingress hook the same
+# counters (one per GSO frame, its full length), legit frames reach the
+# router, and in enforce 0 of the guest's fc00 leaks do
+test_guest_tap_gso() {
+	need_lab || { skip "the kernel has no bridge or VXLAN devices"; return; }
+	[ -c /dev/net/tun ] || { skip "no /dev/net/tun"; return; }
+	local x mac got p0 b0 d0 v0 want
+	rg detach >/dev/null 2>&1
+	lab_ns pve1 ip tuntap add dev tap102i0 mode tap vnet_hdr || { skip "cannot create a tap"; return; }
+	lab_ns pve1 ip link set tap102i0 master vmbr0 up
+	mac=$(lab_ns rtr cat /sys/class/net/ether1/address)
+	for x in auto native off; do
+		# vmbr0 alone: its ports all take native XDP (vnet101's VXLAN port has none)
+		rg attach --plan "$PLAN" --egress vmbr0 --xdp "$x" >/dev/null
+		rg mode enforce >/dev/null 2>&1
+		case $x in
+		auto) want='^tc/ingress: tc \(tun/tap: the skb exists already' ;;
+		native) want='^xdp-native/native XDP as --xdp native asked; auto takes tc here \(tun/tap' ;;
+		off) want='^tc/ingress: tc \(tun/tap' ;;
+		esac
+		expect_match "--xdp $x: status -j names the tap's hook and why" \
+			"$(rg -j status | jq -r '.interfaces[] | .ports[]? | select(.name == "tap102i0") |
+				"\(if .ingress == "tc" then "tc" else .xdp end)/\(.hook_reason)"')" "$want"
+		stats
+		p0=$(ifc tap102i0 in packets); b0=$(ifc tap102i0 in bytes)
+		d0=$(ifc tap102i0 in dropped); v0=$(ifc tap102i0 in violations)
+		expect_eq "--xdp $x: 20 legit GSO frames from the guest reach the router" \
+			"$(tap_burst "$mac" fd00:101::31 fd00:101::fffe)" "20 20"
+		expect_eq "--xdp $x: 0 of 20 fc00 leaks in GSO frames reach the router" \
+			"$(tap_burst "$mac" fd00:101::31 fc00:20::1)" "20 0"
+		stats
+		got="$(( $(ifc tap102i0 in packets) - p0 )) $(( $(ifc tap102i0 in bytes) - b0 ))"
+		got="$got $(( $(ifc tap102i0 in dropped) - d0 )) $(( $(ifc tap102i0 in violations) - v0 ))"
+		expect_eq "--xdp $x: one count per GSO frame, its full length; the leaks dropped" \
+			"$got" "40 $(( 40 * 60000 )) 20 20"
+		rg detach >/dev/null
+	done
+	lab_ns pve1 ip link del tap102i0
 }
 
 echo "pve: ringguard on a Proxmox host (vmbr0, vnet101 over VXLAN 100101, guests)"

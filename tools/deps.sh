@@ -19,8 +19,9 @@ DEFAULT_PKGS=(
 	stress-ng
 	# promtool, to check the metrics format
 	prometheus
-	# make bench: the nftables comparison
-	nftables
+	# make bench: the nftables comparison; throughput by hook (iperf3) and
+	# where its cost goes (perf)
+	nftables iperf3 linux-perf
 	# deployment checks (systemd-analyze verify, the manifests)
 	systemd python3-yaml
 	# packaging (tools/pkg/pkg.mk): make deb, make image, the Ansible role

@@ -16,7 +16,11 @@
 #                   (tools/bench/drift.mk; `make bench-drift` alone)
 #   veth.sh         against nftables, end to end through a veth pair
 #                   (tools/bench/veth.mk; `make bench-veth` alone)
-# Root. About 8 minutes.
+#   throughput.sh   iperf3 TCP over veth at MTU 9000 and 1500 both ways, and
+#                   a guest's GSO frames into a tap, with nothing attached
+#                   and under each --xdp (`make bench-throughput` alone;
+#                   PERF=1 adds where the cost goes)
+# Root. About 20 minutes.
 
 BENCH_QUICK	:= $(OUTPUT)/rg-bench-quick
 BENCH		:= $(OUTPUT)/rg-bench
@@ -59,7 +63,7 @@ BENCH_RESULTS	:= $(OUTPUT)/bench-results.txt
 # The results go to $(BENCH_RESULTS) as well (tools/doc/performance.md quotes a run).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_QUICK) $(BENCH) $(GENPLAN) $(BENCH_SWAP) $(VETH_GEN) \
-		$(BENCH_DRIFT)
+		$(BENCH_DRIFT) $(TAPSEND)
 	$(Q){ echo "machine: $$(nproc) CPUs, kernel $$(uname -r), $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $$(date -u +%F)"; \
 	  echo; $(BENCH_QUICK) maps/sol.plan; \
 	  echo; $(BENCH) maps/sol.plan; \
@@ -67,6 +71,14 @@ bench: deps
 	  tools/bench/control.sh $(OUTPUT); \
 	  echo; echo "Against nftables, end to end through veth (CPU ns per frame)"; \
 	  OUT=$(OUTPUT) tools/bench/veth.sh maps/sol.plan; \
+	  echo; echo "Throughput by ingress hook: iperf3 over veth, GSO frames into a tap"; \
+	  OUT=$(OUTPUT) tools/bench/throughput.sh maps/sol.plan; \
 	  echo; $(BENCH_DRIFT) $(DRIFT_N); \
 	} 2>&1 | tee $(BENCH_RESULTS)
 	$(Q)echo "results: $(BENCH_RESULTS)"
+
+# The hooks alone: tools/bench/throughput.sh (RUNS, SECS, MTUS, PERF=1).
+.PHONY: bench-throughput
+bench-throughput: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TAPSEND)
+	$(Q)OUT=$(OUTPUT) tools/bench/throughput.sh maps/sol.plan

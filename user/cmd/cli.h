@@ -83,7 +83,7 @@ extern const int dir_values[];
 		      "when the plan declares no mode for the host (default: monitor)", \
 		      .values = mode_values),					\
 	RG_OPT_CHOICE("xdp", 0, struct attach_args, want_xdp, xdp_words,	\
-		      "XDP attach mode; auto: tc ingress where XDP is taken", \
+		      "ingress hook; auto: native XDP on NICs, tc ingress on veth, tap, virtio_net and where XDP is taken", \
 		      .values = xdp_values),					\
 	RG_OPT_CHOICE("tc", 0, struct attach_args, want_tc, tc_words,		\
 		      "tc attach point (default: auto)", \

@@ -29,6 +29,7 @@
 #include "kernel/attach.h"
 #include "kernel/fleet.h"
 #include "kernel/head.h"
+#include "kernel/hook.h"
 #include "kernel/install.h"
 #include "kernel/links.h"
 #include "lib/log.h"
@@ -1070,10 +1071,11 @@ void rg_loader_close(struct rg_loader *l)
 /* --- hooks ------------------------------------------------------------- */
 
 /* Returns a link fd, or -errno: -EBUSY when another program holds the hook
- * (*holder: its id), so the caller can classify ingress at tc instead.
+ * (*holder: its id), -EOPNOTSUPP when auto's native attach was refused
+ * (*native_err: why), so the caller can classify ingress at tc instead.
  */
 static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int want,
-		      __u32 *kind, __u32 *holder)
+		      __u32 *kind, __u32 *holder, int *native_err)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, o);
 	int fd = -1;
@@ -1090,6 +1092,11 @@ static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int wa
 		}
 		if (errno == EBUSY || errno == EEXIST || want == RG_WANT_XDP_NATIVE)
 			goto fail;
+		/* auto: generic XDP would cost more than tc ingress (hook.h) */
+		if (want == RG_WANT_XDP_AUTO) {
+			*native_err = errno;
+			return -EOPNOTSUPP;
+		}
 	}
 	o.flags = XDP_FLAGS_SKB_MODE;
 	fd = bpf_link_create(prog, ifindex, BPF_XDP, &o);
@@ -1328,16 +1335,23 @@ static int pin_link(int fd, const char *dir, const char *fmt, unsigned int ifind
 	return err;
 }
 
-/* *holder: the id of the program that keeps ringguard off the XDP hook
- * (ingress then runs at tc), 0 if none.
- *
- * A bridge classifies its ingress at tc: it has no native XDP, and the
+/* How attach_iface hooked ingress, for its report (rg_hook_note). */
+struct hook_got {
+	__u32 xdp_kind;
+	__u32 holder;		/* the program that keeps ringguard off the XDP hook, 0 if none */
+	int native_err;		/* auto: why the driver refused native XDP, 0 if it did not */
+};
+
+/* A bridge classifies its ingress at tc: it has no native XDP, and the
  * kernel refuses XDP on a device whose upper device (the bridge) has an XDP
  * program, so generic XDP on the bridge would push every port to tc too.
+ * Under --xdp auto, a device whose skb exists before ingress (veth, tap:
+ * hook.h) goes to tc as well.
  */
 static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *name,
-			__u32 role, __u32 slot, __u32 reattaches, bool bridge, __u32 *holder)
+			__u32 role, __u32 slot, __u32 reattaches, bool bridge, struct hook_got *got)
 {
+	struct rg_hook_choice hc;
 	struct rg_iface ifc = {
 		.role = role,
 		.slot = slot,
@@ -1346,7 +1360,7 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 	};
 	int fd, err;
 
-	*holder = 0;
+	memset(got, 0, sizeof(*got));
 	snprintf(ifc.name, sizeof(ifc.name), "%s", name);
 	/* the entry goes in first so the very first packet is counted */
 	err = rg_iface_put(&l->m, ifindex, &ifc);
@@ -1356,9 +1370,13 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 	}
 	if (l->want_xdp == RG_WANT_XDP_OFF || bridge) {
 		ifc.xdp_kind = RG_XDP_TC;
+	} else if (l->want_xdp == RG_WANT_XDP_AUTO && rg_hook_choose(name, &hc) == RG_HOOK_TC) {
+		ifc.xdp_kind = RG_XDP_TC;
+		got->holder = rg_xdp_holder(ifindex);
 	} else {
-		fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind, holder);
-		if (fd == -EBUSY && l->want_xdp == RG_WANT_XDP_AUTO) {
+		fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind,
+				&got->holder, &got->native_err);
+		if ((fd == -EBUSY || fd == -EOPNOTSUPP) && l->want_xdp == RG_WANT_XDP_AUTO) {
 			ifc.xdp_kind = RG_XDP_TC;
 		} else if (fd < 0) {
 			err = fd;
@@ -1370,6 +1388,7 @@ static int attach_iface(struct rg_loader *l, unsigned int ifindex, const char *n
 		}
 	}
 	rg_iface_put(&l->m, ifindex, &ifc);
+	got->xdp_kind = ifc.xdp_kind;
 
 	err = attach_tc(l->tc_fd, ifindex, name, l->want_tc, false, &ifc.tc_kind, &fd);
 	if (err)
@@ -1644,9 +1663,10 @@ static int attach_wanted(struct recon *r, int w)
 {
 	const struct rg_host_if *want = &r->want[w];
 	unsigned int ifindex = if_nametoindex(want->name);
-	__u32 slot = RG_MAX_IFACES, reattaches = 0, holder;
+	__u32 slot = RG_MAX_IFACES, reattaches = 0;
 	bool done = false, seen = false, role = w < r->nroles;
-	char how[64] = "";
+	struct hook_got got;
+	char how[256];
 	int err;
 
 	for (int i = 0; i < r->ncur; i++) {
@@ -1687,16 +1707,12 @@ static int attach_wanted(struct recon *r, int w)
 	}
 	r->slot_used[slot] = true;
 	err = attach_iface(r->l, ifindex, want->name, want->role, slot, reattaches,
-			   r->is_bridge[w], &holder);
+			   r->is_bridge[w], &got);
 	if (err)
 		return err;
-	if (r->is_bridge[w])
-		snprintf(how, sizeof(how), ", ingress: tc (a bridge: its ports keep XDP)");
-	else if (r->l->want_xdp == RG_WANT_XDP_OFF)
-		snprintf(how, sizeof(how), ", ingress: tc (--xdp off)");
-	else if (holder)
-		snprintf(how, sizeof(how), ", ingress: tc, XDP held by program %u", holder);
-	rg_info("%s: %s as %s%s%s (ifindex %u)%s", want->name, seen ? "re-attached" : "attached",
+	rg_hook_note(want->name, got.xdp_kind, got.holder, r->is_bridge[w], r->l->want_xdp,
+		     got.native_err, how, sizeof(how));
+	rg_info("%s: %s as %s%s%s (ifindex %u), %s", want->name, seen ? "re-attached" : "attached",
 		rg_role_name(want->role), r->bridge_of[w] ? ", port of " : "",
 		r->bridge_of[w] ? r->bridge_of[w] : "", ifindex, how);
 	r->changes++;

@@ -38,6 +38,7 @@ int rg_instance_open(struct rg_instance *in, int plan_entries)
 	rg_maps_from_skel(in->skel, &in->m);
 	in->xdp_fd = bpf_program__fd(in->skel->progs.rg_xdp);
 	in->tc_fd = bpf_program__fd(in->skel->progs.rg_tc);
+	in->tcin_fd = bpf_program__fd(in->skel->progs.rg_tc_in);
 	err = rg_meta_write(&in->m, &meta);
 	if (!err)
 		err = rg_instance_role(in, RG_ROLE_MESH);
@@ -75,20 +76,21 @@ int rg_instance_run(struct rg_instance *in, int dir, const void *frame, size_t l
 		    .repeat = repeat ? repeat : 1);
 	int fd;
 
-	if (dir == RG_DIR_IN) {
+	if (dir == RG_DIR_IN && !in->in_at_tc) {
 		/* no ctx: the kernel then feeds the frame in on the loopback
 		 * device, and ctx rules for data_end differ between kernels
 		 */
 		fd = in->xdp_fd;
 	} else {
-		fd = in->tc_fd;
+		fd = dir == RG_DIR_IN ? in->tcin_fd : in->tc_fd;
 		o.ctx_in = &sctx;
 		o.ctx_size_in = sizeof(sctx);
 	}
 	if (bpf_prog_test_run_opts(fd, &o))
 		return -errno;
 	if (dropped)
-		*dropped = dir == RG_DIR_IN ? o.retval == XDP_DROP : o.retval == RG_TC_ACT_SHOT;
+		*dropped = dir == RG_DIR_IN && !in->in_at_tc ? o.retval == XDP_DROP :
+			   o.retval == RG_TC_ACT_SHOT;
 	if (ns)
 		*ns = o.duration;
 	return 0;

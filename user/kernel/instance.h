@@ -6,6 +6,7 @@
 #ifndef RG_INSTANCE_H
 #define RG_INSTANCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "plan/plan.h"
 #include "kernel/state.h"
@@ -17,6 +18,11 @@ struct rg_instance {
 	struct rg_maps m;
 	int xdp_fd;
 	int tc_fd;
+	int tcin_fd;
+	/* RG_DIR_IN runs rg_tc_in (tc ingress, where auto puts veth and tap)
+	 * instead of rg_xdp: the verdicts and counters must be the same
+	 */
+	bool in_at_tc;
 };
 
 /* The frames a test run feeds in arrive on the loopback device (ifindex 1),
@@ -32,7 +38,8 @@ extern __u32 rg_instance_count_slots;
 void rg_instance_close(struct rg_instance *in);
 int rg_instance_role(struct rg_instance *in, __u32 role);
 int rg_instance_mode(struct rg_instance *in, __u32 mode);
-/* Runs one frame through the XDP (RG_DIR_IN) or tc (RG_DIR_OUT) program;
+/* Runs one frame through the XDP (RG_DIR_IN; rg_tc_in with in_at_tc) or
+ * tc (RG_DIR_OUT) program;
  * *dropped tells the verdict. repeat > 1 measures: *ns gets ns per run.
  */
 int rg_instance_run(struct rg_instance *in, int dir, const void *frame, size_t len,

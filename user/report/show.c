@@ -16,6 +16,7 @@
 #include "report/events.h"
 #include "kernel/fleet.h"
 #include "kernel/head.h"
+#include "kernel/hook.h"
 #include "kernel/install.h"
 #include "kernel/owner.h"
 #include "lib/json.h"
@@ -1110,6 +1111,15 @@ int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 			} else {
 				rg_json_null(&j, "tcx_head");
 			}
+			if (r->present) {
+				char why[256];
+
+				rg_hook_note(r->ifc.name, r->ifc.xdp_kind, r->xdp_holder,
+					     r->nports > 0, -1, 0, why, sizeof(why));
+				rg_json_str(&j, "hook_reason", why);
+			} else {
+				rg_json_null(&j, "hook_reason");
+			}
 			rg_json_int(&j, "reattaches", r->ifc.reattaches);
 			rg_json_bool(&j, "hooked", !lost[i][0]);
 			rg_json_str(&j, "lost", lost[i][0] ? lost[i] : NULL);
@@ -1175,7 +1185,7 @@ int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 	       "XDP", "TC", "REATTACH", "NOTE");
 	for (int i = 0; i < s.nifaces; i++) {
 		const struct iface_row *r = &s.ifaces[i];
-		char note[256] = "", name[RG_IFNAME_LEN + 8];
+		char note[320] = "", name[RG_IFNAME_LEN + 8];
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
@@ -1183,14 +1193,9 @@ int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 			snprintf(note, sizeof(note), "NOT ENFORCED: a hook is lost (below)");
 		else if (displaced(r))
 			head_note(r, note, sizeof(note));
-		else if (r->ifc.xdp_kind == RG_XDP_TC && r->xdp_holder)
-			snprintf(note, sizeof(note), "ingress: tc, XDP held by program %u",
-				 r->xdp_holder);
-		else if (r->ifc.xdp_kind == RG_XDP_TC)
-			snprintf(note, sizeof(note), "ingress: tc");
-		else if (r->ifc.xdp_kind == RG_XDP_GENERIC)
-			snprintf(note, sizeof(note), "generic XDP: the driver has no native XDP, "
-				 "ingress costs more");
+		else
+			rg_hook_note(r->ifc.name, r->ifc.xdp_kind, r->xdp_holder, r->nports > 0,
+				     -1, 0, note, sizeof(note));
 		if (r->nports)
 			snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sbridge: %d port%s",
 				 note[0] ? "; " : "", r->nports, r->nports == 1 ? "" : "s");
