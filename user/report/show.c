@@ -1189,11 +1189,17 @@ int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 
 		if (!r->present)
 			snprintf(note, sizeof(note), "interface is gone: re-attach when it is back");
-		else if (lost[i][0])
-			snprintf(note, sizeof(note), "NOT ENFORCED: a hook is lost (below)");
-		else if (displaced(r))
-			head_note(r, note, sizeof(note));
-		else
+		else if (lost[i][0] || displaced(r)) {
+			if (lost[i][0])
+				snprintf(note, sizeof(note), "NOT ENFORCED: a hook is lost (below)");
+			if (displaced(r)) {
+				size_t at = strlen(note);
+
+				if (at)
+					snprintf(note + at, sizeof(note) - at, "; ");
+				head_note(r, note + strlen(note), sizeof(note) - strlen(note));
+			}
+		} else
 			rg_hook_note(r->ifc.name, r->ifc.xdp_kind, r->xdp_holder, r->nports > 0,
 				     -1, 0, note, sizeof(note));
 		if (r->nports)
@@ -1206,7 +1212,8 @@ int rg_show_status(const struct rg_maps *m, const char *state_dir, bool json)
 		       /* the hook lost, in its column (egress: TC; ingress: XDP) */
 		       lost[i][0] && !strstr(lost[i], "egress") ? "LOST" :
 		       r->ifc.xdp_kind == RG_XDP_TC ? "tc-ingress" : rg_xdp_kind_name(r->ifc.xdp_kind),
-		       strstr(lost[i], "egress") ? "LOST" : tc_name(r), r->ifc.reattaches, note);
+		       !displaced(r) && strstr(lost[i], "egress") ? "LOST" : tc_name(r),
+		       r->ifc.reattaches, note);
 	}
 	if (nlost) {
 		printf("\n");
