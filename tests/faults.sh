@@ -558,7 +558,7 @@ test_plan_dir_swapped() {
 	within "a swap two levels up is followed by the stat check" 5 sha_is "$top/deep/b/conf/ringguard.plan"
 	expect_match "and logged" "$(cat "$LOG")" "changed where no watch saw it"
 	stopped 5 || bad "SIGTERM"
-
+}
 
 # --- the pin directory is root's; one daemon owns a namespace ----------------
 
