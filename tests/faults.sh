@@ -562,6 +562,10 @@ test_plan_dir_swapped() {
 
 # --- the pin directory is root's; one daemon owns a namespace ----------------
 
+# These tests are about pins and owners, not the hook a device gets: they
+# attach with --xdp native, so eth1's ingress is an XDP link to remove
+# (--xdp auto puts a veth's ingress at tc).
+#
 # daemon_up [ARGS...]: a daemon on the live plan (started if none runs), up
 # and watching; with VAR=VALUE words first, in its environment
 daemon_up() {
@@ -570,7 +574,7 @@ daemon_up() {
 	while [[ ${1:-} == *=* ]]; do envs+=("$1"); shift; done
 	n=$(log_count watching 2>/dev/null)
 	env "${envs[@]}" ip netns exec "${LAB}node" "$RG" daemon --plan "$LIVE" --host solcp011 \
-		"$@" >>"$LOG" 2>&1 &
+		--xdp native "$@" >>"$LOG" 2>&1 &
 	DPID=$!
 	wait_for 10 log_count_is watching $((n + 1))
 }
@@ -605,7 +609,7 @@ test_squatted_pin_dir_refused() {
 	nobody mkdir -p "$pin/links" "$pin/maps" "$pin/progs"
 	expect_eq "nobody made netns-$ino/links first" "$(stat -c %U "$pin/links")" "nobody"
 	h0="$(tcx query eth0) $(tcx query eth1)"
-	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1); rc=$?
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --xdp native 2>&1); rc=$?
 	expect_eq "attach on the squatted directory fails" "$rc" "2"
 	expect_match "naming the owner and the fix" "$out" \
 		"^$SQ/ringguard belongs to uid 65534, not root: .*'rm -r $SQ/ringguard'.*mode=0700.*nothing was changed$"
@@ -617,17 +621,17 @@ test_squatted_pin_dir_refused() {
 	expect_match "with the same message" "$out" "belongs to uid 65534, not root"
 	rm -r "$SQ/ringguard"
 	nobody ln -s /tmp "$SQ/ringguard"
-	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1)
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --xdp native 2>&1)
 	expect_match "a symbolic link in its place is refused" "$out" "$SQ/ringguard is a symbolic link"
 	rm "$SQ/ringguard"
 	mkdir -m 0777 "$SQ/ringguard"
-	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 2>&1)
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --xdp native 2>&1)
 	expect_match "a directory of root's that others can write is refused" "$out" \
 		"can be written by other users \(mode 0777\).*chmod 0700"
 	rmdir "$SQ/ringguard"
 	# the default pin directory may hold the suite's own state: out of the way
 	lab_ns node "$RG" detach >/dev/null 2>&1
-	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --mode enforce 2>&1) ||
+	out=$(rg --pin-dir "$SQ/ringguard" attach --plan "$LIVE" --host solcp011 --xdp native --mode enforce 2>&1) ||
 		bad "attach where nobody came first" "$out"
 	expect_eq "ringguard's directories are root's, 0700" \
 		"$(stat -c '%U %a' "$SQ/ringguard" "$pin" "$pin/links" | tr '\n' ' ')" \
@@ -723,7 +727,7 @@ test_cli_refused_under_a_daemon() {
 	expect_match "naming the daemon and --force" "$out" \
 		"a ringguard daemon owns this network namespace \(pid $DPID\): a detach would .*'kill $DPID'.*--force"
 	expect_eq "and detaches nothing" "$(hooked_eth1 && echo yes)" "yes"
-	out=$(rg attach --plan "$LIVE" --host solcp011 2>&1); rc=$?
+	out=$(rg attach --plan "$LIVE" --host solcp011 --xdp native 2>&1); rc=$?
 	expect_match "attach under a daemon is refused the same way" "$rc $out" \
 		"^2 a ringguard daemon owns this network namespace \(pid $DPID\): an attach would"
 	out=$(rg detach --force 2>&1); rc=$?
@@ -735,7 +739,7 @@ test_cli_refused_under_a_daemon() {
 	expect_eq "non-zero" "$rc" "2"
 	expect_match "saying why" "$(grep -E 'gone|removed' "$LOG" | tail -1)" \
 		"(pinned state in .* is gone|hold on .* was removed).*exiting"
-	out=$(rg attach --plan "$LIVE" --host solcp011 2>&1) || bad "attach with no daemon" "$out"
+	out=$(rg attach --plan "$LIVE" --host solcp011 --xdp native 2>&1) || bad "attach with no daemon" "$out"
 	rg detach >/dev/null
 }
 
