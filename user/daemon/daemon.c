@@ -1519,6 +1519,8 @@ static int check_backing(struct daemon *d)
 	int lock;
 
 	b = backing(d, why, sizeof(why));
+	if (b == RG_BACKING_UNKNOWN)
+		return 0;	/* short of descriptors: the next tick looks again */
 	if (b != RG_STATE_LOST && !rg_owner_held(d->o->dir, &d->owner)) {
 		dlog(ERROR, "this daemon's hold on %s was removed (ringguard detach --force?): "
 		     "exiting", rg_state_display(d->o->dir));
@@ -1536,6 +1538,10 @@ static int check_backing(struct daemon *d)
 			     rg_state_display(d->l.dir), strerror(-lock));
 		} else {
 			b = backing(d, why, sizeof(why));
+			if (b == RG_BACKING_UNKNOWN) {
+				close(lock);
+				return 0;
+			}
 			if (b == RG_HOOKS_LOST) {
 				dlog(WARN, "%s: attaching again", why);
 				rg_reconcile(&d->l, d->want, d->nwant, d->missing);

@@ -1262,13 +1262,25 @@ static int link_intact(const char *dir, const char *fmt, __u32 ifindex, const ch
 
 	pin_path(path, sizeof(path), dir, "links", fmt, ifindex);
 	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT) {
+		/* no descriptor, no memory: that says nothing of the link */
+		int err = -errno;
+
+		snprintf(why, len, "%s: cannot look at the %s link: %s", name, what, strerror(-err));
+		return err;
+	}
 	if (fd < 0) {
 		snprintf(why, len, "%s: the %s link is gone (%s is not pinned): nothing of "
 			 "ringguard's is on that hook", name, what, rg_state_display(path));
 		return -ENOLINK;
 	}
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen)) {
+		int err = -errno;
+
+		close(fd);
+		snprintf(why, len, "%s: cannot look at the %s link: %s", name, what, strerror(-err));
+		return err;
+	}
 	close(fd);
 	/* an XDP link's and a tcx link's info both begin with the ifindex
 	 * (0 once detached); Debian 12's headers know only the XDP one

@@ -330,7 +330,7 @@ int rg_hooks_broken(const char *dir, const struct rg_maps *m, char *why, size_t 
 {
 	__u32 key, next, *prev = NULL;
 	char one[512];
-	int n = 0;
+	int n = 0, r;
 
 	while (bpf_map_get_next_key(m->ifaces, prev, &next) == 0) {
 		char name[IF_NAMESIZE];
@@ -343,7 +343,13 @@ int rg_hooks_broken(const char *dir, const struct rg_maps *m, char *why, size_t 
 		/* a vanished interface is waited for, not broken */
 		if (!if_indextoname(key, name) || strncmp(name, ifc.name, sizeof(ifc.name)))
 			continue;
-		if (!rg_hooks_check(dir, key, &ifc, one, sizeof(one)) || n++)
+		r = rg_hooks_check(dir, key, &ifc, one, sizeof(one));
+		if (r && r != -ENOLINK) {
+			/* could not look (no descriptor, no memory): not broken */
+			snprintf(why, len, "%s", one);
+			return r;
+		}
+		if (!r || n++)
 			continue;
 		snprintf(why, len, "%s", one);
 	}
@@ -383,10 +389,18 @@ enum rg_backing rg_backing(const char *dir, const struct rg_maps *m, char *why, 
 {
 	char path[PATH_MAX];
 	__u32 pinned;
-	int fd;
+	int fd, n;
 
 	snprintf(path, sizeof(path), "%s/maps/%s", dir, rg_map_descs[RG_MAP_META].name);
 	fd = bpf_obj_get(path);
+	if (fd < 0 && errno != ENOENT) {
+		/* short of descriptors or memory: no answer, and no reason to
+		 * think the state went
+		 */
+		snprintf(why, len, "cannot look at the pins in %s: %s", rg_state_display(dir),
+			 strerror(errno));
+		return RG_BACKING_UNKNOWN;
+	}
 	pinned = map_id(fd);
 	if (fd >= 0)
 		close(fd);
@@ -400,5 +414,6 @@ enum rg_backing rg_backing(const char *dir, const struct rg_maps *m, char *why, 
 			 "(detached and attached again under it)", rg_state_display(dir));
 		return RG_STATE_LOST;
 	}
-	return rg_hooks_broken(dir, m, why, len) ? RG_HOOKS_LOST : RG_BACKED;
+	n = rg_hooks_broken(dir, m, why, len);
+	return n < 0 ? RG_BACKING_UNKNOWN : n ? RG_HOOKS_LOST : RG_BACKED;
 }

@@ -49,6 +49,9 @@ void rg_owner_stop_hint(const char *who, char *buf, size_t len);
  * (rg_hooks_check): how many, and the first one's why.
  */
 struct rg_maps;
+/* how many attached interfaces lost a hook (why: the first), or -errno
+ * when it could not look
+ */
 int rg_hooks_broken(const char *dir, const struct rg_maps *m, char *why, size_t len);
 
 /* The interfaces of want[0..n) that are present but have no rg_ifaces
@@ -63,6 +66,7 @@ enum rg_backing {
 	RG_BACKED,		/* its state is pinned and every hook in place */
 	RG_HOOKS_LOST,		/* a link or filter is gone: re-attach */
 	RG_STATE_LOST,		/* its maps are unpinned or replaced: detached */
+	RG_BACKING_UNKNOWN,	/* could not look (no descriptor, no memory): no news */
 };
 
 /* m: the maps the daemon works with; why says what is lost. */
