@@ -457,6 +457,7 @@ static void drift_publish(struct daemon *d, bool changed, bool watching)
 static void drift_pass(struct daemon *d)
 {
 	__u64 changes = d->drift_changes;
+	struct rg_drift_stats before, after;
 	int err;
 
 	d->drift_due = 0;
@@ -484,8 +485,16 @@ static void drift_pass(struct daemon *d)
 		d->drift_reload = false;
 	}
 	pthread_mutex_lock(&d->mu);
+	rg_drift_stats(d->drift, &before);
 	err = rg_drift_run(d->drift, drift_report, d);
+	rg_drift_stats(d->drift, &after);
 	pthread_mutex_unlock(&d->mu);
+	if (after.lookup_errors != before.lookup_errors)
+		dlog(WARN, "drift watch: %llu route lookup%s failed (the last: %s); those prefixes "
+		     "are looked up again at the next change or full pass",
+		     (unsigned long long)(after.lookup_errors - before.lookup_errors),
+		     after.lookup_errors - before.lookup_errors == 1 ? "" : "s",
+		     strerror(-after.last_lookup_error));
 	if (err) {
 		dlog(WARN, "drift watch: cannot read routes, addresses or links: %s (a full pass "
 		     "again in %d s)", strerror(-err), DRIFT_RETRY_MS / 1000);

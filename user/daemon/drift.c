@@ -461,6 +461,11 @@ static int check_iface(struct rg_drift *d, int i, rg_drift_fn fn, void *arg)
 	return err;
 }
 
+/* A lookup the kernel answers with an error of its own (a link down under
+ * the route, say) is that prefix's problem alone: counted, its last result
+ * kept, and looked up again at the next mark or full pass; the pass goes
+ * on. Only running out of memory stops it.
+ */
 static int check_route(struct rg_drift *d, int i, rg_drift_fn fn, void *arg)
 {
 	struct rg_checks r = {};
@@ -471,6 +476,11 @@ static int check_route(struct rg_drift *d, int i, rg_drift_fn fn, void *arg)
 	if (!err) {
 		d->rsub[i].oif = oif;
 		err = update(&d->rsub[i], r.v, r.n, fn, arg);
+	} else if (err != -ENOMEM) {
+		d->st.lookup_errors++;
+		d->st.last_lookup_error = err;
+		d->rsub[i].dirty = false;
+		err = 0;
 	}
 	d->st.checks += r.n;
 	rg_checks_free(&r);
@@ -543,8 +553,11 @@ int rg_drift_run(struct rg_drift *d, rg_drift_fn fn, void *arg)
 				budget--;
 			}
 	}
-	if (!err)
-		err = collect_failing(d);
+	/* whatever happened, the list of failures is rebuilt from what the
+	 * subjects hold now: never pointers into arrays a check replaced
+	 */
+	if (collect_failing(d) && !err)
+		err = -ENOMEM;
 out:
 	if (err) {
 		/* the marks stay: the next run tries again, everything */
@@ -615,6 +628,10 @@ void rg_drift_metrics(const struct rg_drift *d, FILE *f)
 	fprintf(f, "# HELP ringguard_drift_overruns_total Netlink overruns (events lost), each "
 		"followed by a full pass\n# TYPE ringguard_drift_overruns_total counter\n"
 		"ringguard_drift_overruns_total %llu\n", (unsigned long long)st->overruns);
+	fprintf(f, "# HELP ringguard_drift_lookup_errors_total Route lookups of planned prefixes "
+		"the kernel answered with an error (the prefix is looked up again later)\n"
+		"# TYPE ringguard_drift_lookup_errors_total counter\n"
+		"ringguard_drift_lookup_errors_total %llu\n", (unsigned long long)st->lookup_errors);
 	fprintf(f, "# HELP ringguard_drift_errors_total Drift passes that could not read the "
 		"kernel's routes, addresses or links\n# TYPE ringguard_drift_errors_total counter\n"
 		"ringguard_drift_errors_total %llu\n", (unsigned long long)st->errors);

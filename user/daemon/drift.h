@@ -36,6 +36,8 @@ struct rg_drift_stats {
 	uint64_t overruns;	/* netlink overruns (ENOBUFS), each followed by a full pass */
 	uint64_t errors;	/* passes that could not read the kernel's state */
 	uint64_t events;	/* netlink messages that marked something */
+	uint64_t lookup_errors;	/* route lookups the kernel answered with an error */
+	int last_lookup_error;	/* -errno of the last one */
 	int failing;		/* checks failing now */
 	long long last_full_ms;	/* CLOCK_MONOTONIC of the last full pass, 0: none */
 	long long last_run_us;	/* how long the last run took */
