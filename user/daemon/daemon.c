@@ -123,6 +123,7 @@ struct daemon {
 	bool drift_reload;	/* an edit went in: the watch reads the plan again */
 	__u64 drift_seq;	/* of the pinned list (rg_drift) */
 	__u64 drift_changes;	/* checks that started or stopped failing */
+	bool drift_published;	/* the records were written once */
 	pthread_mutex_t mu;	/* probe states and the drift watch: the listener reads them */
 	/* what to enforce */
 	struct rg_host_if want[RG_MAX_IFACES];
@@ -449,7 +450,12 @@ static void drift_publish(struct daemon *d, bool changed, bool watching)
 		head.last_full_at = st.last_full_ms ?
 			head.updated_at - (now_ms() - st.last_full_ms) / 1000 : 0;
 	}
-	err = rg_drift_write(&d->l.m, &head, recs);
+	/* the records only when the list changed: a pass that found the same
+	 * failures rewrites the head (its time), not up to 255 records
+	 */
+	err = rg_drift_write(&d->l.m, &head, changed || !d->drift_published ? recs : NULL);
+	if (!err)
+		d->drift_published = true;
 	if (err)
 		dlog(WARN, "drift watch: cannot publish for status: %s", strerror(-err));
 }

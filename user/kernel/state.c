@@ -304,7 +304,7 @@ int rg_drift_write(const struct rg_maps *m, const struct rg_drift_head *head,
 	union rg_drift_slot slot;
 	__u32 key;
 
-	for (key = 1; key <= head->listed && key <= RG_DRIFT_MAX; key++) {
+	for (key = 1; recs && key <= head->listed && key <= RG_DRIFT_MAX; key++) {
 		slot.rec = recs[key - 1];
 		if (bpf_map_update_elem(m->drift, &key, &slot, BPF_ANY))
 			return -errno;

@@ -119,7 +119,8 @@ void rg_maps_close(struct rg_maps *m);
 int rg_meta_read(const struct rg_maps *m, struct rg_meta *meta);
 int rg_meta_write(const struct rg_maps *m, const struct rg_meta *meta);
 /* rg_drift: the head, and n records (n <= RG_DRIFT_MAX) after it; a read
- * of a state pinned before rg_drift existed gives an empty list
+ * of a state pinned before rg_drift existed gives an empty list. A write
+ * with recs NULL writes the head alone (the records it lists unchanged).
  */
 int rg_drift_read(const struct rg_maps *m, struct rg_drift_head *head,
 		  struct rg_drift_rec *recs, int max);
