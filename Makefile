@@ -60,7 +60,7 @@ TCX		:= $(OUTPUT)/rg-tcx
 TEST_BPF_OBJ	:= $(OUTPUT)/testprogs.bpf.o
 # The CLI with its test hooks (user/lib/testhook.h): for the suites only.
 HOOKED		:= $(OUTPUT)/ringguard-hooks
-HOOKED_SRCS	:= user/kernel/install.c user/kernel/attach.c user/report/events.c	# the files that call rg_test_*()
+HOOKED_SRCS	:= user/kernel/install.c user/kernel/reconcile.c user/report/events.c	# the files that call rg_test_*()
 HOOKED_OBJS	:= $(patsubst user/%.c,$(OUTPUT)/user/%-hooks.o,$(HOOKED_SRCS))
 TEST_TOOLS	:= $(INJECT) $(TAPSEND) $(TCX) $(TEST_BPF_OBJ) $(HOOKED)
 

@@ -9,24 +9,12 @@
  * moment both run, so a frame or two may be counted twice; ringguard is
  * never out of the chain.
  */
-#include <errno.h>
 #include <net/if.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "kernel/head.h"
+#include "kernel/attach_int.h"
 #include "lib/log.h"
 
-/* Not in Debian 12's uapi headers (tcx arrived in Linux 6.6). */
-#ifndef BPF_F_BEFORE
-#define BPF_F_BEFORE		(1U << 3)
-#endif
-#define RG_BPF_TCX_INGRESS	46
-#define RG_BPF_TCX_EGRESS	47
 #define MPROG_MAX		64	/* programs a tcx chain holds at most */
 
 /* taken again within this long after a retake: the next one waits */
