@@ -83,7 +83,7 @@ const volatile __u32 rg_count_mask = RG_COUNT_SLOTS_MIN - 1;
 const volatile __u32 rg_count_shift = 12;
 /* 0 where the kernel's verifier cannot take the exact-table probes (6.1
  * stops at its 1M-instruction limit): the trie, which always holds the
- * whole plan, answers alone there (user/kernel/attach.c, rg_bpf_exact_ok)
+ * whole plan, answers alone there (user/kernel/migrate.c, rg_bpf_exact_ok)
  */
 const volatile __u32 rg_exact_ok = 1;
 

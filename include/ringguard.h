@@ -5,7 +5,7 @@
  * Everything here is part of the pinned state: a change to a struct is a
  * change of map layout, so bump RG_LAYOUT_VERSION with it. Layouts only ever
  * grow at the end: a newer build then migrates pinned maps by copying each
- * old value into the front of the new one (user/kernel/attach.c), counters included.
+ * old value into the front of the new one (user/kernel/migrate.c), counters included.
  */
 #ifndef RINGGUARD_H
 #define RINGGUARD_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_prom.c - label values in the Prometheus text format
- * (user/report/show.c, rg_prom_value): what the kernel allows in an
+ * (user/report/metrics.c, rg_prom_value): what the kernel allows in an
  * interface name ('"', '\\', '{', bytes that are not UTF-8) must not
  * break the node's scrape. tests/staging.sh runs promtool on the real page.
  */

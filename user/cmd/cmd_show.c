@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cmd_show.c - `ringguard status` and `ringguard stats` (the output: report/show.c).
+ * cmd_show.c - `ringguard status` and `ringguard stats` (the output: report/status.c and report/stats.c).
  */
 #include <errno.h>
 #include <stdio.h>

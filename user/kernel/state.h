@@ -24,7 +24,7 @@
  * map. X(ID, field, flags): RG_MAP_<ID> is its index, "rg_<field>" its name
  * (pin file and skeleton member), and struct rg_maps.<field> its fd.
  * Adding a map to the BPF object means adding its line here, nothing else
- * (attach.c fails the build when the skeleton has a map the list lacks).
+ * (migrate.c fails the build when the skeleton has a map the list lacks).
  */
 #define RG_MAPS(X)						\
 	X(PLAN,		plan,		RG_MAPF_FIXED_VALUE)	\

@@ -22,7 +22,7 @@ enum rg_test_point {
 
 /* Values a test may lower to reach a limit with a small lab. */
 enum rg_test_value {
-	/* the interfaces ringguard covers (RG_MAX_IFACES; attach.c) */
+	/* the interfaces ringguard covers (RG_MAX_IFACES; reconcile.c) */
 	RG_TEST_MAX_IFACES,
 };
 
