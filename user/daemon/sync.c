@@ -48,7 +48,7 @@ int wanted_ifaces(struct daemon *d, const struct rg_plan *plan)
  * -errno).
  */
 int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
-		     char **errors)
+	      char **errors)
 {
 	size_t elen = 0;
 	FILE *ef;

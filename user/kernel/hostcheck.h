@@ -84,7 +84,7 @@ void rg_netstate_new_plan(struct rg_netstate *h);
  * own, else its bridge's; RG_ROLE_NONE if neither has one.
  */
 uint32_t rg_netstate_link_role(const struct rg_netstate *h, const struct rg_host_if *ifs, int nifs,
-			   unsigned int ifindex);
+			       unsigned int ifindex);
 
 /* The interface checks of ifs[i] (link, ports, address, mtu), appended to r. */
 int rg_check_iface(struct rg_checks *r, struct rg_netstate *h, const struct rg_plan *p,

@@ -172,7 +172,7 @@ static void unpin_link(const char *dir, const char *fmt, __u32 ifindex)
 }
 
 void rg_iface_detach(const char *dir, const struct rg_maps *m, __u32 ifindex,
-			 const struct rg_iface *ifc, bool forget)
+		     const struct rg_iface *ifc, bool forget)
 {
 	if (ifc->tc_kind == RG_TC_CLSACT || ifc->tc_kind == RG_TC_CLSACT_SHARED)
 		rg_clsact_detach(ifindex, ifc);
@@ -313,7 +313,7 @@ static int pin_link(int fd, const char *dir, const char *fmt, unsigned int ifind
  * hook.h) goes to tc as well.
  */
 int rg_iface_attach(struct rg_loader *l, unsigned int ifindex, const char *name,
-			__u32 role, __u32 slot, __u32 reattaches, bool bridge, struct rg_hook_got *got)
+		    __u32 role, __u32 slot, __u32 reattaches, bool bridge, struct rg_hook_got *got)
 {
 	struct rg_hook_choice hc;
 	struct rg_iface ifc = {

@@ -136,7 +136,7 @@ static int put_cpu_lines(int new, const struct bpf_map_info *oi, const struct bp
  * part bytes instead (put_cpu_lines).
  */
 int rg_map_migrate(int old, const struct bpf_map_info *oi, int new,
-		       const struct bpf_map_info *ni, size_t part)
+		   const struct bpf_map_info *ni, size_t part)
 {
 	bool percpu = is_percpu(oi->type), sum = percpu && !is_percpu(ni->type);
 	int ncpu = percpu ? libbpf_num_possible_cpus() : 1, nncpu = sum ? 1 : ncpu;

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * slots.h - inside kernel/ only: what install.c's steps do to the maps
+ * (slots.c): bulk reads and writes, the two plan slots, the lengths.
+ */
+#ifndef RG_SLOTS_H
+#define RG_SLOTS_H
+
+#include "kernel/install.h"
+
+/* An edit of a slot's trie: entries to add or change, entries to remove. */
+struct edit {
+	struct rg_trie_entry *set;	/* entries to add or change */
+	int nset;
+	struct rg_lpm_key *del;	/* entries to remove */
+	int ndel;
+};
+
+/* A slot's maps, built off to the side, from keys and values both
+ * slots share.
+ */
+struct slot_maps {
+	int trie, exact, err;
+	const struct rg_lpm_key *keys;
+	const struct rg_lpm_val *vals;
+	int n;
+};
+
+/* Every name rg_buckets holds, in arrays (malloc'd) sized to them; about
+ * expect of them (the last plan's size, plus what a stopped sync left).
+ * Returns how many, or -errno.
+ */
+int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
+		 struct rg_bucket_info **infos);
+/* Writes n values to consecutive keys in as few system calls as the kernel
+ * allows.
+ */
+int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n);
+/* Both slots' maps at once, one on another thread. */
+int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2]);
+void close_maps(struct slot_maps *s);
+/* Returns once no program runs with what it read before the call. */
+int wait_for_programs(const struct rg_maps *m, __u32 slot);
+/* Brings slot from the old plan to the new one: an edit of its maps when
+ * they are known to hold the old plan (edit, ed), else the maps built for
+ * it; then its lengths. Nothing may be reading the slot.
+ */
+int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
+	    const struct slot_maps *built, const struct rg_lengths *ls,
+	    const struct rg_encap *enc);
+/* The prefix lengths to probe, longest first (none: the trie alone). */
+void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls);
+
+#endif
