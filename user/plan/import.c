@@ -238,8 +238,8 @@ static bool match_host_addr(const struct importer *im, int id, const void *key)
  * Returns the entry's index, or -1 when it was dropped.
  */
 int imp_add_entry(struct importer *im, uint32_t kind, uint32_t role,
-		     const struct rg_cidr *c, const char *base, const char *host, int line,
-		     int section)
+		  const struct rg_cidr *c, const char *base, const char *host, int line,
+		  int section)
 {
 	char cs[64], other[64];
 	struct imp_entry *e;
@@ -313,7 +313,7 @@ static bool match_host(const struct importer *im, int id, const void *key)
 }
 
 void imp_add_host(struct importer *im, const char *name, const struct rg_host_if *ifs,
-		     int nifs, int line)
+		  int nifs, int line)
 {
 	uint64_t hash = rg_hash_str(name);
 	int i = index_find(im, &im->hosts, hash, match_host, name);
