@@ -12,12 +12,13 @@
 #include "kernel/install.h"
 #include "kernel/instance.h"
 #include "plan/plan.h"
+#include "logto.h"
 
 static inline void h_install(struct rg_instance *in, struct rg_plan *plan, const char *text)
 {
 	char errs[4096] = "";
 	FILE *f = fmemopen(errs, sizeof(errs), "w");
-	int n = rg_plan_parse(text, strlen(text), "test.plan", plan, f);
+	int n = LOG_TO(f, rg_plan_parse(text, strlen(text), "test.plan", plan));
 	long long gen;
 
 	fclose(f);

@@ -13,6 +13,7 @@
 #include "frames.h"
 #include "harness.h"
 #include "model.h"
+#include "logto.h"
 
 static uint64_t rng;
 
@@ -467,7 +468,7 @@ Test(diff, bpf_equals_model_on_random_plans_and_frames, .timeout = 600)
 	for (int round = 0; done < total; round++) {
 		char *text = random_plan(), errs[4096] = "";
 		FILE *ef = fmemopen(errs, sizeof(errs), "w");
-		int n = rg_plan_parse(text, strlen(text), "random.plan", &next, ef);
+		int n = LOG_TO(ef, rg_plan_parse(text, strlen(text), "random.plan", &next));
 
 		fclose(ef);
 		cr_assert_eq(n, 0, "seed %llu: generated plan rejected: %s\n%s",

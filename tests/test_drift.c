@@ -21,6 +21,7 @@
 #include <criterion/criterion.h>
 #include "daemon/drift.h"
 #include "plan/plan.h"
+#include "logto.h"
 
 static const char plan_text[] =
 	"zone   internal mesh   fc00::/8\n"
@@ -55,7 +56,7 @@ static void load_plan(const char *text)
 {
 	struct rg_plan plan;
 	FILE *errs = fopen("/dev/null", "w");
-	int n = rg_plan_parse(text, strlen(text), "test.plan", &plan, errs);
+	int n = LOG_TO(errs, rg_plan_parse(text, strlen(text), "test.plan", &plan));
 
 	fclose(errs);
 	cr_assert_eq(n, 0, "plan errors");

@@ -26,6 +26,7 @@
 #include "kernel/lookup.h"
 #include "plan/explain.h"
 #include "../tools/bench/genplan.h"
+#include "logto.h"
 
 static uint64_t rng;
 
@@ -232,7 +233,7 @@ static char *read_sol(void)
 	char *text;
 	size_t len;
 
-	cr_assert_eq(rg_plan_read("maps/sol.plan", &text, &len, stderr), 0);
+	cr_assert_eq(rg_plan_read("maps/sol.plan", &text, &len), 0);
 	text = realloc(text, len + 1);
 	cr_assert_not_null(text);
 	text[len] = '\0';

@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 #include "plan/import.h"
 #include "plan/plan.h"
+#include "logto.h"
+#include "report/planout.h"
 
 #define USERS_DOC "../shared/ipv6-prefix-allocation-plan.md"
 
@@ -51,7 +53,7 @@ static void expect_check_agrees(const struct run *r)
 	FILE *f = open_memstream(&msgs, &len);
 	int n;
 
-	n = rg_plan_parse(r->out, r->outlen, "generated.plan", &plan, f);
+	n = LOG_TO(f, rg_plan_parse(r->out, r->outlen, "generated.plan", &plan));
 	fclose(f);
 	rg_plan_free(&plan);
 	if (r->rc == 0)
@@ -70,7 +72,15 @@ static struct run import_args(const char *path, const char *output, bool json)
 	FILE *out = open_memstream(&r.out, &r.outlen);
 	FILE *errs = open_memstream(&r.errs, &r.errlen);
 
-	r.rc = rg_cmd_plan_import(path, output, json, out, errs);
+	struct rg_import res;
+
+	/* as `ringguard plan import` runs it (cmd/cmd_plan.c) */
+	rg_log_setup(RG_LOG_INFO, errs);
+	r.rc = rg_plan_import(path, output, &res);
+	if (r.rc >= 0)
+		rg_import_print(&res, path, output, json, out);
+	rg_import_free(&res);
+	rg_log_setup(RG_LOG_INFO, NULL);
 	fclose(out);
 	fclose(errs);
 	if (!json && r.rc >= 0 && r.outlen)
@@ -123,7 +133,7 @@ static int parse_plan(const char *text, struct rg_plan *plan, char *errbuf, size
 	int n;
 
 	memset(errbuf, 0, len);
-	n = rg_plan_parse(text, strlen(text), "generated.plan", plan, f);
+	n = LOG_TO(f, rg_plan_parse(text, strlen(text), "generated.plan", plan));
 	fclose(f);
 	return n;
 }
@@ -210,7 +220,7 @@ Test(import, users_doc_gives_the_cidrs_of_sol_plan)
 	cr_assert_eq(parse_plan(r.out, &gen, errbuf, sizeof(errbuf)), 0,
 		     "the generated plan must be valid:\n%s", errbuf);
 	f = fmemopen(errbuf, sizeof(errbuf), "w");
-	n = rg_plan_load("maps/sol.plan", &sol, f);
+	n = LOG_TO(f, rg_plan_load("maps/sol.plan", &sol));
 	fclose(f);
 	cr_assert_eq(n, 0, "%s", errbuf);
 
@@ -669,7 +679,7 @@ Test(import, output_file_and_errors)
 	fclose(f);
 	cr_expect(strstr(text, "prefix management  fd00:10::/64"), "%s", text);
 	free(text);
-	cr_expect_eq(rg_plan_load(out_path, &plan, stderr), 0);
+	cr_expect_eq(rg_plan_load(out_path, &plan), 0);
 	rg_plan_free(&plan);
 	unlink(out_path);
 	unlink(path);

@@ -18,6 +18,7 @@
 #include "kernel/instance.h"
 #include "daemon/live.h"
 #include "plan/plan.h"
+#include "logto.h"
 
 #define MAX_LINES	2048
 
@@ -232,7 +233,7 @@ static int sync_text(void)
 		return 1;
 	}
 	cr_assert_eq(r, -EAGAIN);
-	r = rg_plan_parse(text, len, "t.plan", &plan, getenv("LIVE_DEBUG") ? stderr : null);
+	r = LOG_TO(getenv("LIVE_DEBUG") ? stderr : null, rg_plan_parse(text, len, "t.plan", &plan));
 	fclose(null);
 	if (r) {
 		rg_plan_free(&plan);
@@ -278,7 +279,7 @@ static void check_kernel(const char *why)
 	char *text = text_of(&len);
 	int n, r;
 
-	r = rg_plan_parse(text, len, "t.plan", &plan, stderr);
+	r = rg_plan_parse(text, len, "t.plan", &plan);
 	cr_assert_eq(r, 0, "%s: the plan does not parse", why);
 	cr_assert_eq(rg_meta_read(&in.m, &meta), 0);
 	cr_assert_eq(memcmp(meta.sha256, plan.sha256, 32), 0, "%s: meta has another plan", why);
@@ -460,7 +461,7 @@ Test(live, a_sync_from_elsewhere_makes_the_edit_stale)
 
 	start_plan(20);
 	cr_assert_eq(sync_text(), 0);
-	cr_assert_eq(rg_plan_parse("zone internal mesh fc00::/8\n", 28, "o.plan", &other, stderr),
+	cr_assert_eq(rg_plan_parse("zone internal mesh fc00::/8\n", 28, "o.plan", &other),
 		     0);
 	cr_assert_gt(rg_install(&in.m, &other, "o.plan"), 0);
 	rg_plan_free(&other);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "model.h"
 #include "plan/plan.h"
+#include "logto.h"
 
 static char errbuf[65536];
 
@@ -19,7 +20,7 @@ static int parse(const char *text, struct rg_plan *plan)
 	int n;
 
 	memset(errbuf, 0, sizeof(errbuf));
-	n = rg_plan_parse(text, strlen(text), "t.plan", plan, f);
+	n = LOG_TO(f, rg_plan_parse(text, strlen(text), "t.plan", plan));
 	fclose(f);
 	return n;
 }
@@ -150,7 +151,7 @@ Test(plan, users_plan_is_valid)
 	const struct rg_host *h;
 	int n;
 
-	n = rg_plan_load("maps/sol.plan", &plan, f);
+	n = LOG_TO(f, rg_plan_load("maps/sol.plan", &plan));
 	fclose(f);
 	cr_assert_eq(n, 0, "%s", errbuf);
 	cr_expect_eq(plan.nzones, 2);
@@ -302,7 +303,7 @@ Test(plan, binary_garbage_is_rejected)
 	const char bin[] = "zone a mesh fc00::/8\n\0\x01\x02";
 
 	FILE *f = fmemopen(errbuf, sizeof(errbuf), "w");
-	cr_expect_eq(rg_plan_parse(bin, sizeof(bin), "t.plan", &plan, f), 1);
+	cr_expect_eq(LOG_TO(f, rg_plan_parse(bin, sizeof(bin), "t.plan", &plan)), 1);
 	fclose(f);
 	cr_expect_str_eq(errbuf, "t.plan: not a text file (it contains NUL bytes)\n");
 	rg_plan_free(&plan);
@@ -313,7 +314,7 @@ Test(plan, missing_file)
 	struct rg_plan plan;
 	FILE *f = fmemopen(errbuf, sizeof(errbuf), "w");
 
-	cr_expect_eq(rg_plan_load("/nonexistent/x.plan", &plan, f), -ENOENT);
+	cr_expect_eq(LOG_TO(f, rg_plan_load("/nonexistent/x.plan", &plan)), -ENOENT);
 	fclose(f);
 	cr_expect_str_eq(errbuf, "/nonexistent/x.plan: cannot read plan: No such file or directory\n");
 }

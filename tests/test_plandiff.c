@@ -14,6 +14,8 @@
 #include "model.h"
 #include "plan/plan.h"
 #include "plan/plandiff.h"
+#include "logto.h"
+#include "report/planout.h"
 
 struct run {
 	int rc;
@@ -39,7 +41,19 @@ static struct run diff_args(const char *a, const char *b, bool json)
 	FILE *out = open_memstream(&r.out, &r.outlen);
 	FILE *errs = open_memstream(&r.errs, &r.errlen);
 
-	r.rc = rg_cmd_plan_diff(a, b, json, out, errs);
+	struct rg_plandiff d;
+
+	/* as `ringguard plan diff` runs it (cmd/cmd_plan.c) */
+	rg_log_setup(RG_LOG_INFO, errs);
+	r.rc = rg_plan_diff(a, b, &d);
+	if (r.rc >= 0) {
+		if (json)
+			rg_diff_print_json(&d, out);
+		else if (r.rc)
+			rg_diff_print_text(&d, a, b, out);
+		rg_plandiff_free(&d);
+	}
+	rg_log_setup(RG_LOG_INFO, NULL);
 	fclose(out);
 	fclose(errs);
 	if (json && r.outlen) {
@@ -460,7 +474,7 @@ static void write_gen(const struct gen *g, char *buf, size_t len)
 static void load(const char *text, struct rg_plan *p)
 {
 	FILE *f = fopen("/dev/null", "w");
-	int n = rg_plan_parse(text, strlen(text), "gen.plan", p, f);
+	int n = LOG_TO(f, rg_plan_parse(text, strlen(text), "gen.plan", p));
 
 	fclose(f);
 	cr_assert_eq(n, 0, "generated plan is invalid:\n%s", text);

@@ -9,12 +9,22 @@
 #include "fuzz.h"
 #include "plan/import.h"
 #include "plan/plan.h"
+#include "../logto.h"
+#include "report/planout.h"
 
+/* as `ringguard plan import` runs it (cmd/cmd_plan.c) */
 static int import(const char *path, char **out, size_t *len)
 {
 	FILE *f = open_memstream(out, len);
-	int rc = rg_cmd_plan_import(path, NULL, false, f, fuzz_sink());
+	struct rg_import res;
+	int rc;
 
+	rg_log_setup(RG_LOG_INFO, fuzz_sink());
+	rc = rg_plan_import(path, NULL, &res);
+	if (rc >= 0)
+		rg_import_print(&res, path, NULL, false, f);
+	rg_import_free(&res);
+	rg_log_setup(RG_LOG_INFO, NULL);
 	fclose(f);
 	return rc;
 }
@@ -31,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "plan import returned %d", rc);
 	if (rc == 0) {
 		struct rg_plan p;
-		int n = rg_plan_parse(plan, len, "imported.plan", &p, fuzz_sink());
+		int n = LOG_TO(fuzz_sink(), rg_plan_parse(plan, len, "imported.plan", &p));
 
 		fuzz_assert(n == 0, "exit 0, but plan check finds %d errors in:\n%s", n, plan);
 		rg_plan_free(&p);

@@ -7,11 +7,12 @@
  */
 #include "fuzz.h"
 #include "plan/plan.h"
+#include "../logto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rg_plan plan;
-	int n = rg_plan_parse((const char *)data, size, "fuzz.plan", &plan, fuzz_sink());
+	int n = LOG_TO(fuzz_sink(), rg_plan_parse((const char *)data, size, "fuzz.plan", &plan));
 
 	fuzz_assert(n >= 0, "rg_plan_parse returned %d", n);
 	if (n == 0) {

@@ -9,10 +9,26 @@
 #include "fuzz.h"
 #include "plan/plan.h"
 #include "plan/plandiff.h"
+#include "../logto.h"
+#include "report/planout.h"
 
+/* as `ringguard plan diff` runs it (cmd/cmd_plan.c) */
 static int diff(const char *a, const char *b, bool json)
 {
-	return rg_cmd_plan_diff(a, b, json, fuzz_sink(), fuzz_sink());
+	struct rg_plandiff d;
+	int rc;
+
+	rg_log_setup(RG_LOG_INFO, fuzz_sink());
+	rc = rg_plan_diff(a, b, &d);
+	if (rc >= 0) {
+		if (json)
+			rg_diff_print_json(&d, fuzz_sink());
+		else if (rc)
+			rg_diff_print_text(&d, a, b, fuzz_sink());
+		rg_plandiff_free(&d);
+	}
+	rg_log_setup(RG_LOG_INFO, NULL);
+	return rc;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -26,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_file(data, cut, &fa, pa, sizeof(pa));
 	fuzz_file(data + rest, size - rest, &fb, pb, sizeof(pb));
 	rc = diff(pa, pb, size && (data[0] & 1));
-	valid = rg_plan_parse((const char *)data, cut, "old.plan", &plan, fuzz_sink());
+	valid = LOG_TO(fuzz_sink(), rg_plan_parse((const char *)data, cut, "old.plan", &plan));
 	rg_plan_free(&plan);
 	fuzz_assert(rc == 0 || rc == 1 || rc < 0, "plan diff returned %d", rc);
 	if (valid == 0) {

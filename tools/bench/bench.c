@@ -368,14 +368,13 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 {
 	static struct pair pairs[MIX_PAIRS];
 	struct rg_plan plan, plus;
-	FILE *null = fopen("/dev/null", "w");
 	struct rig r = {};
 	struct memory mem;
 	double t0, full, add, del, read, edit[2][2] = { { 0 } };
 	char *more;
 	int n, ncpu = libbpf_num_possible_cpus();
 
-	n = rg_plan_parse(text, strlen(text), label, &plan, null ? null : stderr);
+	n = rg_plan_parse(text, strlen(text), label, &plan);
 	if (n) {
 		fprintf(stderr, "%s: plan rejected (%d errors)\n", label, n);
 		return 1;
@@ -383,9 +382,7 @@ static int bench_plan(const char *label, const char *text, FILE *ctl)
 	/* the same plan with one more prefix, for the one-prefix change */
 	more = malloc(strlen(text) + 64);
 	sprintf(more, "%sprefix bench-extra fd00:ffff:1::/64\n", text);
-	n = rg_plan_parse(more, strlen(more), label, &plus, null ? null : stderr);
-	if (null)
-		fclose(null);
+	n = rg_plan_parse(more, strlen(more), label, &plus);
 	if (n)
 		return 1;
 	if (rg_instance_open(&r.in, plan.nentries)) {

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		prefix_of(i, p, sizeof(p));
 		len += snprintf(text + len, cap - len, "prefix p%d %s\n", i, p);
 	}
-	if (rg_plan_parse(text, len, "bench.plan", &plan, stderr))
+	if (rg_plan_parse(text, len, "bench.plan", &plan))
 		return 2;
 	routes(n, "add", "fc00:ffff::1", "fd00:ffff::1");
 

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rg-bench-quick PLAN\n");
 		return 2;
 	}
-	if (rg_plan_load(argv[1], &plan, stderr))
+	if (rg_plan_load(argv[1], &plan))
 		return 1;
 	err = rg_instance_open(&in, plan.nentries);
 	if (err || rg_install(&in.m, &plan, argv[1]) < 0) {

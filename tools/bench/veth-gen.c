@@ -105,7 +105,7 @@ static const char *fmt_addr(u128 a, char *buf, size_t len)
 
 static void load_plan(const char *path, struct rg_plan *plan)
 {
-	int r = rg_plan_load(path, plan, stderr);
+	int r = rg_plan_load(path, plan);
 
 	if (r < 0)
 		exit(1);

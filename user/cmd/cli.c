@@ -34,9 +34,8 @@ int cli_fail(struct rg_cli *c, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfprintf(c->errs, fmt, ap);
+	rg_vlog(RG_LOG_ERROR, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->errs);
 	return err ? err : -EINVAL;
 }
 
@@ -59,33 +58,52 @@ int cli_lock_state(struct rg_cli *c)
  */
 void cli_log_setup(const struct rg_cli *c)
 {
-	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, c->errs);
+	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, NULL);
 }
 
-/* Without -j, what errs held so far goes to stderr, and errs is stderr
- * from then on (a daemon's log must not wait for its exit).
- */
-void cli_errs_to_stderr(struct rg_cli *c)
+void cli_release(struct rg_cli *c)
 {
-	if (c->errs == stderr)
+	if (!c->holding)
 		return;
-	fclose(c->errs);
-	fwrite(c->errbuf, 1, c->errlen, stderr);
-	free(c->errbuf);
-	c->errbuf = NULL;
-	c->errs = stderr;
+	rg_log_capture_end(&c->held);
+	rg_log_replay(&c->held);
+	rg_log_capture_free(&c->held);
+	c->holding = false;
+}
+
+FILE *cli_msg_open(struct cli_msg *m)
+{
+	*m = (struct cli_msg){};
+	m->f = open_memstream(&m->buf, &m->len);
+	/* without memory the message goes straight to the terminal */
+	return m->f ? m->f : stderr;
+}
+
+void cli_msg_close(struct cli_msg *m)
+{
+	if (!m->f)
+		return;
+	fclose(m->f);
+	while (m->len && m->buf[m->len - 1] == '\n')
+		m->buf[--m->len] = '\0';
+	if (m->len)
+		rg_err("%s", m->buf);
+	free(m->buf);
+	*m = (struct cli_msg){};
 }
 
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
 int cli_parse(struct rg_cli *c, void *cfg, struct rg_args *pos)
 {
-	int err = rg_opts_parse(c->cmd, c->argc, c->argv, cfg, pos, c->errs);
+	struct cli_msg msg;
+	int err = rg_opts_parse(c->cmd, c->argc, c->argv, cfg, pos, cli_msg_open(&msg));
 
+	cli_msg_close(&msg);
 	/* -j and -v may come after the command: known from here on (a
 	 * command with subcommands leaves it to the subcommand's words)
 	 */
 	if (!c->json && !c->cmd->subs)
-		cli_errs_to_stderr(c);
+		cli_release(c);
 	cli_log_setup(c);
 	return err;
 }
@@ -184,7 +202,7 @@ int cli_open_state(struct rg_cli *c, struct rg_maps *m, bool rdonly)
 
 int cli_load_plan(struct rg_cli *c, const char *path, struct rg_plan *plan)
 {
-	int n = rg_plan_load(path, plan, c->errs);
+	int n = rg_plan_load(path, plan);
 
 	if (n < 0)
 		return n;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * cli.h - what the commands of cmd/ share: the command line's state
- * (struct rg_cli), the way a command reports an error (cli_fail: once, on
- * errs, which main.c turns into {"error": ...} under -j), and the checks
+ * (struct rg_cli), the way a command reports an error (cli_fail: once,
+ * through the log, lib/log.h, which main.c turns into {"error": ...,
+ * "problems": [...]} under -j), and the checks
  * most commands start with (root, the pin directory, the plan).
  *
  * A command lives in one file, cmd/cmd_NAME.c: its option table, its
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include "cmd/opts.h"
 #include "kernel/state.h"
+#include "lib/log.h"
 #include "plan/plan.h"
 
 struct rg_cli {
@@ -25,12 +27,12 @@ struct rg_cli {
 	bool version;
 	const char *pin_root;
 	char dir[PATH_MAX];
-	/* errors: held in errbuf until the command's options say whether -j
-	 * is on (it may come after the command), then stderr unless it is
+	/* every message is held here until the command's options say whether
+	 * -j is on (it may come after the command); then written to stderr
+	 * unless it is
 	 */
-	FILE *errs;
-	char *errbuf;
-	size_t errlen;
+	struct rg_log_capture held;
+	bool holding;
 	int argc;		/* the words after the command's name */
 	char **argv;
 	const struct rg_cmd *cmd;
@@ -89,11 +91,25 @@ extern const int dir_values[];
 		      "tc attach point (default: auto)", \
 		      .values = tc_values)
 
-/* Prints the message on c->errs; returns err, or -EINVAL for 0. */
+/* Logs the message as an error; returns err, or -EINVAL for 0. */
 int cli_fail(struct rg_cli *c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void cli_log_setup(const struct rg_cli *c);
-void cli_errs_to_stderr(struct rg_cli *c);
+/* Without -j: what was held goes to stderr, and messages go there from
+ * now on (a daemon's log must not wait for its exit).
+ */
+void cli_release(struct rg_cli *c);
+
+/* opts.c reports to a stream: what it writes there while one of these is
+ * open becomes one error in the log when it closes.
+ */
+struct cli_msg {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+FILE *cli_msg_open(struct cli_msg *m);
+void cli_msg_close(struct cli_msg *m);
 /* Parses the command's words into cfg; RG_OPTS_HELP: the usage was printed. */
 int cli_parse(struct rg_cli *c, void *cfg, struct rg_args *pos);
 int cli_need_root(struct rg_cli *c);

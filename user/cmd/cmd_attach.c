@@ -50,11 +50,10 @@ static int cmd_attach(struct rg_cli *c)
 	struct rg_attached rows[RG_MAX_IFACES];
 	struct rg_plan plan;
 	struct rg_maps m;
-	char *abs = NULL, *infobuf = NULL, *save = NULL;
-	size_t infolen = 0;
+	char *abs = NULL;
+	struct rg_log_capture info = {};
 	int err, lock, nrows = 0, nports = 0, nunc = 0;
 	struct rg_uncovered *unc = NULL;
-	FILE *info;
 	const char *host;
 	bool declared_given;
 	__u32 declared;
@@ -104,26 +103,19 @@ static int cmd_attach(struct rg_cli *c)
 		err = lock;
 		goto out;
 	}
-	info = open_memstream(&infobuf, &infolen);
-	if (!info) {
-		close(lock);
-		err = cli_fail(c, -ENOMEM, "out of memory");
-		goto out;
-	}
 	o = (struct rg_attach_opts){
 		.ifs = a.ifs.ifs, .nifs = a.ifs.n, .mode = a.mode, .want_xdp = a.want_xdp,
 		.want_tc = a.want_tc, .plan_path = abs, .declared = declared,
 		.declared_given = declared_given,
 	};
 	/* what it attached, a line per interface, goes into the report */
-	rg_log_setup(c->verbose ? RG_LOG_DEBUG : RG_LOG_INFO, info);
+	rg_log_capture_begin(&info);
 	err = rg_attach(c->dir, &plan, &o);
-	cli_log_setup(c);
+	rg_log_capture_end(&info);
 	close(lock);
-	fclose(info);
 	if (err < 0) {
 		/* what went wrong on an interface is in there too */
-		fputs(infobuf, c->errs);
+		rg_log_replay(&info);
 		goto out;
 	}
 	/* what it covers: the interfaces given, and the bridges' ports as they
@@ -149,9 +141,8 @@ static int cmd_attach(struct rg_cli *c)
 			printf(" and %d bridge port%s", nports, nports == 1 ? "" : "s");
 		printf(" in %s mode%s, plan %s\n", rg_mode_name(a.mode),
 		       declared_given ? " (as the plan declares)" : "", abs);
-		for (char *line = strtok_r(infobuf, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save))
-			printf("  %s\n", line);
+		for (int i = 0; i < info.n; i++)
+			printf("  %s\n", info.recs[i].msg);
 		if (nports)
 			printf("ports that join a bridge later are covered by 'ringguard daemon', "
 			       "not by this attach\n");
@@ -193,16 +184,20 @@ static int cmd_attach(struct rg_cli *c)
 		err = 0;
 	if (nunc) {
 		/* attached, and enforcing where it could: a failure all the same */
-		fprintf(c->errs, "attach: %d port%s of bridges with a role NOT covered:", nunc,
+		struct cli_msg msg;
+		FILE *f = cli_msg_open(&msg);
+
+		fprintf(f, "attach: %d port%s of bridges with a role NOT covered:", nunc,
 			nunc == 1 ? "" : "s");
 		for (int i = 0; unc && i < nunc; i++)
-			fprintf(c->errs, " %s", unc[i].name);
-		fprintf(c->errs, "; see 'ringguard status'\n");
+			fprintf(f, " %s", unc[i].name);
+		fprintf(f, "; see 'ringguard status'");
+		cli_msg_close(&msg);
 		c->exit_code = RG_EXIT_FAIL;
 	}
 out:
 	free(unc);
-	free(infobuf);
+	rg_log_capture_free(&info);
 	free(abs);
 	rg_plan_free(&plan);
 	return err;

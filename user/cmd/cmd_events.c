@@ -45,7 +45,7 @@ static int cmd_events(struct rg_cli *c)
 		err = cli_open_state(c, &m, false);
 	if (err)
 		return err;
-	err = rg_events(&m, c->json, a.count, stdout, c->json ? c->errs : stderr);
+	err = rg_events(&m, c->json, a.count, stdout);
 	rg_maps_close(&m);
 	return err;
 }

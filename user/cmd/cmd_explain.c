@@ -383,7 +383,7 @@ static int load_file(struct rg_cli *c, struct explain *x, const char *path)
 {
 	static char host[256];
 	const struct rg_host *h;
-	int n = rg_plan_load(path, &x->plan, c->errs);
+	int n = rg_plan_load(path, &x->plan);
 
 	if (n < 0)
 		return n;
@@ -414,9 +414,8 @@ static int load_pinned(struct rg_cli *c, struct explain *x, struct rg_maps *m)
 	struct rg_mode_view view;
 	struct rg_config cfg;
 	struct rg_meta meta;
-	char want[65], *errtext = NULL;
-	size_t errlen = 0;
-	FILE *errs;
+	struct rg_log_capture errs = {};
+	char want[65];
 	int err, n;
 
 	err = cli_resolve_dir(c, false);
@@ -446,11 +445,9 @@ static int load_pinned(struct rg_cli *c, struct explain *x, struct rg_maps *m)
 		return -ENOMEM;
 
 	/* the file's own errors matter only if it is still the plan in force */
-	errs = open_memstream(&errtext, &errlen);
-	if (!errs)
-		return -ENOMEM;
-	n = rg_plan_load(x->file, &x->plan, errs);
-	fclose(errs);
+	rg_log_capture_begin(&errs);
+	n = rg_plan_load(x->file, &x->plan);
+	rg_log_capture_end(&errs);
 	if (n < 0) {
 		err = cli_fail(c, n, "the plan in force was read from %s, which cannot be read "
 				  "now (%s): pass the plan with --plan FILE", x->file,
@@ -472,11 +469,11 @@ static int load_pinned(struct rg_cli *c, struct explain *x, struct rg_maps *m)
 		goto out;
 	}
 	if (n > 0) {	/* cannot be: it was validated before it went in */
-		fputs(errtext, c->errs);
+		rg_log_replay(&errs);
 		err = cli_fail(c, -EINVAL, "%s: plan invalid (%d errors)", x->file, n);
 	}
 out:
-	free(errtext);
+	rg_log_capture_free(&errs);
 	return err;
 }
 

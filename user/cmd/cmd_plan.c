@@ -10,6 +10,7 @@
 #include "cmd/cli.h"
 #include "plan/import.h"
 #include "plan/plandiff.h"
+#include "report/planout.h"
 #include "lib/json.h"
 
 static int cmd_plan_check(struct rg_cli *c);
@@ -107,9 +108,9 @@ static int cmd_plan_check(struct rg_cli *c)
 		if (!(e->breaks & RG_LPM_V6_WIDE) || (e->kind == RG_KIND_PREFIX && !e->allow))
 			continue;
 		rg_cidr_format(&e->cidr, cidr, sizeof(cidr));
-		fprintf(c->errs, "%s:%d: note: %s '%s' %s covers IPv6 addresses only (IPv4-mapped "
-			"ones included); IPv4 traffic is judged by the plan's IPv4 CIDRs alone\n",
-			file, e->line, e->kind == RG_KIND_ZONE ? "zone" : "prefix", e->name, cidr);
+		rg_log_at(RG_LOG_INFO, file, e->line, "%s '%s' %s covers IPv6 addresses only "
+			  "(IPv4-mapped ones included); IPv4 traffic is judged by the plan's IPv4 "
+			  "CIDRs alone", e->kind == RG_KIND_ZONE ? "zone" : "prefix", e->name, cidr);
 	}
 	if (c->json) {
 		struct rg_json j;
@@ -153,20 +154,39 @@ static int cmd_plan_check(struct rg_cli *c)
 static int cmd_plan_import(struct rg_cli *c)
 {
 	struct import_args a = {};
+	struct rg_import r;
 	struct rg_args pos;
 	int err = cli_parse(c, &a, &pos);
 
 	if (err)
 		return err;
-	return cli_verdict(c, rg_cmd_plan_import(pos.v[0], a.output, c->json, stdout, c->errs));
+	err = rg_plan_import(pos.v[0], a.output, &r);
+	if (err >= 0)
+		rg_import_print(&r, pos.v[0], a.output, c->json, stdout);
+	rg_import_free(&r);
+	if (err >= 0 && fflush(stdout))
+		err = cli_fail(c, -errno, "plan import: cannot write the plan: %s", strerror(errno));
+	return cli_verdict(c, err);
 }
 
 static int cmd_plan_diff(struct rg_cli *c)
 {
+	struct rg_plandiff d;
 	struct rg_args pos;
-	int err = cli_parse(c, NULL, &pos);
+	int err = cli_parse(c, NULL, &pos), werr = 0;
 
 	if (err)
 		return err;
-	return cli_verdict(c, rg_cmd_plan_diff(pos.v[0], pos.v[1], c->json, stdout, c->errs));
+	err = rg_plan_diff(pos.v[0], pos.v[1], &d);
+	if (err < 0)
+		return err;
+	if (c->json)
+		rg_diff_print_json(&d, stdout);
+	else if (err)
+		werr = rg_diff_print_text(&d, pos.v[0], pos.v[1], stdout);
+	rg_plandiff_free(&d);
+	if (werr || fflush(stdout))
+		return cli_fail(c, werr ? werr : -EIO, "plan diff: cannot write: %s",
+				strerror(werr ? -werr : errno));
+	return cli_verdict(c, err);
 }

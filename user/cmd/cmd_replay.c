@@ -64,7 +64,7 @@ static int cmd_replay(struct rg_cli *c)
 		return r;
 	/* the libbpf log is for attach; here -v means a line per frame */
 	libbpf_set_print(NULL);
-	r = rg_replay(&plan, a.role, a.dir, pos.v[0], c->json, c->verbose, stdout, c->errs);
+	r = rg_replay(&plan, a.role, a.dir, pos.v[0], c->json, c->verbose, stdout);
 	rg_plan_free(&plan);
 	if (r < 0)
 		return r;

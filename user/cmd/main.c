@@ -3,9 +3,9 @@
  * main.c - the ringguard command line: the global options (-j, -v,
  * --pin-dir), the list of commands, dispatch, help, and the -j error
  * wrapper. Each command lives in its own cmd/cmd_NAME.c (options, usage,
- * examples, handler); what they share is cli.h. Commands report their
- * errors on c->errs (cli_fail); under -j those become {"error": "..."} on
- * stdout. Exit status: 0 ok, 1 a finding, 2 usage error or failure
+ * examples, handler); what they share is cli.h. Every message goes through
+ * the log (lib/log.h), held until -j is known; under -j a failure's
+ * messages become {"error": "...", "problems": [...]} on stdout. Exit status: 0 ok, 1 a finding, 2 usage error or failure
  * (RG_EXIT_*).
  */
 #include <errno.h>
@@ -76,6 +76,16 @@ static const struct rg_cmd top_cmd = {
 /* Runs cmd with the words in c->argc/argv: a command with subcommands
  * picks one by its first word.
  */
+/* rg_opts_find, its complaint (unknown, ambiguous) logged as an error */
+static const struct rg_cmd *find(const struct rg_cmd *parent, const char *word)
+{
+	struct cli_msg msg;
+	const struct rg_cmd *cmd = rg_opts_find(parent, word, cli_msg_open(&msg));
+
+	cli_msg_close(&msg);
+	return cmd;
+}
+
 static int run(struct rg_cli *c, const struct rg_cmd *cmd)
 {
 	const struct rg_cmd *sub;
@@ -89,10 +99,13 @@ static int run(struct rg_cli *c, const struct rg_cmd *cmd)
 	if (err)
 		return err;
 	if (!pos.n) {
-		rg_opts_usage(cmd, c->errs);
+		struct cli_msg msg;
+
+		rg_opts_usage(cmd, cli_msg_open(&msg));
+		cli_msg_close(&msg);
 		return -EINVAL;
 	}
-	sub = rg_opts_find(cmd, pos.v[0], c->errs);
+	sub = find(cmd, pos.v[0]);
 	if (!sub)
 		return -EINVAL;
 	c->argc = pos.nrest;
@@ -113,7 +126,7 @@ static int cmd_help(struct rg_cli *c)
 			return cli_fail(c, -EINVAL, "help: '%s' has no subcommand '%s'", cmd->name,
 				    pos.v[i]);
 		}
-		cmd = rg_opts_find(cmd, pos.v[i], c->errs);
+		cmd = find(cmd, pos.v[i]);
 		if (!cmd)
 			return -EINVAL;
 	}
@@ -121,74 +134,54 @@ static int cmd_help(struct rg_cli *c)
 	return 0;
 }
 
-/* "FILE:LINE: message": the line number and where the message starts. */
-static bool problem_line(const char *l, long *line, const char **msg)
-{
-	for (const char *c = strchr(l, ':'); c; c = strchr(c + 1, ':')) {
-		char *end;
-
-		if (c[1] < '0' || c[1] > '9')
-			continue;
-		*line = strtol(c + 1, &end, 10);
-		if (end[0] == ':' && end[1] == ' ') {
-			*msg = end + 2;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Under -j, what a failing command wrote to errs becomes one object:
- * {"error": the message} and, when lines of the form FILE:LINE: message
- * (a plan's errors) are among it, "problems": [{"line", "severity",
- * "message"}] as `plan import` reports them.
+/* Under -j, the messages of a failing command become one object: those
+ * about a line of a file (a plan's errors, `plan import`'s notes) are
+ * "problems": [{"file", "line", "severity", "message"}]; the others, a line
+ * each, make "error". The problems are shown on the terminal as well.
  */
-static void json_error(char *text)
+static void json_error(const struct rg_log_capture *held)
 {
-	char *end = text + strlen(text), *save = NULL, *l, *summary = NULL;
+	char *summary = NULL;
 	size_t slen = 0;
 	FILE *sf = open_memstream(&summary, &slen);
 	struct rg_json j;
-	const char *msg;
 	int nproblems = 0;
-	long line;
 
-	while (end > text && end[-1] == '\n')
-		*--end = '\0';
-	/* plan errors are worth seeing on a terminal as well */
-	if (strchr(text, '\n'))
-		fprintf(stderr, "%s\n", text);
 	if (!sf) {
-		rg_json_error(stdout, text);
+		rg_json_error(stdout, "out of memory");
 		return;
 	}
-	/* the lines that are not FILE:LINE: problems make the error */
-	for (l = text; *l; l = end + !!*end) {
-		end = l + strcspn(l, "\n");
-		if (problem_line(l, &line, &msg) && msg < end)
+	for (int i = 0; i < held->n; i++) {
+		const struct rg_log_rec *r = &held->recs[i];
+
+		if (r->file && r->line > 0) {
 			nproblems++;
-		else
-			fprintf(sf, "%s%.*s", ftell(sf) ? "\n" : "", (int)(end - l), l);
+			continue;
+		}
+		fprintf(sf, "%s", ftell(sf) ? "\n" : "");
+		if (r->file)
+			fprintf(sf, "%s: ", r->file);
+		fprintf(sf, "%s", r->msg);
 	}
 	fclose(sf);
+	if (nproblems)
+		rg_log_replay(held);
 	rg_json_init(&j, stdout);
 	rg_json_obj(&j, NULL);
 	rg_json_str(&j, "error", summary);
 	free(summary);
 	if (nproblems) {
 		rg_json_arr(&j, "problems");
-		for (l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-			if (!problem_line(l, &line, &msg))
+		for (int i = 0; i < held->n; i++) {
+			const struct rg_log_rec *r = &held->recs[i];
+
+			if (!r->file || r->line <= 0)
 				continue;
 			rg_json_obj(&j, NULL);
-			rg_json_int(&j, "line", line);
-			if (!strncmp(msg, "note: ", 6)) {
-				rg_json_str(&j, "severity", "note");
-				msg += 6;
-			} else {
-				rg_json_str(&j, "severity", "error");
-			}
-			rg_json_str(&j, "message", msg);
+			rg_json_str(&j, "file", r->file);
+			rg_json_int(&j, "line", r->line);
+			rg_json_str(&j, "severity", rg_log_severity(r->level));
+			rg_json_str(&j, "message", r->msg);
 			rg_json_end(&j);
 		}
 		rg_json_end(&j);
@@ -196,9 +189,22 @@ static void json_error(char *text)
 	rg_json_end(&j);
 }
 
+/* libbpf's log at debug level (-v), on the terminal even under -j (it is
+ * not part of an error message); its lines carry their own newline.
+ */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int saved = errno, n = 0;
+
+	if (rg_log_enabled(RG_LOG_DEBUG))
+		n = vfprintf(stderr, fmt, ap);
+	errno = saved;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	struct rg_cli c = { .pin_root = RG_DEFAULT_PIN_DIR, .errs = stderr };
+	struct rg_cli c = { .pin_root = RG_DEFAULT_PIN_DIR };
 	const struct rg_cmd *cmd;
 	struct top_args top = {};
 	struct rg_args pos;
@@ -219,25 +225,24 @@ int main(int argc, char **argv)
 		rg_opts_usage(&top_cmd, stderr);
 		return RG_EXIT_FAIL;
 	}
-	c.errs = open_memstream(&c.errbuf, &c.errlen);
-	if (!c.errs)
-		return RG_EXIT_FAIL;
-	cmd = rg_opts_find(&top_cmd, pos.v[0], c.errs);
+	rg_log_capture_begin(&c.held);
+	c.holding = true;
+	cmd = find(&top_cmd, pos.v[0]);
 	err = cmd ? 0 : -EINVAL;
 	c.argc = pos.nrest;
 	c.argv = pos.rest;
-	libbpf_set_print(rg_log_libbpf);
+	libbpf_set_print(libbpf_log);
 	cli_log_setup(&c);
 	if (cmd)
 		err = run(&c, cmd);
 	rg_log_setup(RG_LOG_INFO, NULL);
-	if (c.json && c.errs != stderr) {
-		fclose(c.errs);
+	if (c.json && c.holding) {
+		rg_log_capture_end(&c.held);
 		if (err && err != RG_OPTS_HELP)
-			json_error(c.errbuf);
-		free(c.errbuf);
+			json_error(&c.held);
+		rg_log_capture_free(&c.held);
 	} else {
-		cli_errs_to_stderr(&c);
+		cli_release(&c);
 	}
 	if (err == RG_OPTS_HELP)
 		return RG_EXIT_OK;

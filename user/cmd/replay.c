@@ -31,6 +31,7 @@
 #include "kernel/instance.h"
 #include "lib/json.h"
 #include "cmd/replay.h"
+#include "lib/log.h"
 
 /* Ethernet, RG_MAX_VLANS tags and the longest IPv4 header (60) or IPv6 (40). */
 #define RG_REPLAY_HEADERS 256
@@ -67,7 +68,7 @@ struct replay {
 	int dir;
 	const char *capture;
 	bool json, verbose;
-	FILE *out, *errs;
+	FILE *out;
 	/* what it holds */
 	pcap_t *p;
 	struct rg_instance in;
@@ -226,12 +227,12 @@ static int open_capture(struct replay *r)
 
 	r->p = pcap_open_offline(r->capture, errbuf);
 	if (!r->p) {
-		fprintf(r->errs, "cannot read capture %s: %s\n", r->capture, errbuf);
+		rg_err("cannot read capture %s: %s", r->capture, errbuf);
 		return -EINVAL;
 	}
 	if (pcap_datalink(r->p) != DLT_EN10MB) {
-		fprintf(r->errs, "%s: link type %s, not Ethernet: capture on one interface "
-			"(tcpdump -i eth0 -w FILE), not on 'any'\n", r->capture,
+		rg_err("%s: link type %s, not Ethernet: capture on one interface "
+			"(tcpdump -i eth0 -w FILE), not on 'any'", r->capture,
 			pcap_datalink_val_to_name(pcap_datalink(r->p)));
 		return -EINVAL;
 	}
@@ -243,7 +244,7 @@ static int open_instance(struct replay *r)
 	int err = rg_instance_open(&r->in, r->plan->nentries);
 
 	if (err) {
-		fprintf(r->errs, "cannot load the BPF programs: %s\n", strerror(-err));
+		rg_err("cannot load the BPF programs: %s", strerror(-err));
 		return err;
 	}
 	r->in_open = true;
@@ -253,7 +254,7 @@ static int open_instance(struct replay *r)
 	if (!err)
 		err = rg_instance_mode(&r->in, RG_MODE_ENFORCE);
 	if (err)
-		fprintf(r->errs, "cannot set up the replay instance: %s\n", strerror(-err));
+		rg_err("cannot set up the replay instance: %s", strerror(-err));
 	return err;
 }
 
@@ -292,7 +293,7 @@ static int run_frame(struct replay *r, const u_char *data, size_t caplen, struct
 		fn->headers_only = !e;
 	}
 	if (e) {
-		fprintf(r->errs, "frame %ld (%zu bytes): BPF_PROG_TEST_RUN: %s\n", fn->n, caplen,
+		rg_err("frame %ld (%zu bytes): BPF_PROG_TEST_RUN: %s", fn->n, caplen,
 			strerror(-e));
 		return e;
 	}
@@ -341,7 +342,7 @@ static int replay_frames(struct replay *r)
 			describe(r, data, h->caplen, &fn);
 	}
 	if (res == -1) {
-		fprintf(r->errs, "%s: %s\n", r->capture, pcap_geterr(r->p));
+		rg_err("%s: %s", r->capture, pcap_geterr(r->p));
 		return -EIO;
 	}
 	return 0;
@@ -423,7 +424,7 @@ static int report_buckets(struct replay *r)
 	free(infos);
 	free(all);
 	if (n < 0) {
-		fprintf(r->errs, "cannot read the replay's bucket counters: %s\n", strerror(-n));
+		rg_err("cannot read the replay's bucket counters: %s", strerror(-n));
 		return n;
 	}
 	return any;
@@ -507,11 +508,11 @@ static void replay_close(struct replay *r)
 }
 
 int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *capture,
-	      bool json, bool verbose, FILE *out, FILE *errs)
+	      bool json, bool verbose, FILE *out)
 {
 	struct replay r = {
 		.plan = plan, .role = role, .dir = dir, .capture = capture, .json = json,
-		.verbose = verbose, .out = out, .errs = errs,
+		.verbose = verbose, .out = out,
 	};
 	int err;
 

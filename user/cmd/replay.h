@@ -9,9 +9,9 @@
 
 /* Returns 1 if any frame would drop, else 2 if frames were not judged (the
  * capture's snaplen cut them inside their headers), else 0; -errno on an
- * error (reported on errs). Under json, the report is one object on out.
+ * error (logged). Under json, the report is one object on out.
  */
 int rg_replay(const struct rg_plan *plan, __u32 role, int dir, const char *capture,
-	      bool json, bool verbose, FILE *out, FILE *errs);
+	      bool json, bool verbose, FILE *out);
 
 #endif /* RG_REPLAY_H */

@@ -42,6 +42,7 @@
 #include <sys/signalfd.h>
 #include <sys/un.h>
 #include <linux/rtnetlink.h>
+#include <bpf/libbpf.h>
 #include "kernel/head.h"
 #include "daemon/drift.h"
 #include "daemon/http.h"
@@ -52,15 +53,6 @@
 #include "daemon/daemon_int.h"
 
 /* --- helpers the daemon's files share (daemon_int.h) ------------------- */
-
-/* A plan's FILE:LINE errors, a line each. */
-void log_errors(const char *errors)
-{
-	size_t len = errors ? strlen(errors) : 0;
-
-	if (len)
-		rg_err("%.*s", (int)(errors[len - 1] == '\n' ? len - 1 : len), errors);
-}
 
 long long now_ms(void)
 {
@@ -206,15 +198,16 @@ static int attach_fresh(struct daemon *d)
 {
 	struct rg_plan plan;
 	struct rg_meta meta = { .layout_version = RG_LAYOUT_VERSION };
-	char *errors, *text = NULL;
+	struct rg_log_capture errors;
+	char *text = NULL;
 	bool declared_given;
 	size_t len;
 	__u32 mode;
 	int n, err;
 
 	n = read_plan(d, &plan, &text, &len, &errors);
-	log_errors(errors);
-	free(errors);
+	rg_log_replay(&errors);
+	rg_log_capture_free(&errors);
 	free(text);
 	if (n != 0) {
 		rg_err("plan %s invalid and nothing is attached yet: fix the plan, then "
@@ -280,11 +273,12 @@ static int adopt(struct daemon *d)
 static bool wanted_from_disk(struct daemon *d)
 {
 	struct rg_plan plan;
-	char *errors, *text = NULL;
+	struct rg_log_capture errors;
+	char *text = NULL;
 	size_t len;
 	int n = read_plan(d, &plan, &text, &len, &errors);
 
-	free(errors);
+	rg_log_capture_free(&errors);
 	free(text);
 	if (n == 0)
 		wanted_ifaces(d, &plan);

@@ -114,8 +114,6 @@ struct daemon {
 };
 
 /* daemon.c */
-/* A plan's FILE:LINE errors, a line each. */
-void log_errors(const char *errors);
 long long now_ms(void);
 /* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
 void notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -137,10 +135,12 @@ int state_commit(struct daemon *d, struct locked_state *p, bool cfg, bool meta);
 /* Interfaces to enforce on: given on the command line, else the plan's host line. */
 int wanted_ifaces(struct daemon *d, const struct rg_plan *plan);
 /* Reads (unless *text already holds it) and validates the plan: 0, or the
- * number of errors (or -errno); *errors for the log.
+ * number of errors (or -errno), held in errors (free it).
  */
 int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
-	      char **errors);
+	      struct rg_log_capture *errors);
+/* The plan file's text, read as sync reads it, its errors not logged. */
+int read_plan_quietly(struct daemon *d, char **text, size_t *len);
 /* The plan file into the kernel if it changed (or force). */
 int sync_plan(struct daemon *d, bool force);
 /* Once a second: a plan file that changed where no watch saw it. */

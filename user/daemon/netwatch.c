@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <linux/rtnetlink.h>
+#include <string.h>
 #include "daemon/drift.h"
 #include "lib/json.h"
 #include "daemon/daemon_int.h"
@@ -113,16 +114,17 @@ void drift_pass(struct daemon *d)
 		/* as sync reads it: a regular file, never a wait (a FIFO put
 		 * there since is refused, and the watch keeps its plan)
 		 */
-		FILE *null = fopen("/dev/null", "w");
+		struct rg_log_capture quiet;
 		struct rg_plan plan = {};
 		size_t len = 0;
 		char *text = NULL;
-		int n = null ? rg_plan_read(d->o->plan_path, &text, &len, null) : -ENOMEM;
+		int n = read_plan_quietly(d, &text, &len);
 
-		if (!n)
-			n = rg_plan_parse(text, len, d->o->plan_path, &plan, null);
-		if (null)
-			fclose(null);
+		if (!n) {
+			rg_log_capture_begin(&quiet);
+			n = rg_plan_parse(text, len, d->o->plan_path, &plan);
+			rg_log_capture_free(&quiet);
+		}
 		free(text);
 		if (n == 0)
 			drift_plan(d, &plan);

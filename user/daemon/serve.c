@@ -4,6 +4,9 @@
  * /healthz, /readyz, through http.c) and violations into the log.
  */
 #include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <bpf/libbpf.h>
 #include "daemon/drift.h"
 #include "report/events.h"
 #include "kernel/fleet.h"

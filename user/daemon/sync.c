@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <nettle/sha2.h>
+#include <string.h>
 #include "kernel/head.h"
 #include "kernel/fleet.h"
 #include "daemon/live.h"
@@ -44,30 +45,55 @@ int wanted_ifaces(struct daemon *d, const struct rg_plan *plan)
 }
 
 /* Reads (unless *text already holds it) and validates the plan: its text
- * (len bytes), and its errors for the log. 0, or the number of errors (or
- * -errno).
+ * (len bytes), and its errors held in errors (a log capture: free it). 0,
+ * or the number of errors (or -errno).
  */
 int read_plan(struct daemon *d, struct rg_plan *plan, char **text, size_t *len,
-	      char **errors)
+	      struct rg_log_capture *errors)
 {
-	size_t elen = 0;
-	FILE *ef;
 	int n = 0;
 
-	*errors = NULL;
 	memset(plan, 0, sizeof(*plan));
-	ef = open_memstream(errors, &elen);
-	if (!ef)
-		return -ENOMEM;
+	rg_log_capture_begin(errors);
 	if (!*text)
-		n = rg_plan_read(d->o->plan_path, text, len, ef);
+		n = rg_plan_read(d->o->plan_path, text, len);
 	if (!n)
-		n = rg_plan_parse(*text, *len, d->o->plan_path, plan, ef);
-	fclose(ef);
+		n = rg_plan_parse(*text, *len, d->o->plan_path, plan);
+	rg_log_capture_end(errors);
 	return n;
 }
 
-static void record_sync(struct daemon *d, bool ok, const char *errors, int n)
+/* The plan file's text, its errors not logged (the sync that reads it for
+ * good logs them): 0 or as rg_plan_read.
+ */
+int read_plan_quietly(struct daemon *d, char **text, size_t *len)
+{
+	struct rg_log_capture quiet;
+	int n;
+
+	rg_log_capture_begin(&quiet);
+	n = rg_plan_read(d->o->plan_path, text, len);
+	rg_log_capture_free(&quiet);
+	return n;
+}
+
+/* The first error, as status shows it: FILE:LINE: message (and more). */
+static void first_error(const struct rg_log_capture *errors, int n, char *buf, size_t len)
+{
+	const struct rg_log_rec *r = errors ? rg_log_first(errors, RG_LOG_ERROR) : NULL;
+	const char *more = n > 1 ? " (and more)" : "";
+
+	if (!r)	/* valid, but the kernel did not take it */
+		snprintf(buf, len, "%s", "the plan could not be installed (see the log)");
+	else if (r->file && r->line)
+		snprintf(buf, len, "%s:%d: %s%s", r->file, r->line, r->msg, more);
+	else if (r->file)
+		snprintf(buf, len, "%s: %s%s", r->file, r->msg, more);
+	else
+		snprintf(buf, len, "%s%s", r->msg, more);
+}
+
+static void record_sync(struct daemon *d, bool ok, const struct rg_log_capture *errors, int n)
 {
 	struct locked_state p;
 
@@ -76,14 +102,10 @@ static void record_sync(struct daemon *d, bool ok, const char *errors, int n)
 	p.meta.last_sync_ok = ok;
 	p.meta.last_sync_at = time(NULL);
 	if (!ok) {
-		const char *nl = strchr(errors, '\n');
-
 		p.meta.rejects++;
 		p.meta.rejected_at = time(NULL);
 		memset(p.meta.last_error, 0, sizeof(p.meta.last_error));
-		snprintf(p.meta.last_error, sizeof(p.meta.last_error), "%.*s%s",
-			 (int)(nl ? nl - errors : (long)strlen(errors)), errors,
-			 n > 1 ? " (and more)" : "");
+		first_error(errors, n, p.meta.last_error, sizeof(p.meta.last_error));
 		notify("STATUS=plan rejected (%u so far): %s", p.meta.rejects, p.meta.last_error);
 	}
 	state_commit(d, &p, false, true);
@@ -174,7 +196,7 @@ static int sync_edit(struct daemon *d, char *text, size_t len)
 	     "%d changed)", d->o->plan_path, gen, delta.nentries, delta.nfresh, delta.nretired,
 	     delta.nkept - 1);
 	notify("STATUS=plan generation %lld in force", gen);
-	record_sync(d, true, "", 0);
+	record_sync(d, true, NULL, 0);
 	/* the edit path keeps no whole plan: the drift watch reads the file
 	 * again, after the edit is in force
 	 */
@@ -209,7 +231,8 @@ static int sync_plan_file(struct daemon *d, bool force)
 {
 	struct rg_plan plan;
 	struct rg_meta meta;
-	char *errors, *text = NULL;
+	struct rg_log_capture errors;
+	char *text = NULL;
 	__u32 *ids = NULL;
 	long long gen;
 	size_t len = 0;
@@ -219,20 +242,15 @@ static int sync_plan_file(struct daemon *d, bool force)
 	 * (a read error is reported by read_plan's second try)
 	 */
 	if (!force) {
-		FILE *null = fopen("/dev/null", "w");
-
-		if (null && !rg_plan_read(d->o->plan_path, &text, &len, null)) {
+		if (!read_plan_quietly(d, &text, &len)) {
 			disk_sha(d, text, len);
 			r = sync_edit(d, text, len);
 			if (r != -EAGAIN) {
 				if (r != 1)
 					free(text);
-				fclose(null);
 				return r;
 			}
 		}
-		if (null)
-			fclose(null);
 		r = 0;
 	}
 	n = read_plan(d, &plan, &text, &len, &errors);
@@ -248,7 +266,7 @@ static int sync_plan_file(struct daemon *d, bool force)
 			     "plan stays)", d->o->plan_path, strerror(-n));
 		d->read_retry = true;
 		d->plan_due = now_ms() + READ_RETRY_MS;
-		free(errors);
+		rg_log_capture_free(&errors);
 		free(text);
 		rg_plan_free(&plan);
 		return 0;
@@ -262,7 +280,7 @@ static int sync_plan_file(struct daemon *d, bool force)
 		 */
 		rg_info("plan %s unchanged since it was rejected: the active plan stays",
 		     d->o->plan_path);
-		free(errors);
+		rg_log_capture_free(&errors);
 		free(text);
 		rg_plan_free(&plan);
 		return 0;
@@ -271,17 +289,17 @@ static int sync_plan_file(struct daemon *d, bool force)
 	if (n > 0)
 		memcpy(d->rejected_sha, plan.sha256, 32);
 	if (n != 0) {
-		/* each error on its own line, FILE:LINE first */
-		record_sync(d, false, errors ? errors : "", n < 0 ? 1 : n);
-		log_errors(errors);
+		/* each error a line of its own, FILE:LINE first (JSON: fields) */
+		record_sync(d, false, &errors, n < 0 ? 1 : n);
+		rg_log_replay(&errors);
 		rg_err("plan %s rejected (%d error%s): the active plan stays",
 		     d->o->plan_path, n < 0 ? 1 : n, n == 1 ? "" : "s");
-		free(errors);
+		rg_log_capture_free(&errors);
 		free(text);
 		rg_plan_free(&plan);
 		return 0;
 	}
-	free(errors);
+	rg_log_capture_free(&errors);
 	d->declared = rg_plan_host_mode(&plan, d->o->host, NULL);
 	take_lifelines(d, &plan);
 	if (!force && !rg_meta_read(&d->l.m, &meta) &&
@@ -321,7 +339,7 @@ static int sync_plan_file(struct daemon *d, bool force)
 		drift_plan(d, &plan);
 		r = 1;
 	}
-	record_sync(d, gen >= 0, "", 0);
+	record_sync(d, gen >= 0, NULL, 0);
 	rg_plan_free(&plan);
 	return r;
 }
@@ -350,7 +368,6 @@ void check_plan_file(struct daemon *d)
 	bool known = d->disk_read;
 	char *text = NULL;
 	size_t len;
-	FILE *null;
 
 	note_disk(d);
 	if (d->plan_due)
@@ -364,11 +381,8 @@ void check_plan_file(struct daemon *d)
 	if (now < d->hash_due)
 		return;
 	d->hash_due = now + HASH_CHECK_MS;
-	null = fopen("/dev/null", "w");
-	if (!null)
-		return;
 	memcpy(was, d->disk_sha, sizeof(was));
-	if (!rg_plan_read(d->o->plan_path, &text, &len, null)) {
+	if (!read_plan_quietly(d, &text, &len)) {
 		disk_sha(d, text, len);
 		if (!known || memcmp(was, d->disk_sha, sizeof(was))) {
 			rg_warn("plan %s is not the file last read, and no change was seen: "
@@ -378,7 +392,6 @@ void check_plan_file(struct daemon *d)
 		note_disk(d);
 	}
 	free(text);
-	fclose(null);
 }
 
 void reconcile(struct daemon *d)

@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <stdlib.h>
+#include <bpf/libbpf.h>
 #include "kernel/attach_int.h"
 #include "kernel/fleet.h"
 #include "kernel/head.h"

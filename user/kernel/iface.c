@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
+#include <bpf/libbpf.h>
 #include "kernel/attach_int.h"
 #include "kernel/hook.h"
 #include "lib/log.h"

@@ -7,10 +7,15 @@
  * installed), shown by default; debug: the steps taken, and libbpf's own
  * log, shown with -v.
  *
- * One line per call (the newline is added). Messages go to one stream,
- * stderr unless the CLI collects them (-j turns them into {"error": ...}).
- * errno is kept across a call, so it may still be read afterwards; read it
- * before anyway.
+ * This is the one sink for every message of the CLI and the daemon: an
+ * error a command fails with, a plan's FILE:LINE errors, a warning, the
+ * daemon's log. One line per call (the newline is added). Messages go to
+ * one stream (stderr by default) as text, or as JSON lines (the daemon's
+ * --log-format json), or are held as records (a capture: the CLI holds
+ * them until it knows whether -j is on, and then builds {"error": ...,
+ * "problems": [...]} from them; the daemon holds a plan's errors to count
+ * them before it logs them). errno is kept across a call, so it may still
+ * be read afterwards; read it before anyway.
  */
 #ifndef RG_LOG_H
 #define RG_LOG_H
@@ -18,7 +23,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <bpf/libbpf.h>
 
 enum rg_log_level {
 	RG_LOG_ERROR,
@@ -36,6 +40,14 @@ bool rg_log_enabled(enum rg_log_level level);
 void rg_log(enum rg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_vlog(enum rg_log_level level, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/* A message about a place in a file (a plan's line 12): text
+ * "FILE:LINE: message" (line 0: "FILE: message", about the whole file;
+ * "warning: " or "note: " before the message at those levels);
+ * JSON lines and held records keep file and line as fields of their own.
+ */
+void rg_log_at(enum rg_log_level level, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #define rg_err(...)	rg_log(RG_LOG_ERROR, __VA_ARGS__)
 #define rg_warn(...)	rg_log(RG_LOG_WARN, __VA_ARGS__)
@@ -55,7 +67,32 @@ bool rg_log_is_json(void);
 struct rg_json;
 bool rg_log_record(struct rg_json *j, enum rg_log_level level, const char *msg);
 
-/* For libbpf_set_print(): libbpf's log at debug level (-v), on stderr. */
-int rg_log_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
+/* A capture: while one is open, messages are held in it instead of
+ * written (up to the level shown). Captures nest: rg_log_capture_end
+ * closes the last one opened. rg_log_replay writes the records to
+ * whatever holds messages now (the stream, or an outer capture).
+ */
+struct rg_log_rec {
+	enum rg_log_level level;
+	char *file;		/* NULL: not about a place in a file */
+	int line;		/* with file; 0: the whole file */
+	char *msg;
+};
+
+struct rg_log_capture {
+	struct rg_log_rec *recs;
+	int n, cap;
+	int dropped;		/* records that found no memory (still counted here) */
+	struct rg_log_capture *outer;
+};
+
+void rg_log_capture_begin(struct rg_log_capture *c);
+void rg_log_capture_end(struct rg_log_capture *c);
+void rg_log_replay(const struct rg_log_capture *c);
+void rg_log_capture_free(struct rg_log_capture *c);
+/* The first held record at level or worse, NULL if none. */
+const struct rg_log_rec *rg_log_first(const struct rg_log_capture *c, enum rg_log_level level);
+/* "error", "warning", "note" (info) or "debug": a problem's severity under -j */
+const char *rg_log_severity(enum rg_log_level level);
 
 #endif /* RG_LOG_H */

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "plan/import.h"
+#include "lib/log.h"
 #include "lib/json.h"
 #include "plan/plan.h"
 #include "lib/file.h"
@@ -482,47 +483,25 @@ static int source_line(const struct importer *im, const char *plan, size_t len, 
  */
 static int check_output(struct importer *im, const char *plan, size_t len)
 {
-	static const char tag[] = "<import>";
-	char *msgs = NULL, *line, *save;
-	size_t mlen = 0;
+	struct rg_log_capture errs;
 	struct rg_plan p;
 	int found = 0, r;
-	FILE *f;
 
-	f = open_memstream(&msgs, &mlen);
-	if (!f) {
-		im->err = -errno;
-		return 0;
-	}
-	r = rg_plan_parse(plan, len, tag, &p, f);
+	rg_log_capture_begin(&errs);
+	r = rg_plan_parse(plan, len, "<import>", &p);
+	rg_log_capture_end(&errs);
 	rg_plan_free(&p);
-	if (fclose(f)) {
-		im->err = -ENOMEM;
-		free(msgs);
-		return 0;
-	}
-	if (r < 0) {
-		im->err = r;
-		free(msgs);
-		return 0;
-	}
-	save = msgs;
-	while ((line = strsep(&save, "\n")) != NULL) {
-		int pline = 0, n = 0;
+	if (r < 0 || errs.dropped)
+		im->err = r < 0 ? r : -ENOMEM;
+	for (int i = 0; !im->err && i < errs.n; i++) {
+		const struct rg_log_rec *e = &errs.recs[i];
 
-		if (strncmp(line, tag, sizeof(tag) - 1) || line[sizeof(tag) - 1] != ':')
-			continue;
-		line += sizeof(tag);
-		if (sscanf(line, "%d: %n", &pline, &n) == 1 && n)
-			line += n;
-		else
-			line += strspn(line, " ");
-		imp_problem(im, pline ? source_line(im, plan, len, pline) : 0, false,
-			"the plan would not pass 'plan check': %s", line);
+		imp_problem(im, e->line ? source_line(im, plan, len, e->line) : 0, false,
+			    "the plan would not pass 'plan check': %s", e->msg);
 		found++;
 	}
-	free(msgs);
-	return found;
+	rg_log_capture_free(&errs);
+	return im->err ? 0 : found;
 }
 
 static int cmp_problem(const void *a, const void *b)
@@ -532,17 +511,17 @@ static int cmp_problem(const void *a, const void *b)
 	return x->line != y->line ? x->line - y->line : x->seq - y->seq;
 }
 
-/* A document to import: text, whole (lib/file.h), said on errs if not. */
-static int read_file(const char *path, char **text, size_t *len, FILE *errs)
+/* A document to import: text, whole (lib/file.h), logged if not. */
+static int read_file(const char *path, char **text, size_t *len)
 {
 	int err = rg_file_read(path, (size_t)1 << 30, 0, text, len);
 
 	if (err) {
-		fprintf(errs, "%s: cannot read: %s\n", path, strerror(-err));
+		rg_log_at(RG_LOG_ERROR, path, 0, "cannot read: %s", strerror(-err));
 		return err;
 	}
 	if (memchr(*text, '\0', *len)) {
-		fprintf(errs, "%s: not a text file (it contains NUL bytes)\n", path);
+		rg_log_at(RG_LOG_ERROR, path, 0, "not a text file (it contains NUL bytes)");
 		return -EINVAL;
 	}
 	return 0;
@@ -551,12 +530,12 @@ static int read_file(const char *path, char **text, size_t *len, FILE *errs)
 /* The plan written: another process may be watching it (the daemon reloads
  * the plan on change), so it is never seen half-written.
  */
-static int write_atomic(const char *path, const char *data, size_t len, FILE *errs)
+static int write_atomic(const char *path, const char *data, size_t len)
 {
 	int err = rg_file_write_atomic(path, data, len, 0644);
 
 	if (err)
-		fprintf(errs, "%s: cannot write: %s\n", path, strerror(-err));
+		rg_log_at(RG_LOG_ERROR, path, 0, "cannot write: %s", strerror(-err));
 	return err;
 }
 
@@ -578,7 +557,7 @@ static void importer_free(struct importer *im)
 	rg_hidx_free(&im->suffixes);
 }
 
-int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out, FILE *errs)
+int rg_plan_import(const char *doc, const char *output, struct rg_import *res)
 {
 	const char *slash;
 	struct importer im = {};
@@ -586,7 +565,8 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	size_t len, plan_len = 0;
 	int nlines = 0, err;
 
-	err = read_file(doc, &text, &len, errs);
+	*res = (struct rg_import){};
+	err = read_file(doc, &text, &len);
 	if (err)
 		goto out;
 	im.fname = doc;
@@ -611,7 +591,7 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	imp_scan(&im, lines, nlines);
 	if (im.err) {
 		err = im.err;
-		fprintf(errs, "%s: %s\n", doc, strerror(-err));
+		rg_log_at(RG_LOG_ERROR, doc, 0, "%s", strerror(-err));
 		goto out;
 	}
 	if (im.np)
@@ -629,59 +609,36 @@ int rg_cmd_plan_import(const char *doc, const char *output, bool json, FILE *out
 	}
 	if (im.err) {
 		err = im.err;
-		fprintf(errs, "%s: %s\n", doc, strerror(-err));
+		rg_log_at(RG_LOG_ERROR, doc, 0, "%s", strerror(-err));
 		goto out;
 	}
 	if (output) {
-		err = write_atomic(output, plan, plan_len, errs);
+		err = write_atomic(output, plan, plan_len);
 		if (err)
 			goto out;
 	}
-
-	if (json) {
-		struct rg_json j;
-
-		rg_json_init(&j, out);
-		rg_json_obj(&j, NULL);
-		rg_json_str(&j, "file", doc);
-		rg_json_str(&j, "output", output);
-		if (!output)
-			rg_json_str(&j, "plan", plan);
-		rg_json_int(&j, "entries", im.n);
-		rg_json_int(&j, "hosts", im.nh);
-		rg_json_int(&j, "errors", im.nerrors);
-		rg_json_int(&j, "notes", im.nnotes);
-		rg_json_arr(&j, "problems");
-		for (int i = 0; i < im.np; i++) {
-			rg_json_obj(&j, NULL);
-			rg_json_int(&j, "line", im.p[i].line);
-			rg_json_str(&j, "severity", im.p[i].note ? "note" : "error");
-			rg_json_str(&j, "message", im.p[i].msg);
-			rg_json_end(&j);
-		}
-		rg_json_end(&j);
-		rg_json_end(&j);
-	} else {
-		for (int i = 0; i < im.np; i++) {
-			if (im.p[i].line)
-				fprintf(errs, "%s:%d: ", doc, im.p[i].line);
-			else	/* about the whole document */
-				fprintf(errs, "%s: ", doc);
-			fprintf(errs, "%s%s\n", im.p[i].note ? "note: " : "", im.p[i].msg);
-		}
-		if (output)
-			fprintf(errs, "%s: %d zone CIDRs and prefixes, %d host%s from %s (%d "
-				"inconsistenc%s, %d note%s)\n", output, im.n, im.nh,
-				im.nh == 1 ? "" : "s", doc, im.nerrors, im.nerrors == 1 ? "y" : "ies",
-				im.nnotes, im.nnotes == 1 ? "" : "s");
-		else
-			fwrite(plan, 1, plan_len, out);
-	}
-	if (fflush(out)) {
-		err = -errno;
-		fprintf(errs, "plan import: cannot write the plan: %s\n", strerror(-err));
+	res->problems = calloc(im.np ? im.np : 1, sizeof(*res->problems));
+	if (!res->problems) {
+		err = -ENOMEM;
 		goto out;
 	}
+	for (int i = 0; i < im.np; i++)
+		res->problems[i] = (struct rg_import_problem){
+			.line = im.p[i].line, .note = im.p[i].note,
+		};
+	/* the messages stay in im.p: handed over whole */
+	res->msgs = im.p;
+	for (int i = 0; i < im.np; i++)
+		res->problems[i].msg = im.p[i].msg;
+	im.p = NULL;
+	res->nproblems = im.np;
+	res->entries = im.n;
+	res->hosts = im.nh;
+	res->nerrors = im.nerrors;
+	res->nnotes = im.nnotes;
+	res->plan = plan;
+	res->plan_len = plan_len;
+	plan = NULL;
 	err = im.nerrors ? 1 : 0;
 out:
 	importer_free(&im);
@@ -689,4 +646,12 @@ out:
 	free(text);
 	free(plan);
 	return err;
+}
+
+void rg_import_free(struct rg_import *res)
+{
+	free(res->problems);
+	free(res->msgs);
+	free(res->plan);
+	*res = (struct rg_import){};
 }

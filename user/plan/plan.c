@@ -22,6 +22,7 @@
 #include "lib/grow.h"
 #include "lib/file.h"
 #include "lib/huge.h"
+#include "lib/log.h"
 
 void perr(struct rg_parser *p, int line, const char *fmt, ...)
 {
@@ -149,8 +150,7 @@ static int cmp_err(const void *a, const void *b)
 /* rg_plan_parse on buf, len bytes and one more to spare, which it cuts
  * into lines and fields in place.
  */
-static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *plan,
-		      FILE *errs)
+static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *plan)
 {
 	struct rg_parser p = { .fname = fname, .plan = plan };
 	struct sort_job sorted;
@@ -166,7 +166,7 @@ static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *
 	sha256_digest(&sha, sizeof(plan->sha256), plan->sha256);
 
 	if (memchr(buf, '\0', len)) {
-		fprintf(errs, "%s: not a text file (it contains NUL bytes)\n", fname);
+		rg_log_at(RG_LOG_ERROR, fname, 0, "not a text file (it contains NUL bytes)");
 		return 1;
 	}
 	/* room for every entry at once: each is a CIDR, with its '/' */
@@ -209,19 +209,15 @@ static int parse_text(char *buf, size_t len, const char *fname, struct rg_plan *
 	/* qsort's arguments must not be NULL, even for 0 elements (UBSan) */
 	if (p.nerrs > 1)
 		qsort(p.errs, p.nerrs, sizeof(*p.errs), cmp_err);
-	for (int i = 0; i < p.nerrs; i++) {
-		if (p.errs[i].line)
-			fprintf(errs, "%s:%d: %s\n", fname, p.errs[i].line, p.errs[i].msg);
-		else	/* about the whole file */
-			fprintf(errs, "%s: %s\n", fname, p.errs[i].msg);
-	}
+	for (int i = 0; i < p.nerrs; i++)
+		rg_log_at(RG_LOG_ERROR, fname, p.errs[i].line, "%s", p.errs[i].msg);
 	nerrs = p.nerrs;
 	free(p.errs);
 	return nerrs;
 }
 
 int rg_plan_parse(const char *text, size_t len, const char *fname,
-		  struct rg_plan *plan, FILE *errs)
+		  struct rg_plan *plan)
 {
 	char *buf = rg_huge_calloc(len + 1, 1);
 	int r;
@@ -231,7 +227,7 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 		return -ENOMEM;
 	}
 	memcpy(buf, text, len);
-	r = parse_text(buf, len, fname, plan, errs);
+	r = parse_text(buf, len, fname, plan);
 	rg_huge_free(buf);
 	return r;
 }
@@ -241,10 +237,10 @@ int rg_plan_parse(const char *text, size_t len, const char *fname,
 /* Room for cap bytes of text: malloc'd, or in huge pages (rg_plan_load's,
  * which no one else frees); what the old room held is kept.
  */
-/* rg_plan_read, with a byte to spare after the text; errors said on errs.
+/* rg_plan_read, with a byte to spare after the text; errors logged.
  * regular: a regular file or nothing, opened without blocking (lib/file.h).
  */
-static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, bool huge,
+static int read_text(const char *path, char **textp, size_t *lenp, bool huge,
 		     bool regular)
 {
 	int r = rg_file_read(path, RG_PLAN_MAX_BYTES, (huge ? RG_FILE_HUGE : 0) |
@@ -254,37 +250,38 @@ static int read_text(const char *path, char **textp, size_t *lenp, FILE *errs, b
 	case 0:
 		return 0;
 	case -EISDIR:
-		fprintf(errs, "%s: is a directory, not a plan: give the plan file in it\n", path);
+		rg_log_at(RG_LOG_ERROR, path, 0, "is a directory, not a plan: give the plan file in it");
 		return r;
 	case -EINVAL:
-		fprintf(errs, "%s: is %s, not a regular file: refused (put the plan in a regular "
-			"file, or a symlink to one)\n", path, rg_file_kind(path));
+		rg_log_at(RG_LOG_ERROR, path, 0, "is %s, not a regular file: refused (put the plan "
+			  "in a regular file, or a symlink to one)", rg_file_kind(path));
 		return r;
 	case -EFBIG:
-		fprintf(errs, "%s: plan file is larger than %u MiB\n", path, RG_PLAN_MAX_BYTES >> 20);
+		rg_log_at(RG_LOG_ERROR, path, 0, "plan file is larger than %u MiB",
+			  RG_PLAN_MAX_BYTES >> 20);
 		return 1;
 	default:
-		fprintf(errs, "%s: cannot read plan: %s\n", path, strerror(-r));
+		rg_log_at(RG_LOG_ERROR, path, 0, "cannot read plan: %s", strerror(-r));
 		return r;
 	}
 }
 
-int rg_plan_read(const char *path, char **textp, size_t *lenp, FILE *errs)
+int rg_plan_read(const char *path, char **textp, size_t *lenp)
 {
-	return read_text(path, textp, lenp, errs, false, true);
+	return read_text(path, textp, lenp, false, true);
 }
 
-int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs)
+int rg_plan_load(const char *path, struct rg_plan *plan)
 {
 	size_t len;
 	char *text;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
-	r = read_text(path, &text, &len, errs, true, false);
+	r = read_text(path, &text, &len, true, false);
 	if (r)
 		return r;
-	r = parse_text(text, len, path, plan, errs);
+	r = parse_text(text, len, path, plan);
 	rg_file_free(text, RG_FILE_HUGE);
 	return r;
 }

@@ -90,18 +90,21 @@ struct rg_plan {
 	uint8_t sha256[32];
 };
 
-int rg_plan_parse(const char *text, size_t len, const char *fname,
-		  struct rg_plan *plan, FILE *errs);
-/* Reads and parses FILE; returns -errno if it cannot be read (reported on
- * errs), else the number of plan errors.
+/* Every error of the plan is logged (lib/log.h) as FNAME:LINE: message, in
+ * line order; a caller that wants them held opens a capture first.
+ * Returns the number of errors, or -errno.
  */
-int rg_plan_load(const char *path, struct rg_plan *plan, FILE *errs);
+int rg_plan_parse(const char *text, size_t len, const char *fname, struct rg_plan *plan);
+/* Reads and parses FILE; returns -errno if it cannot be read (logged as
+ * FILE: why), else the number of plan errors.
+ */
+int rg_plan_load(const char *path, struct rg_plan *plan);
 /* Reads FILE whole into *text (malloc'd, *len bytes, no NUL added): 0, 1
- * for a file too large, or -errno; each reported on errs. A regular file
+ * for a file too large, or -errno; each logged as FILE: why. A regular file
  * only (-EINVAL for a FIFO, a device, a socket), opened without blocking:
  * for the daemon, which must never wait on its plan.
  */
-int rg_plan_read(const char *path, char **text, size_t *len, FILE *errs);
+int rg_plan_read(const char *path, char **text, size_t *len);
 void rg_plan_free(struct rg_plan *plan);
 
 /* One zone or prefix line (len bytes, no newline) parsed on its own into

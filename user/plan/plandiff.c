@@ -19,7 +19,7 @@
 #include <string.h>
 #include "plan/plan.h"
 #include "lib/grow.h"
-#include "lib/json.h"
+#include "lib/log.h"
 #include "plan/plandiff.h"
 
 static u128 first_of(const struct rg_entry *e)
@@ -34,46 +34,19 @@ static u128 last_of(const struct rg_entry *e)
 
 /* ---- entries ------------------------------------------------------------ */
 
-struct pair {
-	const struct rg_entry *o, *n;	/* NULL o: added; NULL n: removed */
-};
-
-struct host_pair {
-	const struct rg_host *o, *n;
-};
-
-struct diff {
-	const struct rg_plan *old, *new;
-	struct pair *pairs;
-	int npairs, cappairs;
-	struct host_pair *hosts;
-	int nhosts, caphosts;
-	/* lifelines only in the new plan [0] or only in the old [1] */
-	const struct rg_lifeline *life[2][RG_MAX_LIFELINES];
-	int nlife[2];
-	struct range *ranges[2];	/* [role - 1] */
-	int nranges[2];
-	int caps[2];
-};
-
-struct range {
-	struct rg_cidr cidr;
-	bool old_breaks, new_breaks;
-};
-
 static bool same_entry(const struct rg_entry *a, const struct rg_entry *b)
 {
 	return !strcmp(a->name, b->name) && !rg_cidr_cmp(&a->cidr, &b->cidr) &&
 	       a->allow == b->allow && a->role == b->role;
 }
 
-static int add_pair(struct diff *d, const struct rg_entry *o, const struct rg_entry *n)
+static int add_pair(struct rg_plandiff *d, const struct rg_entry *o, const struct rg_entry *n)
 {
 	if (o && n && same_entry(o, n))
 		return 0;
 	if (RG_GROW(d->pairs, d->npairs, d->cappairs, 64))
 		return -ENOMEM;
-	d->pairs[d->npairs++] = (struct pair){ o, n };
+	d->pairs[d->npairs++] = (struct rg_diff_pair){ o, n };
 	return 0;
 }
 
@@ -155,7 +128,7 @@ static void count_unused(const struct rg_plan *p, const int *v, const bool *used
  * comparing every pair took 17 s on two 56 kB plans. Within a key, entries
  * pair in file order.
  */
-static int match_entries(struct diff *d)
+static int match_entries(struct rg_plandiff *d)
 {
 	const struct rg_plan *op = d->old, *np = d->new;
 	bool *uo = calloc(op->nentries + 1, 1), *un = calloc(np->nentries + 1, 1);
@@ -240,11 +213,11 @@ static bool same_ifs(const struct rg_host *a, const struct rg_host *b)
 	return true;
 }
 
-static int add_host_pair(struct diff *d, const struct rg_host *o, const struct rg_host *n)
+static int add_host_pair(struct rg_plandiff *d, const struct rg_host *o, const struct rg_host *n)
 {
 	if (RG_GROW(d->hosts, d->nhosts, d->caphosts, 16))
 		return -ENOMEM;
-	d->hosts[d->nhosts++] = (struct host_pair){ o, n };
+	d->hosts[d->nhosts++] = (struct rg_diff_host){ o, n };
 	return 0;
 }
 
@@ -287,7 +260,7 @@ static const struct rg_host *host_named(const struct rg_host **v, int n, const c
 }
 
 /* Lifelines added and removed (at most RG_MAX_LIFELINES each side). */
-static void match_lifelines(struct diff *d)
+static void match_lifelines(struct rg_plandiff *d)
 {
 	for (int side = 0; side < 2; side++) {
 		const struct rg_plan *a = side ? d->old : d->new, *b = side ? d->new : d->old;
@@ -303,7 +276,7 @@ static void match_lifelines(struct diff *d)
 	}
 }
 
-static int match_hosts(struct diff *d)
+static int match_hosts(struct rg_plandiff *d)
 {
 	const struct rg_host **ov = hosts_by_name(d->old), **nv = hosts_by_name(d->new);
 	int err = -ENOMEM;
@@ -385,9 +358,9 @@ static int cmp_u128(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb)
+static int add_range(struct rg_plandiff *d, int r, u128 addr, int len, bool ob, bool nb)
 {
-	struct range *v;
+	struct rg_diff_range *v;
 
 	if (RG_GROW(d->ranges[r], d->nranges[r], d->caps[r], 16))
 		return -ENOMEM;
@@ -399,7 +372,7 @@ static int add_range(struct diff *d, int r, u128 addr, int len, bool ob, bool nb
 }
 
 /* [lo, hi] as the fewest CIDRs: each the largest aligned block that fits. */
-static int add_span(struct diff *d, int r, u128 lo, u128 hi, bool ob, bool nb)
+static int add_span(struct rg_plandiff *d, int r, u128 lo, u128 hi, bool ob, bool nb)
 {
 	for (;;) {
 		int len = u128_block_len(lo, hi);
@@ -414,7 +387,7 @@ static int add_span(struct diff *d, int r, u128 lo, u128 hi, bool ob, bool nb)
 	}
 }
 
-static int verdicts(struct diff *d)
+static int verdicts(struct rg_plandiff *d)
 {
 	const struct rg_plan *plans[2] = { d->old, d->new };
 	struct sweep s[2] = {};
@@ -472,477 +445,80 @@ out:
 	return err;
 }
 
-/* ---- output ------------------------------------------------------------- */
-
-static const char *kind_name(uint32_t kind)
-{
-	return kind == RG_KIND_ZONE ? "zone" : "prefix";
-}
-
-static void allow_str(uint32_t allow, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s", allow & RG_BREAKS(RG_ROLE_MESH) ? "mesh" : "",
-		 (allow & RG_BREAKS(RG_ROLE_MESH)) && (allow & RG_BREAKS(RG_ROLE_EGRESS)) ? "," : "",
-		 allow & RG_BREAKS(RG_ROLE_EGRESS) ? "egress" : "");
-	if (!*buf)
-		snprintf(buf, len, "none");
-}
-
-static void ifs_str(const struct rg_host *h, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
-		bool any = false;
-
-		for (int i = 0; i < h->nifs; i++) {
-			if (h->ifs[i].role != role)
-				continue;
-			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", any ? "," :
-				      n ? " " : "", any ? "" : rg_role_name(role));
-			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", any ? "" : " ",
-				      h->ifs[i].name);
-			any = true;
-		}
-	}
-	if (h->mode_declared)
-		snprintf(buf + n, n < len ? len - n : 0, " mode %s",
-			 h->mode == RG_MODE_ENFORCE ? "enforce" : "monitor");
-}
-
-static void entry_json(struct rg_json *j, const char *key, const struct rg_entry *e)
-{
-	char cs[64];
-
-	rg_cidr_format(&e->cidr, cs, sizeof(cs));
-	rg_json_obj(j, key);
-	rg_json_str(j, "kind", kind_name(e->kind));
-	rg_json_str(j, "name", e->name);
-	rg_json_str(j, "cidr", cs);
-	if (e->kind == RG_KIND_ZONE) {
-		rg_json_str(j, "role", rg_role_name(e->role));
-	} else {
-		rg_json_arr(j, "allow");
-		for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++)
-			if (e->allow & RG_BREAKS(role))
-				rg_json_str(j, NULL, rg_role_name(role));
-		rg_json_end(j);
-	}
-	rg_json_end(j);
-}
-
-static void host_json(struct rg_json *j, const char *key, const struct rg_host *h)
-{
-	rg_json_obj(j, key);
-	rg_json_str(j, "kind", "host");
-	rg_json_str(j, "name", h->name);
-	for (uint32_t role = RG_ROLE_MESH; role <= RG_ROLE_EGRESS; role++) {
-		rg_json_arr(j, rg_role_name(role));
-		for (int i = 0; i < h->nifs; i++)
-			if (h->ifs[i].role == role)
-				rg_json_str(j, NULL, h->ifs[i].name);
-		rg_json_end(j);
-	}
-	if (h->mode_declared)
-		rg_json_str(j, "mode", h->mode == RG_MODE_ENFORCE ? "enforce" : "monitor");
-	else
-		rg_json_null(j, "mode");
-	rg_json_end(j);
-}
-
-static const char *verdict(bool breaks)
-{
-	return breaks ? "breaks" : "allowed";
-}
-
-enum { ADDED, REMOVED, CHANGED };
-
-typedef void (*item_json_fn)(struct rg_json *j, const char *key, const void *item);
-
-static void entry_item_json(struct rg_json *j, const char *key, const void *e)
-{
-	entry_json(j, key, e);
-}
-
-static void host_item_json(struct rg_json *j, const char *key, const void *h)
-{
-	host_json(j, key, h);
-}
-
-/* One pair (o old, n new, either NULL) if it is a change of kind which. */
-static void change_json(struct rg_json *j, int which, const char *kind, const char *name,
-			const void *o, const void *n, item_json_fn item)
-{
-	if (which == ADDED && !o) {
-		item(j, NULL, n);
-	} else if (which == REMOVED && !n) {
-		item(j, NULL, o);
-	} else if (which == CHANGED && o && n) {
-		rg_json_obj(j, NULL);
-		rg_json_str(j, "kind", kind);
-		rg_json_str(j, "name", name);
-		item(j, "old", o);
-		item(j, "new", n);
-		rg_json_end(j);
-	}
-}
-
-/* The plan's 'unreadable' line says something else: enforce mode drops or
- * passes frames the datapath cannot read (no CIDR's verdict shows it).
- */
-static bool unreadable_changed(const struct diff *d)
-{
-	return d->old->unreadable_pass != d->new->unreadable_pass;
-}
-
-/* The entries, then the hosts, that were added, removed or changed. */
-static void changes_json(struct rg_json *j, const struct diff *d, int which)
-{
-	static const char *const keys[] = { "added", "removed", "changed" };
-
-	rg_json_arr(j, keys[which]);
-	for (int i = 0; i < d->npairs; i++) {
-		const struct pair *p = &d->pairs[i];
-
-		change_json(j, which, p->n ? kind_name(p->n->kind) : NULL, p->n ? p->n->name : NULL,
-			    p->o, p->n, entry_item_json);
-	}
-	for (int i = 0; i < d->nhosts; i++) {
-		const struct host_pair *p = &d->hosts[i];
-
-		change_json(j, which, "host", p->n ? p->n->name : NULL, p->o, p->n, host_item_json);
-	}
-	if (which == CHANGED && unreadable_changed(d)) {
-		rg_json_obj(j, NULL);
-		rg_json_str(j, "kind", "unreadable");
-		rg_json_str(j, "old", rg_unreadable_name(d->old));
-		rg_json_str(j, "new", rg_unreadable_name(d->new));
-		rg_json_end(j);
-	}
-	for (int i = 0; which != CHANGED && i < d->nlife[which]; i++) {
-		char a[64];
-
-		rg_addr_format(d->life[which][i]->addr, a, sizeof(a));
-		rg_json_obj(j, NULL);
-		rg_json_str(j, "kind", "lifeline");
-		rg_json_str(j, "address", a);
-		rg_json_end(j);
-	}
-	rg_json_end(j);
-}
-
-static void print_json(const struct diff *d, FILE *out)
-{
-	struct rg_json j;
-
-	rg_json_init(&j, out);
-	rg_json_obj(&j, NULL);
-	changes_json(&j, d, ADDED);
-	changes_json(&j, d, REMOVED);
-	changes_json(&j, d, CHANGED);
-	rg_json_obj(&j, "verdicts");
-	for (int r = 0; r < 2; r++) {
-		rg_json_arr(&j, rg_role_name(RG_ROLE_MESH + r));
-		for (int i = 0; i < d->nranges[r]; i++) {
-			const struct range *g = &d->ranges[r][i];
-			char cs[64];
-
-			rg_cidr_format(&g->cidr, cs, sizeof(cs));
-			rg_json_obj(&j, NULL);
-			rg_json_str(&j, "cidr", cs);
-			rg_json_str(&j, "old", verdict(g->old_breaks));
-			rg_json_str(&j, "new", verdict(g->new_breaks));
-			rg_json_end(&j);
-		}
-		rg_json_end(&j);
-	}
-	rg_json_end(&j);
-	rg_json_end(&j);
-}
-
-#define NCOLS 5
-
-struct row {
-	char col[NCOLS][192];
-};
-
-struct table {
-	struct row *rows;
-	int n, cap;
-};
-
-static struct row *new_row(struct table *t)
-{
-	struct row *r;
-
-	if (RG_GROW(t->rows, t->n, t->cap, 64))
-		return NULL;
-	r = &t->rows[t->n++];
-	memset(r, 0, sizeof(*r));
-	return r;
-}
-
-static void print_table(const struct table *t, FILE *out)
-{
-	int w[NCOLS] = {};
-
-	for (int i = 0; i < t->n; i++)
-		for (int c = 0; c < NCOLS; c++)
-			if ((int)strlen(t->rows[i].col[c]) > w[c])
-				w[c] = strlen(t->rows[i].col[c]);
-	for (int i = 0; i < t->n; i++) {
-		int last = NCOLS - 1;
-
-		while (last > 0 && !t->rows[i].col[last][0])
-			last--;
-		fputs(" ", out);
-		for (int c = 0; c <= last; c++)
-			fprintf(out, " %-*s", c == last ? 0 : w[c], t->rows[i].col[c]);
-		fputc('\n', out);
-	}
-}
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-
-	if (n >= len - 1)
-		return;
-	if (n)
-		n += snprintf(buf + n, len - n, "; ");
-	va_start(ap, fmt);
-	vsnprintf(buf + n, n < len ? len - n : 0, fmt, ap);
-	va_end(ap);
-}
-
-static void entry_row(struct row *r, const char *what, const struct rg_entry *e)
-{
-	char a[32];
-
-	snprintf(r->col[0], sizeof(r->col[0]), "%s", what);
-	snprintf(r->col[1], sizeof(r->col[1]), "%s", kind_name(e->kind));
-	snprintf(r->col[2], sizeof(r->col[2]), "%s", e->name);
-	rg_cidr_format(&e->cidr, r->col[3], sizeof(r->col[3]));
-	if (e->kind == RG_KIND_ZONE) {
-		snprintf(r->col[4], sizeof(r->col[4]), "role %s", rg_role_name(e->role));
-	} else if (e->allow) {
-		allow_str(e->allow, a, sizeof(a));
-		snprintf(r->col[4], sizeof(r->col[4]), "allow %s", a);
-	}
-}
-
-/* Whether pair (o, n) is a change of kind what: 0 added, 1 removed, 2 changed. */
-static bool is_change(int what, const void *o, const void *n)
-{
-	return (what == 0) == !o && (what == 1) == !n;
-}
-
-static struct row *count_row(struct table *t, int *count)
-{
-	struct row *r = new_row(t);
-
-	if (r)
-		(*count)++;
-	return r;
-}
-
-static int print_text(const struct diff *d, const char *oldp, const char *newp, FILE *out)
-{
-	struct table t = {};
-	int counts[3] = {};
-
-	fprintf(out, "--- %s\n+++ %s\n", oldp, newp);
-	for (int what = 0; what < 3; what++) {
-		for (int i = 0; i < d->npairs; i++) {
-			const struct pair *p = &d->pairs[i];
-			struct row *r;
-
-			if (!is_change(what, p->o, p->n))
-				continue;
-			if (!(r = count_row(&t, &counts[what])))
-				goto oom;
-			if (what == 0) {
-				entry_row(r, "added", p->n);
-				continue;
-			}
-			if (what == 1) {
-				entry_row(r, "removed", p->o);
-				continue;
-			}
-			entry_row(r, "changed", p->n);
-			r->col[4][0] = '\0';
-			if (strcmp(p->o->name, p->n->name))
-				append(r->col[4], sizeof(r->col[4]), "name %s -> %s", p->o->name,
-				       p->n->name);
-			if (rg_cidr_cmp(&p->o->cidr, &p->n->cidr)) {
-				char a[64], b[64];
-
-				rg_cidr_format(&p->o->cidr, a, sizeof(a));
-				rg_cidr_format(&p->n->cidr, b, sizeof(b));
-				append(r->col[4], sizeof(r->col[4]), "cidr %s -> %s", a, b);
-			}
-			if (p->o->allow != p->n->allow) {
-				char a[32], b[32];
-
-				allow_str(p->o->allow, a, sizeof(a));
-				allow_str(p->n->allow, b, sizeof(b));
-				append(r->col[4], sizeof(r->col[4]), "allow %s -> %s", a, b);
-			}
-			if (p->o->role != p->n->role)
-				append(r->col[4], sizeof(r->col[4]), "role %s -> %s",
-				       rg_role_name(p->o->role), rg_role_name(p->n->role));
-		}
-		for (int i = 0; i < d->nhosts; i++) {
-			const struct host_pair *p = &d->hosts[i];
-			char a[160], b[160];
-			struct row *r;
-
-			if (!is_change(what, p->o, p->n))
-				continue;
-			if (!(r = count_row(&t, &counts[what])))
-				goto oom;
-			snprintf(r->col[0], sizeof(r->col[0]), "%s",
-				 what == 0 ? "added" : what == 1 ? "removed" : "changed");
-			snprintf(r->col[1], sizeof(r->col[1]), "host");
-			snprintf(r->col[2], sizeof(r->col[2]), "%s", (p->n ? p->n : p->o)->name);
-			if (p->o)
-				ifs_str(p->o, a, sizeof(a));
-			if (p->n)
-				ifs_str(p->n, b, sizeof(b));
-			snprintf(r->col[4], sizeof(r->col[4]), "%s%s%s", p->o ? a : "",
-				 p->o && p->n ? " -> " : "", p->n ? b : "");
-		}
-		for (int i = 0; what < 2 && i < d->nlife[what]; i++) {
-			struct row *r = new_row(&t);
-
-			if (!r)
-				goto oom;
-			counts[what]++;
-			snprintf(r->col[0], sizeof(r->col[0]), "%s", what == 0 ? "added" : "removed");
-			snprintf(r->col[1], sizeof(r->col[1]), "lifeline");
-			rg_addr_format(d->life[what][i]->addr, r->col[2], sizeof(r->col[2]));
-		}
-		if (what == 2 && unreadable_changed(d)) {
-			struct row *r = new_row(&t);
-
-			if (!r)
-				goto oom;
-			counts[what]++;
-			snprintf(r->col[0], sizeof(r->col[0]), "changed");
-			snprintf(r->col[1], sizeof(r->col[1]), "unreadable");
-			snprintf(r->col[4], sizeof(r->col[4]), "%s -> %s (frames the datapath "
-				 "cannot read, in enforce mode)", rg_unreadable_name(d->old),
-				 rg_unreadable_name(d->new));
-		}
-	}
-	if (t.n) {
-		fputc('\n', out);
-		print_table(&t, out);
-	}
-	free(t.rows);
-	t = (struct table){};
-	for (int r = 0; r < 2; r++) {
-		for (int i = 0; i < d->nranges[r]; i++) {
-			const struct range *g = &d->ranges[r][i];
-			struct row *row = new_row(&t);
-
-			if (!row)
-				goto oom;
-			snprintf(row->col[0], sizeof(row->col[0]), "%s", rg_role_name(RG_ROLE_MESH + r));
-			rg_cidr_format(&g->cidr, row->col[1], sizeof(row->col[1]));
-			snprintf(row->col[2], sizeof(row->col[2]), "%s", verdict(g->old_breaks));
-			snprintf(row->col[3], sizeof(row->col[3]), "->");
-			snprintf(row->col[4], sizeof(row->col[4]), "%s", verdict(g->new_breaks));
-		}
-	}
-	if (t.n) {
-		fprintf(out, "\nverdict changes (role, addresses, old -> new; \"breaks\": "
-			"flagged on interfaces of that role):\n");
-		print_table(&t, out);
-	}
-	free(t.rows);
-	fprintf(out, "\n%d added, %d removed, %d changed; verdict changes: %d CIDR%s on mesh, "
-		"%d on egress\n", counts[0], counts[1], counts[2], d->nranges[0],
-		d->nranges[0] == 1 ? "" : "s", d->nranges[1]);
-	return 0;
-oom:
-	free(t.rows);
-	return -ENOMEM;
-}
-
 static int cmp_pair(const void *a, const void *b)
 {
-	const struct pair *x = a, *y = b;
+	const struct rg_diff_pair *x = a, *y = b;
 	const struct rg_entry *ex = x->n ? x->n : x->o, *ey = y->n ? y->n : y->o;
 	int r = rg_cidr_cmp(&ex->cidr, &ey->cidr);
 
 	return r ? r : strcmp(ex->name, ey->name);
 }
 
-static int load(const char *path, struct rg_plan *plan, FILE *errs)
+static int load(const char *path, struct rg_plan *plan)
 {
-	int n = rg_plan_load(path, plan, errs);
+	int n = rg_plan_load(path, plan);
 
 	if (n > 0)
-		fprintf(errs, "%s: plan invalid (%d error%s)\n", path, n, n == 1 ? "" : "s");
+		rg_log_at(RG_LOG_ERROR, path, 0, "plan invalid (%d error%s)", n, n == 1 ? "" : "s");
 	if (n)
 		rg_plan_free(plan);
 	return n;
 }
 
-int rg_cmd_plan_diff(const char *old_path, const char *new_path, bool json, FILE *out,
-		     FILE *errs)
+bool rg_plandiff_unreadable_changed(const struct rg_plandiff *d)
 {
-	const char *paths[2] = { old_path, new_path };
-	struct rg_plan old, new;
-	struct diff d = {};
-	int err, ret = -EINVAL;
+	return d->old->unreadable_pass != d->new->unreadable_pass;
+}
 
-	if (load(paths[0], &old, errs))
-		return -EINVAL;
-	if (load(paths[1], &new, errs)) {
-		rg_plan_free(&old);
+bool rg_plandiff_any(const struct rg_plandiff *d)
+{
+	return d->npairs || d->nhosts || d->nlife[0] || d->nlife[1] || d->nranges[0] ||
+	       d->nranges[1] || rg_plandiff_unreadable_changed(d);
+}
+
+int rg_plan_diff(const char *old_path, const char *new_path, struct rg_plandiff *d)
+{
+	int err;
+
+	*d = (struct rg_plandiff){};
+	d->old = calloc(1, sizeof(*d->old));
+	d->new = calloc(1, sizeof(*d->new));
+	if (!d->old || !d->new) {
+		rg_plandiff_free(d);
+		return -ENOMEM;
+	}
+	if (load(old_path, d->old) || load(new_path, d->new)) {
+		rg_plandiff_free(d);
 		return -EINVAL;
 	}
-	d.old = &old;
-	d.new = &new;
-	err = match_entries(&d);
+	err = match_entries(d);
 	if (!err)
-		err = match_hosts(&d);
+		err = match_hosts(d);
 	if (!err)
-		match_lifelines(&d);
+		match_lifelines(d);
 	if (!err)
-		err = verdicts(&d);
+		err = verdicts(d);
 	if (err) {
-		fprintf(errs, "plan diff: %s\n", strerror(-err));
-		ret = err;
-		goto out;
+		rg_err("plan diff: %s", strerror(-err));
+		rg_plandiff_free(d);
+		return err;
 	}
-	if (d.npairs)
-		qsort(d.pairs, d.npairs, sizeof(*d.pairs), cmp_pair);
-	if (json)
-		print_json(&d, out);
-	else if (d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ||
-		 unreadable_changed(&d))
-		err = print_text(&d, paths[0], paths[1], out);
-	if (err || fflush(out)) {
-		fprintf(errs, "plan diff: cannot write: %s\n", strerror(err ? -err : errno));
-		ret = err ? err : -EIO;
-		goto out;
-	}
-	ret = d.npairs || d.nhosts || d.nlife[0] || d.nlife[1] || d.nranges[0] || d.nranges[1] ||
-	      unreadable_changed(&d) ? 1 : 0;
-out:
-	free(d.pairs);
-	free(d.hosts);
-	free(d.ranges[0]);
-	free(d.ranges[1]);
-	rg_plan_free(&old);
-	rg_plan_free(&new);
-	return ret;
+	if (d->npairs)
+		qsort(d->pairs, d->npairs, sizeof(*d->pairs), cmp_pair);
+	return rg_plandiff_any(d) ? 1 : 0;
+}
+
+void rg_plandiff_free(struct rg_plandiff *d)
+{
+	free(d->pairs);
+	free(d->hosts);
+	free(d->ranges[0]);
+	free(d->ranges[1]);
+	if (d->old)
+		rg_plan_free(d->old);
+	if (d->new)
+		rg_plan_free(d->new);
+	free(d->old);
+	free(d->new);
+	*d = (struct rg_plandiff){};
 }

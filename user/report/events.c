@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "report/events.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "plan/plan.h"
 #include "lib/testhook.h"
 
@@ -328,7 +329,7 @@ void rg_events_lease_end(const struct rg_maps *m, __u64 mine)
 		rg_events_lease(m, 0);
 }
 
-int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *errs)
+int rg_events(const struct rg_maps *m, bool json, long max, FILE *out)
 {
 	struct listener l = { .m = m, .json = json, .out = out, .max = max };
 	struct ring_buffer *rb;
@@ -341,14 +342,14 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 	rb = ring_buffer__new(m->events, on_event, &l, NULL);
 	if (!rb) {
 		err = -errno;
-		fprintf(errs, "cannot open the event ring buffer: %s\n", strerror(errno));
+		rg_err("cannot open the event ring buffer: %s", strerror(-err));
 		return err;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (!json)
-		fprintf(errs, "listening for violations (* marks the address that broke the "
-			"plan) and drift of the host from the plan; Ctrl-C to stop\n");
+		rg_info("listening for violations (* marks the address that broke the plan) and "
+			"drift of the host from the plan; Ctrl-C to stop");
 	while (!stop) {
 		/* one map read: a check that fails for a moment is seen too */
 		drift_poll(&l);
@@ -357,13 +358,13 @@ int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *err
 			until = rg_monotonic_ns() + RG_EVENTS_LEASE_S * 1000000000ull;
 			err = rg_events_lease(m, until);
 			if (err) {
-				fprintf(errs, "cannot switch events on: %s\n", strerror(-err));
+				rg_err("cannot switch events on: %s", strerror(-err));
 				break;
 			}
 		}
 		err = ring_buffer__poll(rb, 200);
 		if (err < 0 && err != -EINTR) {
-			fprintf(errs, "reading events: %s\n", strerror(-err));
+			rg_err("reading events: %s", strerror(-err));
 			break;
 		}
 		err = 0;

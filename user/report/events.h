@@ -10,7 +10,7 @@
 /* Streams violations to out until SIGINT/SIGTERM, or max events (0: no
  * limit). Returns 0 or -errno.
  */
-int rg_events(const struct rg_maps *m, bool json, long max, FILE *out, FILE *errs);
+int rg_events(const struct rg_maps *m, bool json, long max, FILE *out);
 const char *rg_rule_name(__u32 role);
 
 /* One event, for the daemon's log too: its fields into the JSON object
