@@ -242,13 +242,20 @@ test_json_problems_same_shape_for_check_and_import() {
 	expect_rc "-j plan check of an invalid plan" 2
 	expect_eq "one object with the summary as error" "$(jq -r .error <<<"$out" 2>&1)" \
 		"$TMP/bad.plan: plan invalid (2 errors): nothing was changed"
-	expect_eq "and the errors as problems[{line, severity, message}]" \
-		"$(jq -r '[.problems[] | "\(.line) \(.severity)"] | join(",")' <<<"$out" 2>&1)" "2 error,3 error"
+	expect_eq "and the errors as problems[{file, line, severity, message}]" \
+		"$(jq -r '[.problems[] | "\(.file | sub(".*/"; "")) \(.line) \(.severity)"] | join(",")' <<<"$out" 2>&1)" \
+		"bad.plan 2 error,bad.plan 3 error"
+	expect_eq "each message as the text says it, without its place" \
+		"$(jq -r '.problems[1].message' <<<"$out" 2>&1)" \
+		"unknown role 'sideways' in allow (expected mesh or egress)"
+	run plan check "$TMP/bad.plan"
+	expect_in "the text says FILE:LINE: message" "$err" \
+		"$TMP/bad.plan:3: unknown role 'sideways' in allow (expected mesh or egress)"
 	printf '# plan\n\n## Internal (fc00::/8)\n\n| Name | Prefix |\n|---|---|\n| a | fc00:1::1/64 |\n' \
 		>"$TMP/doc2.md"
 	run -j plan import "$TMP/doc2.md"
 	expect_eq "plan import's problems have the same keys" \
-		"$(jq -r '.problems[0] | keys | join(",")' <<<"$out" 2>&1)" "line,message,severity"
+		"$(jq -r '.problems[0] | keys | join(",")' <<<"$out" 2>&1)" "file,line,message,severity"
 	run -j plan check "$TMP"
 	expect_eq "an error without lines is {\"error\"} alone" "$(jq -c 'keys' <<<"$out" 2>&1)" '["error"]'
 	run -j attach --plan
@@ -495,21 +502,28 @@ test_replay_verbose_lookup_is_indexed() {
 	{ record 54 54; frame6 "$FC_PVE01" "$FD_MGMT"; } >"$TMP/rec"
 	for ((i = 0; i < 12; i++)); do cat "$TMP/rec" "$TMP/rec" >"$TMP/rec2"; mv "$TMP/rec2" "$TMP/rec"; done
 	{ pcap_header 65535; cat "$TMP/rec"; } >"$TMP/many.pcap"
-	t0=$(date +%s%N)
-	run replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
-	t1=$(date +%s%N)
-	run -v replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
-	t2=$(date +%s%N)
-	plain=$(((t1 - t0) / 1000000))
-	verbose=$(((t2 - t1) / 1000000))
+	# twice each, in turn, the fastest of each: a busy machine slows both
+	# alike; a scan of every entry per lookup would add 6 s idle (about
+	# 2.7x the plain replay), indexed lookups next to nothing
+	plain=999999
+	verbose=999999
+	for i in 1 2; do
+		t0=$(date +%s%N)
+		run replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
+		t1=$(date +%s%N)
+		run -v replay --plan "$TMP/big.plan" --role mesh "$TMP/many.pcap"
+		t2=$(date +%s%N)
+		[ $(((t1 - t0) / 1000000)) -lt "$plain" ] && plain=$(((t1 - t0) / 1000000))
+		[ $(((t2 - t1) / 1000000)) -lt "$verbose" ] && verbose=$(((t2 - t1) / 1000000))
+	done
 	expect_eq "-v: a line per frame" "$(grep -c '^#' <<<"$out")" "4096"
 	expect_in "-v: the most specific prefix names each address" "$out" \
 		"fc00:20::1 (deeper) -> fd00:10::5 (external)"
-	echo "        replay of 4096 frames on a 35k plan: ${plain} ms, with -v ${verbose} ms"
-	if [ $((verbose - plain)) -lt 2000 ]; then
-		ok "-v costs less than 2 s more for 8192 lookups (a scan of every entry: 6 s here)"
+	echo "        replay of 4096 frames on a 35k plan: ${plain} ms, with -v ${verbose} ms (fastest of 2)"
+	if [ "$verbose" -lt $((plain * 3 / 2 + 500)) ]; then
+		ok "-v costs under half the replay's own time for 8192 lookups (a scan of every entry: 1.7x more)"
 	else
-		bad "-v took $((verbose - plain)) ms more than without it"
+		bad "-v took ${verbose} ms against ${plain} ms without it: are its lookups a scan again?"
 	fi
 }
 

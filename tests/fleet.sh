@@ -471,7 +471,16 @@ test_json_logs() {
 	inject gw g0 "$GW" fc00:20::7 -n 5 -l 120 >/dev/null
 	inject node eth1 fc00:101::11 fd00:10::fffe -n 40 -l 140 >/dev/null
 	sleep 1.5
+	# a plan with an error: the error is a record of its own, with the
+	# file and the line as fields (no FILE:LINE text to parse)
+	{ cat "$TMP/monitor.plan"; echo 'prefix broken fd00:77::/48 allow sideways'; } > "$TMP/broken.plan"
+	configmap "$TMP/broken.plan"
+	wait_for 10 grep -q 'rejected' "$jl"
+	configmap "$TMP/monitor.plan"
 	stop_daemon
+	expect_eq "a plan error carries file and line as fields" \
+		"$(jq -r 'select(.file and .level == "error") | "\(.file) \(.line) \(.msg)"' "$jl" | head -1)" \
+		"$LIVE $(wc -l < "$TMP/broken.plan") unknown role 'sideways' in allow (expected mesh or egress)"
 	expect_eq "every line is one JSON object with time, level, msg" \
 		"$(jq -c 'select(.time and .level and .msg) | 1' "$jl" 2>/dev/null | wc -l)" "$(wc -l < "$jl")"
 	expect_eq "a violation line: rule, addresses, verdict" \

@@ -459,11 +459,6 @@ static void middle(const char *a, size_t alen, const char *b, size_t blen, size_
 	*b_end = blen - s;
 }
 
-static int grow_int(int **v, int n, int *cap)
-{
-	return RG_GROW(*v, n, *cap, 64);
-}
-
 /* Marks idx to be compiled again (once). */
 static int touch(struct rg_live *lv, int idx)
 {
@@ -471,7 +466,7 @@ static int touch(struct rg_live *lv, int idx)
 		return 0;
 	if (lv->naffected == LIVE_MAX_AFFECTED)
 		return -EAGAIN;
-	if (grow_int(&lv->affected, lv->naffected, &lv->capaffected))
+	if (RG_GROW(lv->affected, lv->naffected, lv->capaffected, 64))
 		return -ENOMEM;
 	lv->ent[idx].touched = true;
 	lv->affected[lv->naffected++] = idx;
@@ -616,7 +611,7 @@ static int apply_lines(struct rg_live *lv, const struct rg_plan *np, const __u64
 		memmove(&lv->sorted[p + 1], &lv->sorted[p], (lv->nsorted - p) * sizeof(*lv->sorted));
 		lv->sorted[p] = idx;
 		lv->nsorted++;
-		if (grow_int(&lv->added, lv->nadded, &lv->capadded))
+		if (RG_GROW(lv->added, lv->nadded, lv->capadded, 64))
 			return -ENOMEM;
 		lv->added[lv->nadded++] = idx;
 	}
@@ -799,7 +794,7 @@ int rg_live_change(struct rg_live *lv, const struct rg_maps *m, const char *path
 		if (!s)
 			goto undo;
 		for (int k = 0; k < s->n; k++) {
-			if (grow_int(&lv->gone, lv->ngone, &lv->capgone)) {
+			if (RG_GROW(lv->gone, lv->ngone, lv->capgone, 64)) {
 				err = -ENOMEM;
 				goto undo;
 			}

@@ -12,7 +12,7 @@
 #include "ringguard.skel.h"
 
 /* A map pinned by the build that loaded before. */
-struct pinned {
+struct old_map {
 	int fd;
 	struct bpf_map_info info;
 	bool migrate;
@@ -28,11 +28,15 @@ static __u32 count_slots(const struct rg_loader *l)
 	return bpf_map__max_entries(l->skel->maps.rg_counts) / (ncpu > 0 ? ncpu : 1);
 }
 
-/* Another instance of the programs over the pinned maps of l: only those
- * programs that tc and tcin ask for are loaded (verified). NULL on error,
- * said with what (a name for the message), *errp its -errno.
+/* The programs a second instance loads. */
+enum { PROG_XDP = 1 << 0, PROG_TC = 1 << 1, PROG_TCIN = 1 << 2 };
+
+/* Another instance of the programs over the pinned maps of l: only the
+ * programs in progs are loaded (verified); where the verifier refuses the
+ * exact-table probes, again without them. NULL on error, said with what (a
+ * name for the message), *errp its -errno.
  */
-static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tcin,
+static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int progs,
 					  const char *what, int *errp)
 {
 	struct ringguard_bpf *s = ringguard_bpf__open();
@@ -45,8 +49,9 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tci
 		return NULL;
 	}
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, (tc && p == s->progs.rg_tc) ||
-					  (tcin && p == s->progs.rg_tc_in));
+		bpf_program__set_autoload(p, ((progs & PROG_XDP) && p == s->progs.rg_xdp) ||
+					  ((progs & PROG_TC) && p == s->progs.rg_tc) ||
+					  ((progs & PROG_TCIN) && p == s->progs.rg_tc_in));
 	rg_skel_size_counts(s, count_slots(l));
 	for (int i = 0; i < RG_NMAPS && !err; i++)
 		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
@@ -54,9 +59,11 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tci
 		err = ringguard_bpf__load(s);
 	*errp = err;
 	if (err) {
+		ringguard_bpf__destroy(s);
+		if (rg_bpf_retry_without_exact(err))
+			return open_sharing(l, progs, what, errp);
 		rg_err("cannot load %s: %s (run with -v for the verifier log)", what,
 		       strerror(-err));
-		ringguard_bpf__destroy(s);
 		return NULL;
 	}
 	return s;
@@ -74,7 +81,7 @@ int rg_load_tcin(struct rg_loader *l)
 
 	if (l->tcin_fd >= 0)
 		return 0;
-	s = open_sharing(l, false, true, "the tc ingress program", &err);
+	s = open_sharing(l, PROG_TCIN, "the tc ingress program", &err);
 	if (!s)
 		return err;
 	snprintf(path, sizeof(path), "%s/progs/tc-in", l->dir);
@@ -96,7 +103,7 @@ int rg_load_alt(struct rg_loader *l)
 
 	if (l->alt_skel)
 		return 0;
-	s = open_sharing(l, true, true, "a second copy of the tc programs", &err);
+	s = open_sharing(l, PROG_TC | PROG_TCIN, "a second copy of the tc programs", &err);
 	if (!s)
 		return err;
 	l->alt_skel = s;
@@ -110,7 +117,7 @@ struct load {
 	struct rg_loader *l;
 	const char *dir;
 	int plan_entries;
-	struct pinned old[RG_NMAPS];
+	struct old_map old[RG_NMAPS];
 };
 
 static int make_pin_dirs(struct load *ld)
@@ -183,7 +190,7 @@ static int adopt_map(struct load *ld, enum rg_map_id id)
 {
 	struct bpf_map *map = rg_skel_map(ld->l->skel, id);
 	const struct rg_map_desc *d = &rg_map_descs[id];
-	struct pinned *o = &ld->old[id];
+	struct old_map *o = &ld->old[id];
 	__u32 len = sizeof(o->info);
 	char path[PATH_MAX];
 
@@ -242,7 +249,7 @@ static int adopt_maps(struct load *ld)
 }
 
 /* The maps (this instance loads no program): what a plan can be
- * installed into while the programs are verified (load_programs).
+ * installed into while the programs are verified (load_programs_beside).
  */
 static int load_maps(struct load *ld)
 {
@@ -263,37 +270,16 @@ static int load_maps(struct load *ld)
 }
 
 /* rg_xdp and rg_tc from a second instance of the object over the maps
- * (tc ingress is loaded only where it is needed, load_tcin); where the
- * verifier refuses the exact-table probes, again without them.
+ * (tc ingress is loaded only where it is needed, rg_load_tcin).
  */
-static int load_programs(struct rg_loader *l)
+static int load_programs_beside(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
-	struct bpf_program *p;
 	int err;
 
-	s = ringguard_bpf__open();
-	if (!s) {
-		err = -errno;
-		rg_err("cannot open the BPF object: %s", strerror(-err));
+	s = open_sharing(l, PROG_XDP | PROG_TC, "the BPF programs", &err);
+	if (!s)
 		return err;
-	}
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.rg_xdp || p == s->progs.rg_tc);
-	rg_skel_size_counts(s, count_slots(l));
-	err = 0;
-	for (int i = 0; i < RG_NMAPS && !err; i++)
-		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
-	if (!err)
-		err = ringguard_bpf__load(s);
-	if (err) {
-		ringguard_bpf__destroy(s);
-		if (rg_bpf_retry_without_exact(err))
-			return load_programs(l);
-		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
-		       strerror(-err));
-		return err;
-	}
 	l->prog_skel = s;
 	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
 	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
@@ -301,10 +287,10 @@ static int load_programs(struct rg_loader *l)
 }
 
 /* Maps and programs in one instance (tc ingress is loaded only where it
- * is needed, load_tcin): rg_load's way, cheaper than two instances when
+ * is needed, rg_load_tcin): rg_load's way, cheaper than two instances when
  * there is nothing to do meanwhile.
  */
-static int load_progs(struct load *ld)
+static int load_maps_and_programs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
 	int err;
@@ -329,7 +315,7 @@ static int pin_map(struct load *ld, enum rg_map_id id)
 {
 	int fd = bpf_map__fd(rg_skel_map(ld->l->skel, id));
 	const char *name = rg_map_descs[id].name;
-	struct pinned *o = &ld->old[id];
+	struct old_map *o = &ld->old[id];
 	char path[PATH_MAX];
 	int err;
 
@@ -475,7 +461,7 @@ static int pin_progs(struct load *ld)
 }
 
 /* rg_load's steps from the first to last, on ld; a verifier refusal of
- * the exact-table probes in load_progs starts over without them (nothing
+ * the exact-table probes in load_maps_and_programs starts over without them (nothing
  * is pinned or migrated before it).
  */
 static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_t n)
@@ -493,7 +479,7 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 		ld->old[i].fd = -1;
 	for (size_t i = 0; i < n && !err; i++) {
 		err = steps[i](ld);
-		if (err && steps[i] == load_progs && rg_bpf_retry_without_exact(err)) {
+		if (err && steps[i] == load_maps_and_programs && rg_bpf_retry_without_exact(err)) {
 			for (int j = 0; j < RG_NMAPS; j++)
 				if (ld->old[j].fd >= 0)
 					close(ld->old[j].fd);
@@ -512,7 +498,7 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 {
 	static int (*const steps[])(struct load *) = {
-		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
+		make_pin_dirs, open_skel, adopt_maps, load_maps_and_programs, pin_maps, take_over, pin_progs,
 	};
 	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
 
@@ -537,7 +523,7 @@ static void *programs_thread(void *arg)
 {
 	struct rg_loader *l = arg;
 
-	l->async->err = load_programs(l);
+	l->async->err = load_programs_beside(l);
 	return NULL;
 }
 
@@ -550,7 +536,7 @@ static int load_start(struct load *ld)
 		return -ENOMEM;
 	l->async->started = !pthread_create(&l->async->thread, NULL, programs_thread, l);
 	if (!l->async->started)
-		l->async->err = load_programs(l);
+		l->async->err = load_programs_beside(l);
 	return 0;
 }
 

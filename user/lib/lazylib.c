@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <pcap/pcap.h>
 #include <microhttpd.h>
+#include "lib/log.h"
 
 /* the sonames the build found (Makefile), else Debian 12's */
 #ifndef RG_PCAP_SO
@@ -100,8 +101,8 @@ static void mhd_load(void)
 	void *syms[6];
 
 	if (!open_lib(RG_MHD_SO, names, syms, 6, &err)) {
-		fprintf(stderr, "ringguard: cannot load %s for --metrics: %s (install "
-			"libmicrohttpd)\n", RG_MHD_SO, err ? err : "no such library");
+		rg_err("cannot load %s for --metrics: %s (install libmicrohttpd)", RG_MHD_SO,
+		       err ? err : "no such library");
 		return;
 	}
 	*(void **)&mhd.start_daemon_va = syms[0];

@@ -436,6 +436,7 @@ void rg_import_print(const struct rg_import *r, const char *doc, const char *out
 		rg_json_arr(&j, "problems");
 		for (int i = 0; i < r->nproblems; i++) {
 			rg_json_obj(&j, NULL);
+			rg_json_str(&j, "file", doc);
 			rg_json_int(&j, "line", r->problems[i].line);
 			rg_json_str(&j, "severity", r->problems[i].note ? "note" : "error");
 			rg_json_str(&j, "message", r->problems[i].msg);

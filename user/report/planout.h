@@ -18,7 +18,7 @@ int rg_diff_print_text(const struct rg_plandiff *d, const char *oldp, const char
 
 /* With json one object on out: {"file", "output", "plan" (the text, when
  * no output file), "entries", "hosts", "errors", "notes", "problems":
- * [{"line", "severity": "error"|"note", "message"}]}. Without, the plan on
+ * [{"file", "line", "severity": "error"|"note", "message"}]}. Without, the plan on
  * out (or, with an output file, a line saying where it went, logged) and
  * the problems logged as DOC:LINE: message (lib/log.h).
  */
