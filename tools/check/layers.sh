@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# layers.sh - the one rule of user/ (user/README.md): a file includes
+# layers.sh - the rules of user/ (user/README.md): a file includes
 # headers of its own folder and of the folders below it, never above.
 # Every user header is included with its folder ("kernel/attach.h"), so
-# the rule can be read off the include lines. Run by `make check`.
+# the rule can be read off the include lines. And nothing below report/
+# prints: lib/, plan/ and kernel/ say what they have to say through the
+# log (lib/log.c, the one sink), never on stdout or stderr themselves.
+# Run by `make check`.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -54,5 +57,10 @@ for f in user/*/*.[ch]; do
 	done < <(grep -n '^#[[:space:]]*include[[:space:]]*"' "$f" |
 		 sed 's/^\([0-9]*\):.*"\([^"]*\)".*/\1:\2/')
 done
-[ "$bad" = 0 ] && echo "layers: ok (${LAYERS[*]})"
+while IFS= read -r hit; do
+	echo "$hit: prints below report/: say it through lib/log.h (rg_err, rg_log_at)"
+	bad=1
+done < <(grep -nE '\bprintf\(|\bputs\(|\bputchar\(|\b(fprintf|vfprintf|fputs|fputc|fwrite)\(.*\b(stdout|stderr)\b' \
+	user/lib/*.c user/plan/*.c user/kernel/*.c | grep -v '^user/lib/log\.c:' | cut -d: -f1,2)
+[ "$bad" = 0 ] && echo "layers: ok (${LAYERS[*]}; nothing below report/ prints)"
 exit "$bad"
