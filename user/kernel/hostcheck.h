@@ -72,6 +72,17 @@ struct rg_netstate {
 	const struct rg_entry *lpm_entries;
 };
 
+/* The route the kernel would use to send to an address (`ip route get`). */
+struct rg_route {
+	bool found;
+	uint8_t type;		/* RTN_* */
+	unsigned int oif;
+	bool has_gw, has_src;
+	struct rg_cidr gw, src;	/* len unused */
+};
+
+int rg_route_get(struct rg_nl *nl, const struct rg_cidr *addr, struct rg_route *r);
+
 /* Opens the socket if needed, then dumps links and addresses: 0 or -errno. */
 int rg_netstate_read(struct rg_netstate *h);
 void rg_netstate_free(struct rg_netstate *h);
