@@ -6,211 +6,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "plan/import_int.h"
-#include "lib/grow.h"
-
-/* ---- addresses ---------------------------------------------------------- */
-
-/*
- * The parsers below read what a document writes, not what a plan does:
- * ranges "A-B" with shortened ends, and words that merely look like an
- * address. Single addresses and CIDRs go through addr.c.
- */
-
-/*
- * "A-B": B is a whole address or replaces A's last group ("fd00:70::21-ff"
- * is fd00:70::21 - fd00:70::ff). Returns -ERANGE when B < A.
- */
-static int parse_range(const char *s, u128 *lo, u128 *hi, bool *v4)
-{
-	const char *dash = strchr(s, '-');
-	char a[64], b[96];
-	size_t alen;
-	bool v4b;
-
-	if (!dash || strchr(dash + 1, '-') || strchr(s, '/'))
-		return -EINVAL;
-	alen = dash - s;
-	if (!alen || alen >= sizeof(a) || !dash[1] || strlen(dash + 1) >= 48)
-		return -EINVAL;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	if (rg_addr_parse(a, lo, v4))
-		return -EINVAL;
-	if (rg_addr_parse(dash + 1, hi, &v4b) || v4b != *v4) {
-		const char *sep = strrchr(a, *v4 ? '.' : ':');
-		size_t keep = sep - a + 1;
-
-		for (const char *t = dash + 1; *t; t++)
-			if (*v4 ? !isdigit((unsigned char)*t) : !isxdigit((unsigned char)*t))
-				return -EINVAL;
-		memcpy(b, a, keep);
-		snprintf(b + keep, sizeof(b) - keep, "%s", dash + 1);
-		if (rg_addr_parse(b, hi, &v4b) || v4b != *v4)
-			return -EINVAL;
-	}
-	return *hi < *lo ? -ERANGE : 0;
-}
-
-/* The smallest CIDR holding [lo, hi]; true when it holds nothing else. */
-static bool covering(u128 lo, u128 hi, bool v4, struct rg_cidr *c)
-{
-	u128 x = lo ^ hi;
-	int len = 0;
-
-	while (len < 128 && !(x & ((u128)1 << (127 - len))))
-		len++;
-	memset(c, 0, sizeof(*c));
-	c->len = len;
-	c->v4 = v4 && len >= 96;
-	from_u128(lo & ~host_mask(len), c->addr);
-	return cidr_first(c) == lo && cidr_last(c) == hi;
-}
-
-/*
- * A word that a reader would take for an address (so a typo in one is
- * reported rather than dropped): hex groups with "::" or eight groups, or a
- * dotted quad, possibly with placeholders (X) and a length or a range.
- */
-static bool looks_like_addr(const char *s)
-{
-	int colons = 0, dots = 0, digits = 0;
-
-	for (const char *p = s; *p; p++) {
-		if (*p == ':')
-			colons++;
-		else if (*p == '.')
-			dots++;
-		else if (isdigit((unsigned char)*p))
-			digits++;
-		else if (!isxdigit((unsigned char)*p) && !strchr("/-xX", *p))
-			return false;
-	}
-	if (colons)
-		return strstr(s, "::") || colons == 7;
-	return dots == 3 && digits >= 4;
-}
-
-/* ---- text --------------------------------------------------------------- */
-
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* Markdown emphasis and code spans are only decoration around a value. */
-static char *strip_markup(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++)
-		if (*r != '`' && *r != '*')
-			*w++ = *r;
-	*w = '\0';
-	return trim(s);
-}
-
-/* lowercase words joined by '-', cut at a word boundary to fit max chars */
-static void kebab(const char *in, char *out, size_t max)
-{
-	char full[512];
-	size_t n = 0;
-	bool sep = false;
-
-	for (const char *p = in; *p && n < sizeof(full) - 2; p++) {
-		unsigned char c = *p;
-
-		if (!isalnum(c)) {
-			sep = true;
-			continue;
-		}
-		if (sep && n)
-			full[n++] = '-';
-		sep = false;
-		full[n++] = tolower(c);
-	}
-	full[n] = '\0';
-	if (n > max) {
-		bool mid_word = full[max] != '-';
-		char *dash;
-
-		full[max] = '\0';
-		dash = strrchr(full, '-');
-		/* drop a cut word, unless that leaves too little */
-		if (mid_word && dash && dash > full + max / 2)
-			*dash = '\0';
-		n = strlen(full);
-		while (n && full[n - 1] == '-')
-			full[--n] = '\0';
-	}
-	memcpy(out, full, n + 1);
-}
-
-static bool has_word(const char *kebabbed, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = kebabbed; (p = strstr(p, word)); p++)
-		if ((p == kebabbed || p[-1] == '-') && (p[n] == '\0' || p[n] == '-'))
-			return true;
-	return false;
-}
-
-static const char *const generic_words[] = {
-	"network", "networks", "net", "k8s", "kubernetes", "node", "nodes", "proxmox",
-	"pve", "infrastructure", "cidr", "ip", "ips", "the", "and", "of", "for", "block",
-	"a", "an", NULL,
-};
-
-static bool generic(const char *w)
-{
-	for (int i = 0; generic_words[i]; i++)
-		if (!strcmp(w, generic_words[i]))
-			return true;
-	return false;
-}
-
-/*
- * A short name for a section, to tell apart rows of different sections:
- * the first two distinctive words before any "(", "+" or "/" ("K8s Node
- * Egress/Management (VLAN 101)" -> "egress", "Ceph Public Network" ->
- * "ceph-public").
- */
-static void section_tag(const char *title, char *out, size_t size)
-{
-	char cut[256], k[256], *save = NULL;
-	size_t n = 0;
-	int words = 0;
-
-	snprintf(cut, sizeof(cut), "%s", title);
-	cut[strcspn(cut, "(+/")] = '\0';
-	kebab(cut, k, sizeof(k) - 1);
-	out[0] = '\0';
-	for (char *w = strtok_r(k, "-", &save); w && words < 2; w = strtok_r(NULL, "-", &save)) {
-		if (generic(w))
-			continue;
-		n += snprintf(out + n, n < size ? size - n : 0, "%s%s", words ? "-" : "", w);
-		words++;
-	}
-	if (n >= size)
-		out[size - 1] = '\0';
-	if (!words) {
-		kebab(cut, k, sizeof(k) - 1);
-		k[strcspn(k, "-")] = '\0';
-		snprintf(out, size, "%s", k);
-	}
-}
 
 /* ---- the document ------------------------------------------------------- */
 
@@ -233,11 +31,11 @@ static int heading_level(char *line, char **text)
 		level++;
 	if (!level || level > 6 || (line[level] && !isspace((unsigned char)line[level])))
 		return 0;
-	*text = trim(line + level);
+	*text = imp_trim(line + level);
 	end = *text + strlen(*text);
 	while (end > *text && end[-1] == '#')	/* closing sequence */
 		*--end = '\0';
-	*text = strip_markup(*text);
+	*text = imp_strip_markup(*text);
 	return level;
 }
 
@@ -290,19 +88,19 @@ static void zone_bullet(struct importer *im, char *text, int line)
 	bool has_len;
 	int role;
 
-	text = strip_markup(text);
+	text = imp_strip_markup(text);
 	tok = text;
 	desc = tok + strcspn(tok, " \t");
 	if (*desc)
 		*desc++ = '\0';
 	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0) || !has_len) {
-		if (looks_like_addr(tok))
+		if (imp_looks_like_addr(tok))
 			imp_problem(im, line, false, "'%s' is not a valid CIDR: zone skipped", tok);
 		return;
 	}
 	snprintf(literal, sizeof(literal), "%s", tok);
 	/* the arrow: "->", unicode arrows and dashes, or ':' */
-	desc = trim(desc);
+	desc = imp_trim(desc);
 	while (*desc && !isalnum((unsigned char)*desc))
 		desc++;
 	if (rg_cidr_has_host_bits(&c)) {
@@ -328,7 +126,7 @@ static void zone_bullet(struct importer *im, char *text, int line)
 			im->e[i].line);
 		return;
 	}
-	kebab(desc, name, sizeof(name) - 1);
+	imp_kebab(desc, name, sizeof(name) - 1);
 	name[strcspn(name, "-")] = '\0';
 	if (!*name)
 		snprintf(name, sizeof(name), "%s", rg_role_name(role));
@@ -410,10 +208,10 @@ static void heading(struct importer *im, int level, char *text, int line)
 	hd->line = line;
 
 	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
-		if (looks_like_addr(tok))
+		if (imp_looks_like_addr(tok))
 			imp_problem(im, line, false, "'%s' looks like an address but is not a valid "
 				"address or CIDR: heading skipped", tok);
-		section_tag(text, hd->tag, sizeof(hd->tag));
+		imp_section_tag(text, hd->tag, sizeof(hd->tag));
 		goto push;
 	}
 	/* the name: after " - " (or an em dash), else whatever follows the CIDR */
@@ -424,11 +222,11 @@ static void heading(struct importer *im, int level, char *text, int line)
 		rest = dash + (dash[1] == '-' ? 3 : 5);
 	while (*rest && !isalnum((unsigned char)*rest))
 		rest++;
-	section_tag(rest, hd->tag, sizeof(hd->tag));
+	imp_section_tag(rest, hd->tag, sizeof(hd->tag));
 	paren = strchr(rest, '(');
 	if (paren)
 		*paren = '\0';
-	kebab(rest, name, IMP_WORDS_LEN - 1);
+	imp_kebab(rest, name, IMP_WORDS_LEN - 1);
 	snprintf(hd->literal, sizeof(hd->literal), "%s", tok);
 	if (has_len && rg_cidr_has_host_bits(&c)) {
 		rg_cidr_clear_host_bits(&c);
@@ -440,7 +238,7 @@ static void heading(struct importer *im, int level, char *text, int line)
 	if (!*name) {
 		rg_cidr_format(&c, cs, sizeof(cs));
 		snprintf(name, sizeof(name), "net-");
-		kebab(cs, name + 4, sizeof(name) - 5);
+		imp_kebab(cs, name + 4, sizeof(name) - 5);
 	}
 	hd->has_cidr = true;
 	hd->cidr = c;
@@ -478,7 +276,7 @@ static void range_line(struct importer *im, char *text, int line)
 	rg_u128_format(first, v4a, f, sizeof(f));
 	rg_u128_format(last, v4a, l, sizeof(l));
 	rg_cidr_format(&up->cidr, cs, sizeof(cs));
-	if (lo <= hi && covering(lo, hi, v4a, &exact)) {
+	if (lo <= hi && imp_covering(lo, hi, v4a, &exact)) {
 		char es[64];
 
 		rg_cidr_format(&exact, es, sizeof(es));
@@ -513,7 +311,7 @@ struct table_col {
 static int split_row(char *line, char **cells)
 {
 	int n = 0;
-	char *p = trim(line);
+	char *p = imp_trim(line);
 
 	if (*p == '|')
 		p++;
@@ -522,7 +320,7 @@ static int split_row(char *line, char **cells)
 
 		if (bar)
 			*bar = '\0';
-		cells[n++] = strip_markup(p);
+		cells[n++] = imp_strip_markup(p);
 		if (!bar)
 			break;
 		p = bar + 1;
@@ -597,11 +395,11 @@ static void row_name(const struct table_col *lab, const char *label, const struc
 {
 	char l[RG_NAME_LEN], extra[RG_NAME_LEN] = "", head[128];
 
-	kebab(label, l, IMP_WORDS_LEN - 1);
+	imp_kebab(label, l, IMP_WORDS_LEN - 1);
 	if (!col->generic) {
 		snprintf(head, sizeof(head), "%s", col->head);
 		head[strcspn(head, "(")] = '\0';
-		kebab(head, extra, IMP_WORDS_LEN - 1);
+		imp_kebab(head, extra, IMP_WORDS_LEN - 1);
 	} else if (!*l || (lab && lab->host_label)) {
 		/* a host has rows in many sections: the section tells them apart */
 		snprintf(extra, sizeof(extra), "%s", tag);
@@ -609,11 +407,11 @@ static void row_name(const struct table_col *lab, const char *label, const struc
 	if (!*l) {
 		char v[RG_NAME_LEN];
 
-		kebab(value, v, IMP_WORDS_LEN - 1);
+		imp_kebab(value, v, IMP_WORDS_LEN - 1);
 		snprintf(out, size, "%s%s%s", extra, *extra ? "-" : "", v);
 		return;
 	}
-	if (*extra && !has_word(l, extra))
+	if (*extra && !imp_has_word(l, extra))
 		snprintf(out, size, "%.*s-%s", (int)(size - 2 - strlen(extra)), l, extra);
 	else
 		snprintf(out, size, "%s", l);
@@ -636,20 +434,20 @@ static void table_cell(struct importer *im, const struct table_col *lab, const c
 	rest = cell + strcspn(cell, " \t");
 	if (*rest) {
 		*rest++ = '\0';
-		rest = trim(rest);
+		rest = imp_trim(rest);
 		if (*rest != '(')
 			return;	/* prose */
 	}
 	if (lab && lab->host_label)
-		kebab(label, host, IMP_WORDS_LEN - 1);
+		imp_kebab(label, host, IMP_WORDS_LEN - 1);
 
-	r = parse_range(tok, &lo, &hi, &v4);
+	r = imp_parse_range(tok, &lo, &hi, &v4);
 	if (r == -ERANGE) {
 		imp_problem(im, line, false, "range %s ends before it starts: skipped", tok);
 		return;
 	}
 	if (!r) {
-		bool exact = covering(lo, hi, v4, &c);
+		bool exact = imp_covering(lo, hi, v4, &c);
 
 		rg_cidr_format(&c, cs, sizeof(cs));
 		row_name(lab, label, col, top ? top->tag : "", cs, name, sizeof(name));
@@ -668,7 +466,7 @@ static void table_cell(struct importer *im, const struct table_col *lab, const c
 		return;
 	}
 	if (rg_cidr_parse_loose(tok, &c, &has_len, NULL, 0)) {
-		if (looks_like_addr(tok))
+		if (imp_looks_like_addr(tok))
 			imp_problem(im, line, false, "'%s' looks like an address but is not a valid "
 				"address or CIDR: skipped", tok);
 		return;
@@ -776,17 +574,17 @@ void imp_scan(struct importer *im, char **lines, int nlines)
 			section = im->ns - 1;
 			continue;
 		}
-		text = trim(lines[i]);
+		text = imp_trim(lines[i]);
 		if (*text == '|') {
-			for (j = i; j < nlines && *trim(lines[j]) == '|'; j++)
+			for (j = i; j < nlines && *imp_trim(lines[j]) == '|'; j++)
 				;
 			table(im, lines, i, j, section);
 			i = j - 1;
 			continue;
 		}
-		text = strip_markup(text);
+		text = imp_strip_markup(text);
 		if (*text && strchr("-*+", *text) && isspace((unsigned char)text[1]))
-			text = trim(text + 1);
+			text = imp_trim(text + 1);
 		if (!strncasecmp(text, "range:", 6))
 			range_line(im, text + 6, i + 1);
 	}

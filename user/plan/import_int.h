@@ -113,4 +113,14 @@ int imp_find_cidr(const struct importer *im, const struct rg_cidr *c);
 void imp_find_zones(struct importer *im, char **lines, int nlines);
 void imp_scan(struct importer *im, char **lines, int nlines);
 
+/* import_text.c: the words of the document */
+int imp_parse_range(const char *s, u128 *lo, u128 *hi, bool *v4);
+bool imp_covering(u128 lo, u128 hi, bool v4, struct rg_cidr *c);
+bool imp_looks_like_addr(const char *s);
+char *imp_trim(char *s);
+char *imp_strip_markup(char *s);
+void imp_kebab(const char *in, char *out, size_t max);
+bool imp_has_word(const char *kebabbed, const char *word);
+void imp_section_tag(const char *title, char *out, size_t size);
+
 #endif /* RG_IMPORT_INT_H */
