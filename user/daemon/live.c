@@ -22,6 +22,11 @@
  * The result is what a full parse and install give (tests/test_live.c
  * checks that on random plans and edits); only the line numbers kept for
  * the entries are not renumbered (errors come from the full parse).
+ *
+ * One file of about 900 lines, on purpose: every step above reads and
+ * keeps the same invariants of struct rg_live (entries, lineage, the three
+ * indexes, ids), which stay private to it; split, they would have to be a
+ * header's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
