@@ -5,7 +5,7 @@
  * it, the `allow` it inherits) and, per role, whether it breaks the plan
  * and which line makes it so; for a source and a destination, the frame's
  * verdict per role as the datapath gives it. `ringguard explain` prints it
- * (user/cmd/explain.c); the tests hold it against BPF_PROG_TEST_RUN.
+ * (user/cmd/cmd_explain.c); the tests hold it against BPF_PROG_TEST_RUN.
  *
  * The rules are README.md's ("The rules, exactly"), read off the plan's
  * entries rather than the compiled trie values, so the chain can name its
