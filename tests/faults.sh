@@ -382,6 +382,7 @@ edge_daemon() {
 sha_is() { [ "$(rg -j status | jq -r .plan.sha256)" = "$(sha256sum "$1" | cut -c1-64)" ]; }
 get() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/healthz"; }
 healthy() { [ "$(get)" = "ok" ]; }
+not_enforcing_shows() { get | grep -q "not enforcing what it reports"; }
 edge_metric() { lab_ns node curl -s -m 5 "http://127.0.0.1:$EPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 edge_metric_is() { [ "$(edge_metric "$1")" = "$2" ]; }
 # stopped SECONDS: SIGTERM ends the daemon within SECONDS
@@ -788,7 +789,8 @@ EOF
 	wait_for 5 test -S "$sock"
 	n=$(log_count watching 2>/dev/null)
 	ip netns exec "${LAB}node" env NOTIFY_SOCKET="$sock" WATCHDOG_USEC=400000 \
-		"$RG" daemon --plan "$LIVE" --host solcp011 --xdp native >>"$LOG" 2>&1 &
+		"$RG" daemon --plan "$LIVE" --host solcp011 --xdp native \
+		--metrics "127.0.0.1:$EPORT" >>"$LOG" 2>&1 &
 	DPID=$!
 	wait_for 10 log_count_is watching $((n + 1))
 	pin=$(rg -j status | jq -r .pin_dir)
@@ -807,9 +809,13 @@ EOF
 		"$(awk -v t="$t0" '$1 > t + 1 && /WATCHDOG=1/' "$TMP/notify.txt" | wc -l)" "0"
 	expect_match "its STATUS= says why" "$(grep 'STATUS=not enforcing' "$TMP/notify.txt" | tail -1)" \
 		"STATUS=not enforcing: eth1: (the XDP link is gone|present, but ringguard could not attach)"
+	expect_eq "ringguard_hooks_in_place says so" "$(edge_metric ringguard_hooks_in_place)" "0"
+	within "after 15 s of it /healthz fails (a kubelet restarts it)" 25 not_enforcing_shows
 	lab_ns node "$TCX" xdp-off eth1
 	rm -rf "$PINX"
 	within "the hook is back once that program is gone" 10 hooked_eth1
+	within "ringguard_hooks_in_place 1 again" 5 edge_metric_is ringguard_hooks_in_place 1
+	within "and /healthz ok" 5 healthy
 	t1=$(date +%s.%N)
 	within "and WATCHDOG=1 with it" 5 bash -c \
 		"awk -v t=$t1 '\$1 > t && /WATCHDOG=1/' $TMP/notify.txt | grep -q ."

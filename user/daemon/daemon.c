@@ -480,6 +480,10 @@ static int check_backing(struct daemon *d)
 		rg_info("every hook is in place again");
 		notify("STATUS=attached, watching %s", d->o->plan_path);
 	}
+	if (b == RG_BACKED)
+		d->unbacked_since = 0;
+	else if (!d->unbacked_since)
+		d->unbacked_since = now_ms();
 	d->backed = b == RG_BACKED;
 	return 0;
 }

@@ -41,6 +41,11 @@
 #define DRIFT_RELOAD_MS		1000
 /* a route flap of a router's table is thousands of messages at once */
 #define NETLINK_RCVBUF		(8 << 20)
+/* /healthz fails when the kernel has not done what the daemon reports
+ * for this long: time for a lost hook to be attached again (at once, then
+ * every 5 s)
+ */
+#define NOT_BACKED_MS		15000
 /* /healthz fails when the loop has not come round for this long */
 #define STALE_MS		20000
 /* a plan read that failed for want of descriptors or memory: again after */
@@ -55,7 +60,11 @@ struct daemon {
 	/* resources: every one is released by daemon_cleanup() */
 	struct rg_loader l;
 	struct rg_owner owner;	/* this namespace is this daemon's (owner.h) */
-	bool backed;		/* the kernel does what it reports: WATCHDOG=1 only then */
+	/* the kernel does what it reports: WATCHDOG=1 only then; /healthz
+	 * fails once it has not for NOT_BACKED_MS (the listener reads it)
+	 */
+	_Atomic bool backed;
+	_Atomic long long unbacked_since;	/* ms, 0 while backed */
 	long long retry_at;	/* while not: when to attach again */
 	bool loaded;
 	bool fresh;		/* attached by this daemon: undone if the start fails */

@@ -28,6 +28,10 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 		"(--plan) is not the plan in force: rejected, unreadable, or installed elsewhere\n"
 		"# TYPE ringguard_plan_file_differs gauge\nringguard_plan_file_differs %d\n",
 		atomic_load(&d->disk_differs));
+	fprintf(f, "# HELP ringguard_hooks_in_place 1 while every hook the daemon reports is "
+		"in place in the kernel, 0 while one is lost and could not be attached again\n"
+		"# TYPE ringguard_hooks_in_place gauge\nringguard_hooks_in_place %d\n",
+		atomic_load(&d->backed));
 	fprintf(f, "# HELP ringguard_confirm_window_seconds The daemon's --confirm-within\n"
 		"# TYPE ringguard_confirm_window_seconds gauge\n"
 		"ringguard_confirm_window_seconds %d\n", d->o->confirm_within);
@@ -57,7 +61,7 @@ static void daemon_metrics(struct daemon *d, FILE *f)
 unsigned int serve_page(void *ctx, const char *url, FILE *f)
 {
 	struct daemon *d = ctx;
-	long long stale = now_ms() - atomic_load(&d->alive_ms);
+	long long stale = now_ms() - atomic_load(&d->alive_ms), since;
 
 	if (!strcmp(url, "/healthz")) {
 		/* alive: the loop comes round, and the state is still pinned */
@@ -67,6 +71,15 @@ unsigned int serve_page(void *ctx, const char *url, FILE *f)
 		}
 		if (atomic_load(&d->ready) && !rg_state_exists(d->o->dir)) {
 			fprintf(f, "the state is not pinned in %s\n", rg_state_display(d->o->dir));
+			return 503;
+		}
+		/* alive, but its hooks are not what it reports and could not
+		 * be put back: as systemd's watchdog, a restart makes it loud
+		 */
+		since = atomic_load(&d->unbacked_since);
+		if (since && now_ms() - since > NOT_BACKED_MS) {
+			fprintf(f, "not enforcing what it reports for %lld s (see its log and "
+				"'ringguard status')\n", (now_ms() - since) / 1000);
 			return 503;
 		}
 		fprintf(f, "ok\n");
