@@ -7,7 +7,11 @@
  * header, and fills the two LPM keys. A frame it cannot read (more tags,
  * a truncated or invalid header) is RG_PARSE_MALFORMED: the classifier
  * calls it unreadable, and enforce mode drops it unless the plan says
- * 'unreadable pass'. user/plan/frame.c mirrors these rules exactly (the
+ * 'unreadable pass'. So is a frame whose EtherType carries IP (or a whole
+ * frame) inside an encapsulation rg_parse() does not walk: MPLS, a PPPoE
+ * session, 802.1ah: a device past the interface may unwrap it, so its
+ * addresses count, and they cannot be judged here. Other EtherTypes (ARP,
+ * LLDP, PPPoE discovery, ...) carry no IP: RG_PARSE_OTHER, passed. user/plan/frame.c mirrors these rules exactly (the
  * fuzzer and tests/test_diff.c hold them together); change both together.
  */
 #ifndef RG_PARSE_H
@@ -20,6 +24,10 @@
 #define RG_ETH_P_8021Q	0x8100
 #define RG_ETH_P_8021AD	0x88A8
 #define RG_ETH_P_QINQ	0x9100	/* pre-802.1ad QinQ, still sent by some switches */
+#define RG_ETH_P_MPLS_UC	0x8847
+#define RG_ETH_P_MPLS_MC	0x8848
+#define RG_ETH_P_PPP_SES	0x8864	/* PPPoE session: PPP, IP among what it carries */
+#define RG_ETH_P_8021AH	0x88E7	/* provider backbone bridging: a whole frame inside */
 
 /* Longest header span rg_parse() may read: Ethernet, RG_MAX_VLANS tags
  * (include/ringguard.h), IPv4 with options (IPv6's fixed header is shorter).
@@ -135,6 +143,13 @@ static __always_inline void rg_key_v4(struct rg_lpm_key *k, const __u8 *a)
 	k->prefixlen = 128;
 }
 
+/* IP (or a frame) inside, unwalked: see the top of this file */
+static __always_inline bool rg_is_wrapped(__be16 proto)
+{
+	return proto == bpf_htons(RG_ETH_P_MPLS_UC) || proto == bpf_htons(RG_ETH_P_MPLS_MC) ||
+	       proto == bpf_htons(RG_ETH_P_PPP_SES) || proto == bpf_htons(RG_ETH_P_8021AH);
+}
+
 static __always_inline bool rg_is_vlan(__be16 proto)
 {
 	return proto == bpf_htons(RG_ETH_P_8021Q) || proto == bpf_htons(RG_ETH_P_8021AD) ||
@@ -208,7 +223,7 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 			   hdr + ihl * 4 : 0;
 		return RG_PARSE_IP;
 	}
-	return RG_PARSE_OTHER;
+	return rg_is_wrapped(proto) ? RG_PARSE_MALFORMED : RG_PARSE_OTHER;
 }
 
 static __always_inline bool rg_port_in(const __u16 *ports, __be16 port)

@@ -282,8 +282,13 @@ static size_t random_frame(const struct rg_plan *plan, uint8_t *f, size_t cap)
 
 	for (int i = 0; i < ntags; i++)
 		tags[i] = tagtypes[rn(3)];
-	if (rn(40) == 0)
-		return rg_frame_other(f, cap, rn(2) ? 0x0806 : 0x88cc, tags, ntags, total);
+	if (rn(40) == 0) {
+		/* no IP; or IP wrapped in MPLS, PPPoE or 802.1ah (unreadable) */
+		static const uint16_t others[] = { 0x0806, 0x88cc, 0x8863, 0x8847, 0x8848,
+						   0x8864, 0x88e7 };
+
+		return rg_frame_other(f, cap, others[rn(7)], tags, ntags, total);
+	}
 	pick_addr(plan, v4, s);
 	pick_addr(plan, v4, d);
 	fmt_addr(s, v4, ss);

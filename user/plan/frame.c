@@ -2,8 +2,9 @@
 /*
  * frame.c - the rules of bpf/parse.h, in plain C: Ethernet, at most
  * RG_MAX_VLANS VLAN tags (0x8100, 0x88a8, 0x9100; out-of-band ones count),
- * IPv6 or IPv4 with a complete header; then, for UDP to a VXLAN or Geneve
- * port, the same once more inside. tests/test_diff.c and the frame fuzzer
+ * IPv6 or IPv4 with a complete header, and IP inside MPLS, a PPPoE session
+ * or 802.1ah unreadable; then, for UDP to a VXLAN or Geneve port, the same
+ * once more inside. tests/test_diff.c and the frame fuzzer
  * hold the two to the same verdicts.
  */
 #include <string.h>
@@ -67,6 +68,9 @@ static int parse_l2l3(const uint8_t *f, size_t len, int oob_tags, uint8_t src[16
 			*udp = off + ihl * 4;
 		return RG_FRAME_IP;
 	}
+	/* MPLS, a PPPoE session, 802.1ah: IP inside, unwalked */
+	if (type == 0x8847 || type == 0x8848 || type == 0x8864 || type == 0x88e7)
+		return RG_FRAME_MALFORMED;
 	return RG_FRAME_OTHER;
 }
 
