@@ -146,3 +146,22 @@ size_t rg_frame_other(uint8_t *buf, size_t cap, uint16_t ethertype,
 	l2(buf, tags, ntags, ethertype);
 	return len;
 }
+
+size_t rg_frame_wrap(uint8_t *f, size_t len, size_t cap, int ntags, uint16_t wrap)
+{
+	static const uint8_t mpls[] = { 0x00, 0x01, 0x01, 0x40 };	/* label 16, bottom, TTL 64 */
+	static const uint8_t pppoe[] = { 0x11, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x57 };
+	static const uint8_t pbb[] = { 0x00, 0x01, 0x86, 0xa1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1,
+				       0x86, 0xdd };	/* I-SID 100001, inner MACs, IPv6 */
+	const uint8_t *h = wrap == 0x8864 ? pppoe : wrap == 0x88e7 ? pbb : mpls;
+	size_t hl = wrap == 0x8864 ? sizeof(pppoe) : wrap == 0x88e7 ? sizeof(pbb) : sizeof(mpls);
+	size_t l2 = 14 + 4 * (size_t)ntags;
+
+	if (len < l2 || len + hl > cap)
+		return 0;
+	memmove(f + l2 + hl, f + l2, len - l2);
+	memcpy(f + l2, h, hl);
+	f[l2 - 2] = wrap >> 8;
+	f[l2 - 1] = wrap & 0xff;
+	return len + hl;
+}

@@ -35,4 +35,11 @@ size_t rg_frame_encap(uint8_t *buf, size_t cap, int kind, uint32_t vni, int optw
 size_t rg_frame_other(uint8_t *buf, size_t cap, uint16_t ethertype,
 		      const uint16_t *tags, int ntags, size_t total);
 
+/* The IP frame in f (len bytes, ntags tags) wrapped in EtherType wrap:
+ * 0x8847/0x8848 an MPLS label, 0x8864 a PPPoE session and PPP header,
+ * 0x88e7 802.1ah's I-TAG and a whole Ethernet header. The new length, 0
+ * if it does not fit in cap.
+ */
+size_t rg_frame_wrap(uint8_t *f, size_t len, size_t cap, int ntags, uint16_t wrap);
+
 #endif /* RG_FRAMES_H */

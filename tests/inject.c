@@ -6,11 +6,13 @@
  *
  *   rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t 8100,88a8,...] [-c CUT]
  *             [-e vxlan|geneve,PORT,INNER_SRC,INNER_DST[,OPTION_WORDS]]
+ *             [-w 8847|8848|8864|88e7]
  *   rg-inject IFNAME --ethertype 0x0806 [-n COUNT] [-l LEN]
  *
  * -t: up to 8 VLAN tags, outermost first (0x8100, 0x88a8, 0x9100, ...).
  * -e sends UDP to PORT carrying a VXLAN or Geneve header (with that many
  * 4-byte Geneve options) and an inner Ethernet frame of LEN bytes.
+ * -w wraps the IP packet in MPLS, a PPPoE session or 802.1ah.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +30,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: rg-inject IFNAME SRC DST [-n COUNT] [-l LEN] [-t TAG[,TAG...]] [-c CUT]\n"
 		"                 [-e vxlan|geneve,PORT,INNER_SRC,INNER_DST[,OPTION_WORDS]]\n"
+		"                 [-w 8847|8848|8864|88e7]\n"
 		"       rg-inject IFNAME --ethertype TYPE [-n COUNT] [-l LEN] [-t TAG...]\n"
 		"  LEN is the whole frame in bytes (L2 header included), CUT truncates it\n");
 	exit(2);
@@ -38,7 +41,7 @@ int main(int argc, char **argv)
 	static uint8_t frame[RG_FRAME_MAX];
 	const char *ifname, *src = NULL, *dst = NULL;
 	char *encap = NULL;
-	long count = 1, total = 100, cut = 0, ethertype = 0, sent = 0, failed = 0;
+	long count = 1, total = 100, cut = 0, ethertype = 0, wrap = 0, sent = 0, failed = 0;
 	uint16_t tags[8];
 	int ntags = 0, fd, i = 2;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
@@ -67,6 +70,8 @@ int main(int argc, char **argv)
 			cut = atol(v);
 		else if (!strcmp(a, "-e"))
 			encap = strdup(v);
+		else if (!strcmp(a, "-w"))
+			wrap = strtol(v, NULL, 16);
 		else if (!strcmp(a, "--ethertype"))
 			ethertype = strtol(v, NULL, 0);
 		else if (!strcmp(a, "-t")) {
@@ -97,6 +102,8 @@ int main(int argc, char **argv)
 		free(encap);
 	} else if (src) {
 		len = rg_frame_ip(frame, sizeof(frame), src, dst, tags, ntags, total);
+		if (len && wrap)
+			len = rg_frame_wrap(frame, len, sizeof(frame), ntags, wrap);
 	}
 	else
 		len = rg_frame_other(frame, sizeof(frame), ethertype, tags, ntags, total);

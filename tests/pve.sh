@@ -283,13 +283,18 @@ test_unreadable_never_leaves() {
 	capture_start rtr ether1 || { bad "tcpdump listens at the router" "$(cat "$TMP/cap.err")"; return; }
 	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $three >/dev/null
 	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $five >/dev/null
-	wait_ms 5000 test "$(captured)" -ge $((2 * n))
-	expect_eq "monitor: 3- and 5-tag fc00 frames reach the uplink router" "$(captured)" "$((2 * n))"
+	# fc00 inside MPLS and a PPPoE session: a router that unwraps them
+	# would route it
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -w 8847 >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -w 8864 >/dev/null
+	wait_ms 5000 test "$(captured)" -ge $((4 * n))
+	expect_eq "monitor: 3- and 5-tag, MPLS and PPPoE fc00 frames reach the uplink router" \
+		"$(captured)" "$((4 * n))"
 	stats
 	expect_eq "monitor: 3 tags are read, a violation at the tap" \
 		"$(( $(ifc tap100i1 in violations) - t0 ))" "$n"
-	expect_eq "monitor: 5 tags are unreadable (malformed) at the tap" \
-		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$n"
+	expect_eq "monitor: 5 tags, MPLS and PPPoE are unreadable (malformed) at the tap" \
+		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$((3 * n))"
 
 	expect_eq "mode switch to enforce" "$(rg mode enforce)" "enforce"
 	stats
@@ -298,15 +303,17 @@ test_unreadable_never_leaves() {
 	capture_start rtr ether1 || { bad "tcpdump listens at the router" "$(cat "$TMP/cap.err")"; return; }
 	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $three >/dev/null
 	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -t $five >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -w 8847 >/dev/null
+	inject vm100 eth1 fd00:101::11 fc00:20::1 -n $n -l 300 -w 8864 >/dev/null
 	inject vm100 eth1 fd00:101::11 fd00:101::fffe -n 1 -l 100 >/dev/null
 	wait_ms 5000 test "$(captured)" -ge 1
-	expect_eq "enforce: 0 of $((2 * n)) tagged fc00 frames reach the router (only the marker)" \
+	expect_eq "enforce: 0 of $((4 * n)) tagged or wrapped fc00 frames reach the router (only the marker)" \
 		"$(captured)" "1"
 	stats
 	expect_eq "enforce: all dropped at the guest's tap" "$(( $(ifc tap100i1 in dropped) - d0 ))" \
-		"$((2 * n))"
-	expect_eq "enforce: the 5-tag ones counted malformed" \
-		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$n"
+		"$((4 * n))"
+	expect_eq "enforce: the 5-tag, MPLS and PPPoE ones counted malformed" \
+		"$(( $(ifc tap100i1 in malformed) - m0 ))" "$((3 * n))"
 	expect_eq "enforce: none seen at the uplink's egress" \
 		"$(( $(ifc up0 out violations) - u0 ))+$(( $(ifc up0 out malformed) - um0 ))" "0+0"
 

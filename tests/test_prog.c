@@ -128,27 +128,6 @@ static const struct tcase cases[] = {
 	{ "PPPoE discovery", NULL, NULL, 0, {}, K_OTHER, 0, .ethertype = 0x8863 },
 };
 
-/* The IP frame in f (len bytes, ntags tags) wrapped in EtherType wrap: an
- * MPLS label, a PPPoE session and PPP header, or 802.1ah's I-TAG and a
- * whole Ethernet header. Returns the new length.
- */
-static size_t wrap_frame(uint8_t *f, size_t len, size_t cap, int ntags, uint16_t wrap)
-{
-	static const uint8_t mpls[] = { 0x00, 0x01, 0x01, 0x40 };	/* label 16, bottom, TTL 64 */
-	static const uint8_t pppoe[] = { 0x11, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x57 };
-	static const uint8_t pbb[] = { 0x00, 0x01, 0x86, 0xa1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1,
-				       0x86, 0xdd };	/* I-SID 100001, inner MACs, IPv6 */
-	const uint8_t *h = wrap == 0x8864 ? pppoe : wrap == 0x88e7 ? pbb : mpls;
-	size_t hl = wrap == 0x8864 ? sizeof(pppoe) : wrap == 0x88e7 ? sizeof(pbb) : sizeof(mpls);
-	size_t l2 = 14 + 4 * ntags;
-
-	cr_assert_leq(len + hl, cap);
-	memmove(f + l2 + hl, f + l2, len - l2);
-	memcpy(f + l2, h, hl);
-	f[l2 - 2] = wrap >> 8;
-	f[l2 - 1] = wrap & 0xff;
-	return len + hl;
-}
 
 /* outer src/dst, UDP port, encapsulation kind and Geneve option words,
  * inner src/dst with ntags inner tags; cut: bytes kept
@@ -187,7 +166,8 @@ static void check_case(struct rg_instance *in, const struct tcase *t, uint32_t r
 				     t->ntags ? 0x88cc : 0x0806, t->tags, t->ntags, 64);
 	cr_assert_gt(len, 0);
 	if (t->wrap)
-		len = wrap_frame(f, len, sizeof(f), t->ntags, t->wrap);
+		len = rg_frame_wrap(f, len, sizeof(f), t->ntags, t->wrap);
+	cr_assert_gt(len, 0);
 	if (t->vihl)
 		f[14 + 4 * t->ntags] = t->vihl;
 	if (t->cut)
