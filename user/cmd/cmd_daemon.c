@@ -67,6 +67,10 @@ static int cmd_daemon(struct rg_cli *c)
 		err = cli_abs_path(c, a.plan_path, &abs);
 	if (err)
 		return err;
+	/* its log is a stream, even under -j (--log-format json makes it
+	 * JSON lines): nothing is held until an exit that may never come
+	 */
+	cli_release(c);
 	err = cli_resolve_dir(c, true);
 	if (err) {
 		free(abs);
