@@ -565,7 +565,8 @@ test_drift_route_shows_and_clears() {
 	drift_is 0 || {
 		# what the daemon saw, for the failure's reader
 		scrape /metrics | grep -E '^ringguard_drift_(failing\{.*fc00:20::/64|errors|lookup|overruns|full)'
-		grep -E 'drift|netlink' "$LOG" | tail -5
+		echo "        now: $(date -u +%H:%M:%S.%N)"
+		grep -E 'drift|netlink|plan' "$LOG" | tail -12
 		lab_ns node ip -6 route show fc00:20::/64
 	}
 	echo "        cleared $(( ($(date +%s%N) - t0) / 1000000 )) ms after the route changed (target 2000)"
