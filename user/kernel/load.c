@@ -29,10 +29,10 @@ static __u32 count_slots(const struct rg_loader *l)
 }
 
 /* Another instance of the programs over the pinned maps of l: only those
- * programs that tc and tcin ask for are loaded (verified). NULL on error,
- * said with what (a name for the message), *errp its -errno.
+ * programs that xdp, tc and tcin ask for are loaded (verified). NULL on
+ * error, said with what (a name for the message), *errp its -errno.
  */
-static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tcin,
+static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool xdp, bool tc, bool tcin,
 					  const char *what, int *errp)
 {
 	struct ringguard_bpf *s = ringguard_bpf__open();
@@ -45,7 +45,8 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tci
 		return NULL;
 	}
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, (tc && p == s->progs.rg_tc) ||
+		bpf_program__set_autoload(p, (xdp && p == s->progs.rg_xdp) ||
+					  (tc && p == s->progs.rg_tc) ||
 					  (tcin && p == s->progs.rg_tc_in));
 	rg_skel_size_counts(s, count_slots(l));
 	for (int i = 0; i < RG_NMAPS && !err; i++)
@@ -62,6 +63,19 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tci
 	return s;
 }
 
+/* Pins prog as progs/name. */
+static int pin_prog(const struct rg_loader *l, int fd, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/progs/%s", l->dir, name);
+	err = rg_repin(fd, path);
+	if (err)
+		rg_err("cannot pin program %s: %s", path, strerror(-err));
+	return err;
+}
+
 /* rg_tc_in, for interfaces whose XDP hook another program holds (and for
  * bridges): loaded on first need from a second instance of the object over
  * the same maps, so hosts that never need it do not pay for verifying it.
@@ -69,23 +83,41 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, bool tc, bool tci
 int rg_load_tcin(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
-	char path[PATH_MAX];
 	int err;
 
 	if (l->tcin_fd >= 0)
 		return 0;
-	s = open_sharing(l, false, true, "the tc ingress program", &err);
+	s = open_sharing(l, false, false, true, "the tc ingress program", &err);
 	if (!s)
 		return err;
-	snprintf(path, sizeof(path), "%s/progs/tc-in", l->dir);
-	err = rg_repin(bpf_program__fd(s->progs.rg_tc_in), path);
+	err = pin_prog(l, bpf_program__fd(s->progs.rg_tc_in), "tc-in");
 	if (err) {
-		rg_err("cannot pin the tc ingress program: %s", strerror(-err));
 		ringguard_bpf__destroy(s);
 		return err;
 	}
 	l->tcin_skel = s;
 	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+	return 0;
+}
+
+/* rg_xdp, when the load left it out (no interface was to take XDP). */
+int rg_load_xdp(struct rg_loader *l)
+{
+	struct ringguard_bpf *s;
+	int err;
+
+	if (l->xdp_fd >= 0)
+		return 0;
+	s = open_sharing(l, true, false, false, "the XDP program", &err);
+	if (!s)
+		return err;
+	err = pin_prog(l, bpf_program__fd(s->progs.rg_xdp), "xdp");
+	if (err) {
+		ringguard_bpf__destroy(s);
+		return err;
+	}
+	l->xdp_skel = s;
+	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
 	return 0;
 }
 
@@ -96,7 +128,7 @@ int rg_load_alt(struct rg_loader *l)
 
 	if (l->alt_skel)
 		return 0;
-	s = open_sharing(l, true, true, "a second copy of the tc programs", &err);
+	s = open_sharing(l, false, true, true, "a second copy of the tc programs", &err);
 	if (!s)
 		return err;
 	l->alt_skel = s;
@@ -110,6 +142,7 @@ struct load {
 	struct rg_loader *l;
 	const char *dir;
 	int plan_entries;
+	unsigned int progs;	/* RG_PROG_* */
 	struct pinned old[RG_NMAPS];
 };
 
@@ -262,9 +295,20 @@ static int load_maps(struct load *ld)
 	return 0;
 }
 
-/* rg_xdp and rg_tc from a second instance of the object over the maps
- * (tc ingress is loaded only where it is needed, load_tcin); where the
- * verifier refuses the exact-table probes, again without them.
+/* The fds of what s loaded; one it left out stays -1 until rg_load_xdp or
+ * rg_load_tcin loads it at its first need.
+ */
+static void programs_taken(struct rg_loader *l, struct ringguard_bpf *s)
+{
+	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
+	l->xdp_fd = (l->progs & RG_PROG_XDP) ? bpf_program__fd(s->progs.rg_xdp) : -1;
+	if (l->progs & RG_PROG_TCIN)
+		l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+}
+
+/* rg_tc, and rg_xdp and rg_tc_in as l->progs asks, from a second instance
+ * of the object over the maps (one left out is loaded at its first need);
+ * where the verifier refuses the exact-table probes, again without them.
  */
 static int load_programs(struct rg_loader *l)
 {
@@ -279,7 +323,9 @@ static int load_programs(struct rg_loader *l)
 		return err;
 	}
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.rg_xdp || p == s->progs.rg_tc);
+		bpf_program__set_autoload(p, p == s->progs.rg_tc ||
+					  (p == s->progs.rg_xdp && (l->progs & RG_PROG_XDP)) ||
+					  (p == s->progs.rg_tc_in && (l->progs & RG_PROG_TCIN)));
 	rg_skel_size_counts(s, count_slots(l));
 	err = 0;
 	for (int i = 0; i < RG_NMAPS && !err; i++)
@@ -295,21 +341,21 @@ static int load_programs(struct rg_loader *l)
 		return err;
 	}
 	l->prog_skel = s;
-	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
-	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
+	programs_taken(l, s);
 	return 0;
 }
 
-/* Maps and programs in one instance (tc ingress is loaded only where it
- * is needed, load_tcin): rg_load's way, cheaper than two instances when
- * there is nothing to do meanwhile.
+/* Maps and programs in one instance (rg_xdp and tc ingress as l->progs
+ * asks, else where they are needed): rg_load's way, cheaper than two
+ * instances when there is nothing to do meanwhile.
  */
 static int load_progs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
 	int err;
 
-	bpf_program__set_autoload(l->skel->progs.rg_tc_in, false);
+	bpf_program__set_autoload(l->skel->progs.rg_xdp, l->progs & RG_PROG_XDP);
+	bpf_program__set_autoload(l->skel->progs.rg_tc_in, l->progs & RG_PROG_TCIN);
 	err = ringguard_bpf__load(l->skel);
 	if (err) {
 		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
@@ -317,8 +363,7 @@ static int load_progs(struct load *ld)
 		return err;
 	}
 	rg_maps_from_skel(l->skel, &l->m);
-	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
-	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
+	programs_taken(l, l->skel);
 	return 0;
 }
 
@@ -444,11 +489,12 @@ static int take_over(struct load *ld)
 		prev = &key;
 		if (bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
 			continue;
-		if (ifc.xdp_kind == RG_XDP_TC) {
+		if (ifc.xdp_kind == RG_XDP_TC)
 			err = rg_load_tcin(l);
-			if (err)
-				return err;
-		}
+		else if (ifc.xdp_kind != RG_XDP_NONE)
+			err = rg_load_xdp(l);
+		if (err)
+			return err;
 		move_hooks(l, key, &ifc);
 	}
 	if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
@@ -458,19 +504,17 @@ static int take_over(struct load *ld)
 	return 0;
 }
 
+/* What the first load verified (rg_load_xdp and rg_load_tcin pin theirs). */
 static int pin_progs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
-	char path[PATH_MAX];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/progs/xdp", l->dir);
-	err = rg_repin(l->xdp_fd, path);
-	snprintf(path, sizeof(path), "%s/progs/tc", l->dir);
-	if (!err)
-		err = rg_repin(l->tc_fd, path);
-	if (err)
-		rg_err("cannot pin programs in %s: %s", l->dir, strerror(-err));
+	err = pin_prog(l, l->tc_fd, "tc");
+	if (!err && l->xdp_fd >= 0 && !l->xdp_skel)
+		err = pin_prog(l, l->xdp_fd, "xdp");
+	if (!err && l->tcin_fd >= 0 && !l->tcin_skel)
+		err = pin_prog(l, l->tcin_fd, "tc-in");
 	return err;
 }
 
@@ -484,6 +528,7 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->progs = ld->progs;
 	l->tcin_fd = -1;
 	l->xdp_fd = l->tc_fd = -1;
 	l->alt_tc_fd = l->alt_tcin_fd = -1;
@@ -514,7 +559,8 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 	static int (*const steps[])(struct load *) = {
 		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
 	};
-	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries,
+			   .progs = RG_PROG_XDP };
 
 	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
 }
@@ -554,16 +600,19 @@ static int load_start(struct load *ld)
 	return 0;
 }
 
-int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries)
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries, unsigned int progs)
 {
+	static int (*const sync_steps[])(struct load *) = {
+		make_pin_dirs, open_skel, adopt_maps, load_progs, pin_maps, take_over, pin_progs,
+	};
 	static int (*const steps[])(struct load *) = {
 		make_pin_dirs, open_skel, adopt_maps, load_maps, pin_maps, load_start,
 	};
-	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries, .progs = progs };
 	int err;
 
 	if (plan_entries < RG_LOAD_ASYNC_MIN) {
-		err = rg_load(l, dir, plan_entries);
+		err = load_steps(&ld, sync_steps, sizeof(sync_steps) / sizeof(sync_steps[0]));
 		if (!err)
 			l->loaded = true;
 		return err;
@@ -608,6 +657,8 @@ void rg_loader_close(struct rg_loader *l)
 	l->prog_skel = NULL;
 	ringguard_bpf__destroy(l->tcin_skel);
 	l->tcin_skel = NULL;
+	ringguard_bpf__destroy(l->xdp_skel);
+	l->xdp_skel = NULL;
 	ringguard_bpf__destroy(l->alt_skel);
 	l->alt_skel = NULL;
 	l->alt_tc_fd = l->alt_tcin_fd = -1;
