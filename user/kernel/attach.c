@@ -247,7 +247,8 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		rg_err("cannot initialise maps: %s", strerror(-err));
 		goto cleanup;
 	}
-	gen = rg_install(&l.m, plan, o->plan_path);
+	/* nothing is attached before rg_reconcile */
+	gen = rg_install_unattached(&l.m, plan, o->plan_path);
 	if (gen < 0) {
 		err = gen;
 		rg_err("cannot install plan: %s", strerror(-err));

@@ -122,6 +122,7 @@ struct install {
 	__u64 gen;		/* the new one */
 	__u32 gen32;
 	bool twins;		/* both slots hold the plan in force: edit them */
+	bool unattached;	/* no program runs with the maps yet (attach) */
 	/* every bucket rg_buckets knows (from rg_index when it is valid) */
 	int nold;
 	int nprev;		/* how many of them the plan in force has */
@@ -148,6 +149,7 @@ struct install {
 	int nretired;
 	const uint8_t *sha256;	/* the plan's */
 	struct slot_maps built[2];
+	struct build build;	/* of built, when not twins */
 	struct rg_lengths ls;
 	struct rg_encap enc;	/* the plan's ports, network order */
 	__u32 gen_flags;	/* the plan's rg_gen flags but RG_GEN_EXACT */
@@ -302,45 +304,126 @@ static int read_old(struct install *in)
 	return 0;
 }
 
+/* Plans change little: an entry is most often the old one after the last
+ * one found, or a few further on (entries removed). One found neither way
+ * waits in a short list; past PENDING_MAX of them the old buckets are
+ * indexed by hash, as they are for the few left at the end when the
+ * buckets still unmatched are too many to compare with them one by one.
+ */
+#define LOOKAHEAD	4
+#define PENDING_MAX	64
+#define PAIRS_MAX	65536
+
+static void found(struct install *in, int i, int h)
+{
+	in->hit[i] = h;
+	if (h < 0)
+		return;
+	in->old_flags[h] |= OLD_KEPT;
+	in->entry_id[i] = in->old[h].id;
+}
+
+/* The old bucket of entry i by the index (built at the first need). */
+static int find_indexed(struct install *in, int i)
+{
+	const struct rg_entry *e = &in->plan->entries[i];
+	struct rg_lpm_key key;
+	int err;
+
+	if (!in->ix.slot) {
+		err = index_build(&in->ix, in->old, in->nold);
+		if (err)
+			return err;
+	}
+	rg_key_of(&e->cidr, &key);
+	found(in, i, index_find(&in->ix, in->old, &key, e->kind));
+	return 0;
+}
+
+/* The pending entries (pend[], n of them): against the old buckets no
+ * entry took, one by one when that is few comparisons, else by the index.
+ */
+static int resolve_pending(struct install *in, const int *pend, int n)
+{
+	int unmatched = 0, err;
+
+	for (int j = 0; j < in->nold && (long)unmatched * n <= PAIRS_MAX; j++)
+		unmatched += !(in->old_flags[j] & OLD_KEPT);
+	if (in->ix.slot || (long)unmatched * n > PAIRS_MAX) {
+		for (int k = 0; k < n; k++) {
+			err = find_indexed(in, pend[k]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct rg_entry *e = &in->plan->entries[pend[k]];
+		struct rg_lpm_key key;
+		int h = -1;
+
+		rg_key_of(&e->cidr, &key);
+		for (int j = 0; j < in->nold && h < 0; j++)
+			if (!(in->old_flags[j] & OLD_KEPT) && rec_is(&in->old[j], &key, e->kind))
+				h = j;
+		found(in, pend[k], h);
+	}
+	return 0;
+}
+
 /* 1. ids: kept ones first; new ones only once the caches are known. */
 static int assign_ids(struct install *in)
 {
+	int pend[PENDING_MAX], npend = 0, err;
 	__u32 next_free = 1;
-	int need_new = 0, err;
+	bool need_new = false;
 
 	for (int i = 0, guess = 0; i < in->nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
 		struct rg_lpm_key key;
 		int h = -1;
 
-		rg_key_of(&e->cidr, &key);
-		/* plans change little: the entry after the last one found is
-		 * most often the one, and no hash probe jumps through memory
-		 */
+		in->hit[i] = -1;
 		if (e->kind == RG_KIND_UNPLANNED)
-			h = -1;
-		else if (guess < in->nold && rec_is(&in->old[guess], &key, e->kind))
-			h = guess;
-		else {
-			if (!in->ix.slot) {
-				err = index_build(&in->ix, in->old, in->nold);
-				if (err)
-					return err;
-			}
-			h = index_find(&in->ix, in->old, &key, e->kind);
-		}
-		in->hit[i] = h;
+			continue;
+		rg_key_of(&e->cidr, &key);
+		for (int d = 0; d < LOOKAHEAD && guess + d < in->nold && h < 0; d++)
+			if (rec_is(&in->old[guess + d], &key, e->kind))
+				h = guess + d;
 		if (h >= 0) {
+			found(in, i, h);
 			guess = h + 1;
-			in->old_flags[h] |= OLD_KEPT;
-			in->entry_id[i] = in->old[h].id;
-		} else if (!need_new++) {
-			err = rg_counted_ids(in->m, in->used);
+			continue;
+		}
+		if (in->ix.slot) {
+			err = find_indexed(in, i);
 			if (err)
 				return err;
+			if (in->hit[i] >= 0)
+				guess = in->hit[i] + 1;
+			continue;
+		}
+		pend[npend++] = i;
+		if (npend == PENDING_MAX) {
+			err = index_build(&in->ix, in->old, in->nold) ?:
+			      resolve_pending(in, pend, npend);
+			if (err)
+				return err;
+			npend = 0;
 		}
 	}
-	for (int i = 0; i < in->nent && need_new; i++) {
+	err = resolve_pending(in, pend, npend);
+	if (err)
+		return err;
+	/* a kept bucket without a valid id takes a new one too */
+	for (int i = 0; i < in->nent && !need_new; i++)
+		need_new = !in->entry_id[i];
+	if (!need_new)
+		return 0;
+	err = rg_counted_ids(in->m, in->used);
+	if (err)
+		return err;
+	for (int i = 0; i < in->nent; i++) {
 		int id;
 
 		if (in->entry_id[i])
@@ -531,20 +614,39 @@ static int write_new_names(struct install *in)
 	return err;
 }
 
+/* Rebuilding (not twins): both slots' maps are filled on threads from
+ * here, while 2. writes the names.
+ */
+static int start_build(struct install *in)
+{
+	return in->twins ? 0 : build_begin(in->next, in->nent, in->built, &in->build);
+}
+
 /* 3. the idle slot; from here until 5. is done the slots differ */
 static int fill_idle_slot(struct install *in)
 {
 	int err;
 
-	if (!in->twins) {
-		err = build_both(in->next, in->nent, in->built);
-		if (err)
-			return err;
-	}
+	err = build_end(in->built, &in->build);
+	if (err)
+		return err;
 	in->meta.twin_gen = 0;
 	err = rg_meta_write(in->m, &in->meta);
 	if (err)
 		return err;
+	if (in->unattached && !in->twins) {
+		/* nothing reads either slot: both go in at once (one wait) */
+		__u32 idle = in->gen32 & 1, other = idle ^ 1;
+		struct put p[4] = {
+			{ .outer = in->m->plan, .slot = idle, .inner = in->built[0].trie },
+			{ .outer = in->m->exact, .slot = idle, .inner = in->built[0].exact },
+			{ .outer = in->m->plan, .slot = other, .inner = in->built[1].trie },
+			{ .outer = in->m->exact, .slot = other, .inner = in->built[1].exact },
+		};
+
+		return put_maps(p, 4) ?: slot_extras(in->m, idle, &in->ls, &in->enc) ?:
+		       slot_extras(in->m, other, &in->ls, &in->enc);
+	}
 	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls,
 		       &in->enc);
 }
@@ -570,7 +672,9 @@ static int switch_plan(struct install *in)
  */
 static int fill_other_slot(struct install *in)
 {
-	if (!wait_for_programs(in->m, in->gen32 & 1))
+	if (in->unattached && !in->twins)
+		in->meta.twin_gen = in->gen;	/* filled with the idle one */
+	else if (!wait_for_programs(in->m, in->gen32 & 1))
 		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
 					    &in->ls, &in->enc) ? 0 : in->gen;
 	return 0;
@@ -656,6 +760,7 @@ static void install_free(struct install *in)
 	rg_huge_free(in->ed.set);
 	rg_huge_free(in->ed.del);
 	rg_huge_free(in->retired);
+	build_end(in->built, &in->build);
 	close_maps(&in->built[0]);
 	close_maps(&in->built[1]);
 }
@@ -674,11 +779,11 @@ static int run_steps(struct install *in, int (*const *steps)(struct install *), 
 	return err;
 }
 
-long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
-			 const char *plan_path, __u32 *ids)
+static long long install_full(const struct rg_maps *m, const struct rg_plan *plan,
+			      const char *plan_path, __u32 *ids, bool unattached)
 {
 	static int (*const steps[])(struct install *) = {
-		pick_generation, read_old, assign_ids, plan_entries,
+		pick_generation, read_old, assign_ids, plan_entries, start_build,
 	};
 	struct install in = {
 		.m = m,
@@ -686,6 +791,7 @@ long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
 		.plan_path = plan_path,
 		.nent = plan->nentries,
 		.sha256 = plan->sha256,
+		.unattached = unattached,
 		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
 	};
 	int err;
@@ -699,10 +805,22 @@ long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
 	return err ? err : (long long)in.gen;
 }
 
+long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
+			 const char *plan_path, __u32 *ids)
+{
+	return install_full(m, plan, plan_path, ids, false);
+}
+
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path)
 {
-	return rg_install_ids(m, plan, plan_path, NULL);
+	return install_full(m, plan, plan_path, NULL, false);
+}
+
+long long rg_install_unattached(const struct rg_maps *m, const struct rg_plan *plan,
+				const char *plan_path)
+{
+	return install_full(m, plan, plan_path, NULL, true);
 }
 
 long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,

@@ -186,36 +186,50 @@ static void *fill(void *arg)
 	return NULL;
 }
 
-/* Both slots' maps at once, one on another thread: a rebuild of a large
- * plan is mostly the kernel inserting into tries, one CPU each.
+/* Both slots' maps at once, each on a thread of its own: a rebuild of a
+ * large plan is mostly the kernel inserting into tries, one CPU each, and
+ * the caller writes the names meanwhile (build_end waits for them).
  */
-int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2])
+int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b)
 {
-	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
-	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
-	pthread_t t;
-	bool threaded;
-
-	if (!keys || !vals) {
-		rg_huge_free(keys);
-		rg_huge_free(vals);
+	memset(b, 0, sizeof(*b));
+	b->keys = rg_huge_calloc(n ? n : 1, sizeof(*b->keys));
+	b->vals = rg_huge_calloc(n ? n : 1, sizeof(*b->vals));
+	if (!b->keys || !b->vals) {
+		rg_huge_free(b->keys);
+		rg_huge_free(b->vals);
+		b->keys = NULL;
+		b->vals = NULL;
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n; i++) {
-		keys[i] = e[i].key;
-		vals[i] = e[i].val;
+		b->keys[i] = e[i].key;
+		b->vals[i] = e[i].val;
 	}
-	for (int i = 0; i < 2; i++)
-		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = keys, .vals = vals,
-					   .n = n };
-	threaded = !pthread_create(&t, NULL, fill, &s[1]);
-	fill(&s[0]);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		fill(&s[1]);
-	rg_huge_free(keys);
-	rg_huge_free(vals);
+	for (int i = 0; i < 2; i++) {
+		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = b->keys,
+					   .vals = b->vals, .n = n };
+		b->threaded[i] = !pthread_create(&b->thread[i], NULL, fill, &s[i]);
+	}
+	b->started = true;
+	return 0;
+}
+
+int build_end(struct slot_maps s[2], struct build *b)
+{
+	if (!b->started)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (b->threaded[i])
+			pthread_join(b->thread[i], NULL);
+		else
+			fill(&s[i]);
+	}
+	rg_huge_free(b->keys);
+	rg_huge_free(b->vals);
+	b->keys = NULL;
+	b->vals = NULL;
+	b->started = false;
 	return s[0].err ? s[0].err : s[1].err;
 }
 
@@ -256,6 +270,48 @@ int wait_for_programs(const struct rg_maps *m, __u32 slot)
 	return err;
 }
 
+static void *put_one(void *arg)
+{
+	struct put *p = arg;
+
+	p->err = bpf_map_update_elem(p->outer, &p->slot, &p->inner, BPF_ANY) ? -errno : 0;
+	return NULL;
+}
+
+/* Each update of a map of maps waits for running programs (synchronize_rcu,
+ * 5-20 ms here), and waits that start together end together: each put but
+ * the first goes in on a thread of its own.
+ */
+int put_maps(struct put *p, int n)
+{
+	pthread_t t[4];
+	bool threaded[4] = {};
+	int err = 0;
+
+	for (int i = 1; i < n; i++)
+		threaded[i] = i < 4 && !pthread_create(&t[i], NULL, put_one, &p[i]);
+	if (n > 0)
+		put_one(&p[0]);
+	for (int i = 1; i < n; i++) {
+		if (threaded[i])
+			pthread_join(t[i], NULL);
+		else
+			put_one(&p[i]);
+	}
+	for (int i = 0; i < n && !err; i++)
+		err = p[i].err;
+	return err;
+}
+
+int slot_extras(const struct rg_maps *m, __u32 slot, const struct rg_lengths *ls,
+		const struct rg_encap *enc)
+{
+	if (bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY) ||
+	    bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Brings slot from the old plan to the new one: an edit of its maps when
  * they are known to hold the old plan, else the maps built for it; then
  * its lengths. Nothing may be reading the slot.
@@ -274,15 +330,13 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 			close(trie);
 		if (exact >= 0)
 			close(exact);
-	} else if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY) ||
-		   bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY)) {
-		err = -errno;
+	} else {
+		struct put p[2] = { { .outer = m->plan, .slot = slot, .inner = trie },
+				    { .outer = m->exact, .slot = slot, .inner = exact } };
+
+		err = put_maps(p, 2);
 	}
-	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
-		err = -errno;
-	if (!err && bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
-		err = -errno;
-	return err;
+	return err ?: slot_extras(m, slot, ls, enc);
 }
 
 /* The prefix lengths to probe, longest first: none (the trie) for small

@@ -6,6 +6,7 @@
 #ifndef RG_SLOTS_H
 #define RG_SLOTS_H
 
+#include <pthread.h>
 #include "kernel/install.h"
 
 /* An edit of a slot's trie: entries to add or change, entries to remove. */
@@ -36,9 +37,31 @@ int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
  * allows.
  */
 int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n);
-/* Both slots' maps at once, one on another thread. */
-int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2]);
+/* Both slots' maps at once, on two threads: build_begin starts them (the
+ * caller is free meanwhile), build_end waits for them and returns the
+ * first error. s and e must stay until build_end.
+ */
+struct build {
+	pthread_t thread[2];
+	bool threaded[2];
+	bool started;
+	struct rg_lpm_key *keys;
+	struct rg_lpm_val *vals;
+};
+int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b);
+int build_end(struct slot_maps s[2], struct build *b);
 void close_maps(struct slot_maps *s);
+/* Puts maps into slots of maps of maps, n (at most 4) at once: their waits
+ * for running programs overlap.
+ */
+struct put {
+	int outer, inner, err;
+	__u32 slot;
+};
+int put_maps(struct put *p, int n);
+/* A slot's lengths and encapsulation ports. */
+int slot_extras(const struct rg_maps *m, __u32 slot, const struct rg_lengths *ls,
+		const struct rg_encap *enc);
 /* Returns once no program runs with what it read before the call. */
 int wait_for_programs(const struct rg_maps *m, __u32 slot);
 /* Brings slot from the old plan to the new one: an edit of its maps when
