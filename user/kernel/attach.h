@@ -30,6 +30,10 @@ void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
  * keep one (RG_MAPF_CPU_LINES, rg_cache).
  */
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
+/* The same with the exact-table probes as given, not as rg_bpf_exact_ok
+ * says (a thread that must not read it while another load may clear it).
+ */
+void rg_skel_size_counts_ok(struct ringguard_bpf *s, __u32 slots, bool exact_ok);
 /* Whether the programs probe the exact tables (set by rg_skel_size_counts).
  * A load that the kernel's verifier refuses as too complex (-E2BIG: Debian
  * 12's 6.1) clears it and loads again: same verdicts, from the trie alone.
@@ -47,6 +51,7 @@ struct rg_loader {
 	int xdp_fd;		/* -1 until needed when rg_load_begin was told so */
 	int tc_fd;
 	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
+	bool tcin_pinned;
 	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
 	struct ringguard_bpf *xdp_skel;		/* the one that loaded xdp late */
 	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */

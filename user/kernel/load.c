@@ -97,6 +97,7 @@ int rg_load_tcin(struct rg_loader *l)
 	}
 	l->tcin_skel = s;
 	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+	l->tcin_pinned = true;
 	return 0;
 }
 
@@ -513,8 +514,9 @@ static int pin_progs(struct load *ld)
 	err = pin_prog(l, l->tc_fd, "tc");
 	if (!err && l->xdp_fd >= 0 && !l->xdp_skel)
 		err = pin_prog(l, l->xdp_fd, "xdp");
-	if (!err && l->tcin_fd >= 0 && !l->tcin_skel)
+	if (!err && l->tcin_fd >= 0 && !l->tcin_pinned)
 		err = pin_prog(l, l->tcin_fd, "tc-in");
+	l->tcin_pinned = !err && l->tcin_fd >= 0;
 	return err;
 }
 
@@ -577,6 +579,13 @@ struct load_async {
 	pthread_t thread;
 	bool started;
 	int err;
+	/* rg_tc_in on a thread of its own, when it is asked for: verifying
+	 * it after rg_tc on one thread left a CPU idle at the end
+	 */
+	pthread_t tcin_thread;
+	bool tcin_started;
+	bool exact_ok;		/* rg_bpf_exact_ok when it started */
+	struct ringguard_bpf *tcin;	/* NULL if it failed: loaded at its need */
 };
 
 static void *programs_thread(void *arg)
@@ -587,16 +596,49 @@ static void *programs_thread(void *arg)
 	return NULL;
 }
 
+/* Quiet: a failure here (a verifier that refuses the exact-table probes
+ * while the other thread finds it out) leaves tc ingress to rg_load_tcin.
+ */
+static void *tcin_thread(void *arg)
+{
+	struct rg_loader *l = arg;
+	struct ringguard_bpf *s = ringguard_bpf__open();
+	struct bpf_program *p;
+	int err = 0;
+
+	if (!s)
+		return NULL;
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.rg_tc_in);
+	rg_skel_size_counts_ok(s, count_slots(l), l->async->exact_ok);
+	for (int i = 0; i < RG_NMAPS && !err; i++)
+		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
+	if (!err)
+		err = ringguard_bpf__load(s);
+	if (err)
+		ringguard_bpf__destroy(s);
+	else
+		l->async->tcin = s;
+	return NULL;
+}
+
 static int load_start(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
+	struct load_async *a;
 
-	l->async = calloc(1, sizeof(*l->async));
-	if (!l->async)
+	a = l->async = calloc(1, sizeof(*l->async));
+	if (!a)
 		return -ENOMEM;
-	l->async->started = !pthread_create(&l->async->thread, NULL, programs_thread, l);
-	if (!l->async->started)
-		l->async->err = load_programs(l);
+	a->exact_ok = rg_bpf_exact_ok;
+	if (l->progs & RG_PROG_TCIN) {
+		a->tcin_started = !pthread_create(&a->tcin_thread, NULL, tcin_thread, l);
+		if (a->tcin_started)
+			l->progs &= ~RG_PROG_TCIN;
+	}
+	a->started = !pthread_create(&a->thread, NULL, programs_thread, l);
+	if (!a->started)
+		a->err = load_programs(l);
 	return 0;
 }
 
@@ -629,6 +671,12 @@ static int load_join(struct rg_loader *l)
 		return 0;
 	if (l->async->started)
 		pthread_join(l->async->thread, NULL);
+	if (l->async->tcin_started)
+		pthread_join(l->async->tcin_thread, NULL);
+	if (l->async->tcin) {
+		l->tcin_skel = l->async->tcin;
+		l->tcin_fd = bpf_program__fd(l->tcin_skel->progs.rg_tc_in);
+	}
 	err = l->async->err;
 	free(l->async);
 	l->async = NULL;
