@@ -615,11 +615,21 @@ static int write_new_names(struct install *in)
 }
 
 /* Rebuilding (not twins): both slots' maps are filled on threads from
- * here, while 2. writes the names.
+ * here, while 2. writes the names. The idle slot, which no program reads,
+ * takes its maps as they are built (their waits for running programs pass
+ * while the rest is built), once rg_meta says the slots are no twins; so
+ * does the other one when nothing runs at all (attach).
  */
 static int start_build(struct install *in)
 {
-	return in->twins ? 0 : build_begin(in->next, in->nent, in->built, &in->build);
+	int idle = in->gen32 & 1, put[2] = { idle, in->unattached ? idle ^ 1 : -1 };
+	int err;
+
+	if (in->twins)
+		return 0;
+	in->meta.twin_gen = 0;
+	err = rg_meta_write(in->m, &in->meta);
+	return err ?: build_begin(in->next, in->nent, in->built, &in->build, in->m, put);
 }
 
 /* 3. the idle slot; from here until 5. is done the slots differ */
@@ -630,25 +640,18 @@ static int fill_idle_slot(struct install *in)
 	err = build_end(in->built, &in->build);
 	if (err)
 		return err;
+	if (!in->twins) {
+		/* the maps are in (start_build) */
+		err = slot_extras(in->m, in->gen32 & 1, &in->ls, &in->enc);
+		if (!err && in->unattached)
+			err = slot_extras(in->m, (in->gen32 & 1) ^ 1, &in->ls, &in->enc);
+		return err;
+	}
 	in->meta.twin_gen = 0;
 	err = rg_meta_write(in->m, &in->meta);
 	if (err)
 		return err;
-	if (in->unattached && !in->twins) {
-		/* nothing reads either slot: both go in at once (one wait) */
-		__u32 idle = in->gen32 & 1, other = idle ^ 1;
-		struct put p[4] = {
-			{ .outer = in->m->plan, .slot = idle, .inner = in->built[0].trie },
-			{ .outer = in->m->exact, .slot = idle, .inner = in->built[0].exact },
-			{ .outer = in->m->plan, .slot = other, .inner = in->built[1].trie },
-			{ .outer = in->m->exact, .slot = other, .inner = in->built[1].exact },
-		};
-
-		return put_maps(p, 4) ?: slot_extras(in->m, idle, &in->ls, &in->enc) ?:
-		       slot_extras(in->m, other, &in->ls, &in->enc);
-	}
-	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls,
-		       &in->enc);
+	return refresh(in->m, in->gen32 & 1, true, &in->ed, NULL, &in->ls, &in->enc);
 }
 
 /* 4. the switch: from here every packet uses the new plan, in the exact

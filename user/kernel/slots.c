@@ -156,7 +156,12 @@ static int new_map(enum bpf_map_type type, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A new trie and a new exact table holding the entries. */
+static void *put_one(void *arg);
+
+/* A new trie and a new exact table holding the entries; each put in slot
+ * s->put once filled, the trie on a thread of its own so that its wait for
+ * running programs (put_maps) passes while the exact table fills.
+ */
 static void *fill(void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
@@ -177,12 +182,31 @@ static void *fill(void *arg)
 			if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
+	struct put pt = { .inner = s->trie, .slot = s->put }, pe = pt;
+	pthread_t t;
+	bool threaded = false;
+
+	if (!s->err && s->put >= 0) {
+		pt.outer = s->m->plan;
+		threaded = !pthread_create(&t, NULL, put_one, &pt);
+		if (!threaded)
+			put_one(&pt);
+	}
 	count = n;
 	if (!s->err && n && bpf_map_update_batch(s->exact, keys, vals, &count, &bo)) {
 		for (int i = 0; i < n && !s->err; i++)
 			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
+	if (!s->err && s->put >= 0) {
+		pe.outer = s->m->exact;
+		pe.inner = s->exact;
+		put_one(&pe);
+	}
+	if (threaded)
+		pthread_join(t, NULL);
+	if (!s->err)
+		s->err = pt.err ?: pe.err;
 	return NULL;
 }
 
@@ -190,7 +214,8 @@ static void *fill(void *arg)
  * large plan is mostly the kernel inserting into tries, one CPU each, and
  * the caller writes the names meanwhile (build_end waits for them).
  */
-int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b)
+int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b,
+		const struct rg_maps *m, const int put[2])
 {
 	memset(b, 0, sizeof(*b));
 	b->keys = rg_huge_calloc(n ? n : 1, sizeof(*b->keys));
@@ -208,7 +233,7 @@ int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], str
 	}
 	for (int i = 0; i < 2; i++) {
 		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = b->keys,
-					   .vals = b->vals, .n = n };
+					   .vals = b->vals, .n = n, .m = m, .put = put[i] };
 		b->threaded[i] = !pthread_create(&b->thread[i], NULL, fill, &s[i]);
 	}
 	b->started = true;
@@ -320,7 +345,7 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 	    const struct slot_maps *built, const struct rg_lengths *ls,
 	    const struct rg_encap *enc)
 {
-	int trie = built->trie, exact = built->exact, err = 0;
+	int trie, exact, err = 0;
 
 	if (edit) {
 		trie = slot_map(m->plan, slot);
@@ -331,8 +356,8 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 		if (exact >= 0)
 			close(exact);
 	} else {
-		struct put p[2] = { { .outer = m->plan, .slot = slot, .inner = trie },
-				    { .outer = m->exact, .slot = slot, .inner = exact } };
+		struct put p[2] = { { .outer = m->plan, .slot = slot, .inner = built->trie },
+				    { .outer = m->exact, .slot = slot, .inner = built->exact } };
 
 		err = put_maps(p, 2);
 	}
