@@ -133,7 +133,6 @@ struct install {
 	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
 	int *hit;
 	__u32 *entry_id;
-	struct rg_trie_entry *next;
 	struct edit ed;		/* from the plan in force, for twins */
 	/* names to write: new buckets (2.), kept ones that changed (6.); as
 	 * infos (rg_install_delta) or as the plan entries to make them from
@@ -143,8 +142,11 @@ struct install {
 	int *fresh_idx, *kept_idx;
 	__u32 *fresh_ids, *kept_ids;
 	int fresh_n, kept_n;
-	/* rg_index's records: as read (when valid), for the new plan */
+	/* rg_index's records: as read (when valid), and for the new plan
+	 * those that differ from them (own[] says which: a bit a record)
+	 */
 	struct rg_index_entry *was_index, *index;
+	unsigned char *own;
 	__u32 *retired;		/* ids whose names go (6.) */
 	int nretired;
 	const uint8_t *sha256;	/* the plan's */
@@ -282,18 +284,21 @@ static int read_old(struct install *in)
 		return err;
 	in->used = rg_huge_calloc(RG_MAX_BUCKETS, 1);
 	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
-	in->next = rg_huge_calloc(nent, sizeof(*in->next));
 	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
 	/* what a sync changes: most often a few entries */
 	in->fresh_idx = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_idx));
 	in->fresh_ids = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_ids));
 	in->kept_idx = rg_sparse_calloc(nent + 1, sizeof(*in->kept_idx));
 	in->kept_ids = rg_sparse_calloc(nent + 1, sizeof(*in->kept_ids));
+	/* huge pages are taken at their first touch: a sync that changes
+	 * little writes few records, and touches few
+	 */
 	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
+	in->own = calloc(index_records(nent) / 8 + 1, 1);
 	in->ed.set = rg_sparse_calloc(nent + 1, sizeof(*in->ed.set));
 	in->ed.del = rg_sparse_calloc(in->nold + 1, sizeof(*in->ed.del));
 	in->retired = rg_sparse_calloc(in->nold + 1, sizeof(*in->retired));
-	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh_idx ||
+	if (!in->used || !in->hit || !in->entry_id || !in->fresh_idx || !in->own ||
 	    !in->fresh_ids || !in->kept_idx || !in->kept_ids || !in->index ||
 	    !in->ed.set || !in->ed.del || !in->retired)
 		return -ENOMEM;
@@ -446,39 +451,61 @@ int rg_bucket_id_take(unsigned char *used, __u32 *next)
 	return (*next)++;
 }
 
+/* Plan entry i as the tries hold it, once the ids are known. */
+static void trie_entry_of(const struct install *in, int i, struct rg_trie_entry *t)
+{
+	const struct rg_entry *e = &in->plan->entries[i];
+
+	rg_key_of(&e->cidr, &t->key);
+	t->val.bucket = in->entry_id[e->bucket_of];
+	t->val.breaks = e->breaks;
+}
+
+/* Record k of the new index: kept in in->index when it differs from the
+ * one read (or there was none).
+ */
+static void index_put(struct install *in, size_t k, const struct rg_index_entry *x)
+{
+	if (in->was_index && k < index_records(in->nold) && !memcmp(&in->was_index[k], x, sizeof(*x)))
+		return;
+	in->index[k] = *x;
+	in->own[k / 8] |= 1u << (k % 8);
+}
+
 /* The new plan's entries, the names of its buckets, and (twins) the edit
  * from the plan in force: entries added or changed, then removed.
  */
 static int plan_entries(struct install *in)
 {
-	int nent = in->nent;
+	int nent = in->nent, count[129] = {};
 
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
 		const struct rg_index_entry *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
-		struct rg_trie_entry *t = &in->next[i];
-		struct rg_index_entry *x = &in->index[i + 1];
+		struct rg_index_entry x = {};
+		struct rg_trie_entry t;
 		__u64 digest;
 
-		rg_key_of(&e->cidr, &t->key);
-		t->val.bucket = in->entry_id[e->bucket_of];
-		t->val.breaks = e->breaks;
+		trie_entry_of(in, i, &t);
+		count[t.key.prefixlen <= 128 ? t.key.prefixlen : 128]++;
 		if (!was || !(in->old_flags[in->hit[i]] & OLD_IN_PLAN) ||
-		    memcmp(&was->trie, &t->val, sizeof(t->val)))
-			in->ed.set[in->ed.nset++] = *t;
+		    memcmp(&was->trie, &t.val, sizeof(t.val)))
+			in->ed.set[in->ed.nset++] = t;
 		digest = names_digest(e->name, e->zone);
-		memcpy(x->addr, t->key.addr, 16);
-		x->prefixlen = t->key.prefixlen;
-		x->kind = e->kind;
-		x->id = in->entry_id[i];
-		x->trie = t->val;
-		x->digest = digest;
-		x->generation = in->gen;
+		memcpy(x.addr, t.key.addr, 16);
+		x.prefixlen = t.key.prefixlen;
+		x.kind = e->kind;
+		x.id = in->entry_id[i];
+		x.trie = t.val;
+		x.digest = digest;
+		x.generation = in->gen;
 		/* a kept bucket's name is rewritten only when it changes */
-		if (was && !memcmp(&was->trie, &t->val, sizeof(t->val)) && was->digest == digest) {
-			x->generation = was->generation;
+		if (was && !memcmp(&was->trie, &t.val, sizeof(t.val)) && was->digest == digest) {
+			x.generation = was->generation;
+			index_put(in, i + 1, &x);
 			continue;
 		}
+		index_put(in, i + 1, &x);
 		if (was) {
 			in->kept_idx[in->kept_n] = i;
 			in->kept_ids[in->kept_n++] = in->entry_id[i];
@@ -501,7 +528,7 @@ static int plan_entries(struct install *in)
 		if (in->old[i].id != RG_BUCKET_UNPLANNED)
 			in->retired[in->nretired++] = in->old[i].id;
 	}
-	lengths_of(in->next, in->nent, &in->ls);
+	rg_lengths_from(count, nent, &in->ls);
 	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
 		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
 		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
@@ -529,7 +556,10 @@ static void info_of(const struct install *in, int i, struct rg_bucket_info *info
 		snprintf(info->name, sizeof(info->name), "unplanned");
 		return;
 	}
-	rg_bucket_info_of(&in->plan->entries[i], &in->next[i].key, in->next[i].val, info);
+	struct rg_trie_entry t;
+
+	trie_entry_of(in, i, &t);
+	rg_bucket_info_of(&in->plan->entries[i], &t.key, t.val, info);
 	info->generation = in->gen;
 }
 
@@ -623,13 +653,31 @@ static int write_new_names(struct install *in)
 static int start_build(struct install *in)
 {
 	int idle = in->gen32 & 1, put[2] = { idle, in->unattached ? idle ^ 1 : -1 };
+	struct rg_lpm_key *keys;
+	struct rg_lpm_val *vals;
 	int err;
 
 	if (in->twins)
 		return 0;
 	in->meta.twin_gen = 0;
 	err = rg_meta_write(in->m, &in->meta);
-	return err ?: build_begin(in->next, in->nent, in->built, &in->build, in->m, put);
+	if (err)
+		return err;
+	keys = rg_huge_calloc(in->nent ?: 1, sizeof(*keys));
+	vals = rg_huge_calloc(in->nent ?: 1, sizeof(*vals));
+	if (!keys || !vals) {
+		rg_huge_free(keys);
+		rg_huge_free(vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < in->nent; i++) {
+		struct rg_trie_entry t;
+
+		trie_entry_of(in, i, &t);
+		keys[i] = t.key;
+		vals[i] = t.val;
+	}
+	return build_begin(keys, vals, in->nent, in->built, &in->build, in->m, put);
 }
 
 /* 3. the idle slot; from here until 5. is done the slots differ */
@@ -696,20 +744,39 @@ static void write_index(struct install *in)
 	};
 	size_t chunks = index_records(in->nent) / RG_INDEX_PER_CHUNK;
 	size_t had = in->was_index ? index_records(in->nold) / RG_INDEX_PER_CHUNK : 0;
-	size_t csize = sizeof(struct rg_index_chunk);
+	struct rg_index_entry *buf;
 
 	if (in->nent > RG_MAX_PLAN)
 		return;
-	for (__u32 c = 1; c < chunks; c++) {
-		const struct rg_index_entry *v = in->index + c * RG_INDEX_PER_CHUNK;
+	buf = malloc(sizeof(struct rg_index_chunk));
+	if (!buf)
+		return;
+	for (__u32 c = 1; c <= chunks; c++) {
+		__u32 at = c % chunks;	/* chunk 0, with the head, last */
+		size_t base = (size_t)at * RG_INDEX_PER_CHUNK;
+		bool changed = at == 0 || at >= had;
 
-		if (c < had && !memcmp(v, in->was_index + c * RG_INDEX_PER_CHUNK, csize))
-			continue;
-		if (bpf_map_update_elem(in->m->index, &c, v, BPF_ANY))
-			return;
+		/* the records this sync wrote, the others as read (past
+		 * count: anything, nothing reads them)
+		 */
+		for (size_t r = 0; r < RG_INDEX_PER_CHUNK; r++) {
+			size_t k = base + r;
+
+			if (in->own[k / 8] & (1u << (k % 8))) {
+				buf[r] = in->index[k];
+				changed = true;
+			} else if (at < had) {
+				buf[r] = in->was_index[k];
+			} else {
+				memset(&buf[r], 0, sizeof(buf[r]));
+			}
+		}
+		if (at == 0)
+			memcpy(&buf[0], &head, sizeof(head));
+		if (changed && bpf_map_update_elem(in->m->index, &at, buf, BPF_ANY))
+			break;
 	}
-	memcpy(&in->index[0], &head, sizeof(head));
-	bpf_map_update_elem(in->m->index, &(__u32){ 0 }, in->index, BPF_ANY);
+	free(buf);
 }
 
 /* 6. kept buckets, meta, retired names */
@@ -752,13 +819,13 @@ static void install_free(struct install *in)
 	rg_huge_free(in->used);
 	rg_huge_free(in->hit);
 	rg_hidx_free(&in->ix);
-	rg_huge_free(in->next);
 	rg_huge_free(in->entry_id);
 	rg_huge_free(in->fresh_idx);
 	rg_huge_free(in->fresh_ids);
 	rg_huge_free(in->kept_idx);
 	rg_huge_free(in->kept_ids);
 	rg_huge_free(in->index);
+	free(in->own);
 	rg_huge_free(in->was_index);
 	rg_huge_free(in->ed.set);
 	rg_huge_free(in->ed.del);

@@ -214,23 +214,12 @@ static void *fill(void *arg)
  * large plan is mostly the kernel inserting into tries, one CPU each, and
  * the caller writes the names meanwhile (build_end waits for them).
  */
-int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b,
-		const struct rg_maps *m, const int put[2])
+int build_begin(struct rg_lpm_key *keys, struct rg_lpm_val *vals, int n, struct slot_maps s[2],
+		struct build *b, const struct rg_maps *m, const int put[2])
 {
 	memset(b, 0, sizeof(*b));
-	b->keys = rg_huge_calloc(n ? n : 1, sizeof(*b->keys));
-	b->vals = rg_huge_calloc(n ? n : 1, sizeof(*b->vals));
-	if (!b->keys || !b->vals) {
-		rg_huge_free(b->keys);
-		rg_huge_free(b->vals);
-		b->keys = NULL;
-		b->vals = NULL;
-		return -ENOMEM;
-	}
-	for (int i = 0; i < n; i++) {
-		b->keys[i] = e[i].key;
-		b->vals[i] = e[i].val;
-	}
+	b->keys = keys;
+	b->vals = vals;
 	for (int i = 0; i < 2; i++) {
 		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = b->keys,
 					   .vals = b->vals, .n = n, .m = m, .put = put[i] };
@@ -367,15 +356,6 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 /* The prefix lengths to probe, longest first: none (the trie) for small
  * plans, whose trie is shallow, and for plans of too many lengths.
  */
-void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls)
-{
-	int count[129] = {};
-
-	for (int i = 0; i < n; i++)
-		count[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128]++;
-	rg_lengths_from(count, n, ls);
-}
-
 void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls)
 {
 	memset(ls, 0, sizeof(*ls));

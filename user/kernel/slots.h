@@ -41,7 +41,8 @@ int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
 int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n);
 /* Both slots' maps at once, on two threads: build_begin starts them (the
  * caller is free meanwhile), build_end waits for them and returns the
- * first error. s must stay until build_end. Slot put[i] of rg_plan and
+ * first error. keys and vals (n each, rg_huge_calloc'd) are the build's
+ * from then on, freed by build_end; s must stay until build_end. Slot put[i] of rg_plan and
  * rg_exact takes s[i]'s maps as soon as they are built (-1: none), which
  * only a slot no program reads may do.
  */
@@ -52,8 +53,8 @@ struct build {
 	struct rg_lpm_key *keys;
 	struct rg_lpm_val *vals;
 };
-int build_begin(const struct rg_trie_entry *e, int n, struct slot_maps s[2], struct build *b,
-		const struct rg_maps *m, const int put[2]);
+int build_begin(struct rg_lpm_key *keys, struct rg_lpm_val *vals, int n, struct slot_maps s[2],
+		struct build *b, const struct rg_maps *m, const int put[2]);
 int build_end(struct slot_maps s[2], struct build *b);
 void close_maps(struct slot_maps *s);
 /* Puts maps into slots of maps of maps, n (at most 4) at once: their waits
@@ -76,7 +77,5 @@ int wait_for_programs(const struct rg_maps *m, __u32 slot);
 int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
 	    const struct slot_maps *built, const struct rg_lengths *ls,
 	    const struct rg_encap *enc);
-/* The prefix lengths to probe, longest first (none: the trie alone). */
-void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls);
 
 #endif
