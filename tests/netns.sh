@@ -393,6 +393,34 @@ test_hook_choice() {
 	done
 }
 
+# a bridge port of a kind the attach did not foresee (an ifb: not on
+# hook.c's list, no native XDP) still gets its hooks: the XDP program, left
+# out of the load, is loaded when that port asks for it, the driver refuses
+# native XDP, and ingress goes to tc (a program missing would say "Bad file
+# descriptor" there)
+test_unforeseen_port_kind() {
+	local out
+	rg detach >/dev/null 2>&1
+	if ! lab_ns node ip link add ifx type ifb 2>/dev/null; then
+		skip "ifb devices are not available here"
+		return
+	fi
+	lab_ns node ip link add brx type bridge
+	lab_ns node ip link set ifx master brx
+	lab_ns node ip link set brx up
+	lab_ns node ip link set ifx up
+	out=$(rg attach --plan "$PLAN" --mesh brx)
+	expect_match "the port is hooked at tc ingress, native XDP refused by its driver" "$out" \
+		"ifx: attached as mesh, port of brx .*ingress: tc .*refused native XDP: Operation not supported"
+	expect_eq "status -j says so" \
+		"$(rg -j status | jq -r '.interfaces[].ports[]? | select(.name == "ifx") | .ingress')" "tc"
+	expect_match "its tc ingress program is attached" "$(tcx query-in ifx)" "tcxin=rg_tc_in"
+	rg detach >/dev/null
+	expect_match "detach takes it off" "$(tcx query-in ifx)" "^xdp= tcxin=$"
+	lab_ns node ip link del ifx
+	lab_ns node ip link del brx
+}
+
 # the clsact fallback (kernels without tcx) counts egress and removes the
 # qdisc it added
 test_clsact_fallback() {

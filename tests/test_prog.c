@@ -591,6 +591,94 @@ Test(prog, removed_buckets_are_retired_and_fresh_ids_start_at_zero)
 	rg_plan_free(&p3);
 }
 
+/* A sync matches the new plan's entries to the old buckets mostly by
+ * position (user/kernel/install.c, assign_ids): whatever the new plan does
+ * to the order (runs removed, entries inserted, two swapped, a block moved
+ * to the end, many new ones at once), every CIDR it keeps keeps its bucket id (so its
+ * counters), and the new ones get ids of their own.
+ */
+#define MOVES_N		9000	/* rg_index in three chunks */
+#define MOVES_FRESH	100000	/* CIDR numbers of new entries from here */
+
+static void moves_plan(const int *cidr, int n, struct rg_plan *p)
+{
+	char *text = malloc(64 * (n + 2)), errs[1024] = "";
+	FILE *f = fmemopen(errs, sizeof(errs), "w");
+	size_t len = sprintf(text, "zone internal mesh fc00::/8\n");
+
+	cr_assert_not_null(text);
+	for (int i = 0; i < n; i++)
+		len += sprintf(text + len, "prefix p%d fc00:%x:%x::/64\n", cidr[i],
+			       (cidr[i] >> 16) + 1, cidr[i] & 0xffff);
+	cr_assert_eq(rg_plan_parse(text, len, "moves.plan", p, f), 0, "%s", errs);
+	fclose(f);
+	free(text);
+}
+
+Test(prog, kept_cidrs_keep_their_ids_whatever_the_order)
+{
+	static int a[MOVES_N], b[2 * MOVES_N];
+	static __u32 ida[MOVES_N + 1], idb[2 * MOVES_N + 1], again[2 * MOVES_N + 1];
+	static __u32 of[4 * 10000];
+	static unsigned char seen[RG_MAX_BUCKETS];
+	struct rg_plan pa, pb;
+	int nb = 0, fresh = MOVES_FRESH;
+
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < MOVES_N; i++)
+			a[i] = round * 10000 + i;
+		moves_plan(a, MOVES_N, &pa);
+		cr_assert_gt(rg_install_ids(&in.m, &pa, "moves.plan", ida), 0);
+		nb = 0;
+		for (int i = 0; i < MOVES_N; i++) {
+			if (i >= 100 && i < 100 + 3 * round + 1)
+				continue;		/* a run removed */
+			if (i >= 300 && i < 400 && i % 7 == 0)
+				continue;		/* scattered removals */
+			if (i >= 200 && i < 230 && round >= 2)
+				continue;		/* moved to the end, below */
+			if (i == 50)			/* a few new ones inserted */
+				for (int k = 0; k < 3; k++)
+					b[nb++] = fresh++;
+			if (i == 150 && round >= 2)	/* more new ones than a short list takes */
+				for (int k = 0; k < 100 * (round - 1); k++)
+					b[nb++] = fresh++;
+			/* two far apart swapped */
+			b[nb++] = a[i == 20 ? 5000 : i == 5000 ? 20 : i];
+		}
+		for (int i = 200; i < 230 && round >= 2; i++)
+			b[nb++] = a[i];
+		moves_plan(b, nb, &pb);
+		cr_assert_gt(rg_install_ids(&in.m, &pb, "moves.plan", idb), 0);
+		memset(seen, 0, sizeof(seen));
+		for (int i = 0; i < MOVES_N; i++) {
+			of[a[i]] = ida[i + 1];	/* entry 0 is the zone */
+			seen[ida[i + 1]] = 1;	/* 1: an id of plan A */
+		}
+		for (int i = 0; i < nb; i++) {
+			__u32 id = idb[i + 1];
+
+			if (b[i] < MOVES_FRESH)
+				cr_expect_eq(id, of[b[i]], "round %d: p%d kept, id %u became %u",
+					     round, b[i], of[b[i]], id);
+			else
+				cr_expect_neq(seen[id], 1, "round %d: new p%d took plan A's id %u",
+					      round, b[i], id);
+			cr_expect_neq(seen[id], 2, "round %d: id %u twice", round, id);
+			seen[id] = 2;
+		}
+		/* the same plan again, read back from rg_index as the last sync
+		 * wrote it (only its changed records, in chunks): every id stays
+		 */
+		cr_assert_gt(rg_install_ids(&in.m, &pb, "moves.plan", again), 0);
+		for (int i = 1; i <= nb; i++)
+			cr_expect_eq(again[i], idb[i], "round %d: entry %d's id %u became %u",
+				     round, i, idb[i], again[i]);
+		rg_plan_free(&pa);
+		rg_plan_free(&pb);
+	}
+}
+
 /* Plans A and B are built so that only a packet that looked its source up in
  * one plan and its destination in the other would pass: under A the
  * destination breaks the plan, under B the source does. Swap them again and

@@ -12,6 +12,9 @@
 #                   and a one-prefix change through the daemon: from the
 #                   plan file's rename to the new plan in force
 #                   (rg-bench-swap, tools/bench/swap.c)
+#   control-ab.sh   by hand: attach and syncs of this build against another
+#                   git revision's, taking turns in one sitting, wall and CPU
+#                   ms (tools/bench/control-ab.sh .output REV)
 #   rg-bench-drift  the daemon's drift watch at 10k prefixes and routes
 #                   (tools/bench/drift.mk; `make bench-drift` alone)
 #   veth.sh         against nftables, end to end through a veth pair

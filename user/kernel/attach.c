@@ -25,6 +25,7 @@
 #include "kernel/attach_int.h"
 #include "kernel/fleet.h"
 #include "kernel/head.h"
+#include "kernel/hook.h"
 #include "kernel/install.h"
 #include "kernel/links.h"
 #include "lib/log.h"
@@ -185,6 +186,30 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* The programs the interfaces given will need (RG_PROG_*): rg_xdp where
+ * ingress goes to XDP, rg_tc_in where it goes to tc (iface.c decides the
+ * same way). A guess wrong either way costs a program verified for nothing
+ * or one loaded later: bridges' ports are only known once attached.
+ */
+static unsigned int programs_needed(const struct rg_attach_opts *o)
+{
+	unsigned int progs = 0;
+
+	for (int i = 0; i < o->nifs; i++) {
+		struct rg_hook_choice hc;
+
+		if (o->want_xdp == RG_WANT_XDP_OFF)
+			progs |= RG_PROG_TCIN;
+		else if (o->want_xdp != RG_WANT_XDP_AUTO)
+			progs |= RG_PROG_XDP;
+		else if (rg_hook_choose(o->ifs[i].name, &hc) == RG_HOOK_TC)
+			progs |= RG_PROG_TCIN;
+		else
+			progs |= RG_PROG_XDP;
+	}
+	return progs;
+}
+
 int rg_attach(const char *dir, const struct rg_plan *plan,
 	      const struct rg_attach_opts *o)
 {
@@ -211,7 +236,7 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 	/* rg_load_begin leaves l closed when it fails; the programs are
 	 * verified while the plan goes in
 	 */
-	err = rg_load_begin(&l, dir, plan->nentries);
+	err = rg_load_begin(&l, dir, plan->nentries, programs_needed(o));
 	if (err)
 		goto cleanup;
 	l.want_xdp = o->want_xdp;
@@ -223,7 +248,8 @@ int rg_attach(const char *dir, const struct rg_plan *plan,
 		rg_err("cannot initialise maps: %s", strerror(-err));
 		goto cleanup;
 	}
-	gen = rg_install(&l.m, plan, o->plan_path);
+	/* nothing is attached before rg_reconcile */
+	gen = rg_install_unattached(&l.m, plan, o->plan_path);
 	if (gen < 0) {
 		err = gen;
 		rg_err("cannot install plan: %s", strerror(-err));

@@ -30,6 +30,10 @@ void rg_maps_from_skel(struct ringguard_bpf *s, struct rg_maps *m);
  * keep one (RG_MAPF_CPU_LINES, rg_cache).
  */
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots);
+/* The same with the exact-table probes as given, not as rg_bpf_exact_ok
+ * says (a thread that must not read it while another load may clear it).
+ */
+void rg_skel_size_counts_ok(struct ringguard_bpf *s, __u32 slots, bool exact_ok);
 /* Whether the programs probe the exact tables (set by rg_skel_size_counts).
  * A load that the kernel's verifier refuses as too complex (-E2BIG: Debian
  * 12's 6.1) clears it and loads again: same verdicts, from the trie alone.
@@ -44,11 +48,14 @@ bool rg_bpf_retry_without_exact(int err);
 struct rg_loader {
 	struct ringguard_bpf *skel;
 	struct rg_maps m;	/* owned by skel */
-	int xdp_fd;
+	int xdp_fd;		/* -1 until needed when rg_load_begin was told so */
 	int tc_fd;
 	int tcin_fd;		/* tc ingress, where XDP is taken; -1 until needed */
+	bool tcin_pinned;
 	struct ringguard_bpf *tcin_skel;	/* the instance that loaded it */
+	struct ringguard_bpf *xdp_skel;		/* the one that loaded xdp late */
 	struct ringguard_bpf *prog_skel;	/* the one that loaded xdp and tc */
+	unsigned int progs;	/* RG_PROG_*: what the first load verifies */
 	/* a second copy of rg_tc and rg_tc_in (-1 until needed): a tcx chain
 	 * holds a program once, so taking its head back attaches the copy
 	 * that the link does not run (kernel/head.c)
@@ -77,15 +84,23 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries);
 /* The same in two halves for a large plan: the maps, created and pinned,
  * then (l->m usable from here) the programs, verified on another thread
  * until rg_load_finish, which takes them in and pins them (rg_loader_close
- * waits for them too). For a small plan, rg_load at once.
+ * waits for them too). For a small plan, rg_load at once. progs (RG_PROG_*)
+ * says which programs the interfaces to come will need, so that only those
+ * are verified (rg_tc always); one missed is loaded at its first need
+ * (rg_load_xdp, rg_load_tcin).
  */
-int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries);
+#define RG_PROG_XDP	(1u << 0)
+#define RG_PROG_TCIN	(1u << 1)
+#define RG_PROG_TC	(1u << 2)	/* always loaded: for the second instances */
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries, unsigned int progs);
 int rg_load_finish(struct rg_loader *l);
 void rg_loader_close(struct rg_loader *l);
-/* rg_tc_in (l->tcin_fd), and the second copy of the tc programs (l->alt_*),
- * loaded over l's maps on first need.
+/* rg_tc_in (l->tcin_fd), rg_xdp (l->xdp_fd, when rg_load_begin left it
+ * out), and the second copy of the tc programs (l->alt_*), loaded over l's
+ * maps on first need.
  */
 int rg_load_tcin(struct rg_loader *l);
+int rg_load_xdp(struct rg_loader *l);
 int rg_load_alt(struct rg_loader *l);
 
 /* Makes the attached interfaces match want[] and the ports of the bridges

@@ -339,6 +339,11 @@ int rg_iface_attach(struct rg_loader *l, unsigned int ifindex, const char *name,
 		ifc.xdp_kind = RG_XDP_TC;
 		got->holder = rg_xdp_holder(ifindex);
 	} else {
+		fd = rg_load_xdp(l);
+		if (fd < 0) {
+			err = fd;
+			goto fail;
+		}
 		fd = attach_xdp(l->xdp_fd, ifindex, name, l->want_xdp, &ifc.xdp_kind,
 				&got->holder, &got->native_err);
 		if ((fd == -EBUSY || fd == -EOPNOTSUPP) && l->want_xdp == RG_WANT_XDP_AUTO) {

@@ -122,6 +122,7 @@ struct install {
 	__u64 gen;		/* the new one */
 	__u32 gen32;
 	bool twins;		/* both slots hold the plan in force: edit them */
+	bool unattached;	/* no program runs with the maps yet (attach) */
 	/* every bucket rg_buckets knows (from rg_index when it is valid) */
 	int nold;
 	int nprev;		/* how many of them the plan in force has */
@@ -132,7 +133,6 @@ struct install {
 	/* the new plan's entries: old bucket (or -1), bucket id, trie entry */
 	int *hit;
 	__u32 *entry_id;
-	struct rg_trie_entry *next;
 	struct edit ed;		/* from the plan in force, for twins */
 	/* names to write: new buckets (2.), kept ones that changed (6.); as
 	 * infos (rg_install_delta) or as the plan entries to make them from
@@ -142,12 +142,16 @@ struct install {
 	int *fresh_idx, *kept_idx;
 	__u32 *fresh_ids, *kept_ids;
 	int fresh_n, kept_n;
-	/* rg_index's records: as read (when valid), for the new plan */
+	/* rg_index's records: as read (when valid), and for the new plan
+	 * those that differ from them (own[] says which: a bit a record)
+	 */
 	struct rg_index_entry *was_index, *index;
+	unsigned char *own;
 	__u32 *retired;		/* ids whose names go (6.) */
 	int nretired;
 	const uint8_t *sha256;	/* the plan's */
 	struct slot_maps built[2];
+	struct build build;	/* of built, when not twins */
 	struct rg_lengths ls;
 	struct rg_encap enc;	/* the plan's ports, network order */
 	__u32 gen_flags;	/* the plan's rg_gen flags but RG_GEN_EXACT */
@@ -280,18 +284,21 @@ static int read_old(struct install *in)
 		return err;
 	in->used = rg_huge_calloc(RG_MAX_BUCKETS, 1);
 	in->hit = rg_huge_calloc(nent + 1, sizeof(*in->hit));
-	in->next = rg_huge_calloc(nent, sizeof(*in->next));
 	in->entry_id = rg_huge_calloc(nent, sizeof(*in->entry_id));
 	/* what a sync changes: most often a few entries */
 	in->fresh_idx = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_idx));
 	in->fresh_ids = rg_sparse_calloc(nent + 1, sizeof(*in->fresh_ids));
 	in->kept_idx = rg_sparse_calloc(nent + 1, sizeof(*in->kept_idx));
 	in->kept_ids = rg_sparse_calloc(nent + 1, sizeof(*in->kept_ids));
+	/* huge pages are taken at their first touch: a sync that changes
+	 * little writes few records, and touches few
+	 */
 	in->index = rg_huge_calloc(index_records(nent), sizeof(*in->index));
+	in->own = calloc(index_records(nent) / 8 + 1, 1);
 	in->ed.set = rg_sparse_calloc(nent + 1, sizeof(*in->ed.set));
 	in->ed.del = rg_sparse_calloc(in->nold + 1, sizeof(*in->ed.del));
 	in->retired = rg_sparse_calloc(in->nold + 1, sizeof(*in->retired));
-	if (!in->used || !in->hit || !in->next || !in->entry_id || !in->fresh_idx ||
+	if (!in->used || !in->hit || !in->entry_id || !in->fresh_idx || !in->own ||
 	    !in->fresh_ids || !in->kept_idx || !in->kept_ids || !in->index ||
 	    !in->ed.set || !in->ed.del || !in->retired)
 		return -ENOMEM;
@@ -302,45 +309,126 @@ static int read_old(struct install *in)
 	return 0;
 }
 
+/* Plans change little: an entry is most often the old one after the last
+ * one found, or a few further on (entries removed). One found neither way
+ * waits in a short list; past PENDING_MAX of them the old buckets are
+ * indexed by hash, as they are for the few left at the end when the
+ * buckets still unmatched are too many to compare with them one by one.
+ */
+#define LOOKAHEAD	4
+#define PENDING_MAX	64
+#define PAIRS_MAX	65536
+
+static void found(struct install *in, int i, int h)
+{
+	in->hit[i] = h;
+	if (h < 0)
+		return;
+	in->old_flags[h] |= OLD_KEPT;
+	in->entry_id[i] = in->old[h].id;
+}
+
+/* The old bucket of entry i by the index (built at the first need). */
+static int find_indexed(struct install *in, int i)
+{
+	const struct rg_entry *e = &in->plan->entries[i];
+	struct rg_lpm_key key;
+	int err;
+
+	if (!in->ix.slot) {
+		err = index_build(&in->ix, in->old, in->nold);
+		if (err)
+			return err;
+	}
+	rg_key_of(&e->cidr, &key);
+	found(in, i, index_find(&in->ix, in->old, &key, e->kind));
+	return 0;
+}
+
+/* The pending entries (pend[], n of them): against the old buckets no
+ * entry took, one by one when that is few comparisons, else by the index.
+ */
+static int resolve_pending(struct install *in, const int *pend, int n)
+{
+	int unmatched = 0, err;
+
+	for (int j = 0; j < in->nold && (long)unmatched * n <= PAIRS_MAX; j++)
+		unmatched += !(in->old_flags[j] & OLD_KEPT);
+	if (in->ix.slot || (long)unmatched * n > PAIRS_MAX) {
+		for (int k = 0; k < n; k++) {
+			err = find_indexed(in, pend[k]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct rg_entry *e = &in->plan->entries[pend[k]];
+		struct rg_lpm_key key;
+		int h = -1;
+
+		rg_key_of(&e->cidr, &key);
+		for (int j = 0; j < in->nold && h < 0; j++)
+			if (!(in->old_flags[j] & OLD_KEPT) && rec_is(&in->old[j], &key, e->kind))
+				h = j;
+		found(in, pend[k], h);
+	}
+	return 0;
+}
+
 /* 1. ids: kept ones first; new ones only once the caches are known. */
 static int assign_ids(struct install *in)
 {
+	int pend[PENDING_MAX], npend = 0, err;
 	__u32 next_free = 1;
-	int need_new = 0, err;
+	bool need_new = false;
 
 	for (int i = 0, guess = 0; i < in->nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
 		struct rg_lpm_key key;
 		int h = -1;
 
-		rg_key_of(&e->cidr, &key);
-		/* plans change little: the entry after the last one found is
-		 * most often the one, and no hash probe jumps through memory
-		 */
+		in->hit[i] = -1;
 		if (e->kind == RG_KIND_UNPLANNED)
-			h = -1;
-		else if (guess < in->nold && rec_is(&in->old[guess], &key, e->kind))
-			h = guess;
-		else {
-			if (!in->ix.slot) {
-				err = index_build(&in->ix, in->old, in->nold);
-				if (err)
-					return err;
-			}
-			h = index_find(&in->ix, in->old, &key, e->kind);
-		}
-		in->hit[i] = h;
+			continue;
+		rg_key_of(&e->cidr, &key);
+		for (int d = 0; d < LOOKAHEAD && guess + d < in->nold && h < 0; d++)
+			if (rec_is(&in->old[guess + d], &key, e->kind))
+				h = guess + d;
 		if (h >= 0) {
+			found(in, i, h);
 			guess = h + 1;
-			in->old_flags[h] |= OLD_KEPT;
-			in->entry_id[i] = in->old[h].id;
-		} else if (!need_new++) {
-			err = rg_counted_ids(in->m, in->used);
+			continue;
+		}
+		if (in->ix.slot) {
+			err = find_indexed(in, i);
 			if (err)
 				return err;
+			if (in->hit[i] >= 0)
+				guess = in->hit[i] + 1;
+			continue;
+		}
+		pend[npend++] = i;
+		if (npend == PENDING_MAX) {
+			err = index_build(&in->ix, in->old, in->nold) ?:
+			      resolve_pending(in, pend, npend);
+			if (err)
+				return err;
+			npend = 0;
 		}
 	}
-	for (int i = 0; i < in->nent && need_new; i++) {
+	err = resolve_pending(in, pend, npend);
+	if (err)
+		return err;
+	/* a kept bucket without a valid id takes a new one too */
+	for (int i = 0; i < in->nent && !need_new; i++)
+		need_new = !in->entry_id[i];
+	if (!need_new)
+		return 0;
+	err = rg_counted_ids(in->m, in->used);
+	if (err)
+		return err;
+	for (int i = 0; i < in->nent; i++) {
 		int id;
 
 		if (in->entry_id[i])
@@ -363,39 +451,61 @@ int rg_bucket_id_take(unsigned char *used, __u32 *next)
 	return (*next)++;
 }
 
+/* Plan entry i as the tries hold it, once the ids are known. */
+static void trie_entry_of(const struct install *in, int i, struct rg_trie_entry *t)
+{
+	const struct rg_entry *e = &in->plan->entries[i];
+
+	rg_key_of(&e->cidr, &t->key);
+	t->val.bucket = in->entry_id[e->bucket_of];
+	t->val.breaks = e->breaks;
+}
+
+/* Record k of the new index: kept in in->index when it differs from the
+ * one read (or there was none).
+ */
+static void index_put(struct install *in, size_t k, const struct rg_index_entry *x)
+{
+	if (in->was_index && k < index_records(in->nold) && !memcmp(&in->was_index[k], x, sizeof(*x)))
+		return;
+	in->index[k] = *x;
+	in->own[k / 8] |= 1u << (k % 8);
+}
+
 /* The new plan's entries, the names of its buckets, and (twins) the edit
  * from the plan in force: entries added or changed, then removed.
  */
 static int plan_entries(struct install *in)
 {
-	int nent = in->nent;
+	int nent = in->nent, count[129] = {};
 
 	for (int i = 0; i < nent; i++) {
 		const struct rg_entry *e = &in->plan->entries[i];
 		const struct rg_index_entry *was = in->hit[i] >= 0 ? &in->old[in->hit[i]] : NULL;
-		struct rg_trie_entry *t = &in->next[i];
-		struct rg_index_entry *x = &in->index[i + 1];
+		struct rg_index_entry x = {};
+		struct rg_trie_entry t;
 		__u64 digest;
 
-		rg_key_of(&e->cidr, &t->key);
-		t->val.bucket = in->entry_id[e->bucket_of];
-		t->val.breaks = e->breaks;
+		trie_entry_of(in, i, &t);
+		count[t.key.prefixlen <= 128 ? t.key.prefixlen : 128]++;
 		if (!was || !(in->old_flags[in->hit[i]] & OLD_IN_PLAN) ||
-		    memcmp(&was->trie, &t->val, sizeof(t->val)))
-			in->ed.set[in->ed.nset++] = *t;
+		    memcmp(&was->trie, &t.val, sizeof(t.val)))
+			in->ed.set[in->ed.nset++] = t;
 		digest = names_digest(e->name, e->zone);
-		memcpy(x->addr, t->key.addr, 16);
-		x->prefixlen = t->key.prefixlen;
-		x->kind = e->kind;
-		x->id = in->entry_id[i];
-		x->trie = t->val;
-		x->digest = digest;
-		x->generation = in->gen;
+		memcpy(x.addr, t.key.addr, 16);
+		x.prefixlen = t.key.prefixlen;
+		x.kind = e->kind;
+		x.id = in->entry_id[i];
+		x.trie = t.val;
+		x.digest = digest;
+		x.generation = in->gen;
 		/* a kept bucket's name is rewritten only when it changes */
-		if (was && !memcmp(&was->trie, &t->val, sizeof(t->val)) && was->digest == digest) {
-			x->generation = was->generation;
+		if (was && !memcmp(&was->trie, &t.val, sizeof(t.val)) && was->digest == digest) {
+			x.generation = was->generation;
+			index_put(in, i + 1, &x);
 			continue;
 		}
+		index_put(in, i + 1, &x);
 		if (was) {
 			in->kept_idx[in->kept_n] = i;
 			in->kept_ids[in->kept_n++] = in->entry_id[i];
@@ -418,7 +528,7 @@ static int plan_entries(struct install *in)
 		if (in->old[i].id != RG_BUCKET_UNPLANNED)
 			in->retired[in->nretired++] = in->old[i].id;
 	}
-	lengths_of(in->next, in->nent, &in->ls);
+	rg_lengths_from(count, nent, &in->ls);
 	for (int i = 0; i < RG_ENCAP_PORTS; i++) {
 		in->enc.vxlan[i] = htons(in->plan->encap.vxlan[i]);
 		in->enc.geneve[i] = htons(in->plan->encap.geneve[i]);
@@ -446,7 +556,10 @@ static void info_of(const struct install *in, int i, struct rg_bucket_info *info
 		snprintf(info->name, sizeof(info->name), "unplanned");
 		return;
 	}
-	rg_bucket_info_of(&in->plan->entries[i], &in->next[i].key, in->next[i].val, info);
+	struct rg_trie_entry t;
+
+	trie_entry_of(in, i, &t);
+	rg_bucket_info_of(&in->plan->entries[i], &t.key, t.val, info);
 	info->generation = in->gen;
 }
 
@@ -531,22 +644,62 @@ static int write_new_names(struct install *in)
 	return err;
 }
 
+/* Rebuilding (not twins): both slots' maps are filled on threads from
+ * here, while 2. writes the names. The idle slot, which no program reads,
+ * takes its maps as they are built (their waits for running programs pass
+ * while the rest is built), once rg_meta says the slots are no twins; so
+ * does the other one when nothing runs at all (attach).
+ */
+static int start_build(struct install *in)
+{
+	int idle = in->gen32 & 1, put[2] = { idle, in->unattached ? idle ^ 1 : -1 };
+	struct rg_lpm_key *keys;
+	struct rg_lpm_val *vals;
+	int err;
+
+	if (in->twins)
+		return 0;
+	in->meta.twin_gen = 0;
+	err = rg_meta_write(in->m, &in->meta);
+	if (err)
+		return err;
+	keys = rg_huge_calloc(in->nent ?: 1, sizeof(*keys));
+	vals = rg_huge_calloc(in->nent ?: 1, sizeof(*vals));
+	if (!keys || !vals) {
+		rg_huge_free(keys);
+		rg_huge_free(vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < in->nent; i++) {
+		struct rg_trie_entry t;
+
+		trie_entry_of(in, i, &t);
+		keys[i] = t.key;
+		vals[i] = t.val;
+	}
+	return build_begin(keys, vals, in->nent, in->built, &in->build, in->m, put);
+}
+
 /* 3. the idle slot; from here until 5. is done the slots differ */
 static int fill_idle_slot(struct install *in)
 {
 	int err;
 
+	err = build_end(in->built, &in->build);
+	if (err)
+		return err;
 	if (!in->twins) {
-		err = build_both(in->next, in->nent, in->built);
-		if (err)
-			return err;
+		/* the maps are in (start_build) */
+		err = slot_extras(in->m, in->gen32 & 1, &in->ls, &in->enc);
+		if (!err && in->unattached)
+			err = slot_extras(in->m, (in->gen32 & 1) ^ 1, &in->ls, &in->enc);
+		return err;
 	}
 	in->meta.twin_gen = 0;
 	err = rg_meta_write(in->m, &in->meta);
 	if (err)
 		return err;
-	return refresh(in->m, in->gen32 & 1, in->twins, &in->ed, &in->built[0], &in->ls,
-		       &in->enc);
+	return refresh(in->m, in->gen32 & 1, true, &in->ed, NULL, &in->ls, &in->enc);
 }
 
 /* 4. the switch: from here every packet uses the new plan, in the exact
@@ -570,7 +723,9 @@ static int switch_plan(struct install *in)
  */
 static int fill_other_slot(struct install *in)
 {
-	if (!wait_for_programs(in->m, in->gen32 & 1))
+	if (in->unattached && !in->twins)
+		in->meta.twin_gen = in->gen;	/* filled with the idle one */
+	else if (!wait_for_programs(in->m, in->gen32 & 1))
 		in->meta.twin_gen = refresh(in->m, in->cur & 1, in->twins, &in->ed, &in->built[1],
 					    &in->ls, &in->enc) ? 0 : in->gen;
 	return 0;
@@ -589,20 +744,39 @@ static void write_index(struct install *in)
 	};
 	size_t chunks = index_records(in->nent) / RG_INDEX_PER_CHUNK;
 	size_t had = in->was_index ? index_records(in->nold) / RG_INDEX_PER_CHUNK : 0;
-	size_t csize = sizeof(struct rg_index_chunk);
+	struct rg_index_entry *buf;
 
 	if (in->nent > RG_MAX_PLAN)
 		return;
-	for (__u32 c = 1; c < chunks; c++) {
-		const struct rg_index_entry *v = in->index + c * RG_INDEX_PER_CHUNK;
+	buf = malloc(sizeof(struct rg_index_chunk));
+	if (!buf)
+		return;
+	for (__u32 c = 1; c <= chunks; c++) {
+		__u32 at = c % chunks;	/* chunk 0, with the head, last */
+		size_t base = (size_t)at * RG_INDEX_PER_CHUNK;
+		bool changed = at == 0 || at >= had;
 
-		if (c < had && !memcmp(v, in->was_index + c * RG_INDEX_PER_CHUNK, csize))
-			continue;
-		if (bpf_map_update_elem(in->m->index, &c, v, BPF_ANY))
-			return;
+		/* the records this sync wrote, the others as read (past
+		 * count: anything, nothing reads them)
+		 */
+		for (size_t r = 0; r < RG_INDEX_PER_CHUNK; r++) {
+			size_t k = base + r;
+
+			if (in->own[k / 8] & (1u << (k % 8))) {
+				buf[r] = in->index[k];
+				changed = true;
+			} else if (at < had) {
+				buf[r] = in->was_index[k];
+			} else {
+				memset(&buf[r], 0, sizeof(buf[r]));
+			}
+		}
+		if (at == 0)
+			memcpy(&buf[0], &head, sizeof(head));
+		if (changed && bpf_map_update_elem(in->m->index, &at, buf, BPF_ANY))
+			break;
 	}
-	memcpy(&in->index[0], &head, sizeof(head));
-	bpf_map_update_elem(in->m->index, &(__u32){ 0 }, in->index, BPF_ANY);
+	free(buf);
 }
 
 /* 6. kept buckets, meta, retired names */
@@ -645,17 +819,18 @@ static void install_free(struct install *in)
 	rg_huge_free(in->used);
 	rg_huge_free(in->hit);
 	rg_hidx_free(&in->ix);
-	rg_huge_free(in->next);
 	rg_huge_free(in->entry_id);
 	rg_huge_free(in->fresh_idx);
 	rg_huge_free(in->fresh_ids);
 	rg_huge_free(in->kept_idx);
 	rg_huge_free(in->kept_ids);
 	rg_huge_free(in->index);
+	free(in->own);
 	rg_huge_free(in->was_index);
 	rg_huge_free(in->ed.set);
 	rg_huge_free(in->ed.del);
 	rg_huge_free(in->retired);
+	build_end(in->built, &in->build);
 	close_maps(&in->built[0]);
 	close_maps(&in->built[1]);
 }
@@ -674,11 +849,11 @@ static int run_steps(struct install *in, int (*const *steps)(struct install *), 
 	return err;
 }
 
-long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
-			 const char *plan_path, __u32 *ids)
+static long long install_full(const struct rg_maps *m, const struct rg_plan *plan,
+			      const char *plan_path, __u32 *ids, bool unattached)
 {
 	static int (*const steps[])(struct install *) = {
-		pick_generation, read_old, assign_ids, plan_entries,
+		pick_generation, read_old, assign_ids, plan_entries, start_build,
 	};
 	struct install in = {
 		.m = m,
@@ -686,6 +861,7 @@ long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
 		.plan_path = plan_path,
 		.nent = plan->nentries,
 		.sha256 = plan->sha256,
+		.unattached = unattached,
 		.built = { { .trie = -1, .exact = -1 }, { .trie = -1, .exact = -1 } },
 	};
 	int err;
@@ -699,10 +875,22 @@ long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
 	return err ? err : (long long)in.gen;
 }
 
+long long rg_install_ids(const struct rg_maps *m, const struct rg_plan *plan,
+			 const char *plan_path, __u32 *ids)
+{
+	return install_full(m, plan, plan_path, ids, false);
+}
+
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path)
 {
-	return rg_install_ids(m, plan, plan_path, NULL);
+	return install_full(m, plan, plan_path, NULL, false);
+}
+
+long long rg_install_unattached(const struct rg_maps *m, const struct rg_plan *plan,
+				const char *plan_path)
+{
+	return install_full(m, plan, plan_path, NULL, true);
 }
 
 long long rg_install_delta(const struct rg_maps *m, const struct rg_delta *d,

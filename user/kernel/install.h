@@ -21,6 +21,13 @@ struct rg_trie_entry {
 long long rg_install(const struct rg_maps *m, const struct rg_plan *plan,
 		     const char *plan_path);
 
+/* The same into maps that no program runs with yet (attach, before the
+ * programs are attached): both slots are put in place at once, without
+ * waiting for programs in between.
+ */
+long long rg_install_unattached(const struct rg_maps *m, const struct rg_plan *plan,
+				const char *plan_path);
+
 /* The same, and the bucket id of each of the plan's entries into ids
  * (plan->nentries long) when it succeeds.
  */

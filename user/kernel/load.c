@@ -28,16 +28,12 @@ static __u32 count_slots(const struct rg_loader *l)
 	return bpf_map__max_entries(l->skel->maps.rg_counts) / (ncpu > 0 ? ncpu : 1);
 }
 
-/* The programs a second instance loads. */
-enum { PROG_XDP = 1 << 0, PROG_TC = 1 << 1, PROG_TCIN = 1 << 2 };
-
-/* Another instance of the programs over the pinned maps of l: only the
- * programs in progs are loaded (verified); where the verifier refuses the
- * exact-table probes, again without them. NULL on error, said with what (a
- * name for the message), *errp its -errno.
+/* Another instance of the programs over the pinned maps of l, loading
+ * (verifying) only the programs in progs (RG_PROG_*), with or without the
+ * exact-table probes. NULL on error (*errp its -errno), said to no one.
  */
-static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int progs,
-					  const char *what, int *errp)
+static struct ringguard_bpf *open_over(struct rg_loader *l, unsigned int progs, bool exact_ok,
+				       int *errp)
 {
 	struct ringguard_bpf *s = ringguard_bpf__open();
 	struct bpf_program *p;
@@ -45,14 +41,13 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int prog
 
 	if (!s) {
 		*errp = -errno;
-		rg_err("cannot open the BPF object: %s", strerror(errno));
 		return NULL;
 	}
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, ((progs & PROG_XDP) && p == s->progs.rg_xdp) ||
-					  ((progs & PROG_TC) && p == s->progs.rg_tc) ||
-					  ((progs & PROG_TCIN) && p == s->progs.rg_tc_in));
-	rg_skel_size_counts(s, count_slots(l));
+		bpf_program__set_autoload(p, ((progs & RG_PROG_XDP) && p == s->progs.rg_xdp) ||
+					  ((progs & RG_PROG_TC) && p == s->progs.rg_tc) ||
+					  ((progs & RG_PROG_TCIN) && p == s->progs.rg_tc_in));
+	rg_skel_size_counts_ok(s, count_slots(l), exact_ok);
 	for (int i = 0; i < RG_NMAPS && !err; i++)
 		err = bpf_map__reuse_fd(rg_skel_map(s, i), bpf_map__fd(rg_skel_map(l->skel, i)));
 	if (!err)
@@ -60,13 +55,38 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int prog
 	*errp = err;
 	if (err) {
 		ringguard_bpf__destroy(s);
-		if (rg_bpf_retry_without_exact(err))
-			return open_sharing(l, progs, what, errp);
-		rg_err("cannot load %s: %s (run with -v for the verifier log)", what,
-		       strerror(-err));
 		return NULL;
 	}
 	return s;
+}
+
+/* open_over, said with what (a name for the message) when it fails; where
+ * the verifier refuses the exact-table probes, again without them.
+ */
+static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int progs,
+					  const char *what, int *errp)
+{
+	struct ringguard_bpf *s = open_over(l, progs, rg_bpf_exact_ok, errp);
+
+	if (!s && rg_bpf_retry_without_exact(*errp))
+		s = open_over(l, progs, rg_bpf_exact_ok, errp);
+	if (!s)
+		rg_err("cannot load %s: %s (run with -v for the verifier log)", what,
+		       strerror(-*errp));
+	return s;
+}
+
+/* Pins prog as progs/name. */
+static int pin_prog(const struct rg_loader *l, int fd, const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/progs/%s", l->dir, name);
+	err = rg_repin(fd, path);
+	if (err)
+		rg_err("cannot pin program %s: %s", path, strerror(-err));
+	return err;
 }
 
 /* rg_tc_in, for interfaces whose XDP hook another program holds (and for
@@ -76,23 +96,42 @@ static struct ringguard_bpf *open_sharing(struct rg_loader *l, unsigned int prog
 int rg_load_tcin(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
-	char path[PATH_MAX];
 	int err;
 
 	if (l->tcin_fd >= 0)
 		return 0;
-	s = open_sharing(l, PROG_TCIN, "the tc ingress program", &err);
+	s = open_sharing(l, RG_PROG_TCIN, "the tc ingress program", &err);
 	if (!s)
 		return err;
-	snprintf(path, sizeof(path), "%s/progs/tc-in", l->dir);
-	err = rg_repin(bpf_program__fd(s->progs.rg_tc_in), path);
+	err = pin_prog(l, bpf_program__fd(s->progs.rg_tc_in), "tc-in");
 	if (err) {
-		rg_err("cannot pin the tc ingress program: %s", strerror(-err));
 		ringguard_bpf__destroy(s);
 		return err;
 	}
 	l->tcin_skel = s;
 	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+	l->tcin_pinned = true;
+	return 0;
+}
+
+/* rg_xdp, when the load left it out (no interface was to take XDP). */
+int rg_load_xdp(struct rg_loader *l)
+{
+	struct ringguard_bpf *s;
+	int err;
+
+	if (l->xdp_fd >= 0)
+		return 0;
+	s = open_sharing(l, RG_PROG_XDP, "the XDP program", &err);
+	if (!s)
+		return err;
+	err = pin_prog(l, bpf_program__fd(s->progs.rg_xdp), "xdp");
+	if (err) {
+		ringguard_bpf__destroy(s);
+		return err;
+	}
+	l->xdp_skel = s;
+	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
 	return 0;
 }
 
@@ -103,7 +142,7 @@ int rg_load_alt(struct rg_loader *l)
 
 	if (l->alt_skel)
 		return 0;
-	s = open_sharing(l, PROG_TC | PROG_TCIN, "a second copy of the tc programs", &err);
+	s = open_sharing(l, RG_PROG_TC | RG_PROG_TCIN, "a second copy of the tc programs", &err);
 	if (!s)
 		return err;
 	l->alt_skel = s;
@@ -117,6 +156,7 @@ struct load {
 	struct rg_loader *l;
 	const char *dir;
 	int plan_entries;
+	unsigned int progs;	/* RG_PROG_* */
 	struct old_map old[RG_NMAPS];
 };
 
@@ -269,33 +309,45 @@ static int load_maps(struct load *ld)
 	return 0;
 }
 
-/* rg_xdp and rg_tc from a second instance of the object over the maps
- * (tc ingress is loaded only where it is needed, rg_load_tcin).
+/* The fds of what s loaded; one it left out stays -1 until rg_load_xdp or
+ * rg_load_tcin loads it at its first need.
+ */
+static void programs_taken(struct rg_loader *l, struct ringguard_bpf *s)
+{
+	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
+	l->xdp_fd = (l->progs & RG_PROG_XDP) ? bpf_program__fd(s->progs.rg_xdp) : -1;
+	if (l->progs & RG_PROG_TCIN)
+		l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
+}
+
+/* rg_tc, and rg_xdp and rg_tc_in as l->progs asks, from a second instance
+ * of the object over the maps (one left out is loaded at its first need).
  */
 static int load_programs_beside(struct rg_loader *l)
 {
 	struct ringguard_bpf *s;
 	int err;
 
-	s = open_sharing(l, PROG_XDP | PROG_TC, "the BPF programs", &err);
+	s = open_sharing(l, RG_PROG_TC | (l->progs & (RG_PROG_XDP | RG_PROG_TCIN)),
+			 "the BPF programs", &err);
 	if (!s)
 		return err;
 	l->prog_skel = s;
-	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
-	l->tc_fd = bpf_program__fd(s->progs.rg_tc);
+	programs_taken(l, s);
 	return 0;
 }
 
-/* Maps and programs in one instance (tc ingress is loaded only where it
- * is needed, rg_load_tcin): rg_load's way, cheaper than two instances when
- * there is nothing to do meanwhile.
+/* Maps and programs in one instance (rg_xdp and tc ingress as l->progs
+ * asks, else where they are needed): rg_load's way, cheaper than two
+ * instances when there is nothing to do meanwhile.
  */
 static int load_maps_and_programs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
 	int err;
 
-	bpf_program__set_autoload(l->skel->progs.rg_tc_in, false);
+	bpf_program__set_autoload(l->skel->progs.rg_xdp, l->progs & RG_PROG_XDP);
+	bpf_program__set_autoload(l->skel->progs.rg_tc_in, l->progs & RG_PROG_TCIN);
 	err = ringguard_bpf__load(l->skel);
 	if (err) {
 		rg_err("cannot load the BPF programs: %s (run with -v for the verifier log)",
@@ -303,8 +355,7 @@ static int load_maps_and_programs(struct load *ld)
 		return err;
 	}
 	rg_maps_from_skel(l->skel, &l->m);
-	l->xdp_fd = bpf_program__fd(l->skel->progs.rg_xdp);
-	l->tc_fd = bpf_program__fd(l->skel->progs.rg_tc);
+	programs_taken(l, l->skel);
 	return 0;
 }
 
@@ -430,11 +481,12 @@ static int take_over(struct load *ld)
 		prev = &key;
 		if (bpf_map_lookup_elem(l->m.ifaces, &key, &ifc))
 			continue;
-		if (ifc.xdp_kind == RG_XDP_TC) {
+		if (ifc.xdp_kind == RG_XDP_TC)
 			err = rg_load_tcin(l);
-			if (err)
-				return err;
-		}
+		else if (ifc.xdp_kind != RG_XDP_NONE)
+			err = rg_load_xdp(l);
+		if (err)
+			return err;
 		move_hooks(l, key, &ifc);
 	}
 	if (!rg_meta_read(&l->m, &meta) && meta.layout_version != RG_LAYOUT_VERSION) {
@@ -444,19 +496,18 @@ static int take_over(struct load *ld)
 	return 0;
 }
 
+/* What the first load verified (rg_load_xdp and rg_load_tcin pin theirs). */
 static int pin_progs(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
-	char path[PATH_MAX];
 	int err;
 
-	snprintf(path, sizeof(path), "%s/progs/xdp", l->dir);
-	err = rg_repin(l->xdp_fd, path);
-	snprintf(path, sizeof(path), "%s/progs/tc", l->dir);
-	if (!err)
-		err = rg_repin(l->tc_fd, path);
-	if (err)
-		rg_err("cannot pin programs in %s: %s", l->dir, strerror(-err));
+	err = pin_prog(l, l->tc_fd, "tc");
+	if (!err && l->xdp_fd >= 0 && !l->xdp_skel)
+		err = pin_prog(l, l->xdp_fd, "xdp");
+	if (!err && l->tcin_fd >= 0 && !l->tcin_pinned)
+		err = pin_prog(l, l->tcin_fd, "tc-in");
+	l->tcin_pinned = !err && l->tcin_fd >= 0;
 	return err;
 }
 
@@ -470,6 +521,7 @@ static int load_steps(struct load *ld, int (*const *steps)(struct load *), size_
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
+	l->progs = ld->progs;
 	l->tcin_fd = -1;
 	l->xdp_fd = l->tc_fd = -1;
 	l->alt_tc_fd = l->alt_tcin_fd = -1;
@@ -500,7 +552,8 @@ int rg_load(struct rg_loader *l, const char *dir, int plan_entries)
 	static int (*const steps[])(struct load *) = {
 		make_pin_dirs, open_skel, adopt_maps, load_maps_and_programs, pin_maps, take_over, pin_progs,
 	};
-	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries,
+			   .progs = RG_PROG_XDP };
 
 	return load_steps(&ld, steps, sizeof(steps) / sizeof(steps[0]));
 }
@@ -517,6 +570,13 @@ struct load_async {
 	pthread_t thread;
 	bool started;
 	int err;
+	/* rg_tc_in on a thread of its own, when it is asked for: verifying
+	 * it after rg_tc on one thread left a CPU idle at the end
+	 */
+	pthread_t tcin_thread;
+	bool tcin_started;
+	bool exact_ok;		/* rg_bpf_exact_ok when it started */
+	struct ringguard_bpf *tcin;	/* NULL if it failed: loaded at its need */
 };
 
 static void *programs_thread(void *arg)
@@ -527,29 +587,52 @@ static void *programs_thread(void *arg)
 	return NULL;
 }
 
+/* Quiet: a failure here (a verifier that refuses the exact-table probes
+ * while the other thread finds it out) leaves tc ingress to rg_load_tcin.
+ */
+static void *tcin_thread(void *arg)
+{
+	struct rg_loader *l = arg;
+	int err;
+
+	/* quietly: a failure here loads it again at its first need, and says so */
+	l->async->tcin = open_over(l, RG_PROG_TCIN, l->async->exact_ok, &err);
+	return NULL;
+}
+
 static int load_start(struct load *ld)
 {
 	struct rg_loader *l = ld->l;
+	struct load_async *a;
 
-	l->async = calloc(1, sizeof(*l->async));
-	if (!l->async)
+	a = l->async = calloc(1, sizeof(*l->async));
+	if (!a)
 		return -ENOMEM;
-	l->async->started = !pthread_create(&l->async->thread, NULL, programs_thread, l);
-	if (!l->async->started)
-		l->async->err = load_programs_beside(l);
+	a->exact_ok = rg_bpf_exact_ok;
+	if (l->progs & RG_PROG_TCIN) {
+		a->tcin_started = !pthread_create(&a->tcin_thread, NULL, tcin_thread, l);
+		if (a->tcin_started)
+			l->progs &= ~RG_PROG_TCIN;
+	}
+	a->started = !pthread_create(&a->thread, NULL, programs_thread, l);
+	if (!a->started)
+		a->err = load_programs_beside(l);
 	return 0;
 }
 
-int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries)
+int rg_load_begin(struct rg_loader *l, const char *dir, int plan_entries, unsigned int progs)
 {
+	static int (*const sync_steps[])(struct load *) = {
+		make_pin_dirs, open_skel, adopt_maps, load_maps_and_programs, pin_maps, take_over, pin_progs,
+	};
 	static int (*const steps[])(struct load *) = {
 		make_pin_dirs, open_skel, adopt_maps, load_maps, pin_maps, load_start,
 	};
-	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries };
+	struct load ld = { .l = l, .dir = dir, .plan_entries = plan_entries, .progs = progs };
 	int err;
 
 	if (plan_entries < RG_LOAD_ASYNC_MIN) {
-		err = rg_load(l, dir, plan_entries);
+		err = load_steps(&ld, sync_steps, sizeof(sync_steps) / sizeof(sync_steps[0]));
 		if (!err)
 			l->loaded = true;
 		return err;
@@ -566,6 +649,12 @@ static int load_join(struct rg_loader *l)
 		return 0;
 	if (l->async->started)
 		pthread_join(l->async->thread, NULL);
+	if (l->async->tcin_started)
+		pthread_join(l->async->tcin_thread, NULL);
+	if (l->async->tcin) {
+		l->tcin_skel = l->async->tcin;
+		l->tcin_fd = bpf_program__fd(l->tcin_skel->progs.rg_tc_in);
+	}
 	err = l->async->err;
 	free(l->async);
 	l->async = NULL;
@@ -594,6 +683,8 @@ void rg_loader_close(struct rg_loader *l)
 	l->prog_skel = NULL;
 	ringguard_bpf__destroy(l->tcin_skel);
 	l->tcin_skel = NULL;
+	ringguard_bpf__destroy(l->xdp_skel);
+	l->xdp_skel = NULL;
 	ringguard_bpf__destroy(l->alt_skel);
 	l->alt_skel = NULL;
 	l->alt_tc_fd = l->alt_tcin_fd = -1;

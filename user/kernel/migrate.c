@@ -35,6 +35,11 @@ struct bpf_map *rg_skel_map(struct ringguard_bpf *s, enum rg_map_id id)
 
 void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
 {
+	rg_skel_size_counts_ok(s, slots, rg_bpf_exact_ok);
+}
+
+void rg_skel_size_counts_ok(struct ringguard_bpf *s, __u32 slots, bool exact_ok)
+{
 	int ncpu = libbpf_num_possible_cpus();
 	__u32 shift = 0;
 
@@ -47,7 +52,7 @@ void rg_skel_size_counts(struct ringguard_bpf *s, __u32 slots)
 	bpf_map__set_max_entries(s->maps.rg_if_stats, RG_MAX_IFACES * RG_DIR_MAX * ncpu);
 	s->rodata->rg_count_mask = slots - 1;
 	s->rodata->rg_count_shift = shift;
-	s->rodata->rg_exact_ok = rg_bpf_exact_ok;
+	s->rodata->rg_exact_ok = exact_ok;
 }
 
 bool rg_bpf_exact_ok = true;

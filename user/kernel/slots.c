@@ -156,7 +156,12 @@ static int new_map(enum bpf_map_type type, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-/* A new trie and a new exact table holding the entries. */
+static void *put_one(void *arg);
+
+/* A new trie and a new exact table holding the entries; each put in slot
+ * s->put once filled, the trie on a thread of its own so that its wait for
+ * running programs (put_maps) passes while the exact table fills.
+ */
 static void *fill(void *arg)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, bo);
@@ -177,45 +182,68 @@ static void *fill(void *arg)
 			if (bpf_map_update_elem(s->trie, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
+	struct put pt = { .inner = s->trie, .slot = s->put }, pe = pt;
+	pthread_t t;
+	bool threaded = false;
+
+	if (!s->err && s->put >= 0) {
+		pt.outer = s->m->plan;
+		threaded = !pthread_create(&t, NULL, put_one, &pt);
+		if (!threaded)
+			put_one(&pt);
+	}
 	count = n;
 	if (!s->err && n && bpf_map_update_batch(s->exact, keys, vals, &count, &bo)) {
 		for (int i = 0; i < n && !s->err; i++)
 			if (bpf_map_update_elem(s->exact, &keys[i], &vals[i], BPF_ANY))
 				s->err = -errno;
 	}
+	if (!s->err && s->put >= 0) {
+		pe.outer = s->m->exact;
+		pe.inner = s->exact;
+		put_one(&pe);
+	}
+	if (threaded)
+		pthread_join(t, NULL);
+	if (!s->err)
+		s->err = pt.err ?: pe.err;
 	return NULL;
 }
 
-/* Both slots' maps at once, one on another thread: a rebuild of a large
- * plan is mostly the kernel inserting into tries, one CPU each.
+/* Both slots' maps at once, each on a thread of its own: a rebuild of a
+ * large plan is mostly the kernel inserting into tries, one CPU each, and
+ * the caller writes the names meanwhile (build_end waits for them).
  */
-int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2])
+int build_begin(struct rg_lpm_key *keys, struct rg_lpm_val *vals, int n, struct slot_maps s[2],
+		struct build *b, const struct rg_maps *m, const int put[2])
 {
-	struct rg_lpm_key *keys = rg_huge_calloc(n, sizeof(*keys));
-	struct rg_lpm_val *vals = rg_huge_calloc(n, sizeof(*vals));
-	pthread_t t;
-	bool threaded;
+	memset(b, 0, sizeof(*b));
+	b->keys = keys;
+	b->vals = vals;
+	for (int i = 0; i < 2; i++) {
+		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = b->keys,
+					   .vals = b->vals, .n = n, .m = m, .put = put[i] };
+		b->threaded[i] = !pthread_create(&b->thread[i], NULL, fill, &s[i]);
+	}
+	b->started = true;
+	return 0;
+}
 
-	if (!keys || !vals) {
-		rg_huge_free(keys);
-		rg_huge_free(vals);
-		return -ENOMEM;
+int build_end(struct slot_maps s[2], struct build *b)
+{
+	if (!b->started)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (b->threaded[i])
+			pthread_join(b->thread[i], NULL);
+		else
+			fill(&s[i]);
 	}
-	for (int i = 0; i < n; i++) {
-		keys[i] = e[i].key;
-		vals[i] = e[i].val;
-	}
-	for (int i = 0; i < 2; i++)
-		s[i] = (struct slot_maps){ .trie = -1, .exact = -1, .keys = keys, .vals = vals,
-					   .n = n };
-	threaded = !pthread_create(&t, NULL, fill, &s[1]);
-	fill(&s[0]);
-	if (threaded)
-		pthread_join(t, NULL);
-	else
-		fill(&s[1]);
-	rg_huge_free(keys);
-	rg_huge_free(vals);
+	rg_huge_free(b->keys);
+	rg_huge_free(b->vals);
+	b->keys = NULL;
+	b->vals = NULL;
+	b->started = false;
 	return s[0].err ? s[0].err : s[1].err;
 }
 
@@ -256,6 +284,48 @@ int wait_for_programs(const struct rg_maps *m, __u32 slot)
 	return err;
 }
 
+static void *put_one(void *arg)
+{
+	struct put *p = arg;
+
+	p->err = bpf_map_update_elem(p->outer, &p->slot, &p->inner, BPF_ANY) ? -errno : 0;
+	return NULL;
+}
+
+/* Each update of a map of maps waits for running programs (synchronize_rcu,
+ * 5-20 ms here), and waits that start together end together: each put but
+ * the first goes in on a thread of its own.
+ */
+int put_maps(struct put *p, int n)
+{
+	pthread_t t[4];
+	bool threaded[4] = {};
+	int err = 0;
+
+	for (int i = 1; i < n; i++)
+		threaded[i] = i < 4 && !pthread_create(&t[i], NULL, put_one, &p[i]);
+	if (n > 0)
+		put_one(&p[0]);
+	for (int i = 1; i < n; i++) {
+		if (threaded[i])
+			pthread_join(t[i], NULL);
+		else
+			put_one(&p[i]);
+	}
+	for (int i = 0; i < n && !err; i++)
+		err = p[i].err;
+	return err;
+}
+
+int slot_extras(const struct rg_maps *m, __u32 slot, const struct rg_lengths *ls,
+		const struct rg_encap *enc)
+{
+	if (bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY) ||
+	    bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Brings slot from the old plan to the new one: an edit of its maps when
  * they are known to hold the old plan, else the maps built for it; then
  * its lengths. Nothing may be reading the slot.
@@ -264,7 +334,7 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 	    const struct slot_maps *built, const struct rg_lengths *ls,
 	    const struct rg_encap *enc)
 {
-	int trie = built->trie, exact = built->exact, err = 0;
+	int trie, exact, err = 0;
 
 	if (edit) {
 		trie = slot_map(m->plan, slot);
@@ -274,29 +344,18 @@ int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *e
 			close(trie);
 		if (exact >= 0)
 			close(exact);
-	} else if (bpf_map_update_elem(m->plan, &slot, &trie, BPF_ANY) ||
-		   bpf_map_update_elem(m->exact, &slot, &exact, BPF_ANY)) {
-		err = -errno;
+	} else {
+		struct put p[2] = { { .outer = m->plan, .slot = slot, .inner = built->trie },
+				    { .outer = m->exact, .slot = slot, .inner = built->exact } };
+
+		err = put_maps(p, 2);
 	}
-	if (!err && bpf_map_update_elem(m->lengths, &slot, ls, BPF_ANY))
-		err = -errno;
-	if (!err && bpf_map_update_elem(m->encap, &slot, enc, BPF_ANY))
-		err = -errno;
-	return err;
+	return err ?: slot_extras(m, slot, ls, enc);
 }
 
 /* The prefix lengths to probe, longest first: none (the trie) for small
  * plans, whose trie is shallow, and for plans of too many lengths.
  */
-void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls)
-{
-	int count[129] = {};
-
-	for (int i = 0; i < n; i++)
-		count[e[i].key.prefixlen <= 128 ? e[i].key.prefixlen : 128]++;
-	rg_lengths_from(count, n, ls);
-}
-
 void rg_lengths_from(const int count[129], int n, struct rg_lengths *ls)
 {
 	memset(ls, 0, sizeof(*ls));

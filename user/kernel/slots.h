@@ -6,6 +6,7 @@
 #ifndef RG_SLOTS_H
 #define RG_SLOTS_H
 
+#include <pthread.h>
 #include "kernel/install.h"
 
 /* An edit of a slot's trie: entries to add or change, entries to remove. */
@@ -24,6 +25,8 @@ struct slot_maps {
 	const struct rg_lpm_key *keys;
 	const struct rg_lpm_val *vals;
 	int n;
+	const struct rg_maps *m;
+	int put;		/* the slot each map goes into once built, or -1 */
 };
 
 /* Every name rg_buckets holds, in arrays (malloc'd) sized to them; about
@@ -36,19 +39,43 @@ int read_buckets(const struct rg_maps *m, __u32 expect, __u32 **ids,
  * allows.
  */
 int update_many(int fd, const __u32 *keys, const void *vals, size_t vsize, __u32 n);
-/* Both slots' maps at once, one on another thread. */
-int build_both(const struct rg_trie_entry *e, int n, struct slot_maps s[2]);
+/* Both slots' maps at once, on two threads: build_begin starts them (the
+ * caller is free meanwhile), build_end waits for them and returns the
+ * first error. keys and vals (n each, rg_huge_calloc'd) are the build's
+ * from then on, freed by build_end; s must stay until build_end. Slot put[i] of rg_plan and
+ * rg_exact takes s[i]'s maps as soon as they are built (-1: none), which
+ * only a slot no program reads may do.
+ */
+struct build {
+	pthread_t thread[2];
+	bool threaded[2];
+	bool started;
+	struct rg_lpm_key *keys;
+	struct rg_lpm_val *vals;
+};
+int build_begin(struct rg_lpm_key *keys, struct rg_lpm_val *vals, int n, struct slot_maps s[2],
+		struct build *b, const struct rg_maps *m, const int put[2]);
+int build_end(struct slot_maps s[2], struct build *b);
 void close_maps(struct slot_maps *s);
+/* Puts maps into slots of maps of maps, n (at most 4) at once: their waits
+ * for running programs overlap.
+ */
+struct put {
+	int outer, inner, err;
+	__u32 slot;
+};
+int put_maps(struct put *p, int n);
+/* A slot's lengths and encapsulation ports. */
+int slot_extras(const struct rg_maps *m, __u32 slot, const struct rg_lengths *ls,
+		const struct rg_encap *enc);
 /* Returns once no program runs with what it read before the call. */
 int wait_for_programs(const struct rg_maps *m, __u32 slot);
 /* Brings slot from the old plan to the new one: an edit of its maps when
- * they are known to hold the old plan (edit, ed), else the maps built for
- * it; then its lengths. Nothing may be reading the slot.
+ * they are known to hold the old plan (edit, ed; built unused), else the
+ * maps built for it; then its lengths. Nothing may be reading the slot.
  */
 int refresh(const struct rg_maps *m, __u32 slot, bool edit, const struct edit *ed,
 	    const struct slot_maps *built, const struct rg_lengths *ls,
 	    const struct rg_encap *enc);
-/* The prefix lengths to probe, longest first (none: the trie alone). */
-void lengths_of(const struct rg_trie_entry *e, int n, struct rg_lengths *ls);
 
 #endif
