@@ -610,7 +610,7 @@ static void moves_plan(const int *cidr, int n, struct rg_plan *p)
 	for (int i = 0; i < n; i++)
 		len += sprintf(text + len, "prefix p%d fc00:%x:%x::/64\n", cidr[i],
 			       (cidr[i] >> 16) + 1, cidr[i] & 0xffff);
-	cr_assert_eq(rg_plan_parse(text, len, "moves.plan", p, f), 0, "%s", errs);
+	cr_assert_eq(LOG_TO(f, rg_plan_parse(text, len, "moves.plan", p)), 0, "%s", errs);
 	fclose(f);
 	free(text);
 }
