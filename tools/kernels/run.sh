@@ -154,6 +154,7 @@ fi
 # the device offers it, the driver takes it), wired to each other by a qemu
 # hub and to nothing else: no host network, no socket, no tap. virtio.sh
 # finds them by these MACs.
+# shellcheck disable=SC2054 # qemu's option lists, commas and all
 qemu_nics=(
 	-netdev hubport,id=rgnode,hubid=0
 	-device virtio-net-pci,netdev=rgnode,mac=52:54:00:72:67:01,host_mtu=9000

@@ -106,7 +106,7 @@ if [ -z "$IF" ]; then
 	done
 fi
 if [ -z "$IF" ] || [ -z "$PIF" ]; then
-	fail "the guest has its two virtio NICs: saw $(ls /sys/class/net | tr '\n' ' ')"
+	fail "the guest has its two virtio NICs: saw $(cd /sys/class/net && echo *)"
 	echo "virtio: $passed passed, $failed failed"
 	exit 1
 fi
@@ -153,6 +153,7 @@ ifc() { jq -r --arg n "$IF" ".interfaces[] | select(.name == \$n) | .$1.$2" "$T/
 bkt() { jq -r --arg n "$1" "[.buckets[] | select(.name == \$n)][0].$2.packets" "$T/stats.json"; }
 # echoes NS_CMD: echo requests that reached that side's ICMPv6
 node_echoes() { awk '$1 == "Icmp6InEchos" { print $2 }' /proc/net/snmp6; }
+# shellcheck disable=SC2016 # awk's $1, not the shell's
 peer_echoes() { peer awk '$1 == "Icmp6InEchos" { print $2 }' /proc/net/snmp6; }
 # ping3 [peer] ADDR: three echo requests, one ping each: busybox's ping
 # gives up at the first failed send, which is what a drop at tc egress is
