@@ -15,7 +15,7 @@
 #
 # Downloads and images go to $(OUTPUT)/kernels/. Knobs (environment or make
 # variables): KERNELS_ACCEL=auto|kvm|tcg, KERNELS_TIMEOUT=seconds for each
-# boot (default 1200), KERNELS_GUEST_ARGS=extra Criterion arguments in the
+# boot (default 2400), KERNELS_GUEST_ARGS=extra Criterion arguments in the
 # guest (no blanks), e.g. --filter=prog/jumbo*, KERNELS_GUEST_ONLY=the one
 # guest suite to run (test_prog, test_diff, virtio), KERNELS_IMAGES=the
 # Debian metapackages to boot (default: linux-image-amd64

@@ -11,8 +11,9 @@
 # builds what it needs first.
 #
 # Environment: KERNELS_ACCEL=auto|kvm|tcg, KERNELS_TIMEOUT (seconds per boot,
-# default 1200), KERNELS_GUEST_ARGS (extra Criterion arguments in the guest,
-# no blanks: the kernel command line carries them), KERNELS_GUEST_ONLY (the
+# default 2400: a hang guard; 6.1 under TCG on a busy machine took 1100),
+# KERNELS_GUEST_ARGS (extra Criterion arguments in the guest, no blanks: the
+# kernel command line carries them), KERNELS_GUEST_ONLY (the
 # one guest suite to run: test_prog, test_diff or virtio), KERNELS_IMAGES
 # (the Debian metapackages to boot, default "linux-image-amd64
 # linux-image-6.12-amd64").
@@ -25,7 +26,7 @@ SUITES=(test_prog test_diff)
 GUEST_SUITES=(test_prog test_diff virtio)
 [ -n "${KERNELS_GUEST_ONLY:-}" ] && GUEST_SUITES=("$KERNELS_GUEST_ONLY")
 read -r -a IMAGES <<<"${KERNELS_IMAGES:-linux-image-amd64 linux-image-6.12-amd64}"
-TIMEOUT=${KERNELS_TIMEOUT:-1200}
+TIMEOUT=${KERNELS_TIMEOUT:-2400}
 ACCEL=${KERNELS_ACCEL:-auto}
 
 if [ "$(id -u)" != 0 ]; then
