@@ -179,7 +179,7 @@ help:
 	@echo '                  one shell suite (T=NAME picks tests in it)'
 	@echo '  test-packaging  the .deb, the image and the Ansible role'
 	@echo '  test-systemd    the .deb under a real systemd (systemd-nspawn -b)'
-	@echo '  test-kernels    the programs on Debian 12 6.1 under qemu and this kernel'
+	@echo '  test-kernels    the programs on Debian 12 6.1 and 6.12 under qemu and this kernel'
 	@echo '  fuzz            each libFuzzer target FUZZ_TIME s (default 60)'
 	@echo '  bench           benchmarks, printed as ratios (tools/doc/performance.md)'
 	@echo '  check-layers    the include rule of user/ (user/README.md)'

@@ -163,7 +163,7 @@ done
 [ -z "$CHECK" ] && busy_suites
 
 if [ -z "$CHECK" ]; then
-	echo "== kernels: Debian 12's 6.1 under qemu, and this one"
+	echo "== kernels: Debian 12's 6.1 and 6.12 under qemu (with virtio_net), and this one"
 	log=$(make --no-print-directory test-kernels OUTPUT="$OUT" 2>&1)
 	printf '%s\n' "$log" | grep -E '^kernel |^test-kernels:|FAIL|fail' | tail -20
 	grep -q '^test-kernels: ' <<<"$log" || printf '%s\n' "$log" | tail -20

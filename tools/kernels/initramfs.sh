@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# initramfs.sh OUT.cpio.gz TEST_BIN... - pack the guest of `make test-kernels`:
-# a static busybox, tools/kernels/init as /init, the test binaries in /tests
-# and every shared library they load (ldd's list, the dynamic loader
-# included), at the paths ldd found them, so the binaries run unchanged.
+# initramfs.sh OUT.cpio.gz FILE... - pack the guest of `make test-kernels`:
+# a static busybox, tools/kernels/init as /init, the test binaries (test_*)
+# and scripts (*.sh) among FILE in /tests, any other FILE (ringguard) and
+# the host's ip, ethtool and jq in /usr/local/bin (virtio.sh puts it first
+# in PATH: busybox has an ip of its own, without netns), and every shared
+# library they load (ldd's list, the dynamic loader included), at the paths
+# ldd found them, so the binaries run unchanged. It holds no module: each
+# kernel's own (tools/kernels/fetch.sh) are appended at boot (run.sh).
 set -eu
-OUT=${1:?usage: initramfs.sh OUT.cpio.gz TEST_BIN...}
+OUT=${1:?usage: initramfs.sh OUT.cpio.gz FILE...}
+TOOLS=(ip ethtool jq)
 shift
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUSYBOX=/bin/busybox
@@ -20,14 +25,30 @@ fi
 
 root=$(mktemp -d "${OUT%/*}/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,tests}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,proc,sys,dev,tmp,run,tests}
 cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp "$HERE/init" "$root/init"
 chmod 0755 "$root/init"
 
-for t in "$@"; do
-	cp "$t" "$root/tests/"
+bins=()
+for f in "$@"; do
+	case ${f##*/} in
+	test_* | *.sh) cp "$f" "$root/tests/" ;;
+	*) cp "$f" "$root/usr/local/bin/" ;;
+	esac
+	bins+=("$f")
+done
+for tool in "${TOOLS[@]}"; do
+	path=$(command -v "$tool") || {
+		echo "kernels: $tool is missing: run 'make kernels-deps'" >&2
+		exit 1
+	}
+	cp "$path" "$root/usr/local/bin/"
+	bins+=("$path")
+done
+
+for t in "${bins[@]}"; do
 	if ldd "$t" 2>/dev/null | grep -q 'not found'; then
 		echo "kernels: $t needs a library this machine lacks:" >&2
 		ldd "$t" | grep 'not found' >&2

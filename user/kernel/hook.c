@@ -7,12 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/utsname.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include "kernel/attach.h"
 #include "kernel/hook.h"
+#include "lib/log.h"
 #include "ringguard.h"
 
 /* Devices whose frames reach ringguard's ingress as an skb already, by
@@ -111,4 +113,63 @@ void rg_hook_note(const char *ifname, __u32 xdp_kind, __u32 holder, bool bridge,
 			 "at tc");
 	else
 		snprintf(buf, len, "no ingress hook");
+}
+
+static int mtu_of(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/* The driver's reason reaches the kernel's log (netdev_warn) and the
+ * netlink extack, not bpf_link_create's errno, so what the errno means is
+ * read here from the driver and the MTU. virtio_net (drivers/net/
+ * virtio_net.c, virtnet_xdp_set): before Linux 6.3 it takes no multi-buffer
+ * XDP, so native XDP needs a frame in one page (an MTU up to about 3,500;
+ * the K8s nodes run 9000): EINVAL; a host that offers guest offloads
+ * (GRO_HW/CSUM) without VIRTIO_NET_F_CTRL_GUEST_OFFLOADS, which would let
+ * the driver turn them off: EOPNOTSUPP; too few queue pairs for XDP_TX on
+ * older kernels: ENOMEM.
+ */
+void rg_hook_xdp_refused(const char *ifname, bool native, int err)
+{
+	struct rg_hook_choice c;
+	struct utsname u = {};
+	int mtu = mtu_of(ifname);
+
+	rg_hook_choose(ifname, &c);
+	uname(&u);
+	if (!native) {
+		rg_err("cannot attach generic XDP to %s: %s; --xdp auto classifies ingress at tc "
+		       "instead", ifname, strerror(err));
+	} else if (!strcmp(c.driver, "virtio_net") && err == EINVAL && mtu > 3000) {
+		rg_err("cannot attach native XDP to %s: the virtio_net driver of Linux %s refuses it "
+		       "at MTU %d (%s): before Linux 6.3 it runs XDP only on frames that fit one "
+		       "page, an MTU of about 3500 at most ('dmesg' names its limit); use --xdp auto "
+		       "to classify ingress at tc, which also keeps the guest offloads, or lower "
+		       "%s's MTU", ifname, u.release, mtu, strerror(err), ifname);
+	} else if (!strcmp(c.driver, "virtio_net") && err == EOPNOTSUPP) {
+		rg_err("cannot attach native XDP to %s: the virtio_net driver refuses it (%s): the "
+		       "hypervisor gives the guest receive offloads (GRO_HW/CSUM) that the driver "
+		       "cannot turn off; use --xdp auto to classify ingress at tc, or turn those "
+		       "offloads off in the hypervisor (qemu: guest_tso4=off,guest_tso6=off,"
+		       "guest_ecn=off,guest_ufo=off,guest_csum=off)", ifname, strerror(err));
+	} else if (!strcmp(c.driver, "virtio_net") && err == ENOMEM) {
+		rg_err("cannot attach native XDP to %s: the virtio_net driver refuses it (%s): XDP "
+		       "wants a transmit queue per CPU and the VM has too few queues; use --xdp "
+		       "auto to classify ingress at tc, or give the NIC more queues (qemu: "
+		       "virtio-net-pci,mq=on with queues=N)", ifname, strerror(err));
+	} else {
+		rg_err("cannot attach native XDP to %s: the %s%sdriver refuses it: %s ('dmesg' may "
+		       "say why); use --xdp auto to classify ingress at tc instead, or --xdp "
+		       "generic", ifname, c.driver, c.driver[0] ? " " : "", strerror(err));
+	}
 }

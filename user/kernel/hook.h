@@ -40,4 +40,10 @@ enum rg_hook rg_hook_choose(const char *ifname, struct rg_hook_choice *c);
 void rg_hook_note(const char *ifname, __u32 xdp_kind, __u32 holder, bool bridge, int want,
 		  int native_err, char *buf, size_t len);
 
+/* Reports (rg_err) why attaching XDP to ifname failed with errno err, and
+ * what to do, as far as the driver and the MTU tell: native true for
+ * --xdp native's driver mode, false for generic XDP.
+ */
+void rg_hook_xdp_refused(const char *ifname, bool native, int err);
+
 #endif /* RG_HOOK_H */

@@ -66,8 +66,10 @@ static int attach_xdp(int prog, unsigned int ifindex, const char *ifname, int wa
 	}
 fail:
 	if (errno != EBUSY && errno != EEXIST) {
-		rg_err("cannot attach XDP to %s: %s", ifname, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		rg_hook_xdp_refused(ifname, o.flags == XDP_FLAGS_DRV_MODE, err);
+		return -err;
 	}
 	*holder = rg_xdp_holder(ifindex);	/* it came in between */
 held:
