@@ -72,16 +72,24 @@ static __always_inline __u32 rg_cache_slot(const __u8 *a)
 	return (h ^ (h >> 16)) & (RG_CACHE_SLOTS - 1);
 }
 
-static __always_inline bool rg_cache_hit(const struct rg_cache_entry *e,
+/* The words of a cache slot's address: the slot is 4-byte aligned (a map
+ * value), but through rg_load32() of its __u8 array clang loaded (and
+ * stored) it a byte at a time: 16 loads, 12 shifts and 12 ors a compare.
+ */
+static __always_inline __u32 *rg_cache_words(struct rg_cache_entry *e)
+{
+	return (__u32 *)e->addr;
+}
+
+static __always_inline bool rg_cache_hit(struct rg_cache_entry *e,
 					 const struct rg_lpm_key *key, __u32 tag)
 {
+	const __u32 *w = rg_cache_words(e);
 	const __u8 *a = key->addr;
 
 	return e->gen == tag && e->prefixlen == key->prefixlen &&
-	       rg_load32(e->addr) == rg_load32(a) &&
-	       rg_load32(e->addr + 4) == rg_load32(a + 4) &&
-	       rg_load32(e->addr + 8) == rg_load32(a + 8) &&
-	       rg_load32(e->addr + 12) == rg_load32(a + 12);
+	       w[0] == rg_load32(a) && w[1] == rg_load32(a + 4) &&
+	       w[2] == rg_load32(a + 8) && w[3] == rg_load32(a + 12);
 }
 
 static __always_inline void rg_pc_add(struct rg_pc *pc, __u32 len)
@@ -167,21 +175,15 @@ static __noinline struct rg_lpm_val *rg_exact_lookup(void *exact,
 	return NULL;
 }
 
-/* 1 for an IPv4 key (::ffff:a.b.c.d at 128), 0 else; without branches */
-static __always_inline __u32 rg_key_is_v4(const struct rg_lpm_key *key)
-{
-	__u32 m = (rg_load32(key->addr + 8) ^ bpf_htonl(0xffff)) | rg_load32(key->addr) |
-		  rg_load32(key->addr + 4) | (key->prefixlen ^ 128);
-
-	return ((m | (0u - m)) >> 31) ^ 1;
-}
-
 /* The plan's answer for an address, from generation g's slot: the exact
  * tables when the switch said so (and the slot has lengths), else the trie.
  * An IPv6 CIDR wide enough to cover the IPv4 region answers nothing for
- * IPv4.
+ * IPv4: v4 is 1 for an IPv4 address (rg_pkt.v4 of the header it came from;
+ * its key is ::ffff:a.b.c.d at 128, which no IPv6 header's key is, see
+ * rg_key_v6()), else 0. Taken from the parse, not from the key's words:
+ * 13 instructions less for each address.
  */
-static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key,
+static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key *key, __u32 v4,
 							 const struct rg_gen *g)
 {
 	__u32 slot = g->gen & 1;
@@ -199,7 +201,7 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
 		m = bpf_map_lookup_elem(&rg_plan, &slot);
 		v = m ? bpf_map_lookup_elem(m, key) : NULL;
 	}
-	if (v && ((v->breaks >> 31) & rg_key_is_v4(key)))	/* RG_LPM_V6_WIDE */
+	if (v && ((v->breaks >> 31) & v4))	/* RG_LPM_V6_WIDE */
 		return NULL;
 	return v;
 }
@@ -211,18 +213,20 @@ static __always_inline struct rg_lpm_val *rg_plan_lookup(const struct rg_lpm_key
  * entry, so the longest match decides; no match is "unplanned"), and the
  * slot learns it.
  */
-static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, const struct rg_gen *g,
+static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, __u32 v4, const struct rg_gen *g,
 				     __u32 cpu, __u32 role_bit, struct rg_cache_ctl *ctl, bool *brk)
 {
-	__u32 slot = cpu * RG_CACHE_SLOTS + rg_cache_slot(key->addr), tag = g->gen + 1;
+	__u32 slot, tag = g->gen + 1;
 	struct rg_cache_entry *e;
 	struct rg_lpm_val *v;
 
 	if (ctl->bypass && (++ctl->skipped & (RG_CACHE_SAMPLE - 1))) {
-		v = rg_plan_lookup(key, g);
+		v = rg_plan_lookup(key, v4, g);
 		*brk = v && (v->breaks & role_bit);
 		return v ? v->bucket : RG_BUCKET_UNPLANNED;
 	}
+	/* the slot's hash only here: a bypassed address does not need it */
+	slot = cpu * RG_CACHE_SLOTS + rg_cache_slot(key->addr);
 	e = bpf_map_lookup_elem(&rg_cache, &slot);
 	if (!e) {		/* a CPU beyond the possible ones: cannot happen */
 		*brk = false;
@@ -231,12 +235,14 @@ static __always_inline __u32 rg_addr(const struct rg_lpm_key *key, const struct 
 	if (rg_cache_hit(e, key, tag)) {
 		ctl->hits++;
 	} else {
-		v = rg_plan_lookup(key, g);
+		v = rg_plan_lookup(key, v4, g);
 		/* untagged while half-written: nothing else on this CPU can
 		 * take the slot for a hit in between
 		 */
 		e->gen = 0;
-		__builtin_memcpy(e->addr, key->addr, 16);
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			rg_cache_words(e)[i] = rg_load32(key->addr + 4 * i);
 		e->prefixlen = key->prefixlen;
 		e->bucket = v ? v->bucket : RG_BUCKET_UNPLANNED;
 		e->breaks = v ? v->breaks : 0;
@@ -309,11 +315,11 @@ static __always_inline int rg_inner(void *data, void *data_end, struct __sk_buff
 	 * stack, a packet or a map value, so each key is copied here first
 	 */
 	__builtin_memcpy(&key, &res->in.src, sizeof(key));
-	res->isb = rg_addr(&key, &res->g, cpu, role_bit, &line->ctl, &brk);
+	res->isb = rg_addr(&key, res->in.v4 & 1, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks = brk ? 4 : 0;
 	rg_count(cpu, res->isb, true, brk, len);
 	__builtin_memcpy(&key, &res->in.dst, sizeof(key));
-	res->idb = rg_addr(&key, &res->g, cpu, role_bit, &line->ctl, &brk);
+	res->idb = rg_addr(&key, res->in.v4 & 1, &res->g, cpu, role_bit, &line->ctl, &brk);
 	res->breaks |= brk ? 8 : 0;
 	rg_count(cpu, res->idb, false, brk, len);
 	return 0;
@@ -505,10 +511,10 @@ static __always_inline int rg_classify(struct rg_ctx *c)
 	/* the inner addresses, if any, resolve in it too */
 	ir.g.gen = *(volatile __u32 *)&gp->gen;
 	ir.g.flags = *(volatile __u32 *)&gp->flags;
-	sb = rg_addr(&p.src, &ir.g, cpu, role_bit, &line->ctl, &brk);
+	sb = rg_addr(&p.src, p.v4 & 1, &ir.g, cpu, role_bit, &line->ctl, &brk);
 	breaks = brk;
 	rg_count(cpu, sb, true, brk, c->len);
-	db = rg_addr(&p.dst, &ir.g, cpu, role_bit, &line->ctl, &brk);
+	db = rg_addr(&p.dst, p.v4 & 1, &ir.g, cpu, role_bit, &line->ctl, &brk);
 	breaks |= brk << 1;
 	rg_count(cpu, db, false, brk, c->len);
 

@@ -226,6 +226,35 @@ static __always_inline int rg_parse(void *data, void *data_end, __u32 oob_tags,
 	return rg_is_wrapped(proto) ? RG_PARSE_MALFORMED : RG_PARSE_OTHER;
 }
 
+/* How much of the frame at data rg_parse() will read, from what the first
+ * bytes already show: Ethernet and an IPv6 header 54 bytes, Ethernet and
+ * an IPv4 header its length (14 + 20..60), another type 14 (only the type
+ * is read); RG_HDR_SPAN when a VLAN tag follows or the bytes to tell are
+ * not there. The tc programs make that much linear, not RG_HDR_SPAN: an
+ * IPv4 TCP skb has 66 bytes of headers in its linear part, so a pull of
+ * the whole span ran on each such skb, and on an egress clone (what TCP
+ * sends) it copied the skb's head.
+ */
+static __always_inline __u32 rg_hdr_need(void *data, void *data_end)
+{
+	struct rg_eth *eth = data;
+	struct rg_ip4 *ip4 = (void *)(eth + 1);
+	__u32 ihl;
+
+	if ((void *)(eth + 1) > data_end)
+		return RG_HDR_SPAN;
+	if (eth->proto == bpf_htons(RG_ETH_P_IPV6))
+		return sizeof(*eth) + sizeof(struct rg_ip6);
+	if (eth->proto == bpf_htons(RG_ETH_P_IP)) {
+		if ((void *)&ip4->tos > data_end)
+			return RG_HDR_SPAN;
+		/* under 5 words rg_parse() reads the fixed header, then stops */
+		ihl = ip4->vihl & 0x0f;
+		return sizeof(*eth) + (ihl > 5 ? ihl * 4 : sizeof(*ip4));
+	}
+	return rg_is_vlan(eth->proto) ? RG_HDR_SPAN : sizeof(*eth);
+}
+
 static __always_inline bool rg_port_in(const __u16 *ports, __be16 port)
 {
 	bool hit = false;

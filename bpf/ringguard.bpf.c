@@ -40,10 +40,12 @@ int rg_xdp(struct xdp_md *ctx)
  */
 static __always_inline int rg_skb(struct __sk_buff *skb, __u32 dir)
 {
-	__u32 want = RG_HDR_SPAN;
+	__u32 want = rg_hdr_need((void *)(long)skb->data, (void *)(long)skb->data_end);
 	struct rg_ctx c;
 
-	/* Headers of a GSO or fragmented skb may sit outside the linear area. */
+	/* Headers of a GSO or fragmented skb may sit outside the linear area:
+	 * pulled in, as far as the parse reads (rg_hdr_need()), no further.
+	 */
 	if (want > skb->len)
 		want = skb->len;
 	if ((long)skb->data + want > (long)skb->data_end)

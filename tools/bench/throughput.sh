@@ -11,8 +11,15 @@
 #   RUNS=N     runs per setup, direction and MTU (default 5)
 #   SECS=N     seconds per run (default 4)
 #   MTUS="9000 1500"   the MTUs measured
-#   PERF=1     one perf record per setup (ingress, MTU 9000): the top kernel
-#              symbols, to see where the cost goes
+#   PERF=1     one perf record per setup, family and direction (the first
+#              of MTUS): the kernel's time by group, to see where the cost goes
+#   FAMILIES="6 4"  the address families of the veth runs (default 6, the
+#              mesh); 4 adds IPv4 TCP (whose skb has 66 bytes of headers in
+#              its linear part, IPv6's 86), which the plan passes
+#   SETUPS="none auto"  the setups (default none native generic off auto)
+#   BASE=PATH  another ringguard binary (an earlier build), attached with
+#              --xdp auto as setup "base", to measure a datapath change side
+#              by side with the one it replaces
 #
 # veth: one pair of namespaces per setup, "node" (eth0, fc00:101::11, the
 # mesh) and "peer" (fc00:20::1, Ceph), all alike; ringguard attached to the
@@ -44,7 +51,10 @@ MTUS=${MTUS:-9000 1500}
 RG=$(realpath "$OUT/ringguard")
 TAP=$(realpath "$OUT/rg-tap")
 P="rgtp$$"
-SETUPS="none native generic off auto"
+FAMILIES=${FAMILIES:-6}
+SETUPS=${SETUPS:-none native generic off auto}
+BASE=${BASE:+$(realpath "$BASE")}
+[ -n "$BASE" ] && SETUPS="$SETUPS base"
 TMP=$(mktemp -d)
 
 for c in iperf3 jq; do
@@ -53,12 +63,15 @@ done
 [ -x "$RG" ] && [ -x "$TAP" ] || { echo "throughput: build first (make $OUT/rg-tap)" >&2; exit 1; }
 
 ns() { ip netns exec "$P-$1" "${@:2}"; }
+# the binary and the --xdp of a setup
+rg_of() { if [ "$1" = base ]; then echo "$BASE"; else echo "$RG"; fi; }
+xdp_of() { if [ "$1" = base ]; then echo auto; else echo "$1"; fi; }
 
 cleanup() {
 	local s
 	for s in $SETUPS; do
-		ns "n$s" "$RG" detach >/dev/null 2>&1
-		ns "t$s" "$RG" detach >/dev/null 2>&1
+		ns "n$s" "$(rg_of "$s")" detach >/dev/null 2>&1
+		ns "t$s" "$(rg_of "$s")" detach >/dev/null 2>&1
 		for n in n p t q; do
 			[ -f "$TMP/iperf-$n$s.pid" ] && kill "$(cat "$TMP/iperf-$n$s.pid")" 2>/dev/null
 			ip netns del "$P-$n$s" 2>/dev/null
@@ -86,6 +99,10 @@ for s in $SETUPS; do
 	ns "p$s" ip addr add fc00:101::fffe/64 dev ceph0 nodad
 	ns "p$s" ip addr add fc00:20::1/128 dev lo
 	ns "n$s" ip -6 route add fc00:20::/64 via fc00:101::fffe dev eth0
+	ns "n$s" ip addr add 10.101.0.11/24 dev eth0
+	ns "p$s" ip addr add 10.101.0.254/24 dev ceph0
+	ns "p$s" ip addr add 10.20.0.1/32 dev lo
+	ns "n$s" ip route add 10.20.0.0/24 via 10.101.0.254 dev eth0
 	ns "p$s" iperf3 -s -D -I "$TMP/iperf-p$s.pid" >/dev/null
 	# the tap: a bridge on a PVE host, the guest's tap and a veth to the peer
 	ip netns add "$P-t$s"; ip netns add "$P-q$s"
@@ -101,8 +118,10 @@ done
 sleep 1
 for s in $SETUPS; do
 	[ "$s" = none ] && continue
-	if ! out=$(ns "n$s" "$RG" attach --plan "$PLAN" --mesh eth0 --mode enforce --xdp "$s" 2>&1) ||
-	   ! out2=$(ns "t$s" "$RG" attach --plan "$PLAN" --mesh br0 --mode enforce --xdp "$s" 2>&1); then
+	if ! out=$(ns "n$s" "$(rg_of "$s")" attach --plan "$PLAN" --mesh eth0 --mode enforce \
+			--xdp "$(xdp_of "$s")" 2>&1) ||
+	   ! out2=$(ns "t$s" "$(rg_of "$s")" attach --plan "$PLAN" --mesh br0 --mode enforce \
+			--xdp "$(xdp_of "$s")" 2>&1); then
 		echo "throughput: attach --xdp $s failed: $out ${out2:-}" >&2
 		exit 1
 	fi
@@ -112,15 +131,17 @@ for s in $SETUPS; do
 		'.interfaces[0].ports[] | select(.name == "tap0") | "  tap tap0, --xdp \($s): \(.hook_reason)"' >>"$TMP/hooks"
 done
 
-# run SETUP DIR(out|in) MTU -> appends "gbit cpu_s_per_gbit" to $TMP/r-...
+# run SETUP DIR(out|in) MTU FAMILY -> appends "gbit cpu_s_per_gbit" to $TMP/r-...
 run() {
-	local j gbit cpu
-	j=$(ns "n$1" iperf3 -6 -c fc00:20::1 -t "$SECS" -J $([ "$2" = in ] && echo -R) 2>/dev/null) || return
+	local j gbit cpu path=veth dst=fc00:20::1
+	[ "$4" = 4 ] && { path=veth4; dst=10.20.0.1; }
+	j=$(ns "n$1" iperf3 -"$4" -c "$dst" -t "$SECS" -J $([ "$2" = in ] && echo -R) 2>/dev/null) ||
+		return
 	gbit=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$j")
 	cpu=$(jq -r --arg d "$SECS" '.end.cpu_utilization_percent |
 		(.host_total + .remote_total) / 100 * ($d | tonumber)' <<<"$j")
 	echo "$gbit $(awk -v c="$cpu" -v g="$gbit" -v d="$SECS" 'BEGIN { printf "%.4f", c / (g * d) }')" \
-		>>"$TMP/r-veth-$3-$2-$1"
+		>>"$TMP/r-$path-$3-$2-$1"
 }
 
 runtap() {
@@ -152,8 +173,10 @@ for mtu in $MTUS; do
 		order=$(tr ' ' '\n' <<<"$SETUPS" | awk -v k=$((rot++)) '{ a[NR] = $0 } END {
 			for (i = 0; i < NR; i++) print a[(i + k) % NR + 1] }')
 		for s in $order; do
-			run "$s" out "$mtu"
-			run "$s" in "$mtu"
+			for fam in $FAMILIES; do
+				run "$s" out "$mtu" "$fam"
+				run "$s" in "$mtu" "$fam"
+			done
 			[ "$mtu" = 9000 ] && runtap "$s"
 		done
 	done
@@ -172,7 +195,7 @@ echo
 echo "Throughput by hook, as ratios to nothing attached (median, range over $RUNS runs of ${SECS} s;"
 echo "ratios from each setup's runs over the median with nothing); CPU: user+system ms per Gbit moved"
 printf '%-22s %-6s %-5s %8s %15s %4s %9s\n' "path" "MTU" "dir" "Gbit/s" "ratio (range)" "n" "CPU ms/Gb"
-for path in veth tap; do
+for path in veth veth4 tap; do
 	for mtu in $MTUS; do
 		for dir in out in; do
 			[ "$path" = tap ] && { [ "$mtu" = 9000 ] && [ "$dir" = in ] || continue; }
@@ -185,7 +208,7 @@ for path in veth tap; do
 				read -r m lo hi < <(stat_of "$f" 1)
 				read -r c _ _ < <(stat_of "$f" 2)
 				printf '%-22s %-6s %-5s %8.2f %5.2f (%.2f-%.2f) %4s %9.1f\n' \
-					"$path --xdp $s" "$mtu" "$dir" "$m" \
+					"$path --xdp $s$([ "$s" = base ] && echo " (auto)")" "$mtu" "$dir" "$m" \
 					"$(awk -v a="$m" -v b="$m0" 'BEGIN { print a / b }')" \
 					"$(awk -v a="$lo" -v b="$m0" 'BEGIN { print a / b }')" \
 					"$(awk -v a="$hi" -v b="$m0" 'BEGIN { print a / b }')" \
@@ -200,25 +223,33 @@ if [ "${PERF:-}" = 1 ] && command -v perf >/dev/null; then
 	# raised it; the report keeps the two iperf3s' samples only (the
 	# machine may be busy with other work)
 	echo
-	echo "Where the cost goes: perf record -a during one peer -> node run per setup, MTU ${MTUS%% *};"
-	echo "the iperf3 processes' samples only (softirq work runs in their context), by group"
+	echo "Where the cost goes: perf record -a during one run per setup, family and direction,"
+	echo "MTU ${MTUS%% *}; the iperf3 processes' samples only (softirq work runs in their context), by group"
 	set_mtu "${MTUS%% *}"
+	for fam in $FAMILIES; do
+	for dir in in out; do
 	for s in $SETUPS; do
+		dst=fc00:20::1
+		[ "$fam" = 4 ] && dst=10.20.0.1
 		perf record -q -a -o "$TMP/perf-$s.data" -- ip netns exec "$P-n$s" \
-			iperf3 -6 -c fc00:20::1 -t "$SECS" -R >/dev/null 2>&1
+			iperf3 -"$fam" -c "$dst" -t "$SECS" $([ "$dir" = in ] && echo -R) >/dev/null 2>&1
 		perf report -q -i "$TMP/perf-$s.data" --comms iperf3 --percentage relative \
-			--sort symbol --percent-limit 0 2>/dev/null | awk -v s="$s" '
+			--sort symbol --percent-limit 0 2>/dev/null |
+			awk -v s="$s" -v what="IPv$fam $([ "$dir" = in ] && echo "peer -> node" || echo "node -> peer")" '
 			{ p = $1; sub(/%/, "", p); sym = $3 }
 			sym ~ /^bpf_prog_.*rg_/ { g["ringguard programs"] += p; next }
 			sym ~ /veth_xdp|veth_convert|page_pool|xdp_build_skb|xdp_convert|skb_copy_bits/ {
 				g["skb -> XDP buffer and back (veth native)"] += p; next }
-			sym ~ /generic_xdp|skb_cow_data_for_xdp|__pskb_pull_tail|pskb_expand_head|skb_linearize/ {
-				g["generic XDP, linearise, pull, expand"] += p; next }
-			sym ~ /bpf_skb_pull_data|skb_ensure_writable/ { g["pull in the tc program"] += p; next }
+			sym ~ /generic_xdp|skb_cow_data_for_xdp|skb_linearize/ {
+				g["generic XDP, linearise"] += p; next }
+			sym ~ /bpf_skb_pull_data|skb_ensure_writable|__pskb_pull_tail|pskb_expand_head/ {
+				g["pull, expand (the tc pull; generic XDP)"] += p; next }
 			sym ~ /_copy_(to|from)_iter|copy_user/ { g["copies to and from iperf3"] += p; next }
 			sym ~ /^tcp_|^__tcp_|^inet6?_|^ip6?_|^__ip6?_|gro|gso|segment/ { g["TCP/IP, GRO, GSO"] += p; next }
-			END { printf "-- --xdp %s:", s
-				for (k in g) if (g[k] >= 0.5) printf " %s %.1f%%;", k, g[k]
+			END { printf "-- %s, --xdp %s:", what, s
+				for (k in g) if (g[k] >= 0.1) printf " %s %.1f%%;", k, g[k]
 				printf "\n" }'
+	done
+	done
 	done
 fi
