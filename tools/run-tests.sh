@@ -34,6 +34,18 @@ if [ -z "$CHECK" ] && [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# The suites pin under the default root, a directory per network namespace
+# they make, and detach removes each; the root itself goes too at the end
+# if this run made it (an empty directory is all that is left of it)
+PIN_ROOT=/sys/fs/bpf/ringguard
+made_root=
+[ -z "$CHECK" ] && [ ! -e "$PIN_ROOT" ] && made_root=1
+leave() {
+	[ -n "$made_root" ] && rmdir "$PIN_ROOT" 2>/dev/null
+	return 0
+}
+trap leave EXIT
+
 # Criterion suites that load BPF programs (root, BPF_PROG_TEST_RUN)
 ROOT_SUITES=" test_prog test_diff test_live test_drift test_explain "
 
@@ -90,7 +102,7 @@ busy_suites() {
 		failed=$((failed + 1))
 		return
 	fi
-	trap stop_stress EXIT
+	trap 'stop_stress; leave' EXIT
 	trap 'stop_stress; exit 130' INT TERM
 	# its own process group (setsid), so the workers go with it
 	setsid stress-ng --cpu 2 --timeout "${BUSY_S}s" --quiet &
