@@ -5,7 +5,8 @@
  * wrapper. Each command lives in its own cmd/cmd_NAME.c (options, usage,
  * examples, handler); what they share is cli.h. Every message goes through
  * the log (lib/log.h), held until -j is known; under -j a failure's
- * messages become {"error": "...", "problems": [...]} on stdout. Exit status: 0 ok, 1 a finding, 2 usage error or failure
+ * messages become {"error": "...", "problems": [...]} on stdout. Exit
+ * status: 0 ok, 1 a finding, 2 usage error or failure
  * (RG_EXIT_*).
  */
 #include <errno.h>

@@ -115,7 +115,7 @@ void rg_hook_note(const char *ifname, __u32 xdp_kind, __u32 holder, bool bridge,
 		snprintf(buf, len, "no ingress hook");
 }
 
-static int mtu_of(const char *ifname)
+int rg_if_mtu(const char *ifname)
 {
 	struct ifreq ifr = {};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
@@ -143,7 +143,7 @@ void rg_hook_xdp_refused(const char *ifname, bool native, int err)
 {
 	struct rg_hook_choice c;
 	struct utsname u = {};
-	int mtu = mtu_of(ifname);
+	int mtu = rg_if_mtu(ifname);
 
 	rg_hook_choose(ifname, &c);
 	uname(&u);

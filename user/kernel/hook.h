@@ -46,4 +46,7 @@ void rg_hook_note(const char *ifname, __u32 xdp_kind, __u32 holder, bool bridge,
  */
 void rg_hook_xdp_refused(const char *ifname, bool native, int err);
 
+/* The interface's MTU, 0 if it cannot be read. */
+int rg_if_mtu(const char *ifname);
+
 #endif /* RG_HOOK_H */

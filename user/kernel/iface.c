@@ -5,28 +5,12 @@
  * link (tcx) or a clsact filter (kernels without tcx). The choice per device
  * is kernel/hook.c's; reconcile.c decides which interfaces get hooks.
  */
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/if_link.h>
 #include <bpf/libbpf.h>
 #include "kernel/attach_int.h"
 #include "kernel/hook.h"
 #include "lib/log.h"
-
-static int if_mtu(const char *name)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
-
-	if (fd < 0)
-		return 0;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) == 0)
-		mtu = ifr.ifr_mtu;
-	close(fd);
-	return mtu;
-}
 
 /* --- hooks ------------------------------------------------------------- */
 
@@ -322,7 +306,7 @@ int rg_iface_attach(struct rg_loader *l, unsigned int ifindex, const char *name,
 	struct rg_iface ifc = {
 		.role = role,
 		.slot = slot,
-		.mtu = if_mtu(name),
+		.mtu = rg_if_mtu(name),
 		.reattaches = reattaches,
 	};
 	int fd, err;

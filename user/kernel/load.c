@@ -89,50 +89,52 @@ static int pin_prog(const struct rg_loader *l, int fd, const char *name)
 	return err;
 }
 
+/* One program (RG_PROG_XDP or RG_PROG_TCIN) from a second instance over
+ * l's maps, pinned as progs/pin: *skel and *fd once it is.
+ */
+static int load_late(struct rg_loader *l, unsigned int prog, const char *what, const char *pin,
+		     struct ringguard_bpf **skel, int *fd)
+{
+	struct ringguard_bpf *s;
+	int err, pfd;
+
+	s = open_sharing(l, prog, what, &err);
+	if (!s)
+		return err;
+	pfd = bpf_program__fd(prog == RG_PROG_XDP ? s->progs.rg_xdp : s->progs.rg_tc_in);
+	err = pin_prog(l, pfd, pin);
+	if (err) {
+		ringguard_bpf__destroy(s);
+		return err;
+	}
+	*skel = s;
+	*fd = pfd;
+	return 0;
+}
+
 /* rg_tc_in, for interfaces whose XDP hook another program holds (and for
  * bridges): loaded on first need from a second instance of the object over
  * the same maps, so hosts that never need it do not pay for verifying it.
  */
 int rg_load_tcin(struct rg_loader *l)
 {
-	struct ringguard_bpf *s;
 	int err;
 
 	if (l->tcin_fd >= 0)
 		return 0;
-	s = open_sharing(l, RG_PROG_TCIN, "the tc ingress program", &err);
-	if (!s)
-		return err;
-	err = pin_prog(l, bpf_program__fd(s->progs.rg_tc_in), "tc-in");
-	if (err) {
-		ringguard_bpf__destroy(s);
-		return err;
-	}
-	l->tcin_skel = s;
-	l->tcin_fd = bpf_program__fd(s->progs.rg_tc_in);
-	l->tcin_pinned = true;
-	return 0;
+	err = load_late(l, RG_PROG_TCIN, "the tc ingress program", "tc-in", &l->tcin_skel,
+			&l->tcin_fd);
+	if (!err)
+		l->tcin_pinned = true;
+	return err;
 }
 
 /* rg_xdp, when the load left it out (no interface was to take XDP). */
 int rg_load_xdp(struct rg_loader *l)
 {
-	struct ringguard_bpf *s;
-	int err;
-
 	if (l->xdp_fd >= 0)
 		return 0;
-	s = open_sharing(l, RG_PROG_XDP, "the XDP program", &err);
-	if (!s)
-		return err;
-	err = pin_prog(l, bpf_program__fd(s->progs.rg_xdp), "xdp");
-	if (err) {
-		ringguard_bpf__destroy(s);
-		return err;
-	}
-	l->xdp_skel = s;
-	l->xdp_fd = bpf_program__fd(s->progs.rg_xdp);
-	return 0;
+	return load_late(l, RG_PROG_XDP, "the XDP program", "xdp", &l->xdp_skel, &l->xdp_fd);
 }
 
 int rg_load_alt(struct rg_loader *l)
